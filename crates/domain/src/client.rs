@@ -1,0 +1,346 @@
+//! Client applications (SPEC §2) and the rules for registering and changing them.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::{ClientId, PartitionId};
+use crate::validation::FieldErrors;
+
+/// Where the application runs, which decides whether it can keep a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// A confidential server-side application with secrets.
+    Web,
+    /// A public browser application: no secret, PKCE S256 required.
+    Spa,
+}
+
+impl Platform {
+    /// Stored and wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Spa => "spa",
+        }
+    }
+
+    /// Parses a stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "web" => Some(Self::Web),
+            "spa" => Some(Self::Spa),
+            _ => None,
+        }
+    }
+}
+
+/// The console's Resource Type; the platform offers only `global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    /// The only type.
+    #[default]
+    Global,
+}
+
+/// Lowest Access Token Expiry Time, seconds.
+pub const MIN_ACCESS_TOKEN_TTL: u32 = 300;
+/// Highest Access Token Expiry Time, seconds.
+pub const MAX_ACCESS_TOKEN_TTL: u32 = 86_400;
+/// Default Access Token Expiry Time, seconds.
+pub const DEFAULT_ACCESS_TOKEN_TTL: u32 = 3_600;
+/// Most redirect URLs (of each list) a client may register.
+pub const MAX_REDIRECT_URLS: usize = 20;
+
+/// A registered client application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientApplication {
+    /// Owning partition.
+    pub partition: PartitionId,
+    /// Generated on save, immutable.
+    pub client_id: ClientId,
+    /// Unique in the partition, 1–100 characters.
+    pub name: String,
+    /// Always `global`.
+    pub resource_type: ResourceType,
+    /// Web or SPA; immutable after creation.
+    pub platform: Platform,
+    /// Registered redirect URLs, matched string for string.
+    pub redirect_urls: Vec<String>,
+    /// Registered post-logout redirect URLs.
+    pub post_logout_redirect_urls: Vec<String>,
+    /// Client On-Behalf-Of (OBO) Flow switch (Web only).
+    pub obo_enabled: bool,
+    /// Token Exchange Grant Type switch (Web only).
+    pub token_exchange_enabled: bool,
+    /// Access Token Expiry Time for token exchange, seconds.
+    pub access_token_ttl: u32,
+    /// A disabled client fails every flow with `invalid_client`.
+    pub enabled: bool,
+    /// Assigned permission names (short form), sorted.
+    pub permissions: Vec<String>,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// The changeable fields of a client application; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChanges {
+    /// New name.
+    pub name: Option<String>,
+    /// Must stay `global`.
+    pub resource_type: Option<ResourceType>,
+    /// Must equal the current platform (platform is immutable).
+    pub platform: Option<Platform>,
+    /// New redirect URLs.
+    pub redirect_urls: Option<Vec<String>>,
+    /// New post-logout redirect URLs.
+    pub post_logout_redirect_urls: Option<Vec<String>>,
+    /// OBO switch.
+    pub obo_enabled: Option<bool>,
+    /// Token exchange switch.
+    pub token_exchange_enabled: Option<bool>,
+    /// Access Token Expiry Time.
+    pub access_token_ttl: Option<u32>,
+    /// Enabled flag.
+    pub enabled: Option<bool>,
+}
+
+impl ClientApplication {
+    /// Applies `changes` and validates the result.
+    ///
+    /// # Errors
+    /// Every rule the changed client would break.
+    pub fn apply(
+        &mut self,
+        changes: ClientChanges,
+        now: OffsetDateTime,
+    ) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        if let Some(p) = changes.platform
+            && p != self.platform
+        {
+            e.add("platform", "cannot be changed after creation; register a new client application for the other platform");
+        }
+        let ClientChanges {
+            name,
+            redirect_urls,
+            post_logout_redirect_urls,
+            obo_enabled,
+            token_exchange_enabled,
+            access_token_ttl,
+            enabled,
+            ..
+        } = changes;
+        if let Some(v) = name {
+            self.name = v;
+        }
+        if let Some(v) = redirect_urls {
+            self.redirect_urls = v;
+        }
+        if let Some(v) = post_logout_redirect_urls {
+            self.post_logout_redirect_urls = v;
+        }
+        if let Some(v) = obo_enabled {
+            self.obo_enabled = v;
+        }
+        if let Some(v) = token_exchange_enabled {
+            self.token_exchange_enabled = v;
+        }
+        if let Some(v) = access_token_ttl {
+            self.access_token_ttl = v;
+        }
+        if let Some(v) = enabled {
+            self.enabled = v;
+        }
+        self.updated_at = now;
+        validate_fields(self, &mut e);
+        e.into_result()
+    }
+
+    /// Checks every field rule of SPEC §2.
+    ///
+    /// # Errors
+    /// Every rule the client breaks.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        validate_fields(self, &mut e);
+        e.into_result()
+    }
+
+    /// Whether `uri` is one of the registered redirect URLs (exact string match, RFC 9700 §4.1.3).
+    #[must_use]
+    pub fn has_redirect_url(&self, uri: &str) -> bool {
+        self.redirect_urls.iter().any(|r| r == uri)
+    }
+}
+
+fn validate_fields(c: &ClientApplication, e: &mut FieldErrors) {
+    e.check_len("name", &c.name, 1, 100);
+    if c.platform == Platform::Spa && c.redirect_urls.is_empty() {
+        e.add(
+            "redirect_urls",
+            "a single-page application needs at least one redirect URL",
+        );
+    }
+    check_url_list(e, "redirect_urls", &c.redirect_urls);
+    check_url_list(e, "post_logout_redirect_urls", &c.post_logout_redirect_urls);
+    if c.platform == Platform::Spa {
+        if c.obo_enabled {
+            e.add(
+                "obo_enabled",
+                "on-behalf-of needs a client secret, so only Web applications can enable it",
+            );
+        }
+        if c.token_exchange_enabled {
+            e.add(
+                "token_exchange_enabled",
+                "token exchange needs a client secret, so only Web applications can enable it",
+            );
+        }
+    }
+    if !(MIN_ACCESS_TOKEN_TTL..=MAX_ACCESS_TOKEN_TTL).contains(&c.access_token_ttl) {
+        e.add(
+            "access_token_ttl",
+            format!("must be between {MIN_ACCESS_TOKEN_TTL} and {MAX_ACCESS_TOKEN_TTL} seconds (got {})", c.access_token_ttl),
+        );
+    }
+}
+
+fn check_url_list(e: &mut FieldErrors, field: &str, urls: &[String]) {
+    if urls.len() > MAX_REDIRECT_URLS {
+        e.add(field, format!("at most {MAX_REDIRECT_URLS} URLs"));
+        return;
+    }
+    for (i, u) in urls.iter().enumerate() {
+        if let Err(msg) = check_redirect_url(u) {
+            e.add(format!("{field}[{i}]"), msg);
+        } else if urls[..i].contains(u) {
+            e.add(format!("{field}[{i}]"), "is listed twice");
+        }
+    }
+}
+
+/// Checks one redirect URL: absolute, `https` (or `http` on a loopback host), no fragment, no
+/// user information, at most 2000 characters.
+///
+/// # Errors
+/// A message saying what is wrong and what is accepted.
+pub fn check_redirect_url(raw: &str) -> Result<(), String> {
+    if raw.len() > 2000 {
+        return Err("must be at most 2000 characters".into());
+    }
+    let url = url::Url::parse(raw).map_err(|e| format!("must be an absolute URL ({e})"))?;
+    if url.fragment().is_some() || raw.contains('#') {
+        return Err("must not contain a fragment (#...)".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain user information (user@host)".into());
+    }
+    let host = url.host_str().unwrap_or("");
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(
+            "must use https (plain http is allowed only for localhost, 127.0.0.1 and [::1])".into(),
+        ),
+        _ => Err("must be an https URL (or http on localhost, 127.0.0.1 or [::1])".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(platform: Platform) -> ClientApplication {
+        ClientApplication {
+            partition: PartitionId::parse("acme").unwrap(),
+            client_id: uuid::Uuid::nil(),
+            name: "Portal".into(),
+            resource_type: ResourceType::Global,
+            platform,
+            redirect_urls: vec!["https://app.example/cb".into()],
+            post_logout_redirect_urls: vec![],
+            obo_enabled: false,
+            token_exchange_enabled: false,
+            access_token_ttl: 3600,
+            enabled: true,
+            permissions: vec![],
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn redirect_url_rules() {
+        for ok in [
+            "https://app.example/cb",
+            "http://localhost:3000/cb",
+            "http://127.0.0.1/x",
+            "http://[::1]:8/cb",
+            "https://a.example/cb?x=1",
+        ] {
+            assert!(check_redirect_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "/relative",
+            "http://app.example/cb",
+            "https://app.example/cb#frag",
+            "https://user@app.example/cb",
+            "javascript:alert(1)",
+            "ftp://x/",
+        ] {
+            assert!(check_redirect_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spa_cannot_enable_obo_or_token_exchange() {
+        let mut c = sample(Platform::Spa);
+        c.obo_enabled = true;
+        c.token_exchange_enabled = true;
+        let fields: Vec<_> = c
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["obo_enabled", "token_exchange_enabled"]);
+    }
+
+    #[test]
+    fn changes_are_validated_and_platform_is_immutable() {
+        let mut c = sample(Platform::Web);
+        let err = c
+            .apply(
+                ClientChanges {
+                    platform: Some(Platform::Spa),
+                    access_token_ttl: Some(10),
+                    redirect_urls: Some(vec!["http://evil.example/".into()]),
+                    ..Default::default()
+                },
+                OffsetDateTime::UNIX_EPOCH,
+            )
+            .unwrap_err();
+        let fields: Vec<_> = err.0.into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["platform", "redirect_urls[0]", "access_token_ttl"]);
+    }
+
+    #[test]
+    fn exact_redirect_matching() {
+        let c = sample(Platform::Web);
+        assert!(c.has_redirect_url("https://app.example/cb"));
+        assert!(!c.has_redirect_url("https://app.example/cb/"));
+        assert!(!c.has_redirect_url("https://app.example/cb?x"));
+    }
+}

@@ -1,0 +1,393 @@
+//! Repository traits: the only way the server reaches storage.
+//!
+//! One trait per aggregate; [`Store`] combines them. Every method that changes data takes the
+//! [`AuditEvent`] describing the change and writes both in **one transaction**, so an admin change
+//! is never recorded without its audit trail or the other way round. Lookups return `Option`;
+//! writes aimed at a row outside the caller's partition find nothing and return
+//! [`StoreError::NotFound`] — the partition is part of every key.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::api::Api;
+use crate::audit::{AuditEvent, AuditFilter};
+use crate::client::ClientApplication;
+use crate::customer::Customer;
+use crate::department::Department;
+use crate::identity_provider::IdentityProvider;
+use crate::ids::{ClientId, PartitionId, Realm};
+use crate::page::{Page, PageRequest};
+use crate::partition::Partition;
+use crate::permission::Permission;
+use crate::secret::{ClientSecret, StoredSecret};
+use crate::signing_key::SigningKey;
+use crate::user::User;
+
+/// A storage failure, erased to what callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist in this partition.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was violated; the text names the field (e.g. `name`).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// A per-parent cap was reached (secrets per client, identity providers per partition).
+    #[error("limit reached: {0}")]
+    LimitReached(String),
+    /// A referenced row does not exist (e.g. a permission name, a department).
+    #[error("unknown reference: {0}")]
+    UnknownReference(String),
+    /// The database could not be reached; retrying later may succeed.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else.
+    #[error("storage error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user with the Argon2id hash of their password (PHC string).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The user.
+    pub user: User,
+    /// PHC-format password hash.
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("user", &self.user)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A customer with the Argon2id hash of their password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    /// The customer.
+    pub customer: Customer,
+    /// PHC-format password hash.
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for CustomerRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerRecord")
+            .field("customer", &self.customer)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Everything a new partition starts with, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct PartitionSeed {
+    /// The partition.
+    pub partition: Partition,
+    /// Departments (at least `Service`).
+    pub departments: Vec<Department>,
+    /// The permission catalog.
+    pub permissions: Vec<Permission>,
+    /// The API catalog.
+    pub apis: Vec<Api>,
+    /// Users (the first Partition Administrator, demo users).
+    pub users: Vec<UserRecord>,
+    /// Customers (demo data).
+    pub customers: Vec<CustomerRecord>,
+    /// Client applications with their assigned permissions.
+    pub clients: Vec<ClientApplication>,
+    /// Client secrets.
+    pub secrets: Vec<StoredSecret>,
+    /// One active and one next key per realm.
+    pub signing_keys: Vec<SigningKey>,
+}
+
+/// Partitions.
+#[async_trait]
+pub trait PartitionRepository {
+    /// Creates a partition with everything in `seed`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the partition exists.
+    async fn create_partition(&self, seed: &PartitionSeed, audit: &AuditEvent) -> StoreResult<()>;
+    /// Looks a partition up.
+    async fn get_partition(&self, id: &PartitionId) -> StoreResult<Option<Partition>>;
+    /// Every partition, in creation order.
+    async fn list_partitions(&self) -> StoreResult<Vec<Partition>>;
+}
+
+/// Departments.
+#[async_trait]
+pub trait DepartmentRepository {
+    /// The partition's departments, in creation order.
+    async fn list_departments(&self, p: &PartitionId) -> StoreResult<Vec<Department>>;
+    /// Adds a department; [`StoreError::Conflict`] on a duplicate name.
+    async fn create_department(
+        &self,
+        p: &PartitionId,
+        d: &Department,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Removes a department; [`StoreError::Conflict`] while users belong to it.
+    async fn delete_department(
+        &self,
+        p: &PartitionId,
+        name: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+}
+
+/// Users (agents).
+#[async_trait]
+pub trait UserRepository {
+    /// Adds a user; [`StoreError::Conflict`] on a duplicate username (case-insensitive),
+    /// [`StoreError::UnknownReference`] for an unknown department.
+    async fn create_user(&self, u: &UserRecord, audit: &AuditEvent) -> StoreResult<()>;
+    /// Looks a user up by id.
+    async fn get_user(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<User>>;
+    /// Looks a user and password hash up by username, case-insensitively.
+    async fn find_user_by_username(
+        &self,
+        p: &PartitionId,
+        username: &str,
+    ) -> StoreResult<Option<UserRecord>>;
+    /// Looks a user up by email, case-insensitively (the first created, if several share it).
+    async fn find_user_by_email(&self, p: &PartitionId, email: &str) -> StoreResult<Option<User>>;
+    /// A page of users.
+    async fn list_users(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<User>>;
+    /// Replaces a user's fields (and password hash, when given).
+    async fn update_user(
+        &self,
+        u: &User,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a user.
+    async fn delete_user(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+}
+
+/// Customers.
+#[async_trait]
+pub trait CustomerRepository {
+    /// Adds a customer; [`StoreError::Conflict`] on a duplicate email (case-insensitive).
+    async fn create_customer(&self, c: &CustomerRecord, audit: &AuditEvent) -> StoreResult<()>;
+    /// Looks a customer up by id.
+    async fn get_customer(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<Customer>>;
+    /// Looks a customer and password hash up by email, case-insensitively.
+    async fn find_customer_by_email(
+        &self,
+        p: &PartitionId,
+        email: &str,
+    ) -> StoreResult<Option<CustomerRecord>>;
+    /// A page of customers.
+    async fn list_customers(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Customer>>;
+    /// Replaces a customer's fields (and password hash, when given).
+    async fn update_customer(
+        &self,
+        c: &Customer,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a customer.
+    async fn delete_customer(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+}
+
+/// Client applications, their permissions and secrets.
+#[async_trait]
+pub trait ClientRepository {
+    /// Adds a client with its `permissions`; [`StoreError::Conflict`] on a duplicate name.
+    async fn create_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()>;
+    /// Looks a client up, permissions included.
+    async fn get_client(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> StoreResult<Option<ClientApplication>>;
+    /// A page of clients.
+    async fn list_clients(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<ClientApplication>>;
+    /// Replaces a client's fields (not its permissions or secrets).
+    async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()>;
+    /// Deletes a client with its secrets and permission assignments.
+    async fn delete_client(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Replaces the assigned permissions; [`StoreError::UnknownReference`] names a permission
+    /// missing from the catalog.
+    async fn set_client_permissions(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+        permissions: &[String],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The client's secrets (metadata only), in creation order.
+    async fn list_client_secrets(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> StoreResult<Vec<ClientSecret>>;
+    /// The client's secrets with hashes, for authentication.
+    async fn client_secret_hashes(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> StoreResult<Vec<StoredSecret>>;
+    /// Adds a secret unless the client already has `max_unexpired` secrets unexpired at `now`
+    /// ([`StoreError::LimitReached`]); counting and inserting happen in one transaction.
+    async fn add_client_secret(
+        &self,
+        s: &StoredSecret,
+        max_unexpired: u32,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a secret.
+    async fn delete_client_secret(
+        &self,
+        p: &PartitionId,
+        client: ClientId,
+        secret: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Records when secrets were last used (batched off the request path; missing rows ignored).
+    async fn touch_client_secrets(&self, used: &[(uuid::Uuid, OffsetDateTime)]) -> StoreResult<()>;
+}
+
+/// The permission and API catalog.
+#[async_trait]
+pub trait CatalogRepository {
+    /// Every permission of the partition, by name.
+    async fn list_permissions(&self, p: &PartitionId) -> StoreResult<Vec<Permission>>;
+    /// Every API with its operations, in creation order.
+    async fn list_apis(&self, p: &PartitionId) -> StoreResult<Vec<Api>>;
+    /// One API with its operations.
+    async fn get_api(&self, p: &PartitionId, id: &str) -> StoreResult<Option<Api>>;
+    /// Adds or replaces (by id) APIs and adds or updates (by name) permissions, in one transaction.
+    async fn import_catalog(
+        &self,
+        p: &PartitionId,
+        permissions: &[Permission],
+        apis: &[Api],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+}
+
+/// External identity providers.
+#[async_trait]
+pub trait IdentityProviderRepository {
+    /// Adds a provider; [`StoreError::LimitReached`] past the cap, [`StoreError::Conflict`] on a
+    /// duplicate name.
+    async fn create_identity_provider(
+        &self,
+        idp: &IdentityProvider,
+        max: u32,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Looks a provider up.
+    async fn get_identity_provider(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+    ) -> StoreResult<Option<IdentityProvider>>;
+    /// A page of providers.
+    async fn list_identity_providers(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<IdentityProvider>>;
+    /// Replaces a provider's fields.
+    async fn update_identity_provider(
+        &self,
+        idp: &IdentityProvider,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes a provider.
+    async fn delete_identity_provider(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+}
+
+/// Signing keys.
+#[async_trait]
+pub trait SigningKeyRepository {
+    /// Every key of the partition (all realms and states), in creation order.
+    async fn list_signing_keys(&self, p: &PartitionId) -> StoreResult<Vec<SigningKey>>;
+    /// Rotates a realm's keys in one transaction: the active key becomes retired (at `now`), the
+    /// next key becomes active, and `new_next` is added as next.
+    async fn rotate_signing_keys(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        new_next: &SigningKey,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes retired keys retired before `before`; returns how many.
+    async fn purge_retired_keys(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditRepository {
+    /// Appends events written off the request path (token issuance, refusals), in one transaction.
+    async fn append_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()>;
+    /// A page of a partition's events, oldest first, filtered.
+    async fn list_audit_events(
+        &self,
+        p: &PartitionId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEvent>>;
+}
+
+/// All repositories of one backend.
+#[async_trait]
+pub trait Store:
+    PartitionRepository
+    + DepartmentRepository
+    + UserRepository
+    + CustomerRepository
+    + ClientRepository
+    + CatalogRepository
+    + IdentityProviderRepository
+    + SigningKeyRepository
+    + AuditRepository
+    + std::fmt::Debug
+    + Send
+    + Sync
+{
+    /// Checks the database answers (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Which backend, for logs: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}

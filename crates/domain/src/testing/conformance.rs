@@ -1,0 +1,1 @@
+//! The storage conformance suite (filled in with the store crates).

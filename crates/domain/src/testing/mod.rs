@@ -1,0 +1,3 @@
+//! Test support shared by the store crates: the conformance suite every backend must pass.
+
+pub mod conformance;

@@ -1,0 +1,124 @@
+//! Users (agents) of a partition's users realm.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::ids::PartitionId;
+use crate::validation::FieldErrors;
+
+/// An agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Id; a user token's `sub`.
+    pub id: uuid::Uuid,
+    /// Owning partition.
+    pub partition: PartitionId,
+    /// Unique in the partition, compared case-insensitively.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Department name.
+    pub department: String,
+    /// Whether the user is a Partition Administrator.
+    pub partition_admin: bool,
+    /// Disabled users cannot sign in or be acted for.
+    pub enabled: bool,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChanges {
+    /// New username.
+    pub username: Option<String>,
+    /// New email.
+    pub email: Option<String>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New department.
+    pub department: Option<String>,
+    /// New password (hashed by the caller before storing).
+    pub password: Option<String>,
+    /// Administrator flag.
+    pub partition_admin: Option<bool>,
+    /// Enabled flag.
+    pub enabled: Option<bool>,
+}
+
+/// Smallest password length accepted.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// Checks a new password's length (NIST SP 800-63B: length over composition rules).
+pub fn check_password(e: &mut FieldErrors, field: &str, password: &str) {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        e.add(
+            field,
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        );
+    } else if n > 1024 {
+        e.add(field, "must be at most 1024 characters");
+    }
+}
+
+impl User {
+    /// Checks the field rules.
+    ///
+    /// # Errors
+    /// Every rule broken.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        self.check(&mut e);
+        e.into_result()
+    }
+
+    fn check(&self, e: &mut FieldErrors) {
+        e.check_len("username", &self.username, 1, 100);
+        if self.username.contains(char::is_whitespace) {
+            e.add("username", "must not contain spaces");
+        }
+        e.check_email("email", &self.email);
+        e.check_len("display_name", &self.display_name, 1, 200);
+        e.check_len("department", &self.department, 1, 100);
+    }
+
+    /// Applies changes and validates.
+    ///
+    /// # Errors
+    /// Every rule broken.
+    pub fn apply(&mut self, c: UserChanges, now: OffsetDateTime) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        if let Some(v) = c.username {
+            self.username = v;
+        }
+        if let Some(v) = c.email {
+            self.email = v;
+        }
+        if let Some(v) = c.display_name {
+            self.display_name = v;
+        }
+        if let Some(v) = c.department {
+            self.department = v;
+        }
+        if let Some(v) = c.partition_admin {
+            self.partition_admin = v;
+        }
+        if let Some(v) = c.enabled {
+            self.enabled = v;
+        }
+        if let Some(p) = &c.password {
+            check_password(&mut e, "password", p);
+        }
+        self.updated_at = now;
+        self.check(&mut e);
+        e.into_result()
+    }
+}

@@ -1,0 +1,77 @@
+//! Claims of the JWT access tokens Tessera issues (RFC 9068 plus the platform's own).
+
+use serde::{Deserialize, Serialize};
+
+/// Who a token acts for. A resource server decides with it which security scheme applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// A signed-in agent of the partition's users realm.
+    User,
+    /// A signed-in end customer of the partition's customers realm.
+    Customer,
+    /// A visitor nobody signed in; see the anonymous-customer flow.
+    AnonymousCustomer,
+    /// A client application acting as itself (client credentials).
+    Client,
+}
+
+impl Actor {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Customer => "customer",
+            Self::AnonymousCustomer => "anonymous_customer",
+            Self::Client => "client",
+        }
+    }
+}
+
+/// RFC 8693 §4.1 actor claim: the party acting on behalf of `sub`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    /// The acting client's id.
+    pub sub: String,
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    /// The realm issuer, `{public_url}/system/auth/{partition}-U|C`.
+    pub iss: String,
+    /// The user's or customer's id, the client id, or a fresh id for anonymous customers.
+    pub sub: String,
+    /// Audiences of the APIs whose permissions were granted.
+    pub aud: Vec<String>,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Issued at, seconds since the epoch.
+    pub iat: i64,
+    /// Not before, seconds since the epoch.
+    pub nbf: i64,
+    /// Unique token id (used for revocation).
+    pub jti: String,
+    /// The client the token was issued to (`anonymous` for anonymous customers).
+    pub client_id: String,
+    /// Granted permissions, short form, space separated.
+    pub scope: String,
+    /// The partition id.
+    pub tenant: String,
+    /// Who the token acts for.
+    pub actor: Actor,
+    /// Present on on-behalf-of tokens: the client acting for `sub`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Act>,
+    /// Present on token-exchange tokens: the identity provider's registration id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
+}
+
+impl AccessTokenClaims {
+    /// The granted scopes as an iterator of short names.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split(' ').filter(|s| !s.is_empty())
+    }
+}
