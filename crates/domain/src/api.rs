@@ -10,6 +10,7 @@ use crate::permission::{Hub, Permission};
 use crate::validation::FieldErrors;
 
 /// One alternative of an operation's security: this scheme with these scopes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityRequirement {
     /// Scheme.
@@ -19,6 +20,7 @@ pub struct SecurityRequirement {
 }
 
 /// An operation of an API.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operation {
     /// Unique within the API.
@@ -34,6 +36,7 @@ pub struct Operation {
 }
 
 /// An API of the catalog.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Api {
     /// Stable id, e.g. `knowledge-portalmgr-v4`.

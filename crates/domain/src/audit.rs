@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use crate::ids::PartitionId;
 
 /// Who acted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
@@ -46,6 +47,7 @@ impl ActorKind {
 }
 
 /// Whether the action succeeded.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -77,11 +79,13 @@ impl Outcome {
 }
 
 /// One audit record.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// Event id.
     pub id: uuid::Uuid,
     /// Partition concerned (`None` for deployment-wide events).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub partition: Option<PartitionId>,
     /// Kind of actor.
     pub actor_kind: ActorKind,

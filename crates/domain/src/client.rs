@@ -7,6 +7,7 @@ use crate::ids::{ClientId, PartitionId};
 use crate::validation::FieldErrors;
 
 /// Where the application runs, which decides whether it can keep a secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
@@ -38,6 +39,7 @@ impl Platform {
 }
 
 /// The console's Resource Type; the platform offers only `global`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
@@ -56,11 +58,14 @@ pub const DEFAULT_ACCESS_TOKEN_TTL: u32 = 3_600;
 pub const MAX_REDIRECT_URLS: usize = 20;
 
 /// A registered client application.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientApplication {
     /// Owning partition.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Generated on save, immutable.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub client_id: ClientId,
     /// Unique in the partition, 1–100 characters.
     pub name: String,
@@ -91,6 +96,7 @@ pub struct ClientApplication {
 }
 
 /// The changeable fields of a client application; `None` leaves a field as it is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChanges {

@@ -8,11 +8,13 @@ use crate::user::check_password;
 use crate::validation::FieldErrors;
 
 /// An end customer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// Id; a customer token's `sub`.
     pub id: uuid::Uuid,
     /// Owning partition.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Unique in the partition, compared case-insensitively.
     pub email: String,
@@ -29,6 +31,7 @@ pub struct Customer {
 }
 
 /// Changes to a customer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerChanges {

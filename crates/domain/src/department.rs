@@ -9,6 +9,7 @@ use crate::validation::FieldErrors;
 pub const DEFAULT_DEPARTMENT: &str = "Service";
 
 /// A department.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Department {
     /// Unique in the partition.

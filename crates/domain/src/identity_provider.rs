@@ -10,6 +10,7 @@ use crate::validation::FieldErrors;
 pub const MAX_IDENTITY_PROVIDERS: u32 = 25;
 
 /// Which account attribute the provider's claim is matched against.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchAttribute {
@@ -42,11 +43,13 @@ impl MatchAttribute {
 }
 
 /// A registered identity provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityProvider {
     /// Generated id: the `registration_id` of token exchange.
     pub id: uuid::Uuid,
     /// Owning partition.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Display name, unique in the partition.
     pub name: String,
@@ -55,6 +58,7 @@ pub struct IdentityProvider {
     /// Where its keys are published (https, or http on loopback for tests).
     pub jwks_uri: Option<String>,
     /// Inline keys, instead of `jwks_uri`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub jwks: Option<serde_json::Value>,
     /// Accepted `aud` values; a token must carry at least one.
     pub audiences: Vec<String>,
@@ -75,6 +79,7 @@ pub struct IdentityProvider {
 }
 
 /// Changes to an identity provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityProviderChanges {

@@ -49,6 +49,7 @@ impl std::fmt::Display for PartitionId {
 pub type ClientId = uuid::Uuid;
 
 /// One of a partition's two realms; each is an issuer with its own keys.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Realm {

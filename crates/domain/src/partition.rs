@@ -6,9 +6,11 @@ use time::OffsetDateTime;
 use crate::ids::PartitionId;
 
 /// A tenant. Owns everything else; nothing is visible across partitions.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partition {
     /// Slug id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: PartitionId,
     /// The API permission prefix; `None` means the deployment default `{api_url}/auth/`.
     pub api_permission_prefix: Option<String>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::validation::FieldErrors;
 
 /// The product area a permission belongs to; the console groups permissions by hub.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Hub {
@@ -41,6 +42,7 @@ impl Hub {
 }
 
 /// Which flows may carry a permission.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PermissionKind {
@@ -88,6 +90,7 @@ impl PermissionKind {
 }
 
 /// A permission of a partition's catalog.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     /// Short name, e.g. `knowledge.portalmgr.read`.

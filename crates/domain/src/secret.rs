@@ -14,13 +14,16 @@ pub const DEFAULT_EXPIRY_DAYS: u16 = 365;
 pub const DEFAULT_MAX_SECRETS: u32 = 2;
 
 /// A client secret's metadata (never its value).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSecret {
     /// Secret id.
     pub id: uuid::Uuid,
     /// Owning partition.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Owning client.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub client_id: ClientId,
     /// Label.
     pub name: String,

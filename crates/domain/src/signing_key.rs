@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use crate::ids::{PartitionId, Realm};
 
 /// A JWS algorithm Tessera signs with.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum SigningAlg {
     /// ECDSA P-256 with SHA-256: small and fast (the default).
@@ -45,6 +46,7 @@ impl SigningAlg {
 }
 
 /// Where a key is in its life.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyState {
@@ -80,11 +82,13 @@ impl KeyState {
 }
 
 /// A realm's signing key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningKey {
     /// Key id.
     pub kid: String,
     /// Owning partition.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Realm it signs for.
     pub realm: Realm,
@@ -93,6 +97,7 @@ pub struct SigningKey {
     /// State.
     pub state: KeyState,
     /// The public JWK, as published.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub public_jwk: serde_json::Value,
     /// The PKCS#8 private key, encrypted with the master key (AES-256-GCM, nonce prepended).
     #[serde(skip)]

@@ -7,11 +7,13 @@ use crate::ids::PartitionId;
 use crate::validation::FieldErrors;
 
 /// An agent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     /// Id; a user token's `sub`.
     pub id: uuid::Uuid,
     /// Owning partition.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Unique in the partition, compared case-insensitively.
     pub username: String,
@@ -34,6 +36,7 @@ pub struct User {
 }
 
 /// Changes to a user; `None` leaves a field as it is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserChanges {

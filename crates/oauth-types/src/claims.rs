@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who a token acts for. A resource server decides with it which security scheme applies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Actor {

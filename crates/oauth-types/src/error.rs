@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An error code from the OAuth registry. Kept as an enum so a typo cannot reach the wire.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -70,6 +71,7 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// The JSON error body of RFC 6749 §5.2.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     /// The error code.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One public key. Only the members Tessera publishes are modelled; unknown members are ignored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
     /// Key type: `EC`, `RSA` or `OKP`.
@@ -33,6 +34,7 @@ pub struct Jwk {
 }
 
 /// A JWK Set.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JwkSet {
     /// The keys.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One invalid field of a request body.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// Path of the field, e.g. `redirect_urls[0]`.
@@ -13,6 +14,7 @@ pub struct FieldError {
 }
 
 /// An `application/problem+json` body.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemDetails {
     /// A URI naming the problem type; `about:blank` when the status says it all.

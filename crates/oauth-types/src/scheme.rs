@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::claims::{AccessTokenClaims, Actor};
 
 /// A security scheme name as used in OpenAPI documents and the API catalog.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SecurityScheme {
     /// A user (agent) signed in through the authorization code flow.

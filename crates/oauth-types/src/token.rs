@@ -29,6 +29,7 @@ pub mod token_type {
 }
 
 /// A successful token response (RFC 6749 §5.1, RFC 8693 §2.2.1).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     /// The access token (a JWT, RFC 9068).

@@ -1,1 +1,54 @@
-//! placeholder
+//! The Tessera authorization server as a library: [`router`] builds the whole HTTP surface from
+//! an [`AppState`], so tests drive it in-process exactly as `tessera serve` does.
+
+pub mod audit;
+pub mod audit_sink;
+pub mod cache;
+pub mod catalog;
+pub mod config;
+pub mod crypto;
+pub mod oauth;
+pub mod ops;
+pub mod provision;
+pub mod request_meta;
+pub mod runtime;
+pub mod state;
+pub mod urls;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::AppState;
+
+/// The complete router.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.http.body_limit_bytes;
+    let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
+    Router::new()
+        .merge(oauth::router())
+        .merge(ops::router())
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(CatchPanicLayer::custom(|_| {
+            // A panic is a bug; answer without details rather than dropping the connection.
+            tracing::error!("a request handler panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    let problem = tessera_oauth_types::ProblemDetails::new(404, "Not Found", "no such endpoint");
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, tessera_oauth_types::ProblemDetails::CONTENT_TYPE)], axum::Json(problem))
+}

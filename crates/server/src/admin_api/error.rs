@@ -1,0 +1,127 @@
+//! Admin API errors as RFC 9457 problem JSON, mapped in one place.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tessera_domain::store::StoreError;
+use tessera_domain::validation::FieldErrors;
+use tessera_oauth_types::ProblemDetails;
+
+use crate::state::LoadError;
+
+/// An admin API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or the query is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 422 with per-field messages.
+    #[error("{0}")]
+    Validation(FieldErrors),
+    /// 404: not in the caller's partition (or nowhere).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: duplicate or limit.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: body too large.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 415: wrong media type.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A ready-made problem (from the guard: 401/403).
+    #[error("{}", .0.title)]
+    Problem(ProblemDetails, Option<String>),
+    /// 503: database unreachable.
+    #[error("database unavailable")]
+    Unavailable,
+    /// 500: logged, not described.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    /// Maps a storage error; `what` names the object for 404s.
+    #[must_use]
+    pub fn store(what: &'static str, e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound(what),
+            StoreError::Conflict(field) => Self::Conflict(format!("a {what} with this {field} already exists in the partition")),
+            StoreError::LimitReached(msg) => Self::Conflict(msg),
+            StoreError::UnknownReference(what_ref) => Self::Validation(FieldErrors::single(reference_field(&what_ref), format!("unknown {what_ref}"))),
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::Unavailable
+            }
+            StoreError::Internal(e) => {
+                tracing::error!(error = %e, "storage error in the admin API");
+                Self::Internal
+            }
+        }
+    }
+}
+
+fn reference_field(what: &str) -> &'static str {
+    if what.starts_with("permission") {
+        "permissions"
+    } else if what.starts_with("department") {
+        "department"
+    } else {
+        "body"
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        Self::Validation(e)
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Store(s) => Self::store("object", s),
+            LoadError::Crypto(c) => {
+                tracing::error!(error = %c, "key material unreadable");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (problem, challenge) = match self {
+            Self::Problem(p, challenge) => (p, challenge),
+            other => (other.problem(), None),
+        };
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, Json(problem)).into_response();
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ProblemDetails::CONTENT_TYPE));
+        if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+        }
+        resp
+    }
+}
+
+impl ApiError {
+    fn problem(&self) -> ProblemDetails {
+        match self {
+            Self::BadRequest(m) => ProblemDetails::new(400, "Bad Request", m.clone()),
+            Self::Validation(errors) => {
+                let mut p = ProblemDetails::new(422, "Unprocessable Content", "the request has invalid fields; see errors");
+                p.errors.clone_from(&errors.0);
+                p
+            }
+            Self::NotFound(what) => ProblemDetails::new(404, "Not Found", format!("no such {what} in this partition")),
+            Self::Conflict(m) => ProblemDetails::new(409, "Conflict", m.clone()),
+            Self::TooLarge(m) => ProblemDetails::new(413, "Content Too Large", m.clone()),
+            Self::UnsupportedMediaType(m) => ProblemDetails::new(415, "Unsupported Media Type", m.clone()),
+            Self::Unavailable => ProblemDetails::new(503, "Service Unavailable", "the database is unreachable; retry shortly"),
+            Self::Internal => ProblemDetails::new(500, "Internal Server Error", "an unexpected error occurred; it has been logged"),
+            Self::Problem(p, _) => p.clone(),
+        }
+    }
+}

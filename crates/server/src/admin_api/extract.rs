@@ -1,0 +1,101 @@
+//! Request extractors of the admin API that answer malformed input with problem JSON.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use tessera_domain::page::PageRequest;
+use tessera_domain::validation::FieldErrors;
+
+use super::error::ApiError;
+
+/// A JSON body parsed strictly: `application/json` only, unknown fields refused (by the target
+/// type's `deny_unknown_fields`), and type errors reported with the field's path.
+#[derive(Debug)]
+pub struct StrictJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge("the request body is too large".into())
+            } else {
+                ApiError::BadRequest("the request body could not be read".into())
+            }
+        })?;
+        parse_json(&bytes).map(StrictJson)
+    }
+}
+
+/// Parses JSON bytes with field-path errors.
+///
+/// # Errors
+/// 400 for syntax errors and non-UTF-8, 422 naming the field for type and unknown-field errors.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(ApiError::BadRequest("the request body is not valid UTF-8".into()));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." { "body".to_owned() } else { path };
+                    let msg = inner.to_string();
+                    // serde's message ends with " at line L column C"; the path says where.
+                    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+                    Err(ApiError::Validation(FieldErrors::single(field, msg)))
+                }
+                _ => Err(ApiError::BadRequest(format!("the request body is not valid JSON: {inner}"))),
+            }
+        }
+    }
+}
+
+/// `?limit=N&cursor=C` of list endpoints (other query parameters are refused).
+#[derive(Debug, Clone, Copy)]
+pub struct ListQuery(pub PageRequest);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = query_pairs(parts)?;
+        let mut limit = None;
+        let mut cursor = None;
+        for (k, v) in q {
+            match k.as_str() {
+                "limit" => limit = Some(v.parse::<u32>().map_err(|_| ApiError::BadRequest("limit must be a whole number from 1 to 200".into()))?),
+                "cursor" => cursor = Some(v),
+                other => return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}; list endpoints take limit and cursor"))),
+            }
+        }
+        PageRequest::parse(limit, cursor.as_deref()).map(ListQuery).map_err(|e| ApiError::BadRequest(e.to_string()))
+    }
+}
+
+/// The query string's pairs, refusing repeated keys.
+///
+/// # Errors
+/// 400 on a repeated key.
+pub fn query_pairs(parts: &Parts) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+        if out.iter().any(|(ek, _)| *ek == k) {
+            return Err(ApiError::BadRequest(format!("query parameter {k:?} is repeated")));
+        }
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}

@@ -1,0 +1,59 @@
+//! `signing-keys`: list (public halves) and rotate.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use tessera_domain::Realm;
+use tessera_domain::signing_key::SigningKey;
+use tessera_oauth_types::ProblemDetails;
+
+use super::caller::AdminCaller;
+use super::error::ApiError;
+use super::extract::StrictJson;
+use crate::provision::ProvisionError;
+use crate::state::AppState;
+
+/// The list response (private keys are never returned).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyList {
+    /// Keys of both realms in creation order.
+    pub items: Vec<SigningKey>,
+    /// Always null.
+    pub next_cursor: Option<String>,
+}
+
+/// The body of `POST signing-keys/rotate`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rotate {
+    /// Realm to rotate; both when absent.
+    #[serde(default)]
+    pub realm: Option<Realm>,
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/signing-keys", tag = "signing-keys",
+    params(("partition" = String, Path)), responses((status = 200, body = KeyList)))]
+/// Lists signing keys with state and public JWK.
+pub async fn list(caller: AdminCaller, State(state): State<AppState>) -> Result<Json<KeyList>, ApiError> {
+    let items = state.store.list_signing_keys(&caller.partition).await.map_err(|e| ApiError::store("signing key", e))?;
+    Ok(Json(KeyList { items, next_cursor: None }))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/signing-keys/rotate", tag = "signing-keys",
+    params(("partition" = String, Path)), request_body = Rotate,
+    responses((status = 200, body = KeyList, description = "The keys after rotation"), (status = 422, body = ProblemDetails)))]
+/// Rotates keys: next → active, active → retired (still published), new next key.
+pub async fn rotate(caller: AdminCaller, State(state): State<AppState>, StrictJson(body): StrictJson<Rotate>) -> Result<Json<KeyList>, ApiError> {
+    let realms = body.realm.map_or_else(|| Realm::ALL.to_vec(), |r| vec![r]);
+    for realm in realms {
+        state.provisioner().rotate_keys(&*state.store, &caller.partition, realm, &caller.audit).await.map_err(|e| match e {
+            ProvisionError::Store(s) => ApiError::store("partition", s),
+            other => {
+                tracing::error!(error = %other, "key rotation failed");
+                ApiError::Internal
+            }
+        })?;
+    }
+    state.invalidate_partition(&caller.partition);
+    list(caller, State(state)).await
+}

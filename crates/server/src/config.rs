@@ -1,0 +1,386 @@
+//! One typed configuration, layered: built-in defaults, then the TOML file (`--config` or
+//! `TESSERA_CONFIG`), then `TESSERA_*` environment variables (nested keys with `__`, e.g.
+//! `TESSERA_TOKENS__ACCESS_TOKEN_TTL`), then command-line flags. Later layers win, so a container
+//! can override a shipped file with its environment and an operator can override both by hand.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tessera_domain::signing_key::SigningAlg;
+
+use crate::crypto::password::PasswordParams;
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Socket address to listen on.
+    pub listen: String,
+    /// Where Tessera is reached; issuers are built from it.
+    pub public_url: String,
+    /// The API domain (defaults to `public_url`).
+    pub api_url: Option<String>,
+    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    pub database_url: String,
+    /// File holding the master key; created beside a SQLite database when absent.
+    pub master_key_file: Option<PathBuf>,
+    /// `text` or `json` logs.
+    pub log_format: LogFormat,
+    /// Token lifetimes.
+    pub tokens: TokenConfig,
+    /// Client application limits.
+    pub clients: ClientConfig,
+    /// Argon2id parameters for user and customer passwords.
+    pub passwords: PasswordParams,
+    /// HTTP limits.
+    pub http: HttpConfig,
+    /// Signing keys.
+    pub signing: SigningConfig,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Token lifetimes in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    /// Access tokens (except token exchange, which uses the client's setting).
+    pub access_token_ttl: u32,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self { access_token_ttl: 3600 }
+    }
+}
+
+/// Client application limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientConfig {
+    /// Unexpired secrets a client may hold at once.
+    pub max_secrets: u32,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self { max_secrets: tessera_domain::secret::DEFAULT_MAX_SECRETS }
+    }
+}
+
+/// HTTP limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Largest request body accepted, bytes (OpenAPI imports may need more: see `import_limit_bytes`).
+    pub body_limit_bytes: usize,
+    /// Largest OpenAPI document accepted by the import endpoint, bytes.
+    pub import_limit_bytes: usize,
+    /// Requests taking longer are answered 408.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { body_limit_bytes: 64 * 1024, import_limit_bytes: 5 * 1024 * 1024, request_timeout_secs: 30 }
+    }
+}
+
+/// Signing keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigningConfig {
+    /// Algorithm for new keys: `ES256`, `RS256` or `EdDSA`.
+    pub algorithm: SigningAlg,
+}
+
+impl Default for SigningConfig {
+    fn default() -> Self {
+        Self { algorithm: SigningAlg::ES256 }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            api_url: None,
+            database_url: "sqlite://tessera.db".to_owned(),
+            master_key_file: None,
+            log_format: LogFormat::Text,
+            tokens: TokenConfig::default(),
+            clients: ClientConfig::default(),
+            passwords: PasswordParams::default(),
+            http: HttpConfig::default(),
+            signing: SigningConfig::default(),
+        }
+    }
+}
+
+/// Why the configuration could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// File.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The merged configuration is not valid.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Overrides from command-line flags; `None` keeps the layered value.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<String>,
+    /// `--public-url`.
+    pub public_url: Option<String>,
+    /// `--api-url`.
+    pub api_url: Option<String>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+    /// `--master-key-file`.
+    pub master_key_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Builds the configuration from the layers.
+    ///
+    /// # Errors
+    /// When the file is unreadable, a value has the wrong type, a key is unknown, or a value is
+    /// out of range.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut table = toml::Table::try_from(Self::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+            let file_table: toml::Table =
+                text.parse().map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+            merge(&mut table, file_table);
+        }
+        merge(&mut table, env_table(env));
+        let mut config: Self = table.try_into_config()?;
+        if let Some(v) = &overrides.listen {
+            config.listen.clone_from(v);
+        }
+        if let Some(v) = &overrides.public_url {
+            config.public_url.clone_from(v);
+        }
+        if let Some(v) = &overrides.api_url {
+            config.api_url = Some(v.clone());
+        }
+        if let Some(v) = &overrides.database_url {
+            config.database_url.clone_from(v);
+        }
+        if let Some(v) = &overrides.master_key_file {
+            config.master_key_file = Some(v.clone());
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that types cannot.
+    ///
+    /// # Errors
+    /// The first invalid value, with what is accepted.
+    pub fn validate(&mut self) -> Result<(), ConfigError> {
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        if let Some(a) = &mut self.api_url {
+            *a = a.trim_end_matches('/').to_owned();
+        }
+        for (name, value) in [("public_url", Some(&self.public_url)), ("api_url", self.api_url.as_ref())] {
+            if let Some(v) = value {
+                let u = url::Url::parse(v).map_err(|e| ConfigError::Invalid(format!("{name} {v:?} is not an absolute URL: {e}")))?;
+                if !matches!(u.scheme(), "http" | "https") || u.query().is_some() || u.fragment().is_some() {
+                    return Err(ConfigError::Invalid(format!("{name} must be an http(s) URL without query or fragment")));
+                }
+            }
+        }
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| ConfigError::Invalid(format!("listen {:?} must be an address:port such as 127.0.0.1:8080", self.listen)))?;
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid("database_url must start with sqlite:// or postgres://".into()));
+        }
+        if !(60..=86_400).contains(&self.tokens.access_token_ttl) {
+            return Err(ConfigError::Invalid("tokens.access_token_ttl must be 60 to 86400 seconds".into()));
+        }
+        if !(1..=10).contains(&self.clients.max_secrets) {
+            return Err(ConfigError::Invalid("clients.max_secrets must be 1 to 10".into()));
+        }
+        Ok(())
+    }
+
+    /// The API domain.
+    #[must_use]
+    pub fn api_url(&self) -> &str {
+        self.api_url.as_deref().unwrap_or(&self.public_url)
+    }
+
+    /// Whether the database is PostgreSQL.
+    #[must_use]
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+trait IntoConfig {
+    fn try_into_config(self) -> Result<Config, ConfigError>;
+}
+
+impl IntoConfig for toml::Table {
+    fn try_into_config(self) -> Result<Config, ConfigError> {
+        toml::Value::Table(self).try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// `TESSERA_A__B=v` → `{a = {b = v}}`; values parse as TOML scalars when they can
+/// (`3600` → integer, `true` → boolean), else as strings.
+fn env_table(env: impl IntoIterator<Item = (String, String)>) -> toml::Table {
+    let mut out = toml::Table::new();
+    for (key, value) in env {
+        let Some(rest) = key.strip_prefix("TESSERA_") else { continue };
+        if rest == "CONFIG" || rest.is_empty() {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .filter(|v| !v.is_table() && !v.is_array())
+            .unwrap_or(toml::Value::String(value));
+        let mut cur = &mut out;
+        for (i, seg) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                cur.insert(seg.clone(), parsed.clone());
+            } else {
+                let entry = cur.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if !entry.is_table() {
+                    *entry = toml::Value::Table(toml::Table::new());
+                }
+                let toml::Value::Table(t) = entry else { break };
+                cur = t;
+            }
+        }
+    }
+    out
+}
+
+/// The reference configuration file: every key with its default and environment variable.
+#[must_use]
+pub fn reference() -> String {
+    let docs: &[(&str, &str)] = &[
+        ("listen", "Socket address to listen on."),
+        ("public_url", "Where Tessera is reached; realm issuers are {public_url}/system/auth/{partition}-U|C."),
+        ("api_url", "The API domain (token audiences, permission prefix, compatibility endpoints). Defaults to public_url."),
+        ("database_url", "sqlite://PATH (created if missing, WAL) or postgres://USER@HOST:PORT/DB."),
+        ("master_key_file", "File with the master key (32 random bytes, base64url). Created beside a SQLite database when absent; required with PostgreSQL."),
+        ("log_format", "\"text\" or \"json\"."),
+        ("tokens.access_token_ttl", "Access token lifetime, seconds (60-86400)."),
+        ("clients.max_secrets", "Unexpired secrets a client application may hold at once."),
+        ("passwords.memory_kib", "Argon2id memory cost, KiB."),
+        ("passwords.iterations", "Argon2id iterations."),
+        ("passwords.parallelism", "Argon2id lanes."),
+        ("http.body_limit_bytes", "Largest request body accepted."),
+        ("http.import_limit_bytes", "Largest OpenAPI document accepted by the catalog import."),
+        ("http.request_timeout_secs", "Requests running longer are answered 408."),
+        ("signing.algorithm", "Algorithm of new signing keys: ES256, RS256 or EdDSA."),
+    ];
+    let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+    let mut out = String::from(
+        "# Tessera configuration reference (generated by `tessera config example`; do not edit by hand).\n\
+         # Layers, later wins: defaults < this file (--config / TESSERA_CONFIG) < TESSERA_* env < flags.\n\
+         # Nested keys use a double underscore in the environment: tokens.access_token_ttl = TESSERA_TOKENS__ACCESS_TOKEN_TTL.\n",
+    );
+    let mut section = "";
+    for (key, doc) in docs {
+        let (sec, name) = key.split_once('.').unwrap_or(("", key));
+        if sec != section {
+            out.push_str(&format!("\n[{sec}]\n"));
+            section = sec;
+        } else {
+            out.push('\n');
+        }
+        let value = if sec.is_empty() { defaults.get(name) } else { defaults.get(sec).and_then(|t| t.get(name)) };
+        let env = format!("TESSERA_{}", key.replace('.', "__").to_ascii_uppercase());
+        out.push_str(&format!("# {doc}\n# env: {env}\n"));
+        match value {
+            Some(v) => out.push_str(&format!("{name} = {v}\n")),
+            None => out.push_str(&format!("# {name} = (unset)\n")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(&file, "public_url = \"https://file.example\"\n[tokens]\naccess_token_ttl = 600\n").unwrap();
+        let env = vec![
+            ("TESSERA_TOKENS__ACCESS_TOKEN_TTL".to_owned(), "900".to_owned()),
+            ("TESSERA_LOG_FORMAT".to_owned(), "json".to_owned()),
+            ("OTHER".to_owned(), "x".to_owned()),
+        ];
+        let o = Overrides { listen: Some("0.0.0.0:9000".into()), ..Default::default() };
+        let c = Config::load(Some(&file), env, &o).unwrap();
+        assert_eq!(c.public_url, "https://file.example");
+        assert_eq!(c.tokens.access_token_ttl, 900);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.api_url(), "https://file.example");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(&file, "lissen = \"x\"\n").unwrap();
+        assert!(Config::load(Some(&file), vec![], &Overrides::default()).is_err());
+        let env = vec![("TESSERA_TOKENS__ACCESS_TOKEN_TTL".to_owned(), "ten".to_owned())];
+        assert!(Config::load(None, env, &Overrides::default()).is_err());
+        let o = Overrides { public_url: Some("not a url".into()), ..Default::default() };
+        assert!(Config::load(None, vec![], &o).is_err());
+    }
+
+    #[test]
+    fn committed_reference_is_current() {
+        let committed = include_str!("../../../config.example.toml");
+        assert_eq!(committed, reference(), "run `cargo run -p tessera-server -- config example > config.example.toml`");
+    }
+}

@@ -1,0 +1,98 @@
+//! OpenID Connect discovery and RFC 8414 metadata, and the realm JWKS. Both list only what this
+//! server implements, so clients never try a feature that is not there.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tessera_domain::signing_key::SigningAlg;
+use tessera_domain::{PartitionId, Realm};
+use tessera_oauth_types::discovery::ProviderMetadata;
+
+use super::error::OAuthError;
+use crate::state::{AppState, PartitionContext};
+use crate::urls;
+
+/// The metadata document of a realm.
+#[must_use]
+pub fn metadata(state: &AppState, ctx: &PartitionContext, partition: &PartitionId, realm: Realm) -> ProviderMetadata {
+    let public = &state.config.public_url;
+    let mut scopes: Vec<String> = ctx.catalog.permissions.keys().cloned().collect();
+    scopes.sort();
+    let mut algs: Vec<String> = ctx
+        .realms
+        .get(&realm)
+        .map(|r| r.jwks.keys.iter().filter_map(|k| k.alg.clone()).collect())
+        .unwrap_or_default();
+    if algs.is_empty() {
+        algs.push(SigningAlg::default().as_str().to_owned());
+    }
+    algs.sort();
+    algs.dedup();
+    let grant_types = match realm {
+        Realm::Users => vec!["client_credentials".to_owned()],
+        // Client credentials are served only at -U (SPEC §6); the customer realm's grants
+        // arrive with the interactive and delegated flows.
+        Realm::Customers => vec![],
+    };
+    ProviderMetadata {
+        issuer: urls::issuer(public, partition, realm),
+        authorization_endpoint: None,
+        token_endpoint: urls::endpoint(public, partition, realm, "oauth2/token"),
+        jwks_uri: urls::endpoint(public, partition, realm, "oauth2/keys"),
+        userinfo_endpoint: None,
+        revocation_endpoint: None,
+        introspection_endpoint: None,
+        end_session_endpoint: None,
+        scopes_supported: scopes,
+        response_types_supported: vec![],
+        grant_types_supported: grant_types,
+        token_endpoint_auth_methods_supported: vec!["client_secret_basic".to_owned(), "client_secret_post".to_owned()],
+        subject_types_supported: vec!["public".to_owned()],
+        id_token_signing_alg_values_supported: algs,
+        code_challenge_methods_supported: vec![],
+        claims_supported: ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "tenant", "actor", "act", "idp"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        authorization_response_iss_parameter_supported: false,
+    }
+}
+
+async fn context(state: &AppState, tenant: &str) -> Result<(std::sync::Arc<PartitionContext>, PartitionId, Realm), OAuthError> {
+    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(OAuthError::unknown_issuer)?;
+    let ctx = state.partition(&partition).await?.ok_or_else(OAuthError::unknown_issuer)?;
+    Ok((ctx, partition, realm))
+}
+
+fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
+    let mut resp = Json(value).into_response();
+    let h = resp.headers_mut();
+    // Discovery and keys are public: any origin may read them (SPEC §6 CORS).
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    resp
+}
+
+/// `GET {issuer}/.well-known/openid-configuration`.
+pub async fn openid_configuration(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
+    match context(&state, &tenant).await {
+        Ok((ctx, p, realm)) => public_json(&metadata(&state, &ctx, &p, realm), 300),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET {issuer}/oauth2/keys`.
+pub async fn jwks(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
+    match context(&state, &tenant).await {
+        // Short max-age: after a rotation, resource servers see the new next key quickly; the
+        // guard also refetches on an unknown `kid`.
+        Ok((ctx, _, realm)) => match ctx.realms.get(&realm) {
+            Some(r) => public_json(&*r.jwks, 300),
+            None => OAuthError::unknown_issuer().into_response(),
+        },
+        Err(e) => e.into_response(),
+    }
+}

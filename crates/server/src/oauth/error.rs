@@ -1,0 +1,104 @@
+//! OAuth error responses (RFC 6749 §5.2): JSON, 400 by default, 401 for client authentication
+//! failures with `WWW-Authenticate: Basic` when the client used Basic (§5.2 "MUST").
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tessera_oauth_types::{ErrorCode, ErrorResponse};
+
+use crate::state::LoadError;
+use tessera_domain::store::StoreError;
+
+/// An error to answer with RFC 6749 error JSON.
+#[derive(Debug)]
+pub struct OAuthError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Registry code.
+    pub code: ErrorCode,
+    /// `error_description`; never contains a secret.
+    pub description: String,
+    /// Whether to challenge with `WWW-Authenticate: Basic`.
+    pub basic_challenge: bool,
+}
+
+impl OAuthError {
+    /// A 400 with `code`.
+    #[must_use]
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code, description: description.into(), basic_challenge: false }
+    }
+
+    /// `invalid_request`.
+    #[must_use]
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// `invalid_client` (401), challenging with Basic when the client used it.
+    #[must_use]
+    pub fn invalid_client(description: impl Into<String>, used_basic: bool) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, code: ErrorCode::InvalidClient, description: description.into(), basic_challenge: used_basic }
+    }
+
+    /// A 404 for an issuer that does not exist.
+    #[must_use]
+    pub fn unknown_issuer() -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: ErrorCode::InvalidRequest,
+            description: "no such issuer: the path must be /system/auth/{partition}-U or -C of an existing partition".into(),
+            basic_challenge: false,
+        }
+    }
+
+    /// A 500 that reveals nothing; the cause is logged here.
+    #[must_use]
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error at an OAuth endpoint");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: ErrorCode::ServerError,
+            description: "the server hit an unexpected condition; the request can be retried".into(),
+            basic_challenge: false,
+        }
+    }
+
+    /// A 503 while the database is unreachable.
+    #[must_use]
+    pub fn unavailable() -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: ErrorCode::TemporarilyUnavailable,
+            description: "the database is unreachable; retry shortly".into(),
+            basic_challenge: false,
+        }
+    }
+}
+
+impl From<LoadError> for OAuthError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Store(StoreError::Unavailable(_)) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::unavailable()
+            }
+            e => Self::internal(&e),
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = ErrorResponse { error: self.code, error_description: Some(self.description) };
+        let mut resp = (self.status, Json(body)).into_response();
+        let h = resp.headers_mut();
+        // RFC 6749 §5.1/§5.2: token responses must not be cached.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if self.basic_challenge {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\", charset=\"UTF-8\""));
+        }
+        resp
+    }
+}

@@ -1,0 +1,87 @@
+//! The token endpoint: parses the request, dispatches on `grant_type` to one module per grant,
+//! and records the outcome. Grant modules turn a typed request into a token or an [`OAuthError`].
+
+mod client_credentials;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tessera_domain::Realm;
+use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_oauth_types::{ErrorCode, grant_type};
+
+use super::error::OAuthError;
+use super::form::Params;
+use crate::audit::AuditContext;
+use crate::request_meta::RequestMeta;
+use crate::state::AppState;
+
+/// `POST {issuer}/oauth2/token`.
+pub async fn post(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((partition, realm)) = Realm::split_tenant(&tenant) else {
+        return OAuthError::unknown_issuer().into_response();
+    };
+    let mut audit = AuditContext { partition: Some(partition.clone()), actor_kind: ActorKind::Anonymous, actor_id: None, source_ip: meta.source_ip };
+    let grant = Params::from_body(&headers, &body).map(|p| (p.get("grant_type").map(str::to_owned), p));
+    let result = async {
+        let (grant, params) = grant?;
+        let ctx = state.partition(&partition).await?.ok_or_else(OAuthError::unknown_issuer)?;
+        let grant = grant.ok_or_else(|| OAuthError::invalid_request("the grant_type parameter is required"))?;
+        let outcome = match grant.as_str() {
+            grant_type::CLIENT_CREDENTIALS => {
+                client_credentials::handle(&state, &ctx, &partition, realm, &headers, &params, &mut audit).await
+            }
+            grant_type::AUTHORIZATION_CODE | grant_type::REFRESH_TOKEN | grant_type::PASSWORD | grant_type::TOKEN_EXCHANGE => {
+                Err(OAuthError::new(
+                    ErrorCode::UnsupportedGrantType,
+                    format!("grant_type {grant} is not enabled on this server yet; supported: client_credentials"),
+                ))
+            }
+            other => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("unknown grant_type {:?}; supported: client_credentials", other.chars().take(80).collect::<String>()),
+            )),
+        };
+        Ok::<_, OAuthError>((grant, outcome?))
+    }
+    .await;
+    match result {
+        Ok((grant, token)) => {
+            metrics::counter!("tessera_tokens_issued_total", "grant" => grant_label(&grant)).increment(1);
+            let event = audit.event(&state, "token.issue", "access_token", audit.actor_id.clone(), Outcome::Success, Some(format!("grant={grant} scope={}", token.scope)));
+            state.audit.record(event).await;
+            let mut resp = Json(token).into_response();
+            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            resp
+        }
+        Err(e) => {
+            metrics::counter!("tessera_token_errors_total", "error" => e.code.as_str()).increment(1);
+            if e.status.is_client_error() {
+                let event = audit.event(&state, "token.refuse", "access_token", audit.actor_id.clone(), Outcome::Failure, Some(format!("{}: {}", e.code, e.description)));
+                state.audit.record(event).await;
+            }
+            e.into_response()
+        }
+    }
+}
+
+/// A bounded label set for metrics (never echo client input into label values).
+fn grant_label(grant: &str) -> &'static str {
+    match grant {
+        grant_type::CLIENT_CREDENTIALS => "client_credentials",
+        grant_type::AUTHORIZATION_CODE => "authorization_code",
+        grant_type::REFRESH_TOKEN => "refresh_token",
+        grant_type::PASSWORD => "password",
+        grant_type::TOKEN_EXCHANGE => "token_exchange",
+        _ => "other",
+    }
+}

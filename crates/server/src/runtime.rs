@@ -1,0 +1,156 @@
+//! Opening the parts a process needs: the store chosen by the database URL, the master key, and
+//! the application state around them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tessera_domain::clock::SystemClock;
+use tessera_domain::store::Store;
+use tessera_domain::{Clock, Rng};
+
+use crate::audit_sink::AuditSink;
+use crate::cache::TtlCache;
+use crate::config::Config;
+use crate::crypto::master_key::{MasterKey, MasterKeyError};
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::rng::SystemRng;
+use crate::crypto::secret_hash::SecretHasher;
+use crate::state::{AppState, Inner};
+
+/// Why the process could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database {url}: {message}")]
+    Database {
+        /// URL without credentials.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The master key could not be loaded.
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    /// PostgreSQL needs an explicit, shared master key.
+    #[error("with PostgreSQL every instance must share one master key: pass --master-key-file (or TESSERA_MASTER_KEY_FILE) pointing at a file holding 32 random bytes, base64url; create one with `head -c32 /dev/urandom | basenc --base64url | tr -d '=\\n' > master.key`")]
+    MasterKeyRequired,
+    /// Bad password parameters.
+    #[error("passwords: {0}")]
+    Passwords(String),
+}
+
+/// The database URL with any password removed, for messages.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens the store named by `config.database_url` and, when `migrate`, applies pending migrations.
+///
+/// # Errors
+/// When the database cannot be reached or migrated.
+pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, StartError> {
+    let url = &config.database_url;
+    let db_err = |e: &dyn std::fmt::Display| StartError::Database { url: redact_url(url), message: e.to_string() };
+    if config.is_postgres() {
+        let store = tessera_store_postgres::PgStore::connect(url).await.map_err(|e| db_err(&e))?;
+        if migrate {
+            store.migrate().await.map_err(|e| db_err(&e))?;
+        }
+        Ok(Arc::new(store))
+    } else {
+        let store = tessera_store_sqlite::SqliteStore::connect(url).await.map_err(|e| db_err(&e))?;
+        if migrate {
+            store.migrate().await.map_err(|e| db_err(&e))?;
+        }
+        Ok(Arc::new(store))
+    }
+}
+
+/// The SQLite database file named by a `sqlite:` URL, if it names a file.
+#[must_use]
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+/// Loads the master key. With SQLite and no file configured, `master.key` beside the database
+/// is created (mode 0600) or reused; with PostgreSQL a configured, existing file is required.
+/// Returns the key and the path it came from.
+///
+/// # Errors
+/// When the key cannot be loaded or created, or PostgreSQL has none configured.
+pub fn master_key(config: &Config, rng: &dyn Rng) -> Result<(MasterKey, PathBuf, bool), StartError> {
+    match (&config.master_key_file, config.is_postgres()) {
+        (Some(path), true) => Ok((MasterKey::load(path)?, path.clone(), false)),
+        (None, true) => Err(StartError::MasterKeyRequired),
+        (Some(path), false) => {
+            let (key, created) = MasterKey::load_or_create(path, rng)?;
+            Ok((key, path.clone(), created))
+        }
+        (None, false) => {
+            let dir = sqlite_path(&config.database_url)
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| PathBuf::from("."));
+            let path = dir.join("master.key");
+            let (key, created) = MasterKey::load_or_create(&path, rng)?;
+            Ok((key, path, created))
+        }
+    }
+}
+
+/// Builds the application state and starts the audit writer.
+///
+/// # Errors
+/// When the password parameters are invalid.
+pub fn build_state(
+    config: Config,
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> Result<AppState, StartError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let rng: Arc<dyn Rng> = Arc::new(SystemRng::new());
+    build_state_with(config, store, master, metrics, clock, rng)
+}
+
+/// [`build_state`] with an explicit clock and rng (tests).
+///
+/// # Errors
+/// When the password parameters are invalid.
+pub fn build_state_with(
+    config: Config,
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn Rng>,
+) -> Result<AppState, StartError> {
+    let passwords = PasswordHasher::new(config.passwords).map_err(|e| StartError::Passwords(e.to_string()))?;
+    let audit = AuditSink::start(store.clone());
+    let state = AppState::new(Inner {
+        secrets: SecretHasher::new(&master),
+        master: Arc::new(master),
+        config,
+        store,
+        clock,
+        rng,
+        passwords,
+        audit,
+        partitions: TtlCache::default(),
+        clients: TtlCache::default(),
+        metrics,
+    });
+    Ok(state)
+}

@@ -1,0 +1,210 @@
+//! Shared application state and the cached views the hot path reads.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tessera_domain::api::Catalog;
+use tessera_domain::client::ClientApplication;
+use tessera_domain::partition::Partition;
+use tessera_domain::secret::StoredSecret;
+use tessera_domain::signing_key::{KeyState, SigningKey};
+use tessera_domain::store::{Store, StoreError};
+use tessera_domain::{ClientId, Clock, PartitionId, Realm, Rng};
+use tessera_oauth_types::{Jwk, JwkSet};
+
+use crate::audit_sink::AuditSink;
+use crate::cache::TtlCache;
+use crate::config::Config;
+use crate::crypto::CryptoError;
+use crate::crypto::jwt::JwsKey;
+use crate::crypto::master_key::MasterKey;
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::secret_hash::SecretHasher;
+use crate::crypto::signing::Signer;
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// The contents of [`AppState`].
+#[derive(Debug)]
+pub struct Inner {
+    /// Configuration.
+    pub config: Config,
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness.
+    pub rng: Arc<dyn Rng>,
+    /// Master key (private keys at rest).
+    pub master: Arc<MasterKey>,
+    /// Client secret hashing.
+    pub secrets: SecretHasher,
+    /// Password hashing.
+    pub passwords: PasswordHasher,
+    /// Audit and last-used writer.
+    pub audit: AuditSink,
+    /// Cached partitions (catalog, keys).
+    pub partitions: TtlCache<PartitionId, Option<Arc<PartitionContext>>>,
+    /// Cached clients with their secret hashes.
+    pub clients: TtlCache<(PartitionId, ClientId), Option<Arc<ClientView>>>,
+    /// Prometheus renderer, when metrics are installed.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Wraps the parts.
+    #[must_use]
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    /// The partition's cached context, `None` when it does not exist.
+    ///
+    /// # Errors
+    /// When storage fails (and no earlier value is cached) or a key cannot be decrypted.
+    pub async fn partition(&self, id: &PartitionId) -> Result<Option<Arc<PartitionContext>>, LoadError> {
+        let ctx = self.partitions.get_or_load(id, || self.load_partition(id)).await?;
+        Ok((*ctx).clone())
+    }
+
+    async fn load_partition(&self, id: &PartitionId) -> Result<Option<Arc<PartitionContext>>, LoadError> {
+        let Some(partition) = self.store.get_partition(id).await? else { return Ok(None) };
+        let (permissions, apis, keys) = tokio::try_join!(
+            self.store.list_permissions(id),
+            self.store.list_apis(id),
+            self.store.list_signing_keys(id),
+        )?;
+        let catalog = Catalog::new(permissions, &apis);
+        let prefix = partition.permission_prefix(self.config.api_url());
+        let now = self.clock.now();
+        let max_lifetime = time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
+        let mut realms = HashMap::new();
+        for realm in Realm::ALL {
+            let mine: Vec<&SigningKey> = keys.iter().filter(|k| k.realm == realm).collect();
+            let active = mine
+                .iter()
+                .rev()
+                .find(|k| k.state == KeyState::Active)
+                .map(|k| self.decrypt_key(k))
+                .transpose()?
+                .map(Arc::new);
+            let jwks = JwkSet {
+                keys: mine
+                    .iter()
+                    .filter(|k| k.is_published(now, max_lifetime))
+                    .filter_map(|k| serde_json::from_value::<Jwk>(k.public_jwk.clone()).ok())
+                    .collect(),
+            };
+            realms.insert(realm, RealmKeys { active, jwks: Arc::new(jwks) });
+        }
+        Ok(Some(Arc::new(PartitionContext { partition, prefix, catalog, realms })))
+    }
+
+    fn decrypt_key(&self, k: &SigningKey) -> Result<JwsKey, CryptoError> {
+        let pkcs8 = self.master.decrypt(key_context(&k.partition, k.realm, &k.kid).as_bytes(), &k.private_key_encrypted)?;
+        let signer = Signer::from_pkcs8(k.alg, &pkcs8)?;
+        Ok(JwsKey::new(k.kid.clone(), signer, "at+jwt"))
+    }
+
+    /// The client with its secrets, `None` when it does not exist in the partition.
+    ///
+    /// # Errors
+    /// When storage fails and no earlier value is cached.
+    pub async fn client(&self, p: &PartitionId, id: ClientId) -> Result<Option<Arc<ClientView>>, LoadError> {
+        let key = (p.clone(), id);
+        let v = self
+            .clients
+            .get_or_load(&key, || async {
+                let Some(client) = self.store.get_client(p, id).await? else { return Ok::<_, LoadError>(None) };
+                let secrets = self.store.client_secret_hashes(p, id).await?;
+                let assigned = client.permissions.iter().cloned().collect();
+                Ok(Some(Arc::new(ClientView { client, secrets, assigned })))
+            })
+            .await?;
+        Ok((*v).clone())
+    }
+
+    /// Forgets cached data of a partition after a change made here.
+    pub fn invalidate_partition(&self, p: &PartitionId) {
+        self.partitions.invalidate(p);
+    }
+
+    /// Forgets a cached client after a change made here.
+    pub fn invalidate_client(&self, p: &PartitionId, id: ClientId) {
+        self.clients.invalidate(&(p.clone(), id));
+    }
+}
+
+/// The associated data binding an encrypted private key to its row.
+#[must_use]
+pub fn key_context(p: &PartitionId, realm: Realm, kid: &str) -> String {
+    format!("tessera/signing-key/v1/{p}/{}/{kid}", realm.as_str())
+}
+
+/// A partition as the hot path needs it.
+#[derive(Debug)]
+pub struct PartitionContext {
+    /// The partition.
+    pub partition: Partition,
+    /// Its API permission prefix.
+    pub prefix: String,
+    /// Its catalog index.
+    pub catalog: Catalog,
+    /// Keys per realm.
+    pub realms: HashMap<Realm, RealmKeys>,
+}
+
+/// A realm's signing key and published key set.
+#[derive(Debug)]
+pub struct RealmKeys {
+    /// The key that signs now.
+    pub active: Option<Arc<JwsKey>>,
+    /// What `/oauth2/keys` publishes.
+    pub jwks: Arc<JwkSet>,
+}
+
+/// A client as the token endpoint needs it.
+#[derive(Debug, Clone)]
+pub struct ClientView {
+    /// The client.
+    pub client: ClientApplication,
+    /// Its secrets with hashes.
+    pub secrets: Vec<StoredSecret>,
+    /// Assigned permissions as a set.
+    pub assigned: HashSet<String>,
+}
+
+/// A cached view could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored key could not be decrypted (wrong master key?).
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl AppState {
+    /// The partition and key provisioning tools bound to this state.
+    #[must_use]
+    pub fn provisioner(&self) -> crate::provision::Provisioner<'_> {
+        crate::provision::Provisioner {
+            config: &self.config,
+            clock: &*self.clock,
+            rng: &*self.rng,
+            master: &self.master,
+            secrets: &self.secrets,
+            passwords: &self.passwords,
+        }
+    }
+}
