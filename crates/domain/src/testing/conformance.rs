@@ -1,1 +1,0 @@
-//! The storage conformance suite (filled in with the store crates).

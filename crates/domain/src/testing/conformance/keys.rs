@@ -1,0 +1,163 @@
+//! Signing-key rotation and purging.
+
+use super::*;
+
+/// Rotation: active → retired (at `now`), next → active, the new key → next; other realms and
+/// partitions are untouched; retired keys are purged once old enough.
+pub async fn signing_key_rotation(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let ev = || event(&p, "signing_key.rotate", "signing_key", "k");
+    let state_of = |keys: &[crate::signing_key::SigningKey], kid: &str| {
+        keys.iter()
+            .find(|k| k.kid == kid)
+            .map(|k| (k.state, k.retired_at))
+    };
+
+    let first = signing_key(&p, "k1", Realm::Users, KeyState::Next);
+    ok(
+        store
+            .rotate_signing_keys(&p, Realm::Users, &first, at(60), &ev())
+            .await,
+        "rotate",
+    );
+    let keys = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    assert_eq!(
+        state_of(&keys, "acme-users-active"),
+        Some((KeyState::Retired, Some(at(60))))
+    );
+    assert_eq!(
+        state_of(&keys, "acme-users-next"),
+        Some((KeyState::Active, None))
+    );
+    assert_eq!(state_of(&keys, "k1"), Some((KeyState::Next, None)));
+    assert_eq!(
+        state_of(&keys, "acme-customers-active"),
+        Some((KeyState::Active, None))
+    );
+    assert_eq!(
+        state_of(&keys, "acme-customers-next"),
+        Some((KeyState::Next, None))
+    );
+    let stored = keys.iter().find(|k| k.kid == "k1").cloned();
+    assert_eq!(stored.as_ref(), Some(&first));
+    assert_eq!(
+        stored.map(|k| k.private_key_encrypted),
+        Some(first.private_key_encrypted.clone())
+    );
+
+    let second = signing_key(&p, "k2", Realm::Users, KeyState::Next);
+    ok(
+        store
+            .rotate_signing_keys(&p, Realm::Users, &second, at(120), &ev())
+            .await,
+        "rotate",
+    );
+    let keys = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    assert_eq!(
+        state_of(&keys, "acme-users-active"),
+        Some((KeyState::Retired, Some(at(60))))
+    );
+    assert_eq!(
+        state_of(&keys, "acme-users-next"),
+        Some((KeyState::Retired, Some(at(120))))
+    );
+    assert_eq!(state_of(&keys, "k1"), Some((KeyState::Active, None)));
+    assert_eq!(state_of(&keys, "k2"), Some((KeyState::Next, None)));
+    assert_eq!(keys.len(), 6);
+    assert_eq!(
+        ok(store.list_signing_keys(&other).await, "other partition"),
+        sample_seed(&other).signing_keys
+    );
+
+    // A kid already used in the partition is a conflict, and the rotation does not happen.
+    let dup = signing_key(&p, "k2", Realm::Users, KeyState::Next);
+    assert!(matches!(
+        store
+            .rotate_signing_keys(&p, Realm::Users, &dup, at(130), &ev())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(ok(store.list_signing_keys(&p).await, "unchanged"), keys);
+    assert_not_found(
+        store
+            .rotate_signing_keys(&pid("nobody"), Realm::Users, &dup, at(130), &ev())
+            .await,
+        "unknown partition",
+    );
+
+    // Only keys retired before the cut-off go.
+    assert_eq!(ok(store.purge_retired_keys(at(60)).await, "purge"), 0);
+    assert_eq!(ok(store.purge_retired_keys(at(61)).await, "purge"), 1);
+    let keys = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    assert_eq!(state_of(&keys, "acme-users-active"), None);
+    assert_eq!(keys.len(), 5);
+    assert_eq!(
+        audit_actions(store, &p).await,
+        [
+            "partition.create",
+            "signing_key.rotate",
+            "signing_key.rotate"
+        ]
+    );
+}
+
+/// A realm without a next key keeps its active key and gains the new one as next (promoting an
+/// unpublished key would break verifiers); the following rotation switches as usual.
+pub async fn rotation_without_next_key_keeps_active(store: &dyn Store) {
+    let p = pid("acme");
+    let mut seed = sample_seed(&p);
+    seed.signing_keys.retain(|k| k.state == KeyState::Active);
+    ok(
+        store
+            .create_partition(&seed, &event(&p, "partition.create", "p", "p"))
+            .await,
+        "seed",
+    );
+    let ev = || event(&p, "signing_key.rotate", "signing_key", "k");
+    ok(
+        store
+            .rotate_signing_keys(
+                &p,
+                Realm::Customers,
+                &signing_key(&p, "n1", Realm::Customers, KeyState::Next),
+                at(1),
+                &ev(),
+            )
+            .await,
+        "rotate",
+    );
+    let states = |keys: Vec<crate::signing_key::SigningKey>| {
+        keys.into_iter()
+            .filter(|k| k.realm == Realm::Customers)
+            .map(|k| (k.kid, k.state))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        states(ok(store.list_signing_keys(&p).await, "keys")),
+        [
+            ("acme-customers-active".to_owned(), KeyState::Active),
+            ("n1".to_owned(), KeyState::Next)
+        ]
+    );
+    ok(
+        store
+            .rotate_signing_keys(
+                &p,
+                Realm::Customers,
+                &signing_key(&p, "n2", Realm::Customers, KeyState::Next),
+                at(2),
+                &ev(),
+            )
+            .await,
+        "rotate",
+    );
+    assert_eq!(
+        states(ok(store.list_signing_keys(&p).await, "keys")),
+        [
+            ("acme-customers-active".to_owned(), KeyState::Retired),
+            ("n1".to_owned(), KeyState::Active),
+            ("n2".to_owned(), KeyState::Next)
+        ]
+    );
+}

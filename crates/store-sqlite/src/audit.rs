@@ -1,0 +1,120 @@
+//! The audit log: the insert every mutating method runs inside its own transaction, the batch
+//! append used off the request path, and the filtered listing.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use tessera_domain::PartitionId;
+use tessera_domain::audit::{ActorKind, AuditEvent, AuditFilter, Outcome};
+use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::store::{AuditRepository, StoreResult};
+
+use crate::SqliteStore;
+use crate::codec::{get, micros, parsed, time, uuid};
+use crate::error::{corrupt, db};
+
+const INSERT: &str = "INSERT INTO audit_events (id, partition_id, actor_kind, actor_id, action, \
+     object_type, object_id, at, source_ip, outcome, detail) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// Writes `e` on `conn` (the caller's transaction, so the change and its record commit together).
+pub(crate) async fn insert(conn: &mut SqliteConnection, e: &AuditEvent) -> StoreResult<()> {
+    insert_with(conn, INSERT, e).await
+}
+
+async fn insert_with(conn: &mut SqliteConnection, sql: &str, e: &AuditEvent) -> StoreResult<()> {
+    sqlx::query(sql)
+        .bind(e.id.to_string())
+        .bind(e.partition.as_ref().map(PartitionId::as_str))
+        .bind(e.actor_kind.as_str())
+        .bind(e.actor_id.as_deref())
+        .bind(&e.action)
+        .bind(&e.object_type)
+        .bind(e.object_id.as_deref())
+        .bind(micros(e.at))
+        .bind(e.source_ip.as_deref())
+        .bind(e.outcome.as_str())
+        .bind(e.detail.as_deref())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+fn event(row: &SqliteRow) -> StoreResult<(i64, AuditEvent)> {
+    let partition = get::<Option<String>>(row, "partition_id")?
+        .map(|s| PartitionId::parse(&s).map_err(corrupt))
+        .transpose()?;
+    Ok((
+        get(row, "seq")?,
+        AuditEvent {
+            id: uuid(row, "id")?,
+            partition,
+            actor_kind: parsed(row, "actor_kind", ActorKind::parse)?,
+            actor_id: get(row, "actor_id")?,
+            action: get(row, "action")?,
+            object_type: get(row, "object_type")?,
+            object_id: get(row, "object_id")?,
+            at: time(row, "at")?,
+            source_ip: get(row, "source_ip")?,
+            outcome: parsed(row, "outcome", Outcome::parse)?,
+            detail: get(row, "detail")?,
+        },
+    ))
+}
+
+#[async_trait]
+impl AuditRepository for SqliteStore {
+    async fn append_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        // A batch retried after an ambiguous failure must not duplicate or fail on its events.
+        let sql = INSERT.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1);
+        for e in events {
+            insert_with(&mut tx, &sql, e).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn list_audit_events(
+        &self,
+        p: &PartitionId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
+        let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "SELECT seq, id, partition_id, actor_kind, actor_id, action, object_type, object_id, \
+             at, source_ip, outcome, detail FROM audit_events WHERE partition_id = ",
+        );
+        q.push_bind(p.as_str())
+            .push(" AND seq > ")
+            .push_bind(page.after_seq());
+        let text_filters = [
+            ("action", &filter.action),
+            ("object_type", &filter.object_type),
+            ("object_id", &filter.object_id),
+            ("actor_id", &filter.actor_id),
+        ];
+        for (column, value) in text_filters {
+            if let Some(v) = value {
+                q.push(format_args!(" AND {column} = "))
+                    .push_bind(v.as_str());
+            }
+        }
+        if let Some(o) = filter.outcome {
+            q.push(" AND outcome = ").push_bind(o.as_str());
+        }
+        if let Some(t) = filter.since {
+            q.push(" AND at >= ").push_bind(micros(t));
+        }
+        if let Some(t) = filter.until {
+            q.push(" AND at < ").push_bind(micros(t));
+        }
+        q.push(" ORDER BY seq LIMIT ").push_bind(page.fetch());
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        let rows = rows.iter().map(event).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
+    }
+}
