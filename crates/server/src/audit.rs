@@ -22,7 +22,12 @@ impl AuditContext {
     /// The system acting (CLI, start-up).
     #[must_use]
     pub fn system(partition: Option<PartitionId>) -> Self {
-        Self { partition, actor_kind: ActorKind::System, actor_id: None, source_ip: None }
+        Self {
+            partition,
+            actor_kind: ActorKind::System,
+            actor_id: None,
+            source_ip: None,
+        }
     }
 
     /// An event of this context.

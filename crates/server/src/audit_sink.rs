@@ -125,7 +125,12 @@ fn take(item: Item, events: &mut Vec<AuditEvent>, used: &mut HashMap<uuid::Uuid,
     }
 }
 
-async fn flush(store: &dyn Store, events: &mut Vec<AuditEvent>, used: &mut HashMap<uuid::Uuid, OffsetDateTime>, closing: bool) {
+async fn flush(
+    store: &dyn Store,
+    events: &mut Vec<AuditEvent>,
+    used: &mut HashMap<uuid::Uuid, OffsetDateTime>,
+    closing: bool,
+) {
     let mut delay = Duration::from_millis(100);
     loop {
         let mut ok = true;
@@ -158,7 +163,10 @@ async fn flush(store: &dyn Store, events: &mut Vec<AuditEvent>, used: &mut HashM
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));
         if closing && delay >= Duration::from_secs(5) {
-            tracing::error!(lost = events.len(), "database unavailable at shutdown; audit events could not be written");
+            tracing::error!(
+                lost = events.len(),
+                "database unavailable at shutdown; audit events could not be written"
+            );
             return;
         }
     }

@@ -35,7 +35,9 @@ impl<K, V> std::fmt::Debug for TtlCache<K, V> {
 
 impl<K, V> Default for TtlCache<K, V> {
     fn default() -> Self {
-        Self { map: RwLock::new(HashMap::new()) }
+        Self {
+            map: RwLock::new(HashMap::new()),
+        }
     }
 }
 
@@ -59,7 +61,10 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
         Fut: std::future::Future<Output = Result<V, E>>,
     {
         let (stale, flag) = {
-            let map = self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let map = self
+                .map
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             match map.get(key) {
                 Some(slot) if slot.loaded.elapsed() < TTL => return Ok(slot.value.clone()),
                 Some(slot) => (Some(slot.value.clone()), Some(slot.refreshing.clone())),
@@ -87,23 +92,39 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
                 };
             }
         };
-        let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.insert(key.clone(), Slot { value: loaded.clone(), loaded: Instant::now(), refreshing: Arc::new(AtomicBool::new(false)) });
+        map.insert(
+            key.clone(),
+            Slot {
+                value: loaded.clone(),
+                loaded: Instant::now(),
+                refreshing: Arc::new(AtomicBool::new(false)),
+            },
+        );
         drop(guard);
         Ok(loaded)
     }
 
     /// Drops one entry.
     pub fn invalidate(&self, key: &K) {
-        self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+        self.map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
     }
 
     /// Drops every entry matching `pred`.
     pub fn invalidate_where(&self, pred: impl Fn(&K) -> bool) {
-        self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|k, _| !pred(k));
+        self.map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|k, _| !pred(k));
     }
 }
 
@@ -129,12 +150,20 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         cache.invalidate(&1);
         let _ = cache.get_or_load(&1, || async { Ok::<_, ()>(8) }).await;
-        assert_eq!(*cache.get_or_load(&1, || async { Err(()) }).await.unwrap(), 8);
+        assert_eq!(
+            *cache.get_or_load(&1, || async { Err(()) }).await.unwrap(),
+            8
+        );
     }
 
     #[tokio::test]
     async fn errors_without_stale_value_propagate() {
         let cache: TtlCache<u32, u32> = TtlCache::default();
-        assert!(cache.get_or_load(&1, || async { Err::<u32, _>("down") }).await.is_err());
+        assert!(
+            cache
+                .get_or_load(&1, || async { Err::<u32, _>("down") })
+                .await
+                .is_err()
+        );
     }
 }

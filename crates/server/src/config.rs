@@ -59,7 +59,9 @@ pub struct TokenConfig {
 
 impl Default for TokenConfig {
     fn default() -> Self {
-        Self { access_token_ttl: 3600 }
+        Self {
+            access_token_ttl: 3600,
+        }
     }
 }
 
@@ -73,7 +75,9 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        Self { max_secrets: tessera_domain::secret::DEFAULT_MAX_SECRETS }
+        Self {
+            max_secrets: tessera_domain::secret::DEFAULT_MAX_SECRETS,
+        }
     }
 }
 
@@ -91,7 +95,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { body_limit_bytes: 64 * 1024, import_limit_bytes: 5 * 1024 * 1024, request_timeout_secs: 30 }
+        Self {
+            body_limit_bytes: 64 * 1024,
+            import_limit_bytes: 5 * 1024 * 1024,
+            request_timeout_secs: 30,
+        }
     }
 }
 
@@ -105,7 +113,9 @@ pub struct SigningConfig {
 
 impl Default for SigningConfig {
     fn default() -> Self {
-        Self { algorithm: SigningAlg::ES256 }
+        Self {
+            algorithm: SigningAlg::ES256,
+        }
     }
 }
 
@@ -169,12 +179,16 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
         overrides: &Overrides,
     ) -> Result<Self, ConfigError> {
-        let mut table = toml::Table::try_from(Self::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut table = toml::Table::try_from(Self::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-            let file_table: toml::Table =
-                text.parse().map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let file_table: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
             merge(&mut table, file_table);
         }
         merge(&mut table, env_table(env));
@@ -207,25 +221,47 @@ impl Config {
         if let Some(a) = &mut self.api_url {
             *a = a.trim_end_matches('/').to_owned();
         }
-        for (name, value) in [("public_url", Some(&self.public_url)), ("api_url", self.api_url.as_ref())] {
+        for (name, value) in [
+            ("public_url", Some(&self.public_url)),
+            ("api_url", self.api_url.as_ref()),
+        ] {
             if let Some(v) = value {
-                let u = url::Url::parse(v).map_err(|e| ConfigError::Invalid(format!("{name} {v:?} is not an absolute URL: {e}")))?;
-                if !matches!(u.scheme(), "http" | "https") || u.query().is_some() || u.fragment().is_some() {
-                    return Err(ConfigError::Invalid(format!("{name} must be an http(s) URL without query or fragment")));
+                let u = url::Url::parse(v).map_err(|e| {
+                    ConfigError::Invalid(format!("{name} {v:?} is not an absolute URL: {e}"))
+                })?;
+                if !matches!(u.scheme(), "http" | "https")
+                    || u.query().is_some()
+                    || u.fragment().is_some()
+                {
+                    return Err(ConfigError::Invalid(format!(
+                        "{name} must be an http(s) URL without query or fragment"
+                    )));
                 }
             }
         }
-        self.listen
-            .parse::<std::net::SocketAddr>()
-            .map_err(|_| ConfigError::Invalid(format!("listen {:?} must be an address:port such as 127.0.0.1:8080", self.listen)))?;
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::Invalid("database_url must start with sqlite:// or postgres://".into()));
+        self.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "listen {:?} must be an address:port such as 127.0.0.1:8080",
+                self.listen
+            ))
+        })?;
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(
+                "database_url must start with sqlite:// or postgres://".into(),
+            ));
         }
         if !(60..=86_400).contains(&self.tokens.access_token_ttl) {
-            return Err(ConfigError::Invalid("tokens.access_token_ttl must be 60 to 86400 seconds".into()));
+            return Err(ConfigError::Invalid(
+                "tokens.access_token_ttl must be 60 to 86400 seconds".into(),
+            ));
         }
         if !(1..=10).contains(&self.clients.max_secrets) {
-            return Err(ConfigError::Invalid("clients.max_secrets must be 1 to 10".into()));
+            return Err(ConfigError::Invalid(
+                "clients.max_secrets must be 1 to 10".into(),
+            ));
         }
         Ok(())
     }
@@ -249,7 +285,9 @@ trait IntoConfig {
 
 impl IntoConfig for toml::Table {
     fn try_into_config(self) -> Result<Config, ConfigError> {
-        toml::Value::Table(self).try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
+        toml::Value::Table(self)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
     }
 }
 
@@ -269,7 +307,9 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 fn env_table(env: impl IntoIterator<Item = (String, String)>) -> toml::Table {
     let mut out = toml::Table::new();
     for (key, value) in env {
-        let Some(rest) = key.strip_prefix("TESSERA_") else { continue };
+        let Some(rest) = key.strip_prefix("TESSERA_") else {
+            continue;
+        };
         if rest == "CONFIG" || rest.is_empty() {
             continue;
         }
@@ -285,7 +325,9 @@ fn env_table(env: impl IntoIterator<Item = (String, String)>) -> toml::Table {
             if i + 1 == path.len() {
                 cur.insert(seg.clone(), parsed.clone());
             } else {
-                let entry = cur.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                let entry = cur
+                    .entry(seg.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
                 if !entry.is_table() {
                     *entry = toml::Value::Table(toml::Table::new());
                 }
@@ -302,20 +344,47 @@ fn env_table(env: impl IntoIterator<Item = (String, String)>) -> toml::Table {
 pub fn reference() -> String {
     let docs: &[(&str, &str)] = &[
         ("listen", "Socket address to listen on."),
-        ("public_url", "Where Tessera is reached; realm issuers are {public_url}/system/auth/{partition}-U|C."),
-        ("api_url", "The API domain (token audiences, permission prefix, compatibility endpoints). Defaults to public_url."),
-        ("database_url", "sqlite://PATH (created if missing, WAL) or postgres://USER@HOST:PORT/DB."),
-        ("master_key_file", "File with the master key (32 random bytes, base64url). Created beside a SQLite database when absent; required with PostgreSQL."),
+        (
+            "public_url",
+            "Where Tessera is reached; realm issuers are {public_url}/system/auth/{partition}-U|C.",
+        ),
+        (
+            "api_url",
+            "The API domain (token audiences, permission prefix, compatibility endpoints). Defaults to public_url.",
+        ),
+        (
+            "database_url",
+            "sqlite://PATH (created if missing, WAL) or postgres://USER@HOST:PORT/DB.",
+        ),
+        (
+            "master_key_file",
+            "File with the master key (32 random bytes, base64url). Created beside a SQLite database when absent; required with PostgreSQL.",
+        ),
         ("log_format", "\"text\" or \"json\"."),
-        ("tokens.access_token_ttl", "Access token lifetime, seconds (60-86400)."),
-        ("clients.max_secrets", "Unexpired secrets a client application may hold at once."),
+        (
+            "tokens.access_token_ttl",
+            "Access token lifetime, seconds (60-86400).",
+        ),
+        (
+            "clients.max_secrets",
+            "Unexpired secrets a client application may hold at once.",
+        ),
         ("passwords.memory_kib", "Argon2id memory cost, KiB."),
         ("passwords.iterations", "Argon2id iterations."),
         ("passwords.parallelism", "Argon2id lanes."),
         ("http.body_limit_bytes", "Largest request body accepted."),
-        ("http.import_limit_bytes", "Largest OpenAPI document accepted by the catalog import."),
-        ("http.request_timeout_secs", "Requests running longer are answered 408."),
-        ("signing.algorithm", "Algorithm of new signing keys: ES256, RS256 or EdDSA."),
+        (
+            "http.import_limit_bytes",
+            "Largest OpenAPI document accepted by the catalog import.",
+        ),
+        (
+            "http.request_timeout_secs",
+            "Requests running longer are answered 408.",
+        ),
+        (
+            "signing.algorithm",
+            "Algorithm of new signing keys: ES256, RS256 or EdDSA.",
+        ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut out = String::from(
@@ -332,7 +401,11 @@ pub fn reference() -> String {
         } else {
             out.push('\n');
         }
-        let value = if sec.is_empty() { defaults.get(name) } else { defaults.get(sec).and_then(|t| t.get(name)) };
+        let value = if sec.is_empty() {
+            defaults.get(name)
+        } else {
+            defaults.get(sec).and_then(|t| t.get(name))
+        };
         let env = format!("TESSERA_{}", key.replace('.', "__").to_ascii_uppercase());
         out.push_str(&format!("# {doc}\n# env: {env}\n"));
         match value {
@@ -351,13 +424,23 @@ mod tests {
     fn layers_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("t.toml");
-        std::fs::write(&file, "public_url = \"https://file.example\"\n[tokens]\naccess_token_ttl = 600\n").unwrap();
+        std::fs::write(
+            &file,
+            "public_url = \"https://file.example\"\n[tokens]\naccess_token_ttl = 600\n",
+        )
+        .unwrap();
         let env = vec![
-            ("TESSERA_TOKENS__ACCESS_TOKEN_TTL".to_owned(), "900".to_owned()),
+            (
+                "TESSERA_TOKENS__ACCESS_TOKEN_TTL".to_owned(),
+                "900".to_owned(),
+            ),
             ("TESSERA_LOG_FORMAT".to_owned(), "json".to_owned()),
             ("OTHER".to_owned(), "x".to_owned()),
         ];
-        let o = Overrides { listen: Some("0.0.0.0:9000".into()), ..Default::default() };
+        let o = Overrides {
+            listen: Some("0.0.0.0:9000".into()),
+            ..Default::default()
+        };
         let c = Config::load(Some(&file), env, &o).unwrap();
         assert_eq!(c.public_url, "https://file.example");
         assert_eq!(c.tokens.access_token_ttl, 900);
@@ -372,15 +455,25 @@ mod tests {
         let file = dir.path().join("t.toml");
         std::fs::write(&file, "lissen = \"x\"\n").unwrap();
         assert!(Config::load(Some(&file), vec![], &Overrides::default()).is_err());
-        let env = vec![("TESSERA_TOKENS__ACCESS_TOKEN_TTL".to_owned(), "ten".to_owned())];
+        let env = vec![(
+            "TESSERA_TOKENS__ACCESS_TOKEN_TTL".to_owned(),
+            "ten".to_owned(),
+        )];
         assert!(Config::load(None, env, &Overrides::default()).is_err());
-        let o = Overrides { public_url: Some("not a url".into()), ..Default::default() };
+        let o = Overrides {
+            public_url: Some("not a url".into()),
+            ..Default::default()
+        };
         assert!(Config::load(None, vec![], &o).is_err());
     }
 
     #[test]
     fn committed_reference_is_current() {
         let committed = include_str!("../../../config.example.toml");
-        assert_eq!(committed, reference(), "run `cargo run -p tessera-server -- config example > config.example.toml`");
+        assert_eq!(
+            committed,
+            reference(),
+            "run `cargo run -p tessera-server -- config example > config.example.toml`"
+        );
     }
 }

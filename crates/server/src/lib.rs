@@ -1,12 +1,14 @@
 //! The Tessera authorization server as a library: [`router`] builds the whole HTTP surface from
 //! an [`AppState`], so tests drive it in-process exactly as `tessera serve` does.
 
+pub mod admin_api;
 pub mod audit;
 pub mod audit_sink;
 pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod crypto;
+pub mod metadata;
 pub mod oauth;
 pub mod ops;
 pub mod provision;
@@ -32,13 +34,26 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let limit = state.config.http.body_limit_bytes;
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
-    Router::new()
+    let import_limit = state.config.http.import_limit_bytes;
+    // Every route gets the small body limit except the OpenAPI import, whose documents are large.
+    let small = Router::new()
         .merge(oauth::router())
         .merge(ops::router())
+        .merge(admin_api::router())
+        .layer(RequestBodyLimitLayer::new(limit));
+    let large = admin_api::import_router().layer(RequestBodyLimitLayer::new(import_limit));
+    Router::new()
+        .merge(small)
+        .merge(large)
         .fallback(not_found)
-        .layer(RequestBodyLimitLayer::new(limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             // A panic is a bug; answer without details rather than dropping the connection.
             tracing::error!("a request handler panicked");
@@ -50,5 +65,12 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found() -> impl IntoResponse {
     let problem = tessera_oauth_types::ProblemDetails::new(404, "Not Found", "no such endpoint");
-    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, tessera_oauth_types::ProblemDetails::CONTENT_TYPE)], axum::Json(problem))
+    (
+        StatusCode::NOT_FOUND,
+        [(
+            header::CONTENT_TYPE,
+            tessera_oauth_types::ProblemDetails::CONTENT_TYPE,
+        )],
+        axum::Json(problem),
+    )
 }

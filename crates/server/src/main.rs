@@ -1,4 +1,8 @@
 //! The `tessera` command: serve, init, migrate, partition create, keys rotate, config example.
+#![expect(
+    clippy::print_stdout,
+    reason = "printing results is the CLI's interface"
+)]
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -6,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use tessera_domain::store::Store;
 use tessera_domain::{PartitionId, Realm};
 use tessera_server::audit::AuditContext;
 use tessera_server::config::{Config, LogFormat, Overrides};
@@ -223,9 +226,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(config: Config) -> anyhow::Result<tessera_server::AppState> {
-    let store = runtime::open_store(&config, true).await?;
+    // The master key first: a missing key is a configuration error worth reporting before any
+    // database connection is attempted.
     let rng = tessera_server::crypto::rng::SystemRng::new();
     let (master, path, created) = runtime::master_key(&config, &rng)?;
+    let store = runtime::open_store(&config, true).await?;
     if created {
         tracing::info!(path = %path.display(), "created a new master key (mode 0600); back it up: signing keys cannot be decrypted without it");
     } else {

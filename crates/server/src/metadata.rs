@@ -33,14 +33,47 @@ pub fn schemes(config: &Config, p: &PartitionId) -> Vec<SchemeMetadata> {
         .into_iter()
         .map(|scheme| {
             let (flow, authorization_url, access_token_url) = match scheme {
-                SecurityScheme::OAuthUser => ("authorization_code", Some(urls::endpoint(public, p, Realm::Users, "oauth2/authorize")), urls::endpoint(public, p, Realm::Users, "oauth2/token")),
-                SecurityScheme::OAuthCustomer => ("authorization_code", Some(urls::endpoint(public, p, Realm::Customers, "oauth2/authorize")), urls::endpoint(public, p, Realm::Customers, "oauth2/token")),
-                SecurityScheme::OAuthClient => ("client_credentials", None, urls::endpoint(public, p, Realm::Users, "oauth2/token")),
-                SecurityScheme::OAuthOnBehalfOfUser => ("password", None, urls::endpoint(public, p, Realm::Users, "oauth2/token")),
-                SecurityScheme::OAuthOnBehalfOfCustomer => ("password", None, urls::endpoint(public, p, Realm::Customers, "oauth2/token")),
-                SecurityScheme::OAuthAnonymousCustomer => ("client_credentials", None, urls::anonymous_token(api, p)),
+                SecurityScheme::OAuthUser => (
+                    "authorization_code",
+                    Some(urls::endpoint(public, p, Realm::Users, "oauth2/authorize")),
+                    urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+                ),
+                SecurityScheme::OAuthCustomer => (
+                    "authorization_code",
+                    Some(urls::endpoint(
+                        public,
+                        p,
+                        Realm::Customers,
+                        "oauth2/authorize",
+                    )),
+                    urls::endpoint(public, p, Realm::Customers, "oauth2/token"),
+                ),
+                SecurityScheme::OAuthClient => (
+                    "client_credentials",
+                    None,
+                    urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+                ),
+                SecurityScheme::OAuthOnBehalfOfUser => (
+                    "password",
+                    None,
+                    urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+                ),
+                SecurityScheme::OAuthOnBehalfOfCustomer => (
+                    "password",
+                    None,
+                    urls::endpoint(public, p, Realm::Customers, "oauth2/token"),
+                ),
+                SecurityScheme::OAuthAnonymousCustomer => {
+                    ("client_credentials", None, urls::anonymous_token(api, p))
+                }
             };
-            SchemeMetadata { scheme, flow, authorization_url, access_token_url, actor: scheme.actor().as_str() }
+            SchemeMetadata {
+                scheme,
+                flow,
+                authorization_url,
+                access_token_url,
+                actor: scheme.actor().as_str(),
+            }
         })
         .collect()
 }

@@ -125,19 +125,34 @@ impl Provisioner<'_> {
     ///
     /// # Errors
     /// Invalid input, an existing partition, or a storage failure.
-    pub async fn create(&self, store: &dyn Store, spec: &NewPartition) -> Result<Created, ProvisionError> {
+    pub async fn create(
+        &self,
+        store: &dyn Store,
+        spec: &NewPartition,
+    ) -> Result<Created, ProvisionError> {
         let mut e = FieldErrors::default();
         check_password(&mut e, "admin_password", &spec.admin_password);
         e.into_result()?;
         let now = self.clock.now();
         let api_url = self.config.api_url();
-        let data = catalog::shipped(api_url, &self.config.public_url).map_err(|e| ProvisionError::Catalog(e.to_string()))?;
-        let partition = Partition { id: spec.id.clone(), api_permission_prefix: None, created_at: now };
+        let data = catalog::shipped(api_url, &self.config.public_url)
+            .map_err(|e| ProvisionError::Catalog(e.to_string()))?;
+        let partition = Partition {
+            id: spec.id.clone(),
+            api_permission_prefix: None,
+            created_at: now,
+        };
         let admin = User {
             id: self.rng.uuid(),
             partition: spec.id.clone(),
             username: spec.admin_username.clone(),
-            email: spec.admin_email.clone().unwrap_or_else(|| format!("{}@{}.invalid", spec.admin_username.to_lowercase(), spec.id.as_str().to_lowercase())),
+            email: spec.admin_email.clone().unwrap_or_else(|| {
+                format!(
+                    "{}@{}.invalid",
+                    spec.admin_username.to_lowercase(),
+                    spec.id.as_str().to_lowercase()
+                )
+            }),
             display_name: "Partition Administrator".to_owned(),
             department: DEFAULT_DEPARTMENT.to_owned(),
             partition_admin: true,
@@ -148,23 +163,45 @@ impl Provisioner<'_> {
         admin.validate()?;
         let mut seed = PartitionSeed {
             partition,
-            departments: vec![Department { name: DEFAULT_DEPARTMENT.to_owned(), created_at: now }],
+            departments: vec![Department {
+                name: DEFAULT_DEPARTMENT.to_owned(),
+                created_at: now,
+            }],
             permissions: data.permissions,
             apis: data.apis,
-            users: vec![UserRecord { user: admin, password_hash: self.passwords.hash(self.rng, &spec.admin_password)? }],
+            users: vec![UserRecord {
+                user: admin,
+                password_hash: self.passwords.hash(self.rng, &spec.admin_password)?,
+            }],
             customers: vec![],
             clients: vec![],
             secrets: vec![],
             signing_keys: vec![],
         };
-        let automation = self.client(&seed, "Tessera automation", Platform::Web, vec![], &[ADMIN_APP_PERMISSION]);
+        let automation = self.client(
+            &seed,
+            "Tessera automation",
+            Platform::Web,
+            vec![],
+            &[ADMIN_APP_PERMISSION],
+        );
         let automation_secret = self.secret(&mut seed, &automation, "automation");
         let automation_id = automation.client_id;
         seed.clients.push(automation);
-        let demo = if spec.demo { Some(self.demo(&mut seed)?) } else { None };
+        let demo = if spec.demo {
+            Some(self.demo(&mut seed)?)
+        } else {
+            None
+        };
         for realm in Realm::ALL {
             for state in [KeyState::Active, KeyState::Next] {
-                seed.signing_keys.push(self.signing_key(&spec.id, realm, state, self.config.signing.algorithm, now)?);
+                seed.signing_keys.push(self.signing_key(
+                    &spec.id,
+                    realm,
+                    state,
+                    self.config.signing.algorithm,
+                    now,
+                )?);
             }
         }
         let audit = AuditContext::system(Some(spec.id.clone())).event(
@@ -187,9 +224,20 @@ impl Provisioner<'_> {
         })
     }
 
-    fn client<S: AsRef<str>>(&self, seed: &PartitionSeed, name: &str, platform: Platform, redirect_urls: Vec<String>, permissions: &[S]) -> ClientApplication {
+    fn client<S: AsRef<str>>(
+        &self,
+        seed: &PartitionSeed,
+        name: &str,
+        platform: Platform,
+        redirect_urls: Vec<String>,
+        permissions: &[S],
+    ) -> ClientApplication {
         let now = self.clock.now();
-        let known: BTreeSet<&str> = seed.permissions.iter().map(|p: &Permission| p.name.as_str()).collect();
+        let known: BTreeSet<&str> = seed
+            .permissions
+            .iter()
+            .map(|p: &Permission| p.name.as_str())
+            .collect();
         ClientApplication {
             partition: seed.partition.id.clone(),
             client_id: self.rng.uuid(),
@@ -202,7 +250,12 @@ impl Provisioner<'_> {
             token_exchange_enabled: false,
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             enabled: true,
-            permissions: permissions.iter().map(AsRef::as_ref).filter(|p| known.contains(p)).map(str::to_owned).collect(),
+            permissions: permissions
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|p| known.contains(p))
+                .map(str::to_owned)
+                .collect(),
             created_at: now,
             updated_at: now,
         }
@@ -231,10 +284,21 @@ impl Provisioner<'_> {
     ///
     /// # Errors
     /// When key generation fails.
-    pub fn signing_key(&self, p: &PartitionId, realm: Realm, state: KeyState, alg: SigningAlg, now: OffsetDateTime) -> Result<SigningKey, CryptoError> {
+    pub fn signing_key(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        state: KeyState,
+        alg: SigningAlg,
+        now: OffsetDateTime,
+    ) -> Result<SigningKey, CryptoError> {
         let kid = random_token(self.rng, 12);
         let generated = signing::generate(alg, &kid)?;
-        let encrypted = self.master.encrypt(self.rng, key_context(p, realm, &kid).as_bytes(), &generated.pkcs8);
+        let encrypted = self.master.encrypt(
+            self.rng,
+            key_context(p, realm, &kid).as_bytes(),
+            &generated.pkcs8,
+        );
         Ok(SigningKey {
             kid,
             partition: p.clone(),
@@ -254,7 +318,10 @@ impl Provisioner<'_> {
         let delegated: Vec<String> = seed
             .permissions
             .iter()
-            .filter(|x| x.kind == tessera_domain::permission::PermissionKind::Delegated && x.name != ADMIN_DELEGATED_PERMISSION)
+            .filter(|x| {
+                x.kind == tessera_domain::permission::PermissionKind::Delegated
+                    && x.name != ADMIN_DELEGATED_PERMISSION
+            })
             .map(|x| x.name.clone())
             .collect();
         let all_non_admin: Vec<String> = seed
@@ -267,7 +334,10 @@ impl Provisioner<'_> {
             seed,
             "Demo Web App",
             Platform::Web,
-            vec!["http://127.0.0.1:8081/callback".to_owned(), "http://localhost:8081/callback".to_owned()],
+            vec![
+                "http://127.0.0.1:8081/callback".to_owned(),
+                "http://localhost:8081/callback".to_owned(),
+            ],
             &all_non_admin,
         );
         web.post_logout_redirect_urls = vec!["http://127.0.0.1:8081/".to_owned()];
@@ -278,10 +348,16 @@ impl Provisioner<'_> {
             seed,
             "Demo SPA",
             Platform::Spa,
-            vec!["http://127.0.0.1:5173/callback.html".to_owned(), "http://localhost:5173/callback.html".to_owned()],
+            vec![
+                "http://127.0.0.1:5173/callback.html".to_owned(),
+                "http://localhost:5173/callback.html".to_owned(),
+            ],
             &delegated,
         );
-        spa.post_logout_redirect_urls = vec!["http://127.0.0.1:5173/".to_owned(), "http://localhost:5173/".to_owned()];
+        spa.post_logout_redirect_urls = vec![
+            "http://127.0.0.1:5173/".to_owned(),
+            "http://localhost:5173/".to_owned(),
+        ];
         let agent_password = random_token(self.rng, 12);
         let customer_password = random_token(self.rng, 12);
         let agent = User {
@@ -296,7 +372,10 @@ impl Provisioner<'_> {
             created_at: now,
             updated_at: now,
         };
-        seed.users.push(UserRecord { user: agent, password_hash: self.passwords.hash(self.rng, &agent_password)? });
+        seed.users.push(UserRecord {
+            user: agent,
+            password_hash: self.passwords.hash(self.rng, &agent_password)?,
+        });
         let customer = Customer {
             id: self.rng.uuid(),
             partition: p,
@@ -306,7 +385,10 @@ impl Provisioner<'_> {
             created_at: now,
             updated_at: now,
         };
-        seed.customers.push(CustomerRecord { customer, password_hash: self.passwords.hash(self.rng, &customer_password)? });
+        seed.customers.push(CustomerRecord {
+            customer,
+            password_hash: self.passwords.hash(self.rng, &customer_password)?,
+        });
         let demo = DemoData {
             web_client_id: web.client_id.to_string(),
             web_client_secret: web_secret,
@@ -327,12 +409,19 @@ impl Provisioner<'_> {
     ///
     /// # Errors
     /// Key generation or storage failure ([`StoreError::NotFound`] for an unknown partition).
-    pub async fn rotate_keys(&self, store: &dyn Store, p: &PartitionId, realm: Realm, actor: &AuditContext) -> Result<SigningKey, ProvisionError> {
+    pub async fn rotate_keys(
+        &self,
+        store: &dyn Store,
+        p: &PartitionId,
+        realm: Realm,
+        actor: &AuditContext,
+    ) -> Result<SigningKey, ProvisionError> {
         let now = self.clock.now();
         if store.get_partition(p).await?.is_none() {
             return Err(StoreError::NotFound.into());
         }
-        let next = self.signing_key(p, realm, KeyState::Next, self.config.signing.algorithm, now)?;
+        let next =
+            self.signing_key(p, realm, KeyState::Next, self.config.signing.algorithm, now)?;
         let audit = actor.event(
             &(self.clock, self.rng),
             "signing_key.rotate",
@@ -341,8 +430,11 @@ impl Provisioner<'_> {
             Outcome::Success,
             Some(format!("realm={}", realm.as_str())),
         );
-        store.rotate_signing_keys(p, realm, &next, now, &audit).await?;
-        let max_lifetime = time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
+        store
+            .rotate_signing_keys(p, realm, &next, now, &audit)
+            .await?;
+        let max_lifetime =
+            time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
         store.purge_retired_keys(now - max_lifetime).await?;
         Ok(next)
     }

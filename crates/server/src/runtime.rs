@@ -32,10 +32,12 @@ pub enum StartError {
     #[error(transparent)]
     MasterKey(#[from] MasterKeyError),
     /// PostgreSQL needs an explicit, shared master key.
-    #[error("with PostgreSQL every instance must share one master key: pass --master-key-file (or TESSERA_MASTER_KEY_FILE) pointing at a file holding 32 random bytes, base64url; create one with `head -c32 /dev/urandom | basenc --base64url | tr -d '=\\n' > master.key`")]
+    #[error(
+        "with PostgreSQL every instance must share one master key: pass --master-key-file (or TESSERA_MASTER_KEY_FILE) pointing at a file holding 32 random bytes, base64url; create one with `head -c32 /dev/urandom | basenc --base64url | tr -d '=\\n' > master.key`"
+    )]
     MasterKeyRequired,
-    /// Bad password parameters.
-    #[error("passwords: {0}")]
+    /// Bad password parameters, or another invalid setting.
+    #[error("{0}")]
     Passwords(String),
 }
 
@@ -57,15 +59,22 @@ pub fn redact_url(url: &str) -> String {
 /// When the database cannot be reached or migrated.
 pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, StartError> {
     let url = &config.database_url;
-    let db_err = |e: &dyn std::fmt::Display| StartError::Database { url: redact_url(url), message: e.to_string() };
+    let db_err = |e: &dyn std::fmt::Display| StartError::Database {
+        url: redact_url(url),
+        message: e.to_string(),
+    };
     if config.is_postgres() {
-        let store = tessera_store_postgres::PgStore::connect(url).await.map_err(|e| db_err(&e))?;
+        let store = tessera_store_postgres::PgStore::connect(url)
+            .await
+            .map_err(|e| db_err(&e))?;
         if migrate {
             store.migrate().await.map_err(|e| db_err(&e))?;
         }
         Ok(Arc::new(store))
     } else {
-        let store = tessera_store_sqlite::SqliteStore::connect(url).await.map_err(|e| db_err(&e))?;
+        let store = tessera_store_sqlite::SqliteStore::connect(url)
+            .await
+            .map_err(|e| db_err(&e))?;
         if migrate {
             store.migrate().await.map_err(|e| db_err(&e))?;
         }
@@ -76,7 +85,9 @@ pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>
 /// The SQLite database file named by a `sqlite:` URL, if it names a file.
 #[must_use]
 pub fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     if path.is_empty() || path == ":memory:" {
         return None;
@@ -90,7 +101,10 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 ///
 /// # Errors
 /// When the key cannot be loaded or created, or PostgreSQL has none configured.
-pub fn master_key(config: &Config, rng: &dyn Rng) -> Result<(MasterKey, PathBuf, bool), StartError> {
+pub fn master_key(
+    config: &Config,
+    rng: &dyn Rng,
+) -> Result<(MasterKey, PathBuf, bool), StartError> {
     match (&config.master_key_file, config.is_postgres()) {
         (Some(path), true) => Ok((MasterKey::load(path)?, path.clone(), false)),
         (None, true) => Err(StartError::MasterKeyRequired),
@@ -137,9 +151,14 @@ pub fn build_state_with(
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Rng>,
 ) -> Result<AppState, StartError> {
-    let passwords = PasswordHasher::new(config.passwords).map_err(|e| StartError::Passwords(e.to_string()))?;
+    let passwords =
+        PasswordHasher::new(config.passwords).map_err(|e| StartError::Passwords(e.to_string()))?;
     let audit = AuditSink::start(store.clone());
+    let admin_guard =
+        crate::admin_api::auth::admin_guard(&config.public_url, store.clone(), clock.clone())
+            .map_err(|e| StartError::Passwords(format!("admin guard: {e}")))?;
     let state = AppState::new(Inner {
+        admin_guard,
         secrets: SecretHasher::new(&master),
         master: Arc::new(master),
         config,

@@ -49,6 +49,8 @@ pub struct Inner {
     pub partitions: TtlCache<PartitionId, Option<Arc<PartitionContext>>>,
     /// Cached clients with their secret hashes.
     pub clients: TtlCache<(PartitionId, ClientId), Option<Arc<ClientView>>>,
+    /// The guard protecting the admin API.
+    pub admin_guard: tessera_guard::Guard,
     /// Prometheus renderer, when metrics are installed.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
@@ -71,13 +73,24 @@ impl AppState {
     ///
     /// # Errors
     /// When storage fails (and no earlier value is cached) or a key cannot be decrypted.
-    pub async fn partition(&self, id: &PartitionId) -> Result<Option<Arc<PartitionContext>>, LoadError> {
-        let ctx = self.partitions.get_or_load(id, || self.load_partition(id)).await?;
+    pub async fn partition(
+        &self,
+        id: &PartitionId,
+    ) -> Result<Option<Arc<PartitionContext>>, LoadError> {
+        let ctx = self
+            .partitions
+            .get_or_load(id, || self.load_partition(id))
+            .await?;
         Ok((*ctx).clone())
     }
 
-    async fn load_partition(&self, id: &PartitionId) -> Result<Option<Arc<PartitionContext>>, LoadError> {
-        let Some(partition) = self.store.get_partition(id).await? else { return Ok(None) };
+    async fn load_partition(
+        &self,
+        id: &PartitionId,
+    ) -> Result<Option<Arc<PartitionContext>>, LoadError> {
+        let Some(partition) = self.store.get_partition(id).await? else {
+            return Ok(None);
+        };
         let (permissions, apis, keys) = tokio::try_join!(
             self.store.list_permissions(id),
             self.store.list_apis(id),
@@ -86,7 +99,8 @@ impl AppState {
         let catalog = Catalog::new(permissions, &apis);
         let prefix = partition.permission_prefix(self.config.api_url());
         let now = self.clock.now();
-        let max_lifetime = time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
+        let max_lifetime =
+            time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
         let mut realms = HashMap::new();
         for realm in Realm::ALL {
             let mine: Vec<&SigningKey> = keys.iter().filter(|k| k.realm == realm).collect();
@@ -104,13 +118,27 @@ impl AppState {
                     .filter_map(|k| serde_json::from_value::<Jwk>(k.public_jwk.clone()).ok())
                     .collect(),
             };
-            realms.insert(realm, RealmKeys { active, jwks: Arc::new(jwks) });
+            realms.insert(
+                realm,
+                RealmKeys {
+                    active,
+                    jwks: Arc::new(jwks),
+                },
+            );
         }
-        Ok(Some(Arc::new(PartitionContext { partition, prefix, catalog, realms })))
+        Ok(Some(Arc::new(PartitionContext {
+            partition,
+            prefix,
+            catalog,
+            realms,
+        })))
     }
 
     fn decrypt_key(&self, k: &SigningKey) -> Result<JwsKey, CryptoError> {
-        let pkcs8 = self.master.decrypt(key_context(&k.partition, k.realm, &k.kid).as_bytes(), &k.private_key_encrypted)?;
+        let pkcs8 = self.master.decrypt(
+            key_context(&k.partition, k.realm, &k.kid).as_bytes(),
+            &k.private_key_encrypted,
+        )?;
         let signer = Signer::from_pkcs8(k.alg, &pkcs8)?;
         Ok(JwsKey::new(k.kid.clone(), signer, "at+jwt"))
     }
@@ -119,15 +147,25 @@ impl AppState {
     ///
     /// # Errors
     /// When storage fails and no earlier value is cached.
-    pub async fn client(&self, p: &PartitionId, id: ClientId) -> Result<Option<Arc<ClientView>>, LoadError> {
+    pub async fn client(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> Result<Option<Arc<ClientView>>, LoadError> {
         let key = (p.clone(), id);
         let v = self
             .clients
             .get_or_load(&key, || async {
-                let Some(client) = self.store.get_client(p, id).await? else { return Ok::<_, LoadError>(None) };
+                let Some(client) = self.store.get_client(p, id).await? else {
+                    return Ok::<_, LoadError>(None);
+                };
                 let secrets = self.store.client_secret_hashes(p, id).await?;
                 let assigned = client.permissions.iter().cloned().collect();
-                Ok(Some(Arc::new(ClientView { client, secrets, assigned })))
+                Ok(Some(Arc::new(ClientView {
+                    client,
+                    secrets,
+                    assigned,
+                })))
             })
             .await?;
         Ok((*v).clone())

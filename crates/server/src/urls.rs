@@ -18,7 +18,9 @@ pub fn endpoint(public_url: &str, partition: &PartitionId, realm: Realm, path: &
 /// The anonymous-customer token address.
 #[must_use]
 pub fn anonymous_token(api_url: &str, partition: &PartitionId) -> String {
-    format!("{api_url}/core/authmgr/v3/oauth2/v2.0/anonymous/token?user_type=customer&domain_hint={partition}")
+    format!(
+        "{api_url}/core/authmgr/v3/oauth2/v2.0/anonymous/token?user_type=customer&domain_hint={partition}"
+    )
 }
 
 /// The on-behalf-of compatibility token address.
@@ -28,7 +30,9 @@ pub fn onbehalfof_token(api_url: &str, partition: &PartitionId, realm: Realm) ->
         Realm::Users => "user",
         Realm::Customers => "customer",
     };
-    format!("{api_url}/core/authmgr/v4/oauth2/v2.0/onbehalfof/token?user_type={user_type}&tenantId={partition}")
+    format!(
+        "{api_url}/core/authmgr/v4/oauth2/v2.0/onbehalfof/token?user_type={user_type}&tenantId={partition}"
+    )
 }
 
 /// The tenant metadata address.

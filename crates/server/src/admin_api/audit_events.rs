@@ -23,19 +23,32 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
         let mut limit = None;
         let mut cursor = None;
         let time = |k: &str, v: &str| {
-            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| ApiError::BadRequest(format!("{k} must be an RFC 3339 time such as 2026-01-31T12:00:00Z")))
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(
+                |_| {
+                    ApiError::BadRequest(format!(
+                        "{k} must be an RFC 3339 time such as 2026-01-31T12:00:00Z"
+                    ))
+                },
+            )
         };
-        for (k, v) in query_pairs(parts)? {
+        for (k, v) in query_pairs(&parts.uri)? {
             match k.as_str() {
                 "action" => f.action = Some(v),
                 "object_type" => f.object_type = Some(v),
                 "object_id" => f.object_id = Some(v),
                 "actor_id" => f.actor_id = Some(v),
-                "outcome" => f.outcome = Some(Outcome::parse(&v).ok_or_else(|| ApiError::BadRequest("outcome must be success or failure".into()))?),
+                "outcome" => {
+                    f.outcome = Some(Outcome::parse(&v).ok_or_else(|| {
+                        ApiError::BadRequest("outcome must be success or failure".into())
+                    })?)
+                }
                 "since" => f.since = Some(time(&k, &v)?),
                 "until" => f.until = Some(time(&k, &v)?),
-                "limit" => limit = Some(v.parse::<u32>().map_err(|_| ApiError::BadRequest("limit must be a whole number from 1 to 200".into()))?),
+                "limit" => {
+                    limit = Some(v.parse::<u32>().map_err(|_| {
+                        ApiError::BadRequest("limit must be a whole number from 1 to 200".into())
+                    })?)
+                }
                 "cursor" => cursor = Some(v),
                 other => {
                     return Err(ApiError::BadRequest(format!(
@@ -44,7 +57,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
                 }
             }
         }
-        let page = PageRequest::parse(limit, cursor.as_deref()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let page = PageRequest::parse(limit, cursor.as_deref())
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(Self(f, page))
     }
 }
@@ -55,6 +69,16 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, description = "A page of audit events, oldest first")))]
 /// Lists audit events.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>, AuditQuery(filter, page): AuditQuery) -> Result<Json<Page<AuditEvent>>, ApiError> {
-    Ok(Json(state.store.list_audit_events(&caller.partition, &filter, page).await.map_err(|e| ApiError::store("audit event", e))?))
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    AuditQuery(filter, page): AuditQuery,
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_audit_events(&caller.partition, &filter, page)
+            .await
+            .map_err(|e| ApiError::store("audit event", e))?,
+    ))
 }

@@ -38,9 +38,16 @@ pub struct ClientMetadata {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/metadata", tag = "client-applications",
     params(("partition" = String, Path), ("client_id" = String, Path)), responses((status = 200, body = ClientMetadata), (status = 404, body = ProblemDetails)))]
 /// The Metadata panel of a client application.
-pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<ClientMetadata>, ApiError> {
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<ClientMetadata>, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    let ctx = state.partition(&caller.partition).await?.ok_or(ApiError::NotFound("partition"))?;
+    let ctx = state
+        .partition(&caller.partition)
+        .await?
+        .ok_or(ApiError::NotFound("partition"))?;
     let p = &caller.partition;
     let public = &state.config.public_url;
     let actors = match client.platform {

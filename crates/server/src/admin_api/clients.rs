@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tessera_domain::ClientId;
-use tessera_domain::client::{ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, Platform, ResourceType};
+use tessera_domain::client::{
+    ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, Platform, ResourceType,
+};
 use tessera_domain::page::Page;
 use tessera_oauth_types::ProblemDetails;
 
@@ -59,7 +61,11 @@ pub(super) fn client_id(raw: &str) -> Result<ClientId, ApiError> {
 }
 
 /// Loads a client of the caller's partition.
-pub(super) async fn load(state: &AppState, caller: &AdminCaller, raw_id: &str) -> Result<ClientApplication, ApiError> {
+pub(super) async fn load(
+    state: &AppState,
+    caller: &AdminCaller,
+    raw_id: &str,
+) -> Result<ClientApplication, ApiError> {
     let id = client_id(raw_id)?;
     state
         .store
@@ -73,8 +79,16 @@ pub(super) async fn load(state: &AppState, caller: &AdminCaller, raw_id: &str) -
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, description = "A page of client applications"), (status = 401, body = ProblemDetails)))]
 /// Lists client applications in creation order.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>, ListQuery(page): ListQuery) -> Result<Json<Page<ClientApplication>>, ApiError> {
-    let page = state.store.list_clients(&caller.partition, page).await.map_err(|e| ApiError::store("client application", e))?;
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    ListQuery(page): ListQuery,
+) -> Result<Json<Page<ClientApplication>>, ApiError> {
+    let page = state
+        .store
+        .list_clients(&caller.partition, page)
+        .await
+        .map_err(|e| ApiError::store("client application", e))?;
     Ok(Json(page))
 }
 
@@ -82,7 +96,11 @@ pub async fn list(caller: AdminCaller, State(state): State<AppState>, ListQuery(
     params(("partition" = String, Path)), request_body = NewClientApplication,
     responses((status = 201, body = ClientApplication), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Registers a client application; the Client ID is generated.
-pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJson(body): StrictJson<NewClientApplication>) -> Result<(StatusCode, Json<ClientApplication>), ApiError> {
+pub async fn create(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    StrictJson(body): StrictJson<NewClientApplication>,
+) -> Result<(StatusCode, Json<ClientApplication>), ApiError> {
     let now = state.clock.now();
     let client = ClientApplication {
         partition: caller.partition.clone(),
@@ -101,8 +119,22 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
         updated_at: now,
     };
     client.validate()?;
-    let audit = caller.event(&state, "client_application.create", "client_application", client.client_id.to_string(), Some(format!("name={:?} platform={}", client.name, client.platform.as_str())));
-    state.store.create_client(&client, &audit).await.map_err(|e| ApiError::store("client application", e))?;
+    let audit = caller.event(
+        &state,
+        "client_application.create",
+        "client_application",
+        client.client_id.to_string(),
+        Some(format!(
+            "name={:?} platform={}",
+            client.name,
+            client.platform.as_str()
+        )),
+    );
+    state
+        .store
+        .create_client(&client, &audit)
+        .await
+        .map_err(|e| ApiError::store("client application", e))?;
     Ok((StatusCode::CREATED, Json(client)))
 }
 
@@ -110,7 +142,11 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
     params(("partition" = String, Path), ("client_id" = String, Path)),
     responses((status = 200, body = ClientApplication), (status = 404, body = ProblemDetails)))]
 /// One client application.
-pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<ClientApplication>, ApiError> {
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<ClientApplication>, ApiError> {
     Ok(Json(load(&state, &caller, &id).await?))
 }
 
@@ -118,11 +154,26 @@ pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id
     params(("partition" = String, Path), ("client_id" = String, Path)), request_body = ClientChanges,
     responses((status = 200, body = ClientApplication), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Changes fields of a client application (platform and Client ID are immutable).
-pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>, StrictJson(changes): StrictJson<ClientChanges>) -> Result<Json<ClientApplication>, ApiError> {
+pub async fn update(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    StrictJson(changes): StrictJson<ClientChanges>,
+) -> Result<Json<ClientApplication>, ApiError> {
     let mut client = load(&state, &caller, &id).await?;
     client.apply(changes, state.clock.now())?;
-    let audit = caller.event(&state, "client_application.update", "client_application", client.client_id.to_string(), None);
-    state.store.update_client(&client, &audit).await.map_err(|e| ApiError::store("client application", e))?;
+    let audit = caller.event(
+        &state,
+        "client_application.update",
+        "client_application",
+        client.client_id.to_string(),
+        None,
+    );
+    state
+        .store
+        .update_client(&client, &audit)
+        .await
+        .map_err(|e| ApiError::store("client application", e))?;
     state.invalidate_client(&caller.partition, client.client_id);
     Ok(Json(client))
 }
@@ -131,10 +182,24 @@ pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_,
     params(("partition" = String, Path), ("client_id" = String, Path)),
     responses((status = 204, description = "Deleted with its secrets and permissions"), (status = 404, body = ProblemDetails)))]
 /// Deletes a client application with its secrets and permission assignments.
-pub async fn delete(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let id = client_id(&id)?;
-    let audit = caller.event(&state, "client_application.delete", "client_application", id.to_string(), None);
-    state.store.delete_client(&caller.partition, id, &audit).await.map_err(|e| ApiError::store("client application", e))?;
+    let audit = caller.event(
+        &state,
+        "client_application.delete",
+        "client_application",
+        id.to_string(),
+        None,
+    );
+    state
+        .store
+        .delete_client(&caller.partition, id, &audit)
+        .await
+        .map_err(|e| ApiError::store("client application", e))?;
     state.invalidate_client(&caller.partition, id);
     Ok(StatusCode::NO_CONTENT)
 }

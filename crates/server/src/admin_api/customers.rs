@@ -37,21 +37,40 @@ const fn yes() -> bool {
 
 async fn load(state: &AppState, caller: &AdminCaller, raw: &str) -> Result<Customer, ApiError> {
     let id = account_id(raw, "customer")?;
-    state.store.get_customer(&caller.partition, id).await.map_err(|e| ApiError::store("customer", e))?.ok_or(ApiError::NotFound("customer"))
+    state
+        .store
+        .get_customer(&caller.partition, id)
+        .await
+        .map_err(|e| ApiError::store("customer", e))?
+        .ok_or(ApiError::NotFound("customer"))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/customers", tag = "customers",
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)), responses((status = 200, description = "A page of customers")))]
 /// Lists customers.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>, ListQuery(page): ListQuery) -> Result<Json<Page<Customer>>, ApiError> {
-    Ok(Json(state.store.list_customers(&caller.partition, page).await.map_err(|e| ApiError::store("customer", e))?))
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    ListQuery(page): ListQuery,
+) -> Result<Json<Page<Customer>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_customers(&caller.partition, page)
+            .await
+            .map_err(|e| ApiError::store("customer", e))?,
+    ))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/customers", tag = "customers",
     params(("partition" = String, Path)), request_body = NewCustomer,
     responses((status = 201, body = Customer), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Creates a customer.
-pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJson(body): StrictJson<NewCustomer>) -> Result<(StatusCode, Json<Customer>), ApiError> {
+pub async fn create(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    StrictJson(body): StrictJson<NewCustomer>,
+) -> Result<(StatusCode, Json<Customer>), ApiError> {
     let now = state.clock.now();
     let customer = Customer {
         id: state.rng.uuid(),
@@ -66,15 +85,35 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
     check_password(&mut e, "password", &body.password);
     e.into_result()?;
     let password_hash = hash_password(&state, body.password).await?;
-    let audit = caller.event(&state, "customer.create", "customer", customer.id.to_string(), None);
-    state.store.create_customer(&CustomerRecord { customer: customer.clone(), password_hash }, &audit).await.map_err(|e| ApiError::store("customer", e))?;
+    let audit = caller.event(
+        &state,
+        "customer.create",
+        "customer",
+        customer.id.to_string(),
+        None,
+    );
+    state
+        .store
+        .create_customer(
+            &CustomerRecord {
+                customer: customer.clone(),
+                password_hash,
+            },
+            &audit,
+        )
+        .await
+        .map_err(|e| ApiError::store("customer", e))?;
     Ok((StatusCode::CREATED, Json(customer)))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/customers/{customer_id}", tag = "customers",
     params(("partition" = String, Path), ("customer_id" = String, Path)), responses((status = 200, body = Customer), (status = 404, body = ProblemDetails)))]
 /// One customer.
-pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<Customer>, ApiError> {
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Customer>, ApiError> {
     Ok(Json(load(&state, &caller, &id).await?))
 }
 
@@ -82,7 +121,12 @@ pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id
     params(("partition" = String, Path), ("customer_id" = String, Path)), request_body = CustomerChanges,
     responses((status = 200, body = Customer), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Changes a customer.
-pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>, StrictJson(changes): StrictJson<CustomerChanges>) -> Result<Json<Customer>, ApiError> {
+pub async fn update(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    StrictJson(changes): StrictJson<CustomerChanges>,
+) -> Result<Json<Customer>, ApiError> {
     let mut customer = load(&state, &caller, &id).await?;
     let password = changes.password.clone();
     customer.apply(changes, state.clock.now())?;
@@ -90,17 +134,35 @@ pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_,
         Some(p) => Some(hash_password(&state, p).await?),
         None => None,
     };
-    let audit = caller.event(&state, "customer.update", "customer", customer.id.to_string(), hash.as_ref().map(|_| "password changed".to_owned()));
-    state.store.update_customer(&customer, hash.as_deref(), &audit).await.map_err(|e| ApiError::store("customer", e))?;
+    let audit = caller.event(
+        &state,
+        "customer.update",
+        "customer",
+        customer.id.to_string(),
+        hash.as_ref().map(|_| "password changed".to_owned()),
+    );
+    state
+        .store
+        .update_customer(&customer, hash.as_deref(), &audit)
+        .await
+        .map_err(|e| ApiError::store("customer", e))?;
     Ok(Json(customer))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/customers/{customer_id}", tag = "customers",
     params(("partition" = String, Path), ("customer_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes a customer.
-pub async fn delete(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let id = account_id(&id, "customer")?;
     let audit = caller.event(&state, "customer.delete", "customer", id.to_string(), None);
-    state.store.delete_customer(&caller.partition, id, &audit).await.map_err(|e| ApiError::store("customer", e))?;
+    state
+        .store
+        .delete_customer(&caller.partition, id, &audit)
+        .await
+        .map_err(|e| ApiError::store("customer", e))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -32,20 +32,47 @@ pub struct DepartmentList {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/departments", tag = "departments",
     params(("partition" = String, Path)), responses((status = 200, body = DepartmentList)))]
 /// Lists departments.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>) -> Result<Json<DepartmentList>, ApiError> {
-    let items = state.store.list_departments(&caller.partition).await.map_err(|e| ApiError::store("department", e))?;
-    Ok(Json(DepartmentList { items, next_cursor: None }))
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+) -> Result<Json<DepartmentList>, ApiError> {
+    let items = state
+        .store
+        .list_departments(&caller.partition)
+        .await
+        .map_err(|e| ApiError::store("department", e))?;
+    Ok(Json(DepartmentList {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/departments", tag = "departments",
     params(("partition" = String, Path)), request_body = NewDepartment,
     responses((status = 201, body = Department), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Adds a department.
-pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJson(body): StrictJson<NewDepartment>) -> Result<(StatusCode, Json<Department>), ApiError> {
-    let d = Department { name: body.name, created_at: state.clock.now() };
+pub async fn create(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    StrictJson(body): StrictJson<NewDepartment>,
+) -> Result<(StatusCode, Json<Department>), ApiError> {
+    let d = Department {
+        name: body.name,
+        created_at: state.clock.now(),
+    };
     d.validate()?;
-    let audit = caller.event(&state, "department.create", "department", d.name.clone(), None);
-    state.store.create_department(&caller.partition, &d, &audit).await.map_err(|e| ApiError::store("department", e))?;
+    let audit = caller.event(
+        &state,
+        "department.create",
+        "department",
+        d.name.clone(),
+        None,
+    );
+    state
+        .store
+        .create_department(&caller.partition, &d, &audit)
+        .await
+        .map_err(|e| ApiError::store("department", e))?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -53,11 +80,27 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
     params(("partition" = String, Path), ("name" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails)))]
 /// Removes a department that no user belongs to.
-pub async fn delete(caller: AdminCaller, State(state): State<AppState>, Path((_, name)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
-    let audit = caller.event(&state, "department.delete", "department", name.clone(), None);
-    state.store.delete_department(&caller.partition, &name, &audit).await.map_err(|e| match e {
-        tessera_domain::store::StoreError::Conflict(_) => ApiError::Conflict(format!("department {name:?} still has users; move them first")),
-        e => ApiError::store("department", e),
-    })?;
+pub async fn delete(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let audit = caller.event(
+        &state,
+        "department.delete",
+        "department",
+        name.clone(),
+        None,
+    );
+    state
+        .store
+        .delete_department(&caller.partition, &name, &audit)
+        .await
+        .map_err(|e| match e {
+            tessera_domain::store::StoreError::Conflict(_) => ApiError::Conflict(format!(
+                "department {name:?} still has users; move them first"
+            )),
+            e => ApiError::store("department", e),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -32,7 +32,7 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// A ready-made problem (from the guard: 401/403).
     #[error("{}", .0.title)]
-    Problem(ProblemDetails, Option<String>),
+    Problem(Box<ProblemDetails>, Option<String>),
     /// 503: database unreachable.
     #[error("database unavailable")]
     Unavailable,
@@ -47,9 +47,14 @@ impl ApiError {
     pub fn store(what: &'static str, e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::NotFound(what),
-            StoreError::Conflict(field) => Self::Conflict(format!("a {what} with this {field} already exists in the partition")),
+            StoreError::Conflict(field) => Self::Conflict(format!(
+                "a {what} with this {field} already exists in the partition"
+            )),
             StoreError::LimitReached(msg) => Self::Conflict(msg),
-            StoreError::UnknownReference(what_ref) => Self::Validation(FieldErrors::single(reference_field(&what_ref), format!("unknown {what_ref}"))),
+            StoreError::UnknownReference(what_ref) => Self::Validation(FieldErrors::single(
+                reference_field(&what_ref),
+                format!("unknown {what_ref}"),
+            )),
             StoreError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::Unavailable
@@ -93,12 +98,16 @@ impl From<LoadError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (problem, challenge) = match self {
-            Self::Problem(p, challenge) => (p, challenge),
+            Self::Problem(p, challenge) => (*p, challenge),
             other => (other.problem(), None),
         };
-        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, Json(problem)).into_response();
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ProblemDetails::CONTENT_TYPE));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(ProblemDetails::CONTENT_TYPE),
+        );
         if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
@@ -111,17 +120,35 @@ impl ApiError {
         match self {
             Self::BadRequest(m) => ProblemDetails::new(400, "Bad Request", m.clone()),
             Self::Validation(errors) => {
-                let mut p = ProblemDetails::new(422, "Unprocessable Content", "the request has invalid fields; see errors");
+                let mut p = ProblemDetails::new(
+                    422,
+                    "Unprocessable Content",
+                    "the request has invalid fields; see errors",
+                );
                 p.errors.clone_from(&errors.0);
                 p
             }
-            Self::NotFound(what) => ProblemDetails::new(404, "Not Found", format!("no such {what} in this partition")),
+            Self::NotFound(what) => ProblemDetails::new(
+                404,
+                "Not Found",
+                format!("no such {what} in this partition"),
+            ),
             Self::Conflict(m) => ProblemDetails::new(409, "Conflict", m.clone()),
             Self::TooLarge(m) => ProblemDetails::new(413, "Content Too Large", m.clone()),
-            Self::UnsupportedMediaType(m) => ProblemDetails::new(415, "Unsupported Media Type", m.clone()),
-            Self::Unavailable => ProblemDetails::new(503, "Service Unavailable", "the database is unreachable; retry shortly"),
-            Self::Internal => ProblemDetails::new(500, "Internal Server Error", "an unexpected error occurred; it has been logged"),
-            Self::Problem(p, _) => p.clone(),
+            Self::UnsupportedMediaType(m) => {
+                ProblemDetails::new(415, "Unsupported Media Type", m.clone())
+            }
+            Self::Unavailable => ProblemDetails::new(
+                503,
+                "Service Unavailable",
+                "the database is unreachable; retry shortly",
+            ),
+            Self::Internal => ProblemDetails::new(
+                500,
+                "Internal Server Error",
+                "an unexpected error occurred; it has been logged",
+            ),
+            Self::Problem(p, _) => (**p).clone(),
         }
     }
 }

@@ -19,10 +19,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -41,7 +52,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
 /// 400 for syntax errors and non-UTF-8, 422 naming the field for type and unknown-field errors.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
-        return Err(ApiError::BadRequest("the request body is not valid UTF-8".into()));
+        return Err(ApiError::BadRequest(
+            "the request body is not valid UTF-8".into(),
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
@@ -57,7 +70,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
                     Err(ApiError::Validation(FieldErrors::single(field, msg)))
                 }
-                _ => Err(ApiError::BadRequest(format!("the request body is not valid JSON: {inner}"))),
+                _ => Err(ApiError::BadRequest(format!(
+                    "the request body is not valid JSON: {inner}"
+                ))),
             }
         }
     }
@@ -71,17 +86,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let q = query_pairs(parts)?;
+        let q = query_pairs(&parts.uri)?;
         let mut limit = None;
         let mut cursor = None;
         for (k, v) in q {
             match k.as_str() {
-                "limit" => limit = Some(v.parse::<u32>().map_err(|_| ApiError::BadRequest("limit must be a whole number from 1 to 200".into()))?),
+                "limit" => {
+                    limit = Some(v.parse::<u32>().map_err(|_| {
+                        ApiError::BadRequest("limit must be a whole number from 1 to 200".into())
+                    })?)
+                }
                 "cursor" => cursor = Some(v),
-                other => return Err(ApiError::BadRequest(format!("unknown query parameter {other:?}; list endpoints take limit and cursor"))),
+                other => {
+                    return Err(ApiError::BadRequest(format!(
+                        "unknown query parameter {other:?}; list endpoints take limit and cursor"
+                    )));
+                }
             }
         }
-        PageRequest::parse(limit, cursor.as_deref()).map(ListQuery).map_err(|e| ApiError::BadRequest(e.to_string()))
+        PageRequest::parse(limit, cursor.as_deref())
+            .map(ListQuery)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
     }
 }
 
@@ -89,11 +114,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 ///
 /// # Errors
 /// 400 on a repeated key.
-pub fn query_pairs(parts: &Parts) -> Result<Vec<(String, String)>, ApiError> {
+pub fn query_pairs(uri: &axum::http::Uri) -> Result<Vec<(String, String)>, ApiError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
         if out.iter().any(|(ek, _)| *ek == k) {
-            return Err(ApiError::BadRequest(format!("query parameter {k:?} is repeated")));
+            return Err(ApiError::BadRequest(format!(
+                "query parameter {k:?} is repeated"
+            )));
         }
         out.push((k.into_owned(), v.into_owned()));
     }

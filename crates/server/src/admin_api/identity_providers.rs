@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tessera_domain::Realm;
-use tessera_domain::identity_provider::{IdentityProvider, IdentityProviderChanges, MAX_IDENTITY_PROVIDERS, MatchAttribute};
+use tessera_domain::identity_provider::{
+    IdentityProvider, IdentityProviderChanges, MAX_IDENTITY_PROVIDERS, MatchAttribute,
+};
 use tessera_domain::page::Page;
 use tessera_oauth_types::ProblemDetails;
 
@@ -61,7 +63,11 @@ fn provider_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("identity provider"))
 }
 
-async fn load(state: &AppState, caller: &AdminCaller, raw: &str) -> Result<IdentityProvider, ApiError> {
+async fn load(
+    state: &AppState,
+    caller: &AdminCaller,
+    raw: &str,
+) -> Result<IdentityProvider, ApiError> {
     let id = provider_id(raw)?;
     state
         .store
@@ -74,15 +80,29 @@ async fn load(state: &AppState, caller: &AdminCaller, raw: &str) -> Result<Ident
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/identity-providers", tag = "identity-providers",
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)), responses((status = 200, description = "A page of identity providers")))]
 /// Lists identity providers.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>, ListQuery(page): ListQuery) -> Result<Json<Page<IdentityProvider>>, ApiError> {
-    Ok(Json(state.store.list_identity_providers(&caller.partition, page).await.map_err(|e| ApiError::store("identity provider", e))?))
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    ListQuery(page): ListQuery,
+) -> Result<Json<Page<IdentityProvider>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_identity_providers(&caller.partition, page)
+            .await
+            .map_err(|e| ApiError::store("identity provider", e))?,
+    ))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/identity-providers", tag = "identity-providers",
     params(("partition" = String, Path)), request_body = NewIdentityProvider,
     responses((status = 201, body = IdentityProvider), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Registers an identity provider; its generated id is the `registration_id` of token exchange.
-pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJson(b): StrictJson<NewIdentityProvider>) -> Result<(StatusCode, Json<IdentityProvider>), ApiError> {
+pub async fn create(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    StrictJson(b): StrictJson<NewIdentityProvider>,
+) -> Result<(StatusCode, Json<IdentityProvider>), ApiError> {
     let now = state.clock.now();
     let idp = IdentityProvider {
         id: state.rng.uuid(),
@@ -100,7 +120,13 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
         updated_at: now,
     };
     idp.validate()?;
-    let audit = caller.event(&state, "identity_provider.create", "identity_provider", idp.id.to_string(), Some(format!("issuer={}", idp.issuer)));
+    let audit = caller.event(
+        &state,
+        "identity_provider.create",
+        "identity_provider",
+        idp.id.to_string(),
+        Some(format!("issuer={}", idp.issuer)),
+    );
     state.store.create_identity_provider(&idp, MAX_IDENTITY_PROVIDERS, &audit).await.map_err(|e| match e {
         tessera_domain::store::StoreError::LimitReached(_) => {
             ApiError::Conflict(format!("a partition can register at most {MAX_IDENTITY_PROVIDERS} identity providers; delete one first"))
@@ -113,7 +139,11 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}", tag = "identity-providers",
     params(("partition" = String, Path), ("id" = String, Path)), responses((status = 200, body = IdentityProvider), (status = 404, body = ProblemDetails)))]
 /// One identity provider.
-pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<IdentityProvider>, ApiError> {
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<IdentityProvider>, ApiError> {
     Ok(Json(load(&state, &caller, &id).await?))
 }
 
@@ -121,20 +151,49 @@ pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id
     params(("partition" = String, Path), ("id" = String, Path)), request_body = IdentityProviderChanges,
     responses((status = 200, body = IdentityProvider), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Changes an identity provider.
-pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>, StrictJson(changes): StrictJson<IdentityProviderChanges>) -> Result<Json<IdentityProvider>, ApiError> {
+pub async fn update(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    StrictJson(changes): StrictJson<IdentityProviderChanges>,
+) -> Result<Json<IdentityProvider>, ApiError> {
     let mut idp = load(&state, &caller, &id).await?;
     idp.apply(changes, state.clock.now())?;
-    let audit = caller.event(&state, "identity_provider.update", "identity_provider", idp.id.to_string(), None);
-    state.store.update_identity_provider(&idp, &audit).await.map_err(|e| ApiError::store("identity provider", e))?;
+    let audit = caller.event(
+        &state,
+        "identity_provider.update",
+        "identity_provider",
+        idp.id.to_string(),
+        None,
+    );
+    state
+        .store
+        .update_identity_provider(&idp, &audit)
+        .await
+        .map_err(|e| ApiError::store("identity provider", e))?;
     Ok(Json(idp))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}", tag = "identity-providers",
     params(("partition" = String, Path), ("id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes an identity provider.
-pub async fn delete(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let id = provider_id(&id)?;
-    let audit = caller.event(&state, "identity_provider.delete", "identity_provider", id.to_string(), None);
-    state.store.delete_identity_provider(&caller.partition, id, &audit).await.map_err(|e| ApiError::store("identity provider", e))?;
+    let audit = caller.event(
+        &state,
+        "identity_provider.delete",
+        "identity_provider",
+        id.to_string(),
+        None,
+    );
+    state
+        .store
+        .delete_identity_provider(&caller.partition, id, &audit)
+        .await
+        .map_err(|e| ApiError::store("identity provider", e))?;
     Ok(StatusCode::NO_CONTENT)
 }

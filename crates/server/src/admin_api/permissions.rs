@@ -54,8 +54,14 @@ pub struct Assigned {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/permissions", tag = "permissions",
     params(("partition" = String, Path)), responses((status = 200, body = PermissionCatalog)))]
 /// The partition's permission catalog.
-pub async fn catalog(caller: AdminCaller, State(state): State<AppState>) -> Result<Json<PermissionCatalog>, ApiError> {
-    let ctx = state.partition(&caller.partition).await?.ok_or(ApiError::NotFound("partition"))?;
+pub async fn catalog(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+) -> Result<Json<PermissionCatalog>, ApiError> {
+    let ctx = state
+        .partition(&caller.partition)
+        .await?
+        .ok_or(ApiError::NotFound("partition"))?;
     let mut items: Vec<PermissionItem> = ctx
         .catalog
         .permissions
@@ -70,15 +76,25 @@ pub async fn catalog(caller: AdminCaller, State(state): State<AppState>) -> Resu
         })
         .collect();
     items.sort_by(|a, b| (a.hub, a.kind, &a.name).cmp(&(b.hub, b.kind, &b.name)));
-    Ok(Json(PermissionCatalog { items, api_permission_prefix: ctx.prefix.clone(), next_cursor: None }))
+    Ok(Json(PermissionCatalog {
+        items,
+        api_permission_prefix: ctx.prefix.clone(),
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/permissions", tag = "client-applications",
     params(("partition" = String, Path), ("client_id" = String, Path)), responses((status = 200, body = Assigned), (status = 404, body = ProblemDetails)))]
 /// A client's assigned permissions.
-pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<Assigned>, ApiError> {
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Assigned>, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    Ok(Json(Assigned { permissions: client.permissions }))
+    Ok(Json(Assigned {
+        permissions: client.permissions,
+    }))
 }
 
 #[utoipa::path(put, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/permissions", tag = "client-applications",
@@ -86,9 +102,17 @@ pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id
     responses((status = 200, body = Assigned), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Replaces a client's assigned permissions. A SPA may hold only delegated permissions (it has no
 /// flow that could use the others).
-pub async fn put(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>, StrictJson(body): StrictJson<Assigned>) -> Result<Json<Assigned>, ApiError> {
+pub async fn put(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    StrictJson(body): StrictJson<Assigned>,
+) -> Result<Json<Assigned>, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    let ctx = state.partition(&caller.partition).await?.ok_or(ApiError::NotFound("partition"))?;
+    let ctx = state
+        .partition(&caller.partition)
+        .await?
+        .ok_or(ApiError::NotFound("partition"))?;
     let mut e = FieldErrors::default();
     let mut names: Vec<String> = Vec::new();
     for (i, raw) in body.permissions.iter().enumerate() {
@@ -108,8 +132,18 @@ pub async fn put(caller: AdminCaller, State(state): State<AppState>, Path((_, id
     }
     e.into_result()?;
     names.sort();
-    let audit = caller.event(&state, "client_application.permissions.replace", "client_application", client.client_id.to_string(), Some(names.join(" ")));
-    state.store.set_client_permissions(&caller.partition, client.client_id, &names, &audit).await.map_err(|e| ApiError::store("client application", e))?;
+    let audit = caller.event(
+        &state,
+        "client_application.permissions.replace",
+        "client_application",
+        client.client_id.to_string(),
+        Some(names.join(" ")),
+    );
+    state
+        .store
+        .set_client_permissions(&caller.partition, client.client_id, &names, &audit)
+        .await
+        .map_err(|e| ApiError::store("client application", e))?;
     state.invalidate_client(&caller.partition, client.client_id);
     Ok(Json(Assigned { permissions: names }))
 }

@@ -63,9 +63,17 @@ pub struct SecretList {
     params(("partition" = String, Path), ("client_id" = String, Path)),
     responses((status = 200, body = SecretList), (status = 404, body = ProblemDetails)))]
 /// Lists a client's secrets (metadata only).
-pub async fn list(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<SecretList>, ApiError> {
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<SecretList>, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    let items = state.store.list_client_secrets(&caller.partition, client.client_id).await.map_err(|e| ApiError::store("client application", e))?;
+    let items = state
+        .store
+        .list_client_secrets(&caller.partition, client.client_id)
+        .await
+        .map_err(|e| ApiError::store("client application", e))?;
     Ok(Json(SecretList { items }))
 }
 
@@ -73,10 +81,17 @@ pub async fn list(caller: AdminCaller, State(state): State<AppState>, Path((_, i
     params(("partition" = String, Path), ("client_id" = String, Path)), request_body = NewSecret,
     responses((status = 201, body = CreatedSecret), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Adds a secret; at most the configured number (default 2) may be unexpired at once.
-pub async fn create(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>, StrictJson(body): StrictJson<NewSecret>) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
+pub async fn create(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    StrictJson(body): StrictJson<NewSecret>,
+) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
     let client = load(&state, &caller, &id).await?;
     if client.platform == Platform::Spa {
-        return Err(ApiError::Conflict("a single-page application is a public client and cannot have secrets".into()));
+        return Err(ApiError::Conflict(
+            "a single-page application is a public client and cannot have secrets".into(),
+        ));
     }
     let now = state.clock.now();
     let mut e = FieldErrors::default();
@@ -100,8 +115,20 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, Path((_,
         expires_at,
         last_used_at: None,
     };
-    let audit = caller.event(&state, "client_secret.create", "client_secret", secret.id.to_string(), Some(format!("client_id={} hint={}", client.client_id, secret.hint)));
-    let stored = StoredSecret { secret: secret.clone(), hash: state.secrets.hash(&value) };
+    let audit = caller.event(
+        &state,
+        "client_secret.create",
+        "client_secret",
+        secret.id.to_string(),
+        Some(format!(
+            "client_id={} hint={}",
+            client.client_id, secret.hint
+        )),
+    );
+    let stored = StoredSecret {
+        secret: secret.clone(),
+        hash: state.secrets.hash(&value),
+    };
     state
         .store
         .add_client_secret(&stored, state.config.clients.max_secrets, now, &audit)
@@ -116,7 +143,14 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, Path((_,
     state.invalidate_client(&caller.partition, client.client_id);
     Ok((
         StatusCode::CREATED,
-        Json(CreatedSecret { id: secret.id, name: secret.name, value, hint: secret.hint, created_at: now, expires_at }),
+        Json(CreatedSecret {
+            id: secret.id,
+            name: secret.name,
+            value,
+            hint: secret.hint,
+            created_at: now,
+            expires_at,
+        }),
     ))
 }
 
@@ -124,11 +158,26 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, Path((_,
     params(("partition" = String, Path), ("client_id" = String, Path), ("secret_id" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes a secret; it stops working at once on this instance and within a second elsewhere.
-pub async fn delete(caller: AdminCaller, State(state): State<AppState>, Path((_, id, secret_id)): Path<(String, String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id, secret_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    let secret_id = uuid::Uuid::parse_str(&secret_id).map_err(|_| ApiError::NotFound("client secret"))?;
-    let audit = caller.event(&state, "client_secret.delete", "client_secret", secret_id.to_string(), Some(format!("client_id={}", client.client_id)));
-    state.store.delete_client_secret(&caller.partition, client.client_id, secret_id, &audit).await.map_err(|e| ApiError::store("client secret", e))?;
+    let secret_id =
+        uuid::Uuid::parse_str(&secret_id).map_err(|_| ApiError::NotFound("client secret"))?;
+    let audit = caller.event(
+        &state,
+        "client_secret.delete",
+        "client_secret",
+        secret_id.to_string(),
+        Some(format!("client_id={}", client.client_id)),
+    );
+    state
+        .store
+        .delete_client_secret(&caller.partition, client.client_id, secret_id, &audit)
+        .await
+        .map_err(|e| ApiError::store("client secret", e))?;
     state.invalidate_client(&caller.partition, client.client_id);
     Ok(StatusCode::NO_CONTENT)
 }

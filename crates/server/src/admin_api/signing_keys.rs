@@ -34,25 +34,43 @@ pub struct Rotate {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/signing-keys", tag = "signing-keys",
     params(("partition" = String, Path)), responses((status = 200, body = KeyList)))]
 /// Lists signing keys with state and public JWK.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>) -> Result<Json<KeyList>, ApiError> {
-    let items = state.store.list_signing_keys(&caller.partition).await.map_err(|e| ApiError::store("signing key", e))?;
-    Ok(Json(KeyList { items, next_cursor: None }))
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+) -> Result<Json<KeyList>, ApiError> {
+    let items = state
+        .store
+        .list_signing_keys(&caller.partition)
+        .await
+        .map_err(|e| ApiError::store("signing key", e))?;
+    Ok(Json(KeyList {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/signing-keys/rotate", tag = "signing-keys",
     params(("partition" = String, Path)), request_body = Rotate,
     responses((status = 200, body = KeyList, description = "The keys after rotation"), (status = 422, body = ProblemDetails)))]
 /// Rotates keys: next → active, active → retired (still published), new next key.
-pub async fn rotate(caller: AdminCaller, State(state): State<AppState>, StrictJson(body): StrictJson<Rotate>) -> Result<Json<KeyList>, ApiError> {
+pub async fn rotate(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    StrictJson(body): StrictJson<Rotate>,
+) -> Result<Json<KeyList>, ApiError> {
     let realms = body.realm.map_or_else(|| Realm::ALL.to_vec(), |r| vec![r]);
     for realm in realms {
-        state.provisioner().rotate_keys(&*state.store, &caller.partition, realm, &caller.audit).await.map_err(|e| match e {
-            ProvisionError::Store(s) => ApiError::store("partition", s),
-            other => {
-                tracing::error!(error = %other, "key rotation failed");
-                ApiError::Internal
-            }
-        })?;
+        state
+            .provisioner()
+            .rotate_keys(&*state.store, &caller.partition, realm, &caller.audit)
+            .await
+            .map_err(|e| match e {
+                ProvisionError::Store(s) => ApiError::store("partition", s),
+                other => {
+                    tracing::error!(error = %other, "key rotation failed");
+                    ApiError::Internal
+                }
+            })?;
     }
     state.invalidate_partition(&caller.partition);
     list(caller, State(state)).await

@@ -48,21 +48,40 @@ const fn yes() -> bool {
 
 async fn load(state: &AppState, caller: &AdminCaller, raw: &str) -> Result<User, ApiError> {
     let id = account_id(raw, "user")?;
-    state.store.get_user(&caller.partition, id).await.map_err(|e| ApiError::store("user", e))?.ok_or(ApiError::NotFound("user"))
+    state
+        .store
+        .get_user(&caller.partition, id)
+        .await
+        .map_err(|e| ApiError::store("user", e))?
+        .ok_or(ApiError::NotFound("user"))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/users", tag = "users",
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)), responses((status = 200, description = "A page of users")))]
 /// Lists users.
-pub async fn list(caller: AdminCaller, State(state): State<AppState>, ListQuery(page): ListQuery) -> Result<Json<Page<User>>, ApiError> {
-    Ok(Json(state.store.list_users(&caller.partition, page).await.map_err(|e| ApiError::store("user", e))?))
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    ListQuery(page): ListQuery,
+) -> Result<Json<Page<User>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_users(&caller.partition, page)
+            .await
+            .map_err(|e| ApiError::store("user", e))?,
+    ))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/users", tag = "users",
     params(("partition" = String, Path)), request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Creates a user.
-pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJson(body): StrictJson<NewUser>) -> Result<(StatusCode, Json<User>), ApiError> {
+pub async fn create(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    StrictJson(body): StrictJson<NewUser>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
     let now = state.clock.now();
     let user = User {
         id: state.rng.uuid(),
@@ -80,15 +99,38 @@ pub async fn create(caller: AdminCaller, State(state): State<AppState>, StrictJs
     check_password(&mut e, "password", &body.password);
     e.into_result()?;
     let password_hash = hash_password(&state, body.password).await?;
-    let audit = caller.event(&state, "user.create", "user", user.id.to_string(), Some(format!("username={:?} partition_admin={}", user.username, user.partition_admin)));
-    state.store.create_user(&UserRecord { user: user.clone(), password_hash }, &audit).await.map_err(|e| ApiError::store("user", e))?;
+    let audit = caller.event(
+        &state,
+        "user.create",
+        "user",
+        user.id.to_string(),
+        Some(format!(
+            "username={:?} partition_admin={}",
+            user.username, user.partition_admin
+        )),
+    );
+    state
+        .store
+        .create_user(
+            &UserRecord {
+                user: user.clone(),
+                password_hash,
+            },
+            &audit,
+        )
+        .await
+        .map_err(|e| ApiError::store("user", e))?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/users/{user_id}", tag = "users",
     params(("partition" = String, Path), ("user_id" = String, Path)), responses((status = 200, body = User), (status = 404, body = ProblemDetails)))]
 /// One user.
-pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<Json<User>, ApiError> {
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<User>, ApiError> {
     Ok(Json(load(&state, &caller, &id).await?))
 }
 
@@ -96,7 +138,12 @@ pub async fn get(caller: AdminCaller, State(state): State<AppState>, Path((_, id
     params(("partition" = String, Path), ("user_id" = String, Path)), request_body = UserChanges,
     responses((status = 200, body = User), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Changes a user (a new password is hashed; it is never returned).
-pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>, StrictJson(changes): StrictJson<UserChanges>) -> Result<Json<User>, ApiError> {
+pub async fn update(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    StrictJson(changes): StrictJson<UserChanges>,
+) -> Result<Json<User>, ApiError> {
     let mut user = load(&state, &caller, &id).await?;
     let password = changes.password.clone();
     user.apply(changes, state.clock.now())?;
@@ -104,18 +151,35 @@ pub async fn update(caller: AdminCaller, State(state): State<AppState>, Path((_,
         Some(p) => Some(hash_password(&state, p).await?),
         None => None,
     };
-    let audit = caller.event(&state, "user.update", "user", user.id.to_string(), hash.as_ref().map(|_| "password changed".to_owned()));
-    state.store.update_user(&user, hash.as_deref(), &audit).await.map_err(|e| ApiError::store("user", e))?;
+    let audit = caller.event(
+        &state,
+        "user.update",
+        "user",
+        user.id.to_string(),
+        hash.as_ref().map(|_| "password changed".to_owned()),
+    );
+    state
+        .store
+        .update_user(&user, hash.as_deref(), &audit)
+        .await
+        .map_err(|e| ApiError::store("user", e))?;
     Ok(Json(user))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/users/{user_id}", tag = "users",
     params(("partition" = String, Path), ("user_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes a user.
-pub async fn delete(caller: AdminCaller, State(state): State<AppState>, Path((_, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let id = account_id(&id, "user")?;
     let audit = caller.event(&state, "user.delete", "user", id.to_string(), None);
-    state.store.delete_user(&caller.partition, id, &audit).await.map_err(|e| ApiError::store("user", e))?;
+    state
+        .store
+        .delete_user(&caller.partition, id, &audit)
+        .await
+        .map_err(|e| ApiError::store("user", e))?;
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -28,10 +28,18 @@ impl JwsKey {
             typ: &'a str,
             kid: &'a str,
         }
-        let header = Header { alg: signer.alg().as_str(), typ, kid: &kid };
+        let header = Header {
+            alg: signer.alg().as_str(),
+            typ,
+            kid: &kid,
+        };
         // Serializing three string fields cannot fail.
         let json = serde_json::to_vec(&header).unwrap_or_default();
-        Self { kid, signer, header_b64: URL_SAFE_NO_PAD.encode(json) }
+        Self {
+            kid,
+            signer,
+            header_b64: URL_SAFE_NO_PAD.encode(json),
+        }
     }
 
     /// The signer.
@@ -45,7 +53,8 @@ impl JwsKey {
     /// # Errors
     /// When serialization or signing fails.
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, CryptoError> {
-        let payload = serde_json::to_vec(claims).map_err(|_| CryptoError::Operation("claims serialization"))?;
+        let payload = serde_json::to_vec(claims)
+            .map_err(|_| CryptoError::Operation("claims serialization"))?;
         let mut out = String::with_capacity(self.header_b64.len() + payload.len() * 4 / 3 + 100);
         out.push_str(&self.header_b64);
         out.push('.');

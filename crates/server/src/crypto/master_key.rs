@@ -35,7 +35,9 @@ pub enum MasterKeyError {
         source: std::io::Error,
     },
     /// The file does not hold 32 base64url bytes.
-    #[error("master key file {0} must hold 32 random bytes encoded base64url (43 characters); create one with `head -c32 /dev/urandom | basenc --base64url | tr -d '=\\n'`")]
+    #[error(
+        "master key file {0} must hold 32 random bytes encoded base64url (43 characters); create one with `head -c32 /dev/urandom | basenc --base64url | tr -d '=\\n'`"
+    )]
     Malformed(String),
 }
 
@@ -56,11 +58,16 @@ impl MasterKey {
     /// # Errors
     /// When the file is missing, unreadable or malformed.
     pub fn load(path: &Path) -> Result<Self, MasterKeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MasterKeyError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| MasterKeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let raw = URL_SAFE_NO_PAD
             .decode(text.trim().trim_end_matches('='))
             .map_err(|_| MasterKeyError::Malformed(path.display().to_string()))?;
-        let bytes: [u8; 32] = raw.try_into().map_err(|_| MasterKeyError::Malformed(path.display().to_string()))?;
+        let bytes: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| MasterKeyError::Malformed(path.display().to_string()))?;
         Ok(Self::from_bytes(bytes))
     }
 
@@ -75,7 +82,10 @@ impl MasterKey {
         }
         let mut bytes = [0u8; 32];
         rng.fill(&mut bytes);
-        let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
+        let io = |source| MasterKeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -84,7 +94,8 @@ impl MasterKey {
             opts.mode(0o600);
         }
         let mut file = opts.open(path).map_err(io)?;
-        std::io::Write::write_all(&mut file, URL_SAFE_NO_PAD.encode(bytes).as_bytes()).map_err(io)?;
+        std::io::Write::write_all(&mut file, URL_SAFE_NO_PAD.encode(bytes).as_bytes())
+            .map_err(io)?;
         file.sync_all().map_err(io)?;
         Ok((Self::from_bytes(bytes), true))
     }
@@ -96,7 +107,15 @@ impl MasterKey {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill(&mut nonce);
         let mut buf = plaintext.to_vec();
-        if self.aead.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut buf).is_err() {
+        if self
+            .aead
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context),
+                &mut buf,
+            )
+            .is_err()
+        {
             // Sealing fails only for inputs larger than GCM's limit (64 GiB).
             unreachable_key();
         }
@@ -114,12 +133,15 @@ impl MasterKey {
             return Err(CryptoError::Unreadable("ciphertext too short"));
         }
         let (nonce, ct) = data.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Unreadable("bad nonce"))?;
+        let nonce = Nonce::try_assume_unique_for_key(nonce)
+            .map_err(|_| CryptoError::Unreadable("bad nonce"))?;
         let mut buf = ct.to_vec();
         let plain = self
             .aead
             .open_in_place(nonce, Aad::from(context), &mut buf)
-            .map_err(|_| CryptoError::Unreadable("decryption failed: wrong master key or altered data"))?;
+            .map_err(|_| {
+                CryptoError::Unreadable("decryption failed: wrong master key or altered data")
+            })?;
         Ok(plain.to_vec())
     }
 
@@ -154,7 +176,11 @@ mod tests {
         let mut bad = ct.clone();
         *bad.last_mut().unwrap() ^= 1;
         assert!(k.decrypt(b"kid-1", &bad).is_err());
-        assert!(MasterKey::from_bytes([8; 32]).decrypt(b"kid-1", &ct).is_err());
+        assert!(
+            MasterKey::from_bytes([8; 32])
+                .decrypt(b"kid-1", &ct)
+                .is_err()
+        );
         assert!(!format!("{k:?}").contains('7'));
     }
 
@@ -171,9 +197,15 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         std::fs::write(&path, "short").unwrap();
-        assert!(matches!(MasterKey::load(&path), Err(MasterKeyError::Malformed(_))));
+        assert!(matches!(
+            MasterKey::load(&path),
+            Err(MasterKeyError::Malformed(_))
+        ));
     }
 }

@@ -21,7 +21,11 @@ pub struct PasswordParams {
 
 impl Default for PasswordParams {
     fn default() -> Self {
-        Self { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -53,7 +57,8 @@ impl PasswordHasher {
     pub fn hash(&self, rng: &dyn Rng, password: &str) -> Result<String, CryptoError> {
         let mut salt = [0u8; 16];
         rng.fill(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|_| CryptoError::Operation("salt encoding"))?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|_| CryptoError::Operation("salt encoding"))?;
         self.argon2()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -63,7 +68,11 @@ impl PasswordHasher {
     /// Whether `password` matches the PHC string `stored`.
     #[must_use]
     pub fn verify(&self, password: &str, stored: &str) -> bool {
-        PasswordHash::new(stored).is_ok_and(|h| self.argon2().verify_password(password.as_bytes(), &h).is_ok())
+        PasswordHash::new(stored).is_ok_and(|h| {
+            self.argon2()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
     }
 }
 
@@ -74,7 +83,12 @@ mod tests {
 
     #[test]
     fn hash_and_verify() {
-        let h = PasswordHasher::new(PasswordParams { memory_kib: 1024, iterations: 1, parallelism: 1 }).unwrap();
+        let h = PasswordHasher::new(PasswordParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
         let phc = h.hash(&SystemRng::new(), "correct horse").unwrap();
         assert!(phc.starts_with("$argon2id$"));
         assert!(h.verify("correct horse", &phc));

@@ -24,7 +24,10 @@ impl SecretHasher {
     /// A hasher whose pepper is derived from the master key.
     #[must_use]
     pub fn new(master: &MasterKey) -> Self {
-        Self(hmac::Key::new(hmac::HMAC_SHA256, &master.derive("tessera/client-secret-pepper/v1")))
+        Self(hmac::Key::new(
+            hmac::HMAC_SHA256,
+            &master.derive("tessera/client-secret-pepper/v1"),
+        ))
     }
 
     /// A fresh secret value: 32 random bytes, base64url (43 characters).

@@ -5,7 +5,8 @@ use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RsaKeyPair,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -44,7 +45,9 @@ pub struct GeneratedKey {
 
 impl std::fmt::Debug for GeneratedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GeneratedKey").field("jwk", &self.jwk).finish_non_exhaustive()
+        f.debug_struct("GeneratedKey")
+            .field("jwk", &self.jwk)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +93,10 @@ pub fn generate(alg: SigningAlg, kid: &str) -> Result<GeneratedKey, CryptoError>
         }
     };
     let jwk = signer.1.public_jwk(kid);
-    Ok(GeneratedKey { pkcs8: signer.0, jwk })
+    Ok(GeneratedKey {
+        pkcs8: signer.0,
+        jwk,
+    })
 }
 
 impl Signer {
@@ -99,9 +105,12 @@ impl Signer {
     /// # Errors
     /// When the bytes are not a key of that algorithm.
     pub fn from_pkcs8(alg: SigningAlg, pkcs8: &[u8]) -> Result<Self, CryptoError> {
-        let bad = |_| CryptoError::Unreadable("private key does not parse as PKCS#8 of its algorithm");
+        let bad =
+            |_| CryptoError::Unreadable("private key does not parse as PKCS#8 of its algorithm");
         Ok(match alg {
-            SigningAlg::ES256 => Self::Es256(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(bad)?),
+            SigningAlg::ES256 => Self::Es256(
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(bad)?,
+            ),
             SigningAlg::RS256 => Self::Rs256(RsaKeyPair::from_pkcs8(pkcs8).map_err(bad)?),
             SigningAlg::EdDSA => Self::EdDsa(Ed25519KeyPair::from_pkcs8(pkcs8).map_err(bad)?),
         })
@@ -154,10 +163,15 @@ impl Signer {
         let failed = |_| CryptoError::Operation("signing");
         match self {
             // JWS ES256 wants the fixed-size r||s form, not DER (RFC 7518 §3.4).
-            Self::Es256(kp) => Ok(kp.sign(&SystemRandom::new(), msg).map_err(failed)?.as_ref().to_vec()),
+            Self::Es256(kp) => Ok(kp
+                .sign(&SystemRandom::new(), msg)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec()),
             Self::Rs256(kp) => {
                 let mut sig = vec![0u8; kp.public_modulus_len()];
-                kp.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig).map_err(failed)?;
+                kp.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig)
+                    .map_err(failed)?;
                 Ok(sig)
             }
             Self::EdDsa(kp) => Ok(kp.sign(msg).as_ref().to_vec()),

@@ -56,10 +56,19 @@ pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAut
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => {
-            let v = v.to_str().map_err(|_| OAuthError::invalid_client("the Authorization header is not ASCII", true))?;
+            let v = v.to_str().map_err(|_| {
+                OAuthError::invalid_client("the Authorization header is not ASCII", true)
+            })?;
             match v.split_once(' ') {
-                Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => Some(parse_basic(rest.trim())?),
-                _ => return Err(OAuthError::invalid_client("the token endpoint accepts only Basic authentication in the Authorization header", true)),
+                Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
+                    Some(parse_basic(rest.trim())?)
+                }
+                _ => {
+                    return Err(OAuthError::invalid_client(
+                        "the token endpoint accepts only Basic authentication in the Authorization header",
+                        true,
+                    ));
+                }
             }
         }
     };
@@ -68,14 +77,22 @@ pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAut
         Some((id, secret)) => {
             if body_secret.is_some() {
                 // RFC 6749 §2.3: a client must not use more than one authentication method.
-                return Err(OAuthError::invalid_request("send the client secret either in the Authorization header or in the body, not both"));
+                return Err(OAuthError::invalid_request(
+                    "send the client secret either in the Authorization header or in the body, not both",
+                ));
             }
             if let Some(body_id) = params.get("client_id")
                 && body_id != id
             {
-                return Err(OAuthError::invalid_request("client_id in the body differs from the one in the Authorization header"));
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body differs from the one in the Authorization header",
+                ));
             }
-            Ok(Presented { client_id: id, secret: Some(secret), method: Method::Basic })
+            Ok(Presented {
+                client_id: id,
+                secret: Some(secret),
+                method: Method::Basic,
+            })
         }
         None => {
             let id = params
@@ -84,18 +101,32 @@ pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAut
             Ok(Presented {
                 client_id: id.to_owned(),
                 secret: body_secret.map(str::to_owned),
-                method: if body_secret.is_some() { Method::Post } else { Method::None },
+                method: if body_secret.is_some() {
+                    Method::Post
+                } else {
+                    Method::None
+                },
             })
         }
     }
 }
 
 fn parse_basic(b64: &str) -> Result<(String, String), OAuthError> {
-    let bad = || OAuthError::invalid_client("malformed Basic credentials: expected base64(client_id:client_secret)", true);
+    let bad = || {
+        OAuthError::invalid_client(
+            "malformed Basic credentials: expected base64(client_id:client_secret)",
+            true,
+        )
+    };
     let raw = STANDARD.decode(b64).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
-    let dec = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8().map(std::borrow::Cow::into_owned).map_err(|_| bad());
+    let dec = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(std::borrow::Cow::into_owned)
+            .map_err(|_| bad())
+    };
     Ok((dec(id)?, dec(secret)?))
 }
 
@@ -107,9 +138,18 @@ fn parse_basic(b64: &str) -> Result<(String, String), OAuthError> {
 ///
 /// # Errors
 /// `invalid_client` (401) for any failure; 503/500 when storage fails.
-pub async fn authenticate(state: &AppState, partition: &PartitionId, p: Presented) -> Result<Authenticated, OAuthError> {
+pub async fn authenticate(
+    state: &AppState,
+    partition: &PartitionId,
+    p: Presented,
+) -> Result<Authenticated, OAuthError> {
     let basic = p.method == Method::Basic;
-    let fail = || OAuthError::invalid_client("client authentication failed: unknown or disabled client, or wrong secret", basic);
+    let fail = || {
+        OAuthError::invalid_client(
+            "client authentication failed: unknown or disabled client, or wrong secret",
+            basic,
+        )
+    };
     let Ok(id) = uuid::Uuid::parse_str(&p.client_id) else {
         // Spend the same work as a real check so timing does not reveal malformed ids.
         let _ = state.secrets.hash(p.secret.as_deref().unwrap_or_default());
@@ -120,15 +160,25 @@ pub async fn authenticate(state: &AppState, partition: &PartitionId, p: Presente
         return Err(fail());
     };
     if !view.client.enabled {
-        return Err(OAuthError::invalid_client("this client application is disabled", basic));
+        return Err(OAuthError::invalid_client(
+            "this client application is disabled",
+            basic,
+        ));
     }
     match (view.client.platform, p.secret) {
-        (Platform::Spa, None) => Ok(Authenticated { view, secret_id: None, method: p.method }),
+        (Platform::Spa, None) => Ok(Authenticated {
+            view,
+            secret_id: None,
+            method: p.method,
+        }),
         (Platform::Spa, Some(_)) => Err(OAuthError::invalid_client(
             "a single-page application is a public client and has no secret; send only client_id",
             basic,
         )),
-        (Platform::Web, None) => Err(OAuthError::invalid_client("this client application must authenticate with its client secret", basic)),
+        (Platform::Web, None) => Err(OAuthError::invalid_client(
+            "this client application must authenticate with its client secret",
+            basic,
+        )),
         (Platform::Web, Some(secret)) => {
             let now = state.clock.now();
             let mut matched = None;
@@ -139,7 +189,11 @@ pub async fn authenticate(state: &AppState, partition: &PartitionId, p: Presente
                 }
             }
             match matched {
-                Some(sid) => Ok(Authenticated { view, secret_id: Some(sid), method: p.method }),
+                Some(sid) => Ok(Authenticated {
+                    view,
+                    secret_id: Some(sid),
+                    method: p.method,
+                }),
                 None => Err(fail()),
             }
         }
@@ -170,7 +224,12 @@ mod tests {
     fn mixed_methods_and_bad_headers_are_refused() {
         let creds = STANDARD.encode("a:b");
         let body = Params::parse(b"client_secret=x").unwrap();
-        assert_eq!(presented(&headers(&format!("Basic {creds}")), &body).unwrap_err().code, tessera_oauth_types::ErrorCode::InvalidRequest);
+        assert_eq!(
+            presented(&headers(&format!("Basic {creds}")), &body)
+                .unwrap_err()
+                .code,
+            tessera_oauth_types::ErrorCode::InvalidRequest
+        );
         let e = presented(&headers("Basic !!!"), &Params::default()).unwrap_err();
         assert!(e.basic_challenge);
         assert!(presented(&headers("Bearer x"), &Params::default()).is_err());

@@ -15,7 +15,12 @@ use crate::urls;
 
 /// The metadata document of a realm.
 #[must_use]
-pub fn metadata(state: &AppState, ctx: &PartitionContext, partition: &PartitionId, realm: Realm) -> ProviderMetadata {
+pub fn metadata(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    realm: Realm,
+) -> ProviderMetadata {
     let public = &state.config.public_url;
     let mut scopes: Vec<String> = ctx.catalog.permissions.keys().cloned().collect();
     scopes.sort();
@@ -47,21 +52,44 @@ pub fn metadata(state: &AppState, ctx: &PartitionContext, partition: &PartitionI
         scopes_supported: scopes,
         response_types_supported: vec![],
         grant_types_supported: grant_types,
-        token_endpoint_auth_methods_supported: vec!["client_secret_basic".to_owned(), "client_secret_post".to_owned()],
+        token_endpoint_auth_methods_supported: vec![
+            "client_secret_basic".to_owned(),
+            "client_secret_post".to_owned(),
+        ],
         subject_types_supported: vec!["public".to_owned()],
         id_token_signing_alg_values_supported: algs,
         code_challenge_methods_supported: vec![],
-        claims_supported: ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "tenant", "actor", "act", "idp"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        claims_supported: [
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "nbf",
+            "jti",
+            "client_id",
+            "scope",
+            "tenant",
+            "actor",
+            "act",
+            "idp",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect(),
         authorization_response_iss_parameter_supported: false,
     }
 }
 
-async fn context(state: &AppState, tenant: &str) -> Result<(std::sync::Arc<PartitionContext>, PartitionId, Realm), OAuthError> {
+async fn context(
+    state: &AppState,
+    tenant: &str,
+) -> Result<(std::sync::Arc<PartitionContext>, PartitionId, Realm), OAuthError> {
     let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(OAuthError::unknown_issuer)?;
-    let ctx = state.partition(&partition).await?.ok_or_else(OAuthError::unknown_issuer)?;
+    let ctx = state
+        .partition(&partition)
+        .await?
+        .ok_or_else(OAuthError::unknown_issuer)?;
     Ok((ctx, partition, realm))
 }
 
@@ -69,7 +97,10 @@ fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
     let mut resp = Json(value).into_response();
     let h = resp.headers_mut();
     // Discovery and keys are public: any origin may read them (SPEC §6 CORS).
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
         h.insert(header::CACHE_CONTROL, v);
     }
@@ -77,7 +108,10 @@ fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
 }
 
 /// `GET {issuer}/.well-known/openid-configuration`.
-pub async fn openid_configuration(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
+pub async fn openid_configuration(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Response {
     match context(&state, &tenant).await {
         Ok((ctx, p, realm)) => public_json(&metadata(&state, &ctx, &p, realm), 300),
         Err(e) => e.into_response(),

@@ -26,7 +26,12 @@ impl OAuthError {
     /// A 400 with `code`.
     #[must_use]
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code, description: description.into(), basic_challenge: false }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            description: description.into(),
+            basic_challenge: false,
+        }
     }
 
     /// `invalid_request`.
@@ -38,7 +43,12 @@ impl OAuthError {
     /// `invalid_client` (401), challenging with Basic when the client used it.
     #[must_use]
     pub fn invalid_client(description: impl Into<String>, used_basic: bool) -> Self {
-        Self { status: StatusCode::UNAUTHORIZED, code: ErrorCode::InvalidClient, description: description.into(), basic_challenge: used_basic }
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            code: ErrorCode::InvalidClient,
+            description: description.into(),
+            basic_challenge: used_basic,
+        }
     }
 
     /// A 404 for an issuer that does not exist.
@@ -59,7 +69,8 @@ impl OAuthError {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: ErrorCode::ServerError,
-            description: "the server hit an unexpected condition; the request can be retried".into(),
+            description: "the server hit an unexpected condition; the request can be retried"
+                .into(),
             basic_challenge: false,
         }
     }
@@ -90,14 +101,20 @@ impl From<LoadError> for OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let body = ErrorResponse { error: self.code, error_description: Some(self.description) };
+        let body = ErrorResponse {
+            error: self.code,
+            error_description: Some(self.description),
+        };
         let mut resp = (self.status, Json(body)).into_response();
         let h = resp.headers_mut();
         // RFC 6749 §5.1/§5.2: token responses must not be cached.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if self.basic_challenge {
-            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\", charset=\"UTF-8\""));
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"tessera\", charset=\"UTF-8\""),
+            );
         }
         resp
     }

@@ -19,7 +19,10 @@ impl Params {
     /// A parameter's value; empty values count as absent.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A required parameter.
@@ -27,7 +30,8 @@ impl Params {
     /// # Errors
     /// `invalid_request` naming the missing parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
+        self.get(name)
+            .ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
     }
 
     /// Parses `application/x-www-form-urlencoded` bytes.
@@ -44,7 +48,10 @@ impl Params {
             let key = decode(k)?;
             let value = decode(v)?;
             if map.contains_key(&key) {
-                return Err(OAuthError::invalid_request(format!("the {} parameter is repeated; send each parameter once", shorten(&key))));
+                return Err(OAuthError::invalid_request(format!(
+                    "the {} parameter is repeated; send each parameter once",
+                    shorten(&key)
+                )));
             }
             map.insert(key, value);
         }
@@ -56,7 +63,10 @@ impl Params {
     /// # Errors
     /// `invalid_request` when the body is not a form.
     pub fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
-        let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let essence = ct.split(';').next().unwrap_or("").trim();
         if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             return Err(OAuthError::invalid_request(
@@ -68,12 +78,19 @@ impl Params {
 }
 
 fn decode(raw: &[u8]) -> Result<String, OAuthError> {
-    let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     for (i, b) in plus.iter().enumerate() {
         if *b == b'%' {
-            let ok = plus.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+            let ok = plus
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
             if !ok {
-                return Err(OAuthError::invalid_request("the form body has a malformed percent-escape"));
+                return Err(OAuthError::invalid_request(
+                    "the form body has a malformed percent-escape",
+                ));
             }
         }
     }
@@ -96,9 +113,24 @@ mod tests {
         let p = Params::parse(b"grant_type=client_credentials&scope=a+b%20c&empty=").unwrap();
         assert_eq!(p.get("scope"), Some("a b c"));
         assert_eq!(p.get("empty"), None);
-        assert!(Params::parse(b"a=1&a=2").unwrap_err().description.contains("repeated"));
-        assert!(Params::parse(b"a=%FF").unwrap_err().description.contains("UTF-8"));
-        assert!(Params::parse(b"a=%G1").unwrap_err().description.contains("percent"));
+        assert!(
+            Params::parse(b"a=1&a=2")
+                .unwrap_err()
+                .description
+                .contains("repeated")
+        );
+        assert!(
+            Params::parse(b"a=%FF")
+                .unwrap_err()
+                .description
+                .contains("UTF-8")
+        );
+        assert!(
+            Params::parse(b"a=%G1")
+                .unwrap_err()
+                .description
+                .contains("percent")
+        );
         assert!(Params::parse(b"a=%4").is_err());
     }
 }

@@ -40,13 +40,20 @@ pub fn access_token(
         .realms
         .get(&realm)
         .and_then(|r| r.active.clone())
-        .ok_or_else(|| OAuthError::internal(&format!("realm {partition}-{} has no active signing key", realm.suffix())))?;
+        .ok_or_else(|| {
+            OAuthError::internal(&format!(
+                "realm {partition}-{} has no active signing key",
+                realm.suffix()
+            ))
+        })?;
     let now = state.clock.now().unix_timestamp();
     let scope = granted.to_scope_string();
     let claims = AccessTokenClaims {
         iss: urls::issuer(&state.config.public_url, partition, realm),
         sub: subject.sub,
-        aud: ctx.catalog.audiences_for(&granted.permissions, state.config.api_url()),
+        aud: ctx
+            .catalog
+            .audiences_for(&granted.permissions, state.config.api_url()),
         exp: now + i64::from(ttl),
         iat: now,
         nbf: now,

@@ -15,8 +15,14 @@ use crate::state::AppState;
 /// Routes under `/system/auth/{partition}-{U|C}` and the RFC 8414 well-known address.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/system/auth/{tenant}/.well-known/openid-configuration", get(discovery::openid_configuration))
-        .route("/.well-known/oauth-authorization-server/system/auth/{tenant}", get(discovery::openid_configuration))
+        .route(
+            "/system/auth/{tenant}/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/system/auth/{tenant}",
+            get(discovery::openid_configuration),
+        )
         .route("/system/auth/{tenant}/oauth2/keys", get(discovery::jwks))
         .route("/system/auth/{tenant}/oauth2/token", post(token::post))
 }

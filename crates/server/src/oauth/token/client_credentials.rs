@@ -35,7 +35,12 @@ pub(super) async fn handle(
             ErrorCode::UnauthorizedClient,
             format!(
                 "client credentials are served only at the users realm: use {}",
-                urls::endpoint(&state.config.public_url, partition, Realm::Users, "oauth2/token")
+                urls::endpoint(
+                    &state.config.public_url,
+                    partition,
+                    Realm::Users,
+                    "oauth2/token"
+                )
             ),
         ));
     }
@@ -48,7 +53,11 @@ pub(super) async fn handle(
         ));
     }
     let granted = scope::resolve(
-        ScopeRequest { flow: Flow::ClientCredentials, requested: params.get("scope"), prefix: &ctx.prefix },
+        ScopeRequest {
+            flow: Flow::ClientCredentials,
+            requested: params.get("scope"),
+            prefix: &ctx.prefix,
+        },
         &ctx.catalog.permissions,
         &auth.view.assigned,
     )
@@ -62,7 +71,13 @@ pub(super) async fn handle(
         ctx,
         partition,
         Realm::Users,
-        Subject { sub: client_id.clone(), client_id, actor: Actor::Client, act: None, idp: None },
+        Subject {
+            sub: client_id.clone(),
+            client_id,
+            actor: Actor::Client,
+            act: None,
+            idp: None,
+        },
         &granted,
         state.config.tokens.access_token_ttl,
     )

@@ -29,8 +29,14 @@ pub async fn post(
     let Some((partition, realm)) = Realm::split_tenant(&tenant) else {
         return OAuthError::unknown_issuer().into_response();
     };
-    let mut audit = AuditContext { partition: Some(partition.clone()), actor_kind: ActorKind::Anonymous, actor_id: None, source_ip: meta.source_ip };
-    let grant = Params::from_body(&headers, &body).map(|p| (p.get("grant_type").map(str::to_owned), p));
+    let mut audit = AuditContext {
+        partition: Some(partition.clone()),
+        actor_kind: ActorKind::Anonymous,
+        actor_id: None,
+        source_ip: meta.source_ip,
+    };
+    let grant =
+        Params::from_body(&headers, &body).map(|p| (p.get("grant_type").map(str::to_owned), p));
     let result = async {
         let (grant, params) = grant?;
         let ctx = state.partition(&partition).await?.ok_or_else(OAuthError::unknown_issuer)?;
@@ -55,18 +61,36 @@ pub async fn post(
     .await;
     match result {
         Ok((grant, token)) => {
-            metrics::counter!("tessera_tokens_issued_total", "grant" => grant_label(&grant)).increment(1);
-            let event = audit.event(&state, "token.issue", "access_token", audit.actor_id.clone(), Outcome::Success, Some(format!("grant={grant} scope={}", token.scope)));
+            metrics::counter!("tessera_tokens_issued_total", "grant" => grant_label(&grant))
+                .increment(1);
+            let event = audit.event(
+                &state,
+                "token.issue",
+                "access_token",
+                audit.actor_id.clone(),
+                Outcome::Success,
+                Some(format!("grant={grant} scope={}", token.scope)),
+            );
             state.audit.record(event).await;
             let mut resp = Json(token).into_response();
-            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp.headers_mut()
+                .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             resp
         }
         Err(e) => {
-            metrics::counter!("tessera_token_errors_total", "error" => e.code.as_str()).increment(1);
+            metrics::counter!("tessera_token_errors_total", "error" => e.code.as_str())
+                .increment(1);
             if e.status.is_client_error() {
-                let event = audit.event(&state, "token.refuse", "access_token", audit.actor_id.clone(), Outcome::Failure, Some(format!("{}: {}", e.code, e.description)));
+                let event = audit.event(
+                    &state,
+                    "token.refuse",
+                    "access_token",
+                    audit.actor_id.clone(),
+                    Outcome::Failure,
+                    Some(format!("{}: {}", e.code, e.description)),
+                );
                 state.audit.record(event).await;
             }
             e.into_response()

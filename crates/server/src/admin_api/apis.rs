@@ -1,0 +1,183 @@
+//! `apis`: the partition's API catalog (list, get with operations and security details) and the
+//! import of an OpenAPI 3 document.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use serde::Serialize;
+use tessera_domain::api::Api;
+use tessera_domain::permission::Hub;
+use tessera_oauth_types::ProblemDetails;
+
+use super::caller::AdminCaller;
+use super::error::ApiError;
+use super::extract::query_pairs;
+use crate::catalog::{ImportOptions, import_openapi};
+use crate::state::AppState;
+
+/// One API in the list (without operations).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiSummary {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Hub.
+    pub hub: Hub,
+    /// Base path.
+    pub base_path: String,
+    /// Token audience.
+    pub audience: String,
+    /// Number of operations.
+    pub operation_count: usize,
+}
+
+/// The list response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiList {
+    /// APIs in creation order.
+    pub items: Vec<ApiSummary>,
+    /// Always null: the catalog is returned whole.
+    pub next_cursor: Option<String>,
+}
+
+/// The import result.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    /// The APIs added or replaced.
+    pub apis: Vec<ApiSummary>,
+    /// Permissions added or updated.
+    pub permissions: Vec<String>,
+}
+
+fn summary(a: &Api) -> ApiSummary {
+    ApiSummary {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        hub: a.hub,
+        base_path: a.base_path.clone(),
+        audience: a.audience.clone(),
+        operation_count: a.operations.len(),
+    }
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/apis", tag = "apis",
+    params(("partition" = String, Path)), responses((status = 200, body = ApiList)))]
+/// Lists the API catalog.
+pub async fn list(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+) -> Result<Json<ApiList>, ApiError> {
+    let apis = state
+        .store
+        .list_apis(&caller.partition)
+        .await
+        .map_err(|e| ApiError::store("API", e))?;
+    Ok(Json(ApiList {
+        items: apis.iter().map(summary).collect(),
+        next_cursor: None,
+    }))
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/apis/{api_id}", tag = "apis",
+    params(("partition" = String, Path), ("api_id" = String, Path)), responses((status = 200, body = Api), (status = 404, body = ProblemDetails)))]
+/// One API with its operations and each operation's security alternatives.
+pub async fn get(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Api>, ApiError> {
+    let api = state
+        .store
+        .get_api(&caller.partition, &id)
+        .await
+        .map_err(|e| ApiError::store("API", e))?
+        .ok_or(ApiError::NotFound("API"))?;
+    Ok(Json(api))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/apis/import", tag = "apis",
+    params(("partition" = String, Path), ("api_id" = Option<String>, Query, description = "Id for the imported API (default: from info.title and version)"),
+        ("hub" = Option<String>, Query, description = "Hub for permissions whose name does not say (core, conversation, knowledge)"),
+        ("base_path" = Option<String>, Query, description = "Base path when servers[0] has none")),
+    request_body(content = String, description = "An OpenAPI 3.0 or 3.1 document, JSON or YAML", content_type = "application/yaml"),
+    responses((status = 200, body = Imported), (status = 413, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
+/// Imports an OpenAPI 3 document: its oauth2 security schemes become permissions and its
+/// operations, with their per-operation security, an API of the catalog.
+pub async fn import(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    body: Bytes,
+) -> Result<Json<Imported>, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or("").trim().to_owned();
+    if !matches!(
+        essence.as_str(),
+        "application/json"
+            | "application/yaml"
+            | "application/x-yaml"
+            | "text/yaml"
+            | "application/vnd.oai.openapi"
+            | "application/vnd.oai.openapi+json"
+    ) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the OpenAPI document as application/json or application/yaml".into(),
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("the document is not valid UTF-8".into()))?;
+    let mut options = ImportOptions {
+        api_url: state.config.api_url().to_owned(),
+        ..ImportOptions::default()
+    };
+    let ctx = state
+        .partition(&caller.partition)
+        .await?
+        .ok_or(ApiError::NotFound("partition"))?;
+    options.permission_prefix = Some(ctx.prefix.clone());
+    for (k, v) in query_pairs(&uri)? {
+        match k.as_str() {
+            "api_id" => options.api_id = Some(v),
+            "hub" => {
+                options.default_hub = Some(Hub::parse(&v).ok_or_else(|| {
+                    ApiError::BadRequest("hub must be core, conversation or knowledge".into())
+                })?)
+            }
+            "base_path" => options.base_path = Some(v),
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter {other:?}; import takes api_id, hub and base_path"
+                )));
+            }
+        }
+    }
+    let data = import_openapi(text, &options).map_err(|e| ApiError::Validation(e.0))?;
+    let audit = caller.event(
+        &state,
+        "api.import",
+        "api",
+        data.apis
+            .iter()
+            .map(|a| a.id.clone())
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(format!("{} permissions", data.permissions.len())),
+    );
+    state
+        .store
+        .import_catalog(&caller.partition, &data.permissions, &data.apis, &audit)
+        .await
+        .map_err(|e| ApiError::store("API", e))?;
+    state.invalidate_partition(&caller.partition);
+    Ok(Json(Imported {
+        apis: data.apis.iter().map(summary).collect(),
+        permissions: data.permissions.iter().map(|p| p.name.clone()).collect(),
+    }))
+}

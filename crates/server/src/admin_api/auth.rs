@@ -1,0 +1,158 @@
+//! Admin API authorisation, done by our own guard crate (so the guard is exercised by every
+//! admin test): the token must come from the path partition's users realm, be for the admin API
+//! audience, and carry `app.core.admin.manage` as a client or `core.admin.manage` as a user who
+//! is an enabled Partition Administrator.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::http::request::Parts;
+use tessera_domain::audit::ActorKind;
+use tessera_domain::signing_key::SigningKey;
+use tessera_domain::store::Store;
+use tessera_domain::{Clock, PartitionId, Realm};
+use tessera_guard::{
+    Guard, IssuerResolver, KeySource, KeySourceError, Rejection, SecurityRequirement,
+    SecurityScheme,
+};
+use tessera_oauth_types::{Actor, Jwk, JwkSet, ProblemDetails};
+
+use super::caller::Principal;
+use super::error::ApiError;
+use crate::provision::{ADMIN_APP_PERMISSION, ADMIN_DELEGATED_PERMISSION};
+use crate::state::AppState;
+use crate::urls;
+
+/// Trusts the users realm of every partition of this deployment, reading keys from storage
+/// (public halves only, nothing to decrypt).
+#[derive(Debug)]
+struct RealmResolver {
+    prefix: String,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl IssuerResolver for RealmResolver {
+    fn key_source(&self, issuer: &str) -> Option<Arc<dyn KeySource>> {
+        let tenant = issuer.strip_prefix(&self.prefix)?;
+        match Realm::split_tenant(tenant)? {
+            (partition, Realm::Users) => Some(Arc::new(StoredKeys {
+                partition,
+                store: self.store.clone(),
+                clock: self.clock.clone(),
+            })),
+            (_, Realm::Customers) => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct StoredKeys {
+    partition: PartitionId,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl KeySource for StoredKeys {
+    async fn fetch(&self) -> Result<JwkSet, KeySourceError> {
+        let keys = self
+            .store
+            .list_signing_keys(&self.partition)
+            .await
+            .map_err(|e| KeySourceError::Transport(Box::new(e)))?;
+        let now = self.clock.now();
+        let max = time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
+        Ok(JwkSet {
+            keys: keys
+                .iter()
+                .filter(|k: &&SigningKey| k.realm == Realm::Users && k.is_published(now, max))
+                .filter_map(|k| serde_json::from_value::<Jwk>(k.public_jwk.clone()).ok())
+                .collect(),
+        })
+    }
+}
+
+/// The guard protecting the admin API.
+///
+/// # Errors
+/// When the guard cannot be built (never with a valid public URL).
+pub fn admin_guard(
+    public_url: &str,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Guard, tessera_guard::BuildError> {
+    Guard::builder()
+        .issuer_resolver(Arc::new(RealmResolver {
+            prefix: format!("{public_url}/system/auth/"),
+            store,
+            clock,
+        }))
+        .audience(urls::admin_audience(public_url))
+        // Keys change only by rotation, which announces the next key ahead of use; a short
+        // interval still bounds the work an attacker's unknown `kid`s can cause.
+        .min_refresh_interval(std::time::Duration::from_secs(2))
+        .build()
+}
+
+fn rejection(r: &Rejection) -> ApiError {
+    ApiError::Problem(Box::new(r.problem()), r.challenge())
+}
+
+/// Authorises the request for `partition`.
+///
+/// # Errors
+/// 401/403 problem JSON from the guard, 404 when the token belongs to another partition.
+pub async fn authorize(
+    state: &AppState,
+    parts: &Parts,
+    partition: &PartitionId,
+) -> Result<Principal, ApiError> {
+    let alternatives = [
+        SecurityRequirement::new(SecurityScheme::OAuthClient, [ADMIN_APP_PERMISSION]),
+        SecurityRequirement::new(SecurityScheme::OAuthUser, [ADMIN_DELEGATED_PERMISSION]),
+    ];
+    let claims = state
+        .admin_guard
+        .authorize(&parts.headers, &alternatives)
+        .await
+        .map_err(|r| rejection(&r))?;
+    // Another partition's valid token must not even confirm this partition exists.
+    if claims.tenant != partition.as_str()
+        || claims.iss != urls::issuer(&state.config.public_url, partition, Realm::Users)
+    {
+        return Err(ApiError::NotFound("partition"));
+    }
+    match claims.actor {
+        Actor::Client => Ok(Principal {
+            kind: ActorKind::Client,
+            id: claims.client_id,
+        }),
+        Actor::User => {
+            let id = uuid::Uuid::parse_str(&claims.sub)
+                .map_err(|_| forbidden("the token's subject is not a user of this partition"))?;
+            let user = state
+                .store
+                .get_user(partition, id)
+                .await
+                .map_err(|e| ApiError::store("user", e))?;
+            match user {
+                Some(u) if u.enabled && u.partition_admin => Ok(Principal {
+                    kind: ActorKind::User,
+                    id: u.id.to_string(),
+                }),
+                _ => Err(forbidden(
+                    "only an enabled Partition Administrator may use the admin API",
+                )),
+            }
+        }
+        _ => Err(forbidden("this actor may not use the admin API")),
+    }
+}
+
+fn forbidden(detail: &str) -> ApiError {
+    ApiError::Problem(
+        Box::new(ProblemDetails::new(403, "Forbidden", detail).with_code("403-178")),
+        None,
+    )
+}

@@ -1,0 +1,451 @@
+//! The admin REST API end to end: resources, problem JSON, pagination, authorisation.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::TestServer;
+
+#[tokio::test]
+async fn client_application_lifecycle() {
+    let s = TestServer::start().await;
+    let (st, c) = s
+        .admin_json(
+            Method::POST,
+            "/client-applications",
+            Some(json!({"name":"Portal","platform":"web","resource_type":"global","redirect_urls":["https://app.example/cb"],
+                "post_logout_redirect_urls":[],"obo_enabled":false,"token_exchange_enabled":true,"access_token_ttl":1800})),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let id = c["client_id"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok());
+    assert_eq!(c["access_token_ttl"], 1800);
+    assert!(c["created_at"].as_str().unwrap().ends_with('Z'));
+    let (st, got) = s
+        .admin_json(Method::GET, &format!("/client-applications/{id}"), None)
+        .await;
+    assert_eq!((st, &got["name"]), (200, &json!("Portal")));
+    let (st, upd) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"name":"Portal 2"})),
+        )
+        .await;
+    assert_eq!(
+        (st, &upd["name"], &upd["token_exchange_enabled"]),
+        (200, &json!("Portal 2"), &json!(true))
+    );
+    // Duplicate name → 409.
+    let (st, p) = s.admin_json(Method::POST, "/client-applications", Some(json!({"name":"Portal 2","platform":"spa","redirect_urls":["http://localhost:3000/cb"]}))).await;
+    assert_eq!(st, 409, "{p}");
+    // Secrets: value once, hint, at most two.
+    let (st, sec) = s
+        .admin_json(
+            Method::POST,
+            &format!("/client-applications/{id}/secrets"),
+            Some(json!({"name":"ci","expires_in_days":90})),
+        )
+        .await;
+    assert_eq!(st, 201, "{sec}");
+    let value = sec["value"].as_str().unwrap();
+    assert_eq!(value.len(), 43);
+    assert_eq!(sec["hint"].as_str().unwrap(), format!("…{}", &value[39..]));
+    let (st, _) = s
+        .admin_json(
+            Method::POST,
+            &format!("/client-applications/{id}/secrets"),
+            Some(json!({"name":"never","expires_in_days":null})),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (st, p) = s
+        .admin_json(
+            Method::POST,
+            &format!("/client-applications/{id}/secrets"),
+            Some(json!({"name":"third"})),
+        )
+        .await;
+    assert_eq!(st, 409, "{p}");
+    let (st, p) = s
+        .admin_json(
+            Method::POST,
+            &format!("/client-applications/{id}/secrets"),
+            Some(json!({"name":"bad","expires_in_days":45})),
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert_eq!(p["errors"][0]["field"], "expires_in_days");
+    let (_, list) = s
+        .admin_json(
+            Method::GET,
+            &format!("/client-applications/{id}/secrets"),
+            None,
+        )
+        .await;
+    assert!(
+        !list.to_string().contains(value),
+        "secret values are never listed"
+    );
+    // Permissions: full and short forms, unknown refused per field.
+    let full = format!("{}/auth/knowledge.portalmgr.read", s.base);
+    let (st, p) = s
+        .admin_json(
+            Method::PUT,
+            &format!("/client-applications/{id}/permissions"),
+            Some(json!({"permissions":[full, "app.core.usermgr.read"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        p["permissions"],
+        json!(["app.core.usermgr.read", "knowledge.portalmgr.read"])
+    );
+    let (st, p) = s
+        .admin_json(
+            Method::PUT,
+            &format!("/client-applications/{id}/permissions"),
+            Some(json!({"permissions":["knowledge.portalmgr.read","bogus.perm"]})),
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert_eq!(p["errors"][0]["field"], "permissions[1]");
+    // Metadata.
+    let (st, m) = s
+        .admin_json(
+            Method::GET,
+            &format!("/client-applications/{id}/metadata"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(m["access_token_url"], s.token_url());
+    assert_eq!(m["api_permission_prefix"], format!("{}/auth/", s.base));
+    assert_eq!(m["schemes"].as_array().unwrap().len(), 6);
+    // Delete.
+    let (st, _) = s
+        .admin_json(Method::DELETE, &format!("/client-applications/{id}"), None)
+        .await;
+    assert_eq!(st, 204);
+    let (st, p) = s
+        .admin_json(Method::GET, &format!("/client-applications/{id}"), None)
+        .await;
+    assert_eq!(st, 404);
+    assert_eq!(p["status"], 404);
+}
+
+#[tokio::test]
+async fn validation_errors_are_per_field_problem_json() {
+    let s = TestServer::start().await;
+    let token = s.admin_token().await;
+    let post = |body: &'static str, ct: &'static str| {
+        s.http
+            .post(s.admin("/client-applications"))
+            .bearer_auth(&token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let resp = post(r#"{"name":"","platform":"spa","redirect_urls":["http://evil.example/cb","https://a.example/#x"],"obo_enabled":true,"access_token_ttl":5}"#, "application/json").await.unwrap();
+    assert_eq!(resp.status(), 422);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let p: Value = resp.json().await.unwrap();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "redirect_urls[0]",
+            "redirect_urls[1]",
+            "obo_enabled",
+            "access_token_ttl"
+        ]
+    );
+    // Unknown field, wrong type, broken JSON, wrong media type, non-UTF-8.
+    let resp = post(
+        r#"{"name":"x","platform":"web","colour":"red"}"#,
+        "application/json",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.json::<Value>().await.unwrap()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `colour`")
+    );
+    let resp = post(
+        r#"{"name":"x","platform":"web","redirect_urls":[1]}"#,
+        "application/json",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["errors"][0]["field"],
+        "redirect_urls[0]"
+    );
+    let resp = post(r#"{"name":"x","platform":"desktop"}"#, "application/json")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let resp = post(r#"{"name":"#, "application/json").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = post("name=x", "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    let resp = s
+        .http
+        .post(s.admin("/client-applications"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(vec![b'{', 0xff, b'}'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = s
+        .http
+        .post(s.admin("/client-applications"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 100_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    // Nothing half-written: no client exists.
+    let (_, list) = s
+        .admin_json(Method::GET, "/client-applications", None)
+        .await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "only the automation client: {list}"
+    );
+}
+
+#[tokio::test]
+async fn authorisation_is_required_and_partition_scoped() {
+    let s = TestServer::start().await;
+    let url = s.admin("/client-applications");
+    let resp = s.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "401-104");
+    let resp = s
+        .http
+        .get(&url)
+        .bearer_auth("not.a.jwt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(
+        resp.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    // A tampered token.
+    let token = s.admin_token().await;
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = parts[1].chars().rev().collect();
+    let resp = s
+        .http
+        .get(&url)
+        .bearer_auth(parts.join("."))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // A valid token for another API (not the admin API's audience) → 401 invalid_token.
+    let (id, secret) = s.web_client("No admin", &["app.core.usermgr.read"]).await;
+    let t: Value = s
+        .http
+        .post(s.token_url())
+        .basic_auth(&id, Some(&secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "app.core.usermgr.read"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = s
+        .http
+        .get(&url)
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(
+        resp.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "401-101");
+    // Another partition's admin API with this partition's token → 401/404, never data.
+    let resp = s
+        .http
+        .get(format!(
+            "{}/admin/api/v1/partitions/other/client-applications",
+            s.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(resp.status().as_u16(), 401 | 404),
+        "{}",
+        resp.status()
+    );
+}
+
+#[tokio::test]
+async fn lists_paginate_with_cursors() {
+    let s = TestServer::start().await;
+    for i in 0..5 {
+        let (st, _) = s
+            .admin_json(
+                Method::POST,
+                "/departments",
+                Some(json!({"name": format!("Dept {i}")})),
+            )
+            .await;
+        assert_eq!(st, 201);
+        let (st, b) = s.admin_json(Method::POST, "/customers", Some(json!({"email": format!("c{i}@example.test"), "display_name": format!("C {i}"), "password": "long-enough-pw"}))).await;
+        assert_eq!(st, 201, "{b}");
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/customers?limit=2&cursor={c}"),
+            None => "/customers?limit=2".to_owned(),
+        };
+        let (st, page) = s.admin_json(Method::GET, &path, None).await;
+        assert_eq!(st, 200);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["email"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        (0..5)
+            .map(|i| format!("c{i}@example.test"))
+            .collect::<Vec<_>>()
+    );
+    let (st, _) = s.admin_json(Method::GET, "/customers?limit=0", None).await;
+    assert_eq!(st, 400);
+    let (st, _) = s
+        .admin_json(Method::GET, "/customers?cursor=garbage", None)
+        .await;
+    assert_eq!(st, 400);
+    let (st, _) = s
+        .admin_json(Method::GET, "/customers?limit=2&limit=3", None)
+        .await;
+    assert_eq!(st, 400);
+}
+
+#[tokio::test]
+async fn users_identity_providers_and_audit() {
+    let s = TestServer::start().await;
+    let (st, u) = s
+        .admin_json(Method::POST, "/users", Some(json!({"username":"agent1","email":"a1@acme.test","display_name":"Agent One","password":"a-long-password","department":"Service","partition_admin":false})))
+        .await;
+    assert_eq!(st, 201, "{u}");
+    assert!(u.get("password").is_none() && !u.to_string().contains("argon2"));
+    let (st, _) = s.admin_json(Method::POST, "/users", Some(json!({"username":"AGENT1","email":"x@acme.test","display_name":"Dup","password":"a-long-password"}))).await;
+    assert_eq!(st, 409, "usernames are unique case-insensitively");
+    let (st, p) = s.admin_json(Method::POST, "/users", Some(json!({"username":"agent2","email":"x@acme.test","display_name":"D","password":"a-long-password","department":"Nowhere"}))).await;
+    assert_eq!(st, 422, "{p}");
+    let (st, idp) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Okta","issuer":"https://idp.example","jwks_uri":"https://idp.example/jwks","audiences":["api://tessera"],"realm":"users","match_claim":"email","match_attribute":"email"})))
+        .await;
+    assert_eq!(st, 201, "{idp}");
+    let (st, p) = s.admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Bad","issuer":"https://x","jwks_uri":"http://idp.example/jwks","audiences":[]}))).await;
+    assert_eq!(st, 422, "{p}");
+    let (_, events) = s
+        .admin_json(Method::GET, "/audit-events?action=user.create", None)
+        .await;
+    let items = events["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{events}");
+    assert_eq!(items[0]["actor_kind"], "client");
+    assert_eq!(items[0]["object_id"], u["id"]);
+    assert!(!events.to_string().contains("a-long-password"));
+}
+
+#[tokio::test]
+async fn openapi_document_is_served_and_lists_every_resource() {
+    let s = TestServer::start().await;
+    let doc: Value = s
+        .http
+        .get(format!("{}/admin/api/v1/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "client-applications",
+        "secrets",
+        "permissions",
+        "metadata",
+        "apis",
+        "users",
+        "customers",
+        "departments",
+        "identity-providers",
+        "signing-keys",
+        "audit-events",
+    ] {
+        assert!(paths.keys().any(|k| k.contains(p)), "{p} missing");
+    }
+}
+
+#[tokio::test]
+async fn permission_catalog_is_grouped_by_hub_and_kind() {
+    let s = TestServer::start().await;
+    let (st, c) = s.admin_json(Method::GET, "/permissions", None).await;
+    assert_eq!(st, 200);
+    let items = c["items"].as_array().unwrap();
+    for hub in ["core", "conversation", "knowledge"] {
+        assert!(items.iter().any(|p| p["hub"] == hub), "{hub}");
+    }
+    for kind in ["delegated", "delegated_obo", "application"] {
+        assert!(items.iter().any(|p| p["kind"] == kind), "{kind}");
+    }
+    let p = items
+        .iter()
+        .find(|p| p["name"] == "knowledge.portalmgr.read")
+        .unwrap();
+    assert_eq!(
+        p["full_name"],
+        format!("{}/auth/knowledge.portalmgr.read", s.base)
+    );
+}

@@ -1,0 +1,135 @@
+//! The `tessera` binary: `init --json` prints the documented shape, `keys rotate` works, and
+//! errors say what to do.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn tessera() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+}
+
+#[test]
+fn init_prints_the_documented_json_and_refuses_a_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "a-very-long-password\n").unwrap();
+    let run = |partition: &str| {
+        tessera()
+            .args([
+                "init",
+                "--database-url",
+                &db,
+                "--partition",
+                partition,
+                "--admin-username",
+                "pa",
+                "--admin-password-file",
+            ])
+            .arg(&pw)
+            .args(["--json", "--public-url", "https://id.example"])
+            .env("TESSERA_PASSWORDS__MEMORY_KIB", "1024")
+            .output()
+            .unwrap()
+    };
+    let out = run("acme");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "admin_username",
+            "automation_client_id",
+            "automation_client_secret",
+            "customer_issuer",
+            "partition",
+            "user_issuer"
+        ]
+    );
+    assert_eq!(v["user_issuer"], "https://id.example/system/auth/acme-U");
+    assert_eq!(
+        v["customer_issuer"],
+        "https://id.example/system/auth/acme-C"
+    );
+    assert!(
+        dir.path().join("master.key").exists(),
+        "master key created beside the database"
+    );
+    let again = run("acme");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let rotate = tessera()
+        .args([
+            "keys",
+            "rotate",
+            "--database-url",
+            &db,
+            "--partition",
+            "acme",
+            "--realm",
+            "users",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        rotate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    assert!(String::from_utf8_lossy(&rotate.stdout).contains("acme-U: rotated"));
+    let bad = tessera()
+        .args([
+            "keys",
+            "rotate",
+            "--database-url",
+            &db,
+            "--partition",
+            "nobody",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn postgres_without_master_key_explains_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "a-very-long-password").unwrap();
+    let out = tessera()
+        .args([
+            "init",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/none",
+            "--partition",
+            "acme",
+            "--admin-username",
+            "pa",
+            "--admin-password-file",
+        ])
+        .arg(&pw)
+        .env_remove("TESSERA_MASTER_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--master-key-file"), "{err}");
+}
+
+#[test]
+fn config_example_is_printed() {
+    let out = tessera().args(["config", "example"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TESSERA_TOKENS__ACCESS_TOKEN_TTL"));
+}

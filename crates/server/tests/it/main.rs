@@ -1,0 +1,26 @@
+//! End-to-end tests: the real server on a real socket, driven by real OAuth clients.
+//!
+//! Table of contents:
+//! - `support`: start a server on a fresh database (SQLite, or PostgreSQL when
+//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants).
+//! - `client_credentials`: the grant through the `oauth2` crate, token verification against the
+//!   published JWKS, and every refusal.
+//! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation.
+//! - `keys`: rotation never breaks a token still valid.
+//! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly at the first surprise"
+)]
+#![expect(
+    unreachable_pub,
+    reason = "test helpers are pub for the sibling modules of this binary"
+)]
+
+mod admin_api;
+mod cli;
+mod client_credentials;
+mod guard_e2e;
+mod keys;
+mod support;
