@@ -323,3 +323,40 @@ pub async fn pagination_follows_cursors(store: &dyn Store) {
         2
     );
 }
+
+/// Times keep microseconds (what PostgreSQL stores) and lose anything finer, on every backend
+/// alike, so a value read back compares equal to the same value truncated.
+pub async fn times_are_kept_to_the_microsecond(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let fine = T0 + time::Duration::nanoseconds(999);
+    let d = Department {
+        name: "Precise".to_owned(),
+        created_at: fine,
+    };
+    ok(
+        store
+            .create_department(&p, &d, &event(&p, "department.create", "department", "d"))
+            .await,
+        "create_department",
+    );
+    let back = ok(store.list_departments(&p).await, "list_departments")
+        .into_iter()
+        .find(|x| x.name == "Precise")
+        .map(|x| x.created_at);
+    assert_eq!(back, Some(T0), "sub-microsecond digits are dropped");
+    let mut e = event(&p, "precise", "x", "y");
+    e.at = at(1) + time::Duration::nanoseconds(1_500);
+    ok(store.append_audit_events(&[e]).await, "append_audit_events");
+    let filter = AuditFilter {
+        action: Some("precise".to_owned()),
+        ..AuditFilter::default()
+    };
+    let got = ok(
+        store.list_audit_events(&p, &filter, page(10, None)).await,
+        "list_audit_events",
+    );
+    assert_eq!(
+        got.items.first().map(|e| e.at),
+        Some(at(1) + time::Duration::microseconds(1))
+    );
+}

@@ -32,8 +32,8 @@ mod keys;
 mod partitions;
 
 pub use accounts::{
-    departments_guard_their_users, pagination_follows_cursors, usernames_and_emails_ignore_case,
-    users_and_customers_update_and_delete,
+    departments_guard_their_users, pagination_follows_cursors, times_are_kept_to_the_microsecond,
+    usernames_and_emails_ignore_case, users_and_customers_update_and_delete,
 };
 pub use audit::{audit_events_filter_and_page, changes_write_audit_events};
 pub use catalog::{catalog_import_upserts, identity_providers_round_trip_and_cap};
@@ -50,7 +50,8 @@ pub type SuiteFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// Expands to one `#[tokio::test]` per suite function. `$run` is an async function taking a
 /// `for<'a> FnOnce(&'a dyn Store) -> SuiteFuture<'a>`: it prepares a fresh, migrated store,
-/// calls the closure with it and cleans up.
+/// calls the closure with it and cleans up. The calling crate needs `tokio` (macros, rt) as a
+/// dev-dependency.
 #[macro_export]
 macro_rules! conformance_tests {
     ($run:path) => {
@@ -73,6 +74,7 @@ macro_rules! conformance_tests {
             touch_records_last_use,
             departments_guard_their_users,
             users_and_customers_update_and_delete,
+            times_are_kept_to_the_microsecond,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -1,0 +1,172 @@
+//! Client secrets: metadata and hashes, the per-client cap on unexpired secrets, and the
+//! batched `last_used_at` updates from the token endpoint.
+
+use std::collections::BTreeMap;
+
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use tessera_domain::audit::AuditEvent;
+use tessera_domain::secret::{ClientSecret, StoredSecret};
+use tessera_domain::store::{StoreError, StoreResult};
+use tessera_domain::{ClientId, PartitionId};
+use time::OffsetDateTime;
+
+use crate::codec::{get, partition};
+use crate::error::db;
+use crate::{PgStore, audit, clients};
+
+/// Inserts a secret (shared with partition creation).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    s: &StoredSecret,
+) -> StoreResult<()> {
+    let m = &s.secret;
+    sqlx::query(
+        "INSERT INTO client_secrets (partition_id, client_id, id, name, hint, hash, created_at, \
+         expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(p.as_str())
+    .bind(m.client_id)
+    .bind(m.id)
+    .bind(&m.name)
+    .bind(&m.hint)
+    .bind(&s.hash)
+    .bind(m.created_at)
+    .bind(m.expires_at)
+    .bind(m.last_used_at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+fn stored(row: &PgRow) -> StoreResult<StoredSecret> {
+    Ok(StoredSecret {
+        secret: ClientSecret {
+            id: get(row, "id")?,
+            partition: partition(row, "partition_id")?,
+            client_id: get(row, "client_id")?,
+            name: get(row, "name")?,
+            hint: get(row, "hint")?,
+            created_at: get(row, "created_at")?,
+            expires_at: get(row, "expires_at")?,
+            last_used_at: get(row, "last_used_at")?,
+        },
+        hash: get(row, "hash")?,
+    })
+}
+
+/// A client's secrets with hashes, in creation order.
+pub(crate) async fn list(
+    store: &PgStore,
+    p: &PartitionId,
+    id: ClientId,
+) -> StoreResult<Vec<StoredSecret>> {
+    sqlx::query(
+        "SELECT partition_id, client_id, id, name, hint, hash, created_at, expires_at, \
+         last_used_at FROM client_secrets WHERE partition_id = $1 AND client_id = $2 ORDER BY seq",
+    )
+    .bind(p.as_str())
+    .bind(id)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(stored)
+    .collect()
+}
+
+/// Adds a secret unless the cap is reached. The client row is locked first, so concurrent
+/// requests (on any instance) count one after the other and cannot both see room for one more.
+pub(crate) async fn add(
+    store: &PgStore,
+    s: &StoredSecret,
+    max_unexpired: u32,
+    now: OffsetDateTime,
+    audit: &AuditEvent,
+) -> StoreResult<()> {
+    let m = &s.secret;
+    let mut tx = store.write().await?;
+    clients::lock(&mut tx, &m.partition, m.client_id).await?;
+    let unexpired: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM client_secrets WHERE partition_id = $1 AND client_id = $2 \
+         AND (expires_at IS NULL OR expires_at > $3)",
+    )
+    .bind(m.partition.as_str())
+    .bind(m.client_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    if unexpired >= i64::from(max_unexpired) {
+        return Err(StoreError::LimitReached(format!(
+            "a client application can have at most {max_unexpired} unexpired secrets; \
+             delete one first"
+        )));
+    }
+    insert(&mut tx, &m.partition, s).await?;
+    audit::insert(&mut tx, audit).await?;
+    tx.commit().await.map_err(db)
+}
+
+/// Deletes one secret of one client.
+pub(crate) async fn delete(
+    store: &PgStore,
+    p: &PartitionId,
+    client: ClientId,
+    secret: uuid::Uuid,
+    audit: &AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let done = sqlx::query(
+        "DELETE FROM client_secrets WHERE partition_id = $1 AND client_id = $2 AND id = $3",
+    )
+    .bind(p.as_str())
+    .bind(client)
+    .bind(secret)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    audit::insert(&mut tx, audit).await?;
+    tx.commit().await.map_err(db)
+}
+
+/// Records uses in one statement; a time never moves `last_used_at` backwards (batches from
+/// several instances may arrive out of order). Uses of one secret are merged first, and rows
+/// are locked in id order so concurrent batches cannot deadlock.
+pub(crate) async fn touch(
+    store: &PgStore,
+    used: &[(uuid::Uuid, OffsetDateTime)],
+) -> StoreResult<()> {
+    let latest: BTreeMap<uuid::Uuid, OffsetDateTime> =
+        used.iter().fold(BTreeMap::new(), |mut m, (id, at)| {
+            m.entry(*id)
+                .and_modify(|t: &mut OffsetDateTime| *t = (*t).max(*at))
+                .or_insert(*at);
+            m
+        });
+    if latest.is_empty() {
+        return Ok(());
+    }
+    let (ids, times): (Vec<uuid::Uuid>, Vec<OffsetDateTime>) = latest.into_iter().unzip();
+    let mut tx = store.write().await?;
+    sqlx::query("SELECT 1 FROM client_secrets WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    sqlx::query(
+        "UPDATE client_secrets s SET last_used_at = GREATEST(s.last_used_at, u.at) \
+         FROM UNNEST($1::uuid[], $2::timestamptz[]) AS u(id, at) WHERE s.id = u.id",
+    )
+    .bind(&ids)
+    .bind(&times)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}

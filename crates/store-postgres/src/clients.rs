@@ -1,0 +1,307 @@
+//! Client applications and their permission assignments (their secrets live in
+//! `client_secrets.rs`).
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use tessera_domain::audit::AuditEvent;
+use tessera_domain::client::{ClientApplication, Platform, ResourceType};
+use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::store::{ClientRepository, StoreError, StoreResult};
+use tessera_domain::{ClientId, PartitionId};
+use time::OffsetDateTime;
+
+use crate::codec::{get, int, parsed, partition, u32_col};
+use crate::error::db;
+use crate::{PgStore, audit, client_secrets};
+
+/// The client's columns plus its assigned permissions as an array, so a client and its
+/// permissions are read in one statement (one snapshot).
+const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
+     c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
+     c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.created_at, c.updated_at, \
+     ARRAY(SELECT cp.permission FROM client_permissions cp \
+      WHERE cp.partition_id = c.partition_id AND cp.client_id = c.client_id) AS permissions \
+     FROM client_applications c";
+
+fn resource_type(s: &str) -> Option<ResourceType> {
+    (s == "global").then_some(ResourceType::Global)
+}
+
+fn resource_type_name(r: ResourceType) -> &'static str {
+    match r {
+        ResourceType::Global => "global",
+    }
+}
+
+fn client(row: &PgRow) -> StoreResult<ClientApplication> {
+    let mut permissions: Vec<String> = get(row, "permissions")?;
+    permissions.sort();
+    Ok(ClientApplication {
+        partition: partition(row, "partition_id")?,
+        client_id: get(row, "client_id")?,
+        name: get(row, "name")?,
+        resource_type: parsed(row, "resource_type", resource_type)?,
+        platform: parsed(row, "platform", Platform::parse)?,
+        redirect_urls: get(row, "redirect_urls")?,
+        post_logout_redirect_urls: get(row, "post_logout_redirect_urls")?,
+        obo_enabled: get(row, "obo_enabled")?,
+        token_exchange_enabled: get(row, "token_exchange_enabled")?,
+        access_token_ttl: u32_col(row, "access_token_ttl")?,
+        enabled: get(row, "enabled")?,
+        permissions,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// Inserts a client with its permissions (shared with partition creation).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    c: &ClientApplication,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO client_applications (partition_id, client_id, name, resource_type, platform, \
+         redirect_urls, post_logout_redirect_urls, obo_enabled, token_exchange_enabled, \
+         access_token_ttl, enabled, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(p.as_str())
+    .bind(c.client_id)
+    .bind(&c.name)
+    .bind(resource_type_name(c.resource_type))
+    .bind(c.platform.as_str())
+    .bind(c.redirect_urls.as_slice())
+    .bind(c.post_logout_redirect_urls.as_slice())
+    .bind(c.obo_enabled)
+    .bind(c.token_exchange_enabled)
+    .bind(int(c.access_token_ttl)?)
+    .bind(c.enabled)
+    .bind(c.created_at)
+    .bind(c.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    assign_permissions(conn, p, c.client_id, &c.permissions).await
+}
+
+/// Adds permission assignments after checking each name is in the catalog, so the error names
+/// the first unknown permission instead of a constraint.
+async fn assign_permissions(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    id: ClientId,
+    permissions: &[String],
+) -> StoreResult<()> {
+    for name in permissions {
+        let known: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM permissions WHERE partition_id = $1 AND name = $2")
+                .bind(p.as_str())
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        if known.is_none() {
+            return Err(StoreError::UnknownReference(format!("permission {name}")));
+        }
+    }
+    for name in permissions {
+        sqlx::query(
+            "INSERT INTO client_permissions (partition_id, client_id, permission) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(p.as_str())
+        .bind(id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Fails with [`StoreError::NotFound`] unless the client exists in the partition, and holds its
+/// row until commit so that secret-cap checks and permission replacements on one client run one
+/// at a time.
+pub(crate) async fn lock(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    id: ClientId,
+) -> StoreResult<()> {
+    let found: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM client_applications WHERE partition_id = $1 AND client_id = $2 \
+         FOR NO KEY UPDATE",
+    )
+    .bind(p.as_str())
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+#[async_trait]
+impl ClientRepository for PgStore {
+    async fn create_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        crate::partitions::require(&mut tx, &c.partition).await?;
+        insert(&mut tx, &c.partition, c).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_client(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> StoreResult<Option<ClientApplication>> {
+        sqlx::query(&format!(
+            "{SELECT} WHERE c.partition_id = $1 AND c.client_id = $2"
+        ))
+        .bind(p.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(client)
+        .transpose()
+    }
+
+    async fn list_clients(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<ClientApplication>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE c.partition_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3"
+        ))
+        .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((get(r, "seq")?, client(r)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
+    }
+
+    async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE client_applications SET name = $1, resource_type = $2, platform = $3, \
+             redirect_urls = $4, post_logout_redirect_urls = $5, obo_enabled = $6, \
+             token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, updated_at = $10 \
+             WHERE partition_id = $11 AND client_id = $12",
+        )
+        .bind(&c.name)
+        .bind(resource_type_name(c.resource_type))
+        .bind(c.platform.as_str())
+        .bind(c.redirect_urls.as_slice())
+        .bind(c.post_logout_redirect_urls.as_slice())
+        .bind(c.obo_enabled)
+        .bind(c.token_exchange_enabled)
+        .bind(int(c.access_token_ttl)?)
+        .bind(c.enabled)
+        .bind(c.updated_at)
+        .bind(c.partition.as_str())
+        .bind(c.client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_client(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        // Secrets and permission assignments go with it (ON DELETE CASCADE).
+        let done = sqlx::query(
+            "DELETE FROM client_applications WHERE partition_id = $1 AND client_id = $2",
+        )
+        .bind(p.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn set_client_permissions(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+        permissions: &[String],
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        lock(&mut tx, p, id).await?;
+        sqlx::query("DELETE FROM client_permissions WHERE partition_id = $1 AND client_id = $2")
+            .bind(p.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        assign_permissions(&mut tx, p, id, permissions).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn list_client_secrets(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> StoreResult<Vec<tessera_domain::secret::ClientSecret>> {
+        client_secrets::list(self, p, id)
+            .await
+            .map(|v| v.into_iter().map(|s| s.secret).collect())
+    }
+
+    async fn client_secret_hashes(
+        &self,
+        p: &PartitionId,
+        id: ClientId,
+    ) -> StoreResult<Vec<tessera_domain::secret::StoredSecret>> {
+        client_secrets::list(self, p, id).await
+    }
+
+    async fn add_client_secret(
+        &self,
+        s: &tessera_domain::secret::StoredSecret,
+        max_unexpired: u32,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        client_secrets::add(self, s, max_unexpired, now, audit).await
+    }
+
+    async fn delete_client_secret(
+        &self,
+        p: &PartitionId,
+        client: ClientId,
+        secret: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        client_secrets::delete(self, p, client, secret, audit).await
+    }
+
+    async fn touch_client_secrets(&self, used: &[(uuid::Uuid, OffsetDateTime)]) -> StoreResult<()> {
+        client_secrets::touch(self, used).await
+    }
+}

@@ -1,0 +1,176 @@
+//! Customers. Emails are unique per partition, compared through a lower-cased key column.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use tessera_domain::PartitionId;
+use tessera_domain::audit::AuditEvent;
+use tessera_domain::customer::Customer;
+use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::store::{CustomerRecord, CustomerRepository, StoreError, StoreResult};
+
+use crate::codec::{get, partition};
+use crate::error::db;
+use crate::{PgStore, audit};
+
+const COLUMNS: &str =
+    "seq, partition_id, id, email, display_name, enabled, password_hash, created_at, updated_at";
+
+/// Inserts a customer (shared with partition creation).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    r: &CustomerRecord,
+) -> StoreResult<()> {
+    let c = &r.customer;
+    sqlx::query(
+        "INSERT INTO customers (partition_id, id, email, email_key, display_name, enabled, \
+         password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(p.as_str())
+    .bind(c.id)
+    .bind(&c.email)
+    .bind(c.email.to_lowercase())
+    .bind(&c.display_name)
+    .bind(c.enabled)
+    .bind(&r.password_hash)
+    .bind(c.created_at)
+    .bind(c.updated_at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+fn customer(row: &PgRow) -> StoreResult<Customer> {
+    Ok(Customer {
+        id: get(row, "id")?,
+        partition: partition(row, "partition_id")?,
+        email: get(row, "email")?,
+        display_name: get(row, "display_name")?,
+        enabled: get(row, "enabled")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+#[async_trait]
+impl CustomerRepository for PgStore {
+    async fn create_customer(&self, c: &CustomerRecord, audit: &AuditEvent) -> StoreResult<()> {
+        let p = &c.customer.partition;
+        let mut tx = self.write().await?;
+        crate::partitions::require(&mut tx, p).await?;
+        insert(&mut tx, p, c).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_customer(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<Customer>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND id = $2"
+        ))
+        .bind(p.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(customer)
+        .transpose()
+    }
+
+    async fn find_customer_by_email(
+        &self,
+        p: &PartitionId,
+        email: &str,
+    ) -> StoreResult<Option<CustomerRecord>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND email_key = $2"
+        ))
+        .bind(p.as_str())
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(|r| {
+            Ok(CustomerRecord {
+                customer: customer(r)?,
+                password_hash: get(r, "password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_customers(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Customer>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3"
+        ))
+        .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((get(r, "seq")?, customer(r)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
+    }
+
+    async fn update_customer(
+        &self,
+        c: &Customer,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE customers SET email = $1, email_key = $2, display_name = $3, enabled = $4, \
+             password_hash = COALESCE($5, password_hash), updated_at = $6 \
+             WHERE partition_id = $7 AND id = $8",
+        )
+        .bind(&c.email)
+        .bind(c.email.to_lowercase())
+        .bind(&c.display_name)
+        .bind(c.enabled)
+        .bind(password_hash)
+        .bind(c.updated_at)
+        .bind(c.partition.as_str())
+        .bind(c.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_customer(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM customers WHERE partition_id = $1 AND id = $2")
+            .bind(p.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}

@@ -1,0 +1,118 @@
+//! Departments: every user belongs to one, so one in use cannot be deleted.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use tessera_domain::PartitionId;
+use tessera_domain::audit::AuditEvent;
+use tessera_domain::department::Department;
+use tessera_domain::store::{DepartmentRepository, StoreError, StoreResult};
+
+use crate::codec::get;
+use crate::error::db;
+use crate::{PgStore, audit};
+
+/// Inserts a department (shared with partition creation).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    d: &Department,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO departments (partition_id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(p.as_str())
+        .bind(&d.name)
+        .bind(d.created_at)
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Fails with [`StoreError::UnknownReference`] naming the department unless it exists; checked
+/// before writing a user so the message names the department rather than a constraint.
+pub(crate) async fn require(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    name: &str,
+) -> StoreResult<()> {
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM departments WHERE partition_id = $1 AND name = $2")
+            .bind(p.as_str())
+            .bind(name)
+            .fetch_optional(conn)
+            .await
+            .map_err(db)?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::UnknownReference(format!("department {name}"))),
+    }
+}
+
+#[async_trait]
+impl DepartmentRepository for PgStore {
+    async fn list_departments(&self, p: &PartitionId) -> StoreResult<Vec<Department>> {
+        let rows = sqlx::query(
+            "SELECT name, created_at FROM departments WHERE partition_id = $1 ORDER BY seq",
+        )
+        .bind(p.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Department {
+                    name: get(r, "name")?,
+                    created_at: get(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_department(
+        &self,
+        p: &PartitionId,
+        d: &Department,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        crate::partitions::require(&mut tx, p).await?;
+        insert(&mut tx, p, d).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_department(
+        &self,
+        p: &PartitionId,
+        name: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let in_use: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM users WHERE partition_id = $1 AND department = $2 LIMIT 1",
+        )
+        .bind(p.as_str())
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let has_users = || StoreError::Conflict("department has users".to_owned());
+        if in_use.is_some() {
+            return Err(has_users());
+        }
+        // A user added concurrently after the check trips the foreign key instead.
+        let done = sqlx::query("DELETE FROM departments WHERE partition_id = $1 AND name = $2")
+            .bind(p.as_str())
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match db(e) {
+                StoreError::UnknownReference(_) => has_users(),
+                other => other,
+            })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}

@@ -1,0 +1,141 @@
+//! Signing keys and their rotation (next → active → retired).
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use tessera_domain::audit::AuditEvent;
+use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
+use tessera_domain::store::{SigningKeyRepository, StoreResult};
+use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
+
+use crate::codec::{get, parsed, partition};
+use crate::error::db;
+use crate::{PgStore, audit};
+
+/// Inserts a key as given (shared with partition creation).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    k: &SigningKey,
+) -> StoreResult<()> {
+    insert_as(conn, p, k.realm, k, k.state, k.retired_at).await
+}
+
+async fn insert_as(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    realm: Realm,
+    k: &SigningKey,
+    state: KeyState,
+    retired_at: Option<OffsetDateTime>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (partition_id, kid, realm, alg, state, public_jwk, \
+         private_key_encrypted, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(p.as_str())
+    .bind(&k.kid)
+    .bind(realm.as_str())
+    .bind(k.alg.as_str())
+    .bind(state.as_str())
+    .bind(&k.public_jwk)
+    .bind(&k.private_key_encrypted)
+    .bind(k.created_at)
+    .bind(retired_at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+fn key(row: &PgRow) -> StoreResult<SigningKey> {
+    Ok(SigningKey {
+        kid: get(row, "kid")?,
+        partition: partition(row, "partition_id")?,
+        realm: parsed(row, "realm", Realm::parse)?,
+        alg: parsed(row, "alg", SigningAlg::parse)?,
+        state: parsed(row, "state", KeyState::parse)?,
+        public_jwk: get(row, "public_jwk")?,
+        private_key_encrypted: get(row, "private_key_encrypted")?,
+        created_at: get(row, "created_at")?,
+        retired_at: get(row, "retired_at")?,
+    })
+}
+
+#[async_trait]
+impl SigningKeyRepository for PgStore {
+    async fn list_signing_keys(&self, p: &PartitionId) -> StoreResult<Vec<SigningKey>> {
+        sqlx::query(
+            "SELECT partition_id, kid, realm, alg, state, public_jwk, private_key_encrypted, \
+             created_at, retired_at FROM signing_keys WHERE partition_id = $1 ORDER BY seq",
+        )
+        .bind(p.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(key)
+        .collect()
+    }
+
+    /// Retires the active key, promotes the next one and publishes `new_next` (stored as `next`
+    /// in `p`/`realm` whatever its own fields say). A realm without a next key keeps its active
+    /// key and only gains `new_next`: promoting a key nobody has seen in the JWKS yet would
+    /// break verifiers, so the switch happens at the following rotation.
+    async fn rotate_signing_keys(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        new_next: &SigningKey,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        // One rotation per partition at a time: a second one waits, then sees this one's result.
+        crate::partitions::lock(&mut tx, p).await?;
+        let next: Option<String> = sqlx::query_scalar(
+            "SELECT kid FROM signing_keys WHERE partition_id = $1 AND realm = $2 AND state = 'next'",
+        )
+        .bind(p.as_str())
+        .bind(realm.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(next) = next {
+            sqlx::query(
+                "UPDATE signing_keys SET state = 'retired', retired_at = $1 \
+                 WHERE partition_id = $2 AND realm = $3 AND state = 'active'",
+            )
+            .bind(now)
+            .bind(p.as_str())
+            .bind(realm.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "UPDATE signing_keys SET state = 'active' WHERE partition_id = $1 AND kid = $2",
+            )
+            .bind(p.as_str())
+            .bind(next)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        insert_as(&mut tx, p, realm, new_next, KeyState::Next, None).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn purge_retired_keys(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut tx = self.write().await?;
+        let done =
+            sqlx::query("DELETE FROM signing_keys WHERE state = 'retired' AND retired_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,212 @@
+//! Users (agents). Usernames and emails are compared through lower-cased key columns, computed
+//! here with Unicode case folding so both backends agree on what counts as a duplicate.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use tessera_domain::PartitionId;
+use tessera_domain::audit::AuditEvent;
+use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::store::{StoreError, StoreResult, UserRecord, UserRepository};
+use tessera_domain::user::User;
+
+use crate::codec::{get, partition};
+use crate::error::db;
+use crate::{PgStore, audit, departments};
+
+const COLUMNS: &str = "seq, partition_id, id, username, email, display_name, department, \
+     partition_admin, enabled, password_hash, created_at, updated_at";
+
+/// Inserts a user after checking their department (shared with partition creation).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    r: &UserRecord,
+) -> StoreResult<()> {
+    let u = &r.user;
+    departments::require(conn, p, &u.department).await?;
+    sqlx::query(
+        "INSERT INTO users (partition_id, id, username, username_key, email, email_key, \
+         display_name, department, partition_admin, enabled, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(p.as_str())
+    .bind(u.id)
+    .bind(&u.username)
+    .bind(u.username.to_lowercase())
+    .bind(&u.email)
+    .bind(u.email.to_lowercase())
+    .bind(&u.display_name)
+    .bind(&u.department)
+    .bind(u.partition_admin)
+    .bind(u.enabled)
+    .bind(&r.password_hash)
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+fn user(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        id: get(row, "id")?,
+        partition: partition(row, "partition_id")?,
+        username: get(row, "username")?,
+        email: get(row, "email")?,
+        display_name: get(row, "display_name")?,
+        department: get(row, "department")?,
+        partition_admin: get(row, "partition_admin")?,
+        enabled: get(row, "enabled")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+fn record(row: &PgRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        user: user(row)?,
+        password_hash: get(row, "password_hash")?,
+    })
+}
+
+#[async_trait]
+impl UserRepository for PgStore {
+    async fn create_user(&self, u: &UserRecord, audit: &AuditEvent) -> StoreResult<()> {
+        let p = &u.user.partition;
+        let mut tx = self.write().await?;
+        crate::partitions::require(&mut tx, p).await?;
+        insert(&mut tx, p, u).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_user(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<User>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND id = $2"
+        ))
+        .bind(p.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(user)
+        .transpose()
+    }
+
+    async fn find_user_by_username(
+        &self,
+        p: &PartitionId,
+        username: &str,
+    ) -> StoreResult<Option<UserRecord>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND username_key = $2"
+        ))
+        .bind(p.as_str())
+        .bind(username.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(record)
+        .transpose()
+    }
+
+    async fn find_user_by_email(&self, p: &PartitionId, email: &str) -> StoreResult<Option<User>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND email_key = $2 \
+             ORDER BY seq LIMIT 1"
+        ))
+        .bind(p.as_str())
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(user)
+        .transpose()
+    }
+
+    async fn list_users(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<User>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((get(r, "seq")?, user(r)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
+    }
+
+    async fn update_user(
+        &self,
+        u: &User,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let p = &u.partition;
+        let mut tx = self.write().await?;
+        let exists: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM users WHERE partition_id = $1 AND id = $2")
+                .bind(p.as_str())
+                .bind(u.id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        departments::require(&mut tx, p, &u.department).await?;
+        sqlx::query(
+            "UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, \
+             display_name = $5, department = $6, partition_admin = $7, enabled = $8, \
+             password_hash = COALESCE($9, password_hash), updated_at = $10 \
+             WHERE partition_id = $11 AND id = $12",
+        )
+        .bind(&u.username)
+        .bind(u.username.to_lowercase())
+        .bind(&u.email)
+        .bind(u.email.to_lowercase())
+        .bind(&u.display_name)
+        .bind(&u.department)
+        .bind(u.partition_admin)
+        .bind(u.enabled)
+        .bind(password_hash)
+        .bind(u.updated_at)
+        .bind(p.as_str())
+        .bind(u.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_user(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM users WHERE partition_id = $1 AND id = $2")
+            .bind(p.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}
