@@ -7,6 +7,7 @@ use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::secret::{ClientSecret, StoredSecret};
 use tessera_domain::store::{ClientRepository, StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
@@ -267,7 +268,7 @@ impl ClientRepository for PgStore {
         &self,
         p: &PartitionId,
         id: ClientId,
-    ) -> StoreResult<Vec<tessera_domain::secret::ClientSecret>> {
+    ) -> StoreResult<Vec<ClientSecret>> {
         client_secrets::list(self, p, id)
             .await
             .map(|v| v.into_iter().map(|s| s.secret).collect())
@@ -277,13 +278,13 @@ impl ClientRepository for PgStore {
         &self,
         p: &PartitionId,
         id: ClientId,
-    ) -> StoreResult<Vec<tessera_domain::secret::StoredSecret>> {
+    ) -> StoreResult<Vec<StoredSecret>> {
         client_secrets::list(self, p, id).await
     }
 
     async fn add_client_secret(
         &self,
-        s: &tessera_domain::secret::StoredSecret,
+        s: &StoredSecret,
         max_unexpired: u32,
         now: OffsetDateTime,
         audit: &AuditEvent,
