@@ -191,7 +191,11 @@ impl Config {
                 .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
             merge(&mut table, file_table);
         }
-        merge(&mut table, env_table(env));
+        // Only variables naming a known top-level key are configuration; other TESSERA_* names
+        // (such as the test suite's TESSERA_TEST_POSTGRES_URL) belong to someone else.
+        let mut env = env_table(env);
+        env.retain(|k, _| table.contains_key(k) || k == "api_url" || k == "master_key_file");
+        merge(&mut table, env);
         let mut config: Self = table.try_into_config()?;
         if let Some(v) = &overrides.listen {
             config.listen.clone_from(v);
@@ -436,6 +440,10 @@ mod tests {
             ),
             ("TESSERA_LOG_FORMAT".to_owned(), "json".to_owned()),
             ("OTHER".to_owned(), "x".to_owned()),
+            (
+                "TESSERA_TEST_POSTGRES_URL".to_owned(),
+                "postgres://elsewhere".to_owned(),
+            ),
         ];
         let o = Overrides {
             listen: Some("0.0.0.0:9000".into()),

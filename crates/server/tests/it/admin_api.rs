@@ -449,3 +449,175 @@ async fn permission_catalog_is_grouped_by_hub_and_kind() {
         format!("{}/auth/knowledge.portalmgr.read", s.base)
     );
 }
+
+#[tokio::test]
+async fn another_partitions_objects_are_not_found() {
+    let s = TestServer::start().await;
+    let beta = s.other_partition("beta").await;
+    // A client registered in beta, through beta's own admin API.
+    let beta_token: Value = s
+        .http
+        .post(format!("{}/system/auth/beta-U/oauth2/token", s.base))
+        .basic_auth(
+            &beta.automation_client_id,
+            Some(&beta.automation_client_secret),
+        )
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "app.core.admin.manage"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let beta_token = beta_token["access_token"].as_str().unwrap();
+    let c: Value = s
+        .http
+        .post(format!(
+            "{}/admin/api/v1/partitions/beta/client-applications",
+            s.base
+        ))
+        .bearer_auth(beta_token)
+        .json(&json!({"name":"Beta app","platform":"web"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let beta_client = c["client_id"].as_str().unwrap();
+    // acme's administrator cannot see, change or delete it, and gets the same 404 as for a
+    // client that does not exist anywhere.
+    for (method, path, body) in [
+        (
+            Method::GET,
+            format!("/client-applications/{beta_client}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/client-applications/{beta_client}"),
+            Some(json!({"name":"stolen"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/client-applications/{beta_client}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/client-applications/{beta_client}/secrets"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/client-applications/{beta_client}/secrets"),
+            Some(json!({"name":"x"})),
+        ),
+        (
+            Method::PUT,
+            format!("/client-applications/{beta_client}/permissions"),
+            Some(json!({"permissions":[]})),
+        ),
+    ] {
+        let (st, p) = s.admin_json(method.clone(), &path, body).await;
+        assert_eq!(st, 404, "{method} {path}: {p}");
+    }
+    // beta's token on acme's admin API is refused without confirming anything.
+    let resp = s
+        .http
+        .get(s.admin("/client-applications"))
+        .bearer_auth(beta_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    // beta's automation client cannot get tokens from acme's realm.
+    let resp = s
+        .http
+        .post(s.token_url())
+        .basic_auth(
+            &beta.automation_client_id,
+            Some(&beta.automation_client_secret),
+        )
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "app.core.admin.manage"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // And beta's object is intact.
+    let resp = s
+        .http
+        .get(format!(
+            "{}/admin/api/v1/partitions/beta/client-applications/{beta_client}",
+            s.base
+        ))
+        .bearer_auth(beta_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.json::<Value>().await.unwrap()["name"], "Beta app");
+}
+
+#[tokio::test]
+async fn openapi_import_of_a_real_sized_document() {
+    let s = TestServer::start().await;
+    let doc = include_str!("../fixtures/knowledge-portalmgr-v4.openapi.yaml");
+    let token = s.admin_token().await;
+    let resp = s
+        .http
+        .post(s.admin("/apis/import?api_id=kpm-imported"))
+        .bearer_auth(&token)
+        .header("content-type", "application/yaml")
+        .body(doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let imported: Value = resp.json().await.unwrap();
+    assert_eq!(imported["apis"][0]["id"], "kpm-imported");
+    assert!(imported["apis"][0]["operation_count"].as_u64().unwrap() >= 60);
+    let (st, api) = s.admin_json(Method::GET, "/apis/kpm-imported", None).await;
+    assert_eq!(st, 200);
+    let ops = api["operations"].as_array().unwrap();
+    let schemes: std::collections::BTreeSet<&str> = ops
+        .iter()
+        .flat_map(|o| {
+            o["security"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["scheme"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(schemes.len(), 6, "{schemes:?}");
+    // The imported permissions are now grantable.
+    let (_, catalog) = s.admin_json(Method::GET, "/permissions", None).await;
+    assert!(
+        catalog["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "knowledge.portalmgr.onbehalfof.read")
+    );
+    // A broken document: 422 with per-field problems, and nothing imported.
+    let resp = s
+        .http
+        .post(s.admin("/apis/import?api_id=broken"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{"security":[{"oAuthNope":["x.y.read"]}]}}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let p: Value = resp.json().await.unwrap();
+    assert!(!p["errors"].as_array().unwrap().is_empty(), "{p}");
+    let (st, _) = s.admin_json(Method::GET, "/apis/broken", None).await;
+    assert_eq!(st, 404);
+}

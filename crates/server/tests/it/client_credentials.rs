@@ -514,3 +514,20 @@ async fn discovery_lists_what_is_implemented() {
             .all(|k| k["kty"] == "EC" && k["alg"] == "ES256" && k.get("d").is_none())
     );
 }
+
+#[tokio::test]
+async fn rs256_and_eddsa_keys_are_selectable() {
+    for alg in [
+        tessera_domain::signing_key::SigningAlg::RS256,
+        tessera_domain::signing_key::SigningAlg::EdDSA,
+    ] {
+        let s = TestServer::start_with(Backend::Sqlite, |c| c.signing.algorithm = alg).await;
+        let token = s.admin_token().await;
+        assert_eq!(
+            format!("{:?}", jsonwebtoken::decode_header(&token).unwrap().alg),
+            alg.as_str()
+        );
+        let claims = s.verify(&token, 'U').await;
+        assert_eq!(claims["scope"], "app.core.admin.manage");
+    }
+}

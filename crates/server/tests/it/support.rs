@@ -24,10 +24,6 @@ pub enum Backend {
 /// A running server.
 pub struct TestServer {
     pub base: String,
-    #[expect(
-        dead_code,
-        reason = "kept for tests that reach into the server's state"
-    )]
     pub state: AppState,
     pub created: Created,
     pub http: reqwest::Client,
@@ -73,6 +69,11 @@ impl TestServer {
     }
 
     pub async fn start_on(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server whose configuration `tweak` adjusts first.
+    pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -87,6 +88,7 @@ impl TestServer {
             },
             ..Config::default()
         };
+        tweak(&mut config);
         let mut pg_cleanup = None;
         config.database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("tessera.db").display()),
@@ -145,6 +147,24 @@ impl TestServer {
             _dir: dir,
             pg_cleanup,
         }
+    }
+
+    /// Creates another partition in the same deployment; returns its `init` output.
+    pub async fn other_partition(&self, id: &str) -> Created {
+        self.state
+            .provisioner()
+            .create(
+                &*self.state.store,
+                &NewPartition {
+                    id: PartitionId::parse(id).unwrap(),
+                    admin_username: "pa".into(),
+                    admin_password: ADMIN_PASSWORD.into(),
+                    admin_email: None,
+                    demo: false,
+                },
+            )
+            .await
+            .unwrap()
     }
 
     pub fn issuer(&self, suffix: char) -> String {
