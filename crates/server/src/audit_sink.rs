@@ -16,7 +16,7 @@ use tessera_domain::audit::AuditEvent;
 use tessera_domain::store::Store;
 
 /// Events buffered before senders wait (back-pressure instead of unbounded memory).
-const CHANNEL_CAPACITY: usize = 65_536;
+const CHANNEL_CAPACITY: usize = 8_192;
 /// Largest batch written in one transaction.
 const MAX_BATCH: usize = 1_000;
 /// Longest an event waits for its batch.

@@ -17,13 +17,12 @@ const INSERT: &str = "INSERT INTO audit_events (id, partition_id, actor_kind, ac
      object_type, object_id, at, source_ip, outcome, detail) \
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
+/// Rows per batched INSERT (11 parameters each, well under SQLite's 32766-variable limit).
+const ROWS_PER_STATEMENT: usize = 200;
+
 /// Writes `e` on `conn` (the caller's transaction, so the change and its record commit together).
 pub(crate) async fn insert(conn: &mut SqliteConnection, e: &AuditEvent) -> StoreResult<()> {
-    insert_with(conn, INSERT, e).await
-}
-
-async fn insert_with(conn: &mut SqliteConnection, sql: &str, e: &AuditEvent) -> StoreResult<()> {
-    sqlx::query(sql)
+    sqlx::query(INSERT)
         .bind(e.id.to_string())
         .bind(e.partition.as_ref().map(PartitionId::as_str))
         .bind(e.actor_kind.as_str())
@@ -70,10 +69,28 @@ impl AuditRepository for SqliteStore {
             return Ok(());
         }
         let mut tx = self.write().await?;
-        // A batch retried after an ambiguous failure must not duplicate or fail on its events.
-        let sql = INSERT.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1);
-        for e in events {
-            insert_with(&mut tx, &sql, e).await?;
+        // Multi-row statements: at token-endpoint rates (10k events/s) one statement per row
+        // costs more than the rest of the write path together.
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            // A batch retried after an ambiguous failure must not duplicate or fail on its events.
+            let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+                "INSERT OR IGNORE INTO audit_events (id, partition_id, actor_kind, actor_id, action, \
+                 object_type, object_id, at, source_ip, outcome, detail) ",
+            );
+            q.push_values(chunk, |mut b, e| {
+                b.push_bind(e.id.to_string())
+                    .push_bind(e.partition.as_ref().map(|p| p.as_str().to_owned()))
+                    .push_bind(e.actor_kind.as_str())
+                    .push_bind(e.actor_id.clone())
+                    .push_bind(e.action.clone())
+                    .push_bind(e.object_type.clone())
+                    .push_bind(e.object_id.clone())
+                    .push_bind(micros(e.at))
+                    .push_bind(e.source_ip.clone())
+                    .push_bind(e.outcome.as_str())
+                    .push_bind(e.detail.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)
     }
