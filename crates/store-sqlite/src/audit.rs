@@ -90,7 +90,13 @@ impl AuditRepository for SqliteStore {
                     .push_bind(e.outcome.as_str())
                     .push_bind(e.detail.clone());
             });
-            q.build().execute(&mut *tx).await.map_err(db)?;
+            // Not cached: every batch length is a different statement, and sqlx would otherwise
+            // keep up to 100 large prepared statements per connection.
+            q.build()
+                .persistent(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         tx.commit().await.map_err(db)
     }
