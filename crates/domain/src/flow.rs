@@ -52,7 +52,9 @@ impl Flow {
     #[must_use]
     pub const fn fitting(kind: PermissionKind) -> &'static str {
         match kind {
-            PermissionKind::Delegated => "authorization code, token exchange or anonymous customer",
+            PermissionKind::Delegated => {
+                "authorization code or token exchange (or anonymous customer, for permissions marked anonymous)"
+            }
             PermissionKind::DelegatedObo => "on-behalf-of",
             PermissionKind::Application => "client credentials",
         }

@@ -128,6 +128,11 @@ impl ApiError {
                 p.errors.clone_from(&errors.0);
                 p
             }
+            Self::NotFound("partition") => ProblemDetails::new(
+                404,
+                "Not Found",
+                "no such partition, or the token was not issued for it",
+            ),
             Self::NotFound(what) => ProblemDetails::new(
                 404,
                 "Not Found",

@@ -55,8 +55,10 @@ pub struct CreatedSecret {
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SecretList {
-    /// Secrets, without values.
+    /// Secrets, without values, in creation order.
     pub items: Vec<ClientSecret>,
+    /// Always null: a client has only a few secrets.
+    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/secrets", tag = "client-applications",
@@ -74,7 +76,10 @@ pub async fn list(
         .list_client_secrets(&caller.partition, client.client_id)
         .await
         .map_err(|e| ApiError::store("client application", e))?;
-    Ok(Json(SecretList { items }))
+    Ok(Json(SecretList {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/secrets", tag = "client-applications",
