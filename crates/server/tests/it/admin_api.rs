@@ -269,16 +269,8 @@ async fn authorisation_is_required_and_partition_scoped() {
     // A valid token for another API (not the admin API's audience) → 401 invalid_token.
     let (id, secret) = s.web_client("No admin", &["app.core.usermgr.read"]).await;
     let t: Value = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some(&secret))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "app.core.usermgr.read"),
-        ])
-        .send()
+        .client_credentials(&id, &secret, "app.core.usermgr.read")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -456,19 +448,13 @@ async fn another_partitions_objects_are_not_found() {
     let beta = s.other_partition("beta").await;
     // A client registered in beta, through beta's own admin API.
     let beta_token: Value = s
-        .http
-        .post(format!("{}/system/auth/beta-U/oauth2/token", s.base))
-        .basic_auth(
+        .client_credentials_at(
+            &format!("{}/system/auth/beta-U/oauth2/token", s.base),
             &beta.automation_client_id,
-            Some(&beta.automation_client_secret),
+            &beta.automation_client_secret,
+            "app.core.admin.manage",
         )
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "app.core.admin.manage"),
-        ])
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -536,19 +522,12 @@ async fn another_partitions_objects_are_not_found() {
     assert_eq!(resp.status(), 404);
     // beta's automation client cannot get tokens from acme's realm.
     let resp = s
-        .http
-        .post(s.token_url())
-        .basic_auth(
+        .client_credentials(
             &beta.automation_client_id,
-            Some(&beta.automation_client_secret),
+            &beta.automation_client_secret,
+            "app.core.admin.manage",
         )
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "app.core.admin.manage"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), 401);
     // And beta's object is intact.
     let resp = s

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, TestServer, postgres_url};
 
+/// The application permission most tests request.
+const SCOPE: &str = "app.core.usermgr.read";
+
 async fn run_grant(s: &TestServer, auth: AuthType) {
     let (id, secret) = s
         .web_client(
@@ -160,18 +163,7 @@ async fn scope_refusals_name_each_scope_and_reason() {
 async fn wrong_secret_unknown_client_and_disabled_client_are_401() {
     let s = TestServer::start().await;
     let (id, secret) = s.web_client("Guarded", &["app.core.usermgr.read"]).await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("scope", "app.core.usermgr.read"),
-    ];
-    let resp = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some("wrong"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.client_credentials(&id, "wrong", SCOPE).await;
     assert_eq!(resp.status(), 401);
     assert!(
         resp.headers()["www-authenticate"]
@@ -189,8 +181,8 @@ async fn wrong_secret_unknown_client_and_disabled_client_are_401() {
         .http
         .post(s.token_url())
         .form(&[
-            form[0],
-            form[1],
+            ("grant_type", "client_credentials"),
+            ("scope", SCOPE),
             ("client_id", id.as_str()),
             ("client_secret", "nope"),
         ])
@@ -200,14 +192,7 @@ async fn wrong_secret_unknown_client_and_disabled_client_are_401() {
     assert_eq!(resp.status(), 401);
     assert!(resp.headers().get("www-authenticate").is_none());
     for unknown in ["00000000-0000-0000-0000-000000000000", "not-a-uuid"] {
-        let resp = s
-            .http
-            .post(s.token_url())
-            .basic_auth(unknown, Some(&secret))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let resp = s.client_credentials(unknown, &secret, SCOPE).await;
         assert_eq!(resp.status(), 401);
     }
     // Disabling takes effect at once.
@@ -219,14 +204,7 @@ async fn wrong_secret_unknown_client_and_disabled_client_are_401() {
         )
         .await;
     assert_eq!(st, 200);
-    let resp = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some(&secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.client_credentials(&id, &secret, SCOPE).await;
     assert_eq!(resp.status(), 401);
     assert!(
         resp.json::<Value>().await.unwrap()["error_description"]
@@ -240,18 +218,7 @@ async fn wrong_secret_unknown_client_and_disabled_client_are_401() {
 async fn deleted_secret_and_deleted_client_stop_working_at_once() {
     let s = TestServer::start().await;
     let (id, secret) = s.web_client("Temp", &["app.core.usermgr.read"]).await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("scope", "app.core.usermgr.read"),
-    ];
-    let ok = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some(&secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let ok = s.client_credentials(&id, &secret, SCOPE).await;
     assert_eq!(ok.status(), 200);
     let (_, list) = s
         .admin_json(
@@ -269,27 +236,13 @@ async fn deleted_secret_and_deleted_client_stop_working_at_once() {
         )
         .await;
     assert_eq!(st, 204);
-    let resp = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some(&secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.client_credentials(&id, &secret, SCOPE).await;
     assert_eq!(resp.status(), 401);
     let (st, _) = s
         .admin_json(Method::DELETE, &format!("/client-applications/{id}"), None)
         .await;
     assert_eq!(st, 204);
-    let resp = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some(&secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.client_credentials(&id, &secret, SCOPE).await;
     assert_eq!(resp.status(), 401);
 }
 
@@ -375,18 +328,14 @@ async fn malformed_requests_get_precise_400s() {
 async fn customer_realm_and_unknown_issuers_refuse() {
     let s = TestServer::start().await;
     let (id, secret) = s.web_client("Realms", &["app.core.usermgr.read"]).await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("scope", "app.core.usermgr.read"),
-    ];
     let resp = s
-        .http
-        .post(format!("{}/oauth2/token", s.issuer('C')))
-        .basic_auth(&id, Some(&secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .client_credentials_at(
+            &format!("{}/oauth2/token", s.issuer('C')),
+            &id,
+            &secret,
+            SCOPE,
+        )
+        .await;
     assert_eq!(resp.status(), 400);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"], "unauthorized_client");
@@ -402,13 +351,8 @@ async fn customer_realm_and_unknown_issuers_refuse() {
         "/system/auth/acme/oauth2/token",
     ] {
         let resp = s
-            .http
-            .post(format!("{}{path}", s.base))
-            .basic_auth(&id, Some(&secret))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+            .client_credentials_at(&format!("{}{path}", s.base), &id, &secret, SCOPE)
+            .await;
         assert_eq!(resp.status(), 404, "{path}");
     }
 }
@@ -417,26 +361,8 @@ async fn customer_realm_and_unknown_issuers_refuse() {
 async fn token_issuance_and_refusals_are_audited_without_secrets() {
     let s = TestServer::start().await;
     let (id, secret) = s.web_client("Audited", &["app.core.usermgr.read"]).await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("scope", "app.core.usermgr.read"),
-    ];
-    let _ = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some(&secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let _ = s
-        .http
-        .post(s.token_url())
-        .basic_auth(&id, Some("wrong-secret-value"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let _ = s.client_credentials(&id, &secret, SCOPE).await;
+    let _ = s.client_credentials(&id, "wrong-secret-value", SCOPE).await;
     // Audit events are written in batches off the request path.
     let mut found = (false, false);
     for _ in 0..50 {

@@ -18,13 +18,8 @@ async fn start_api(s: &TestServer) -> String {
 
 async fn token(s: &TestServer, id: &str, secret: &str, scope: &str) -> String {
     let v: Value = s
-        .http
-        .post(s.token_url())
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials"), ("scope", scope)])
-        .send()
+        .client_credentials(id, secret, scope)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

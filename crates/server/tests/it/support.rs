@@ -179,22 +179,43 @@ impl TestServer {
         format!("{}/admin/api/v1/partitions/{PARTITION}{path}", self.base)
     }
 
+    /// POSTs a client-credentials request with Basic authentication to `url`.
+    pub async fn client_credentials_at(
+        &self,
+        url: &str,
+        id: &str,
+        secret: &str,
+        scope: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(url)
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs a client-credentials request to this partition's users realm.
+    pub async fn client_credentials(
+        &self,
+        id: &str,
+        secret: &str,
+        scope: &str,
+    ) -> reqwest::Response {
+        self.client_credentials_at(&self.token_url(), id, secret, scope)
+            .await
+    }
+
     /// A client-credentials token for the automation client.
     pub async fn admin_token(&self) -> String {
         let resp = self
-            .http
-            .post(self.token_url())
-            .basic_auth(
+            .client_credentials(
                 &self.created.automation_client_id,
-                Some(&self.created.automation_client_secret),
+                &self.created.automation_client_secret,
+                "app.core.admin.manage",
             )
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("scope", "app.core.admin.manage"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), 200);
         resp.json::<Value>().await.unwrap()["access_token"]
             .as_str()
