@@ -8,7 +8,7 @@ use tessera_domain::page::{Page, PageRequest};
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::query_pairs;
+use super::extract::page_and_rest;
 use crate::state::AppState;
 
 /// Filters and page from the query string.
@@ -20,8 +20,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let mut f = AuditFilter::default();
-        let mut limit = None;
-        let mut cursor = None;
         let time = |k: &str, v: &str| {
             time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(
                 |_| {
@@ -31,7 +29,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
                 },
             )
         };
-        for (k, v) in query_pairs(&parts.uri)? {
+        let (page, rest) = page_and_rest(&parts.uri)?;
+        for (k, v) in rest {
             match k.as_str() {
                 "action" => f.action = Some(v),
                 "object_type" => f.object_type = Some(v),
@@ -44,12 +43,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
                 }
                 "since" => f.since = Some(time(&k, &v)?),
                 "until" => f.until = Some(time(&k, &v)?),
-                "limit" => {
-                    limit = Some(v.parse::<u32>().map_err(|_| {
-                        ApiError::BadRequest("limit must be a whole number from 1 to 200".into())
-                    })?)
-                }
-                "cursor" => cursor = Some(v),
                 other => {
                     return Err(ApiError::BadRequest(format!(
                         "unknown query parameter {other:?}; filters are action, object_type, object_id, actor_id, outcome, since, until"
@@ -57,8 +50,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
                 }
             }
         }
-        let page = PageRequest::parse(limit, cursor.as_deref())
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(Self(f, page))
     }
 }

@@ -86,28 +86,40 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let q = query_pairs(&parts.uri)?;
-        let mut limit = None;
-        let mut cursor = None;
-        for (k, v) in q {
-            match k.as_str() {
-                "limit" => {
-                    limit = Some(v.parse::<u32>().map_err(|_| {
-                        ApiError::BadRequest("limit must be a whole number from 1 to 200".into())
-                    })?)
-                }
-                "cursor" => cursor = Some(v),
-                other => {
-                    return Err(ApiError::BadRequest(format!(
-                        "unknown query parameter {other:?}; list endpoints take limit and cursor"
-                    )));
-                }
-            }
+        let (page, rest) = page_and_rest(&parts.uri)?;
+        if let Some((other, _)) = rest.first() {
+            return Err(ApiError::BadRequest(format!(
+                "unknown query parameter {other:?}; list endpoints take limit and cursor"
+            )));
         }
-        PageRequest::parse(limit, cursor.as_deref())
-            .map(ListQuery)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))
+        Ok(ListQuery(page))
     }
+}
+
+/// The page (`limit`, `cursor`) of a list request, and the query's other pairs.
+///
+/// # Errors
+/// 400 for a repeated key, a malformed limit or a cursor this server did not issue.
+pub fn page_and_rest(
+    uri: &axum::http::Uri,
+) -> Result<(PageRequest, Vec<(String, String)>), ApiError> {
+    let mut limit = None;
+    let mut cursor = None;
+    let mut rest = Vec::new();
+    for (k, v) in query_pairs(uri)? {
+        match k.as_str() {
+            "limit" => {
+                limit = Some(v.parse::<u32>().map_err(|_| {
+                    ApiError::BadRequest("limit must be a whole number from 1 to 200".into())
+                })?);
+            }
+            "cursor" => cursor = Some(v),
+            _ => rest.push((k, v)),
+        }
+    }
+    let page = PageRequest::parse(limit, cursor.as_deref())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok((page, rest))
 }
 
 /// The query string's pairs, refusing repeated keys.
