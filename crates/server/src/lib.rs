@@ -6,6 +6,7 @@ pub mod audit;
 pub mod audit_sink;
 pub mod cache;
 pub mod catalog;
+pub mod compat;
 pub mod config;
 pub mod crypto;
 pub mod metadata;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     // Every route gets the small body limit except the OpenAPI import, whose documents are large.
     let small = Router::new()
         .merge(oauth::router())
+        .merge(compat::router())
         .merge(ops::router())
         .merge(admin_api::router())
         .layer(RequestBodyLimitLayer::new(limit));

@@ -23,4 +23,5 @@ mod cli;
 mod client_credentials;
 mod guard_e2e;
 mod keys;
+mod on_behalf_of;
 mod support;

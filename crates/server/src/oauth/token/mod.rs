@@ -2,14 +2,15 @@
 //! and records the outcome. Grant modules turn a typed request into a token or an [`OAuthError`].
 
 mod client_credentials;
+mod on_behalf_of;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tessera_domain::Realm;
 use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{ErrorCode, grant_type};
 
 use super::error::OAuthError;
@@ -29,6 +30,20 @@ pub async fn post(
     let Some((partition, realm)) = Realm::split_tenant(&tenant) else {
         return OAuthError::unknown_issuer().into_response();
     };
+    respond(&state, partition, realm, meta, &headers, &body, None).await
+}
+
+/// Handles a token request for `partition`'s `realm`. `only` restricts the grant (the
+/// compatibility addresses serve a single grant each); `None` serves every grant.
+pub(crate) async fn respond(
+    state: &AppState,
+    partition: PartitionId,
+    realm: Realm,
+    meta: RequestMeta,
+    headers: &HeaderMap,
+    body: &[u8],
+    only: Option<&'static str>,
+) -> Response {
     let mut audit = AuditContext {
         partition: Some(partition.clone()),
         actor_kind: ActorKind::Anonymous,
@@ -36,24 +51,48 @@ pub async fn post(
         source_ip: meta.source_ip,
     };
     let grant =
-        Params::from_body(&headers, &body).map(|p| (p.get("grant_type").map(str::to_owned), p));
+        Params::from_body(headers, body).map(|p| (p.get("grant_type").map(str::to_owned), p));
     let result = async {
         let (grant, params) = grant?;
-        let ctx = state.partition(&partition).await?.ok_or_else(OAuthError::unknown_issuer)?;
-        let grant = grant.ok_or_else(|| OAuthError::invalid_request("the grant_type parameter is required"))?;
+        let ctx = state
+            .partition(&partition)
+            .await?
+            .ok_or_else(OAuthError::unknown_issuer)?;
+        let grant = grant
+            .ok_or_else(|| OAuthError::invalid_request("the grant_type parameter is required"))?;
+        if let Some(only) = only
+            && grant != only
+        {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("this address serves only grant_type={only}"),
+            ));
+        }
         let outcome = match grant.as_str() {
             grant_type::CLIENT_CREDENTIALS => {
-                client_credentials::handle(&state, &ctx, &partition, realm, &headers, &params, &mut audit).await
+                client_credentials::handle(
+                    state, &ctx, &partition, realm, headers, &params, &mut audit,
+                )
+                .await
             }
-            grant_type::AUTHORIZATION_CODE | grant_type::REFRESH_TOKEN | grant_type::PASSWORD | grant_type::TOKEN_EXCHANGE => {
-                Err(OAuthError::new(
-                    ErrorCode::UnsupportedGrantType,
-                    format!("grant_type {grant} is not enabled on this server yet; supported: client_credentials"),
-                ))
+            grant_type::PASSWORD => {
+                on_behalf_of::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
+                    .await
             }
+            grant_type::AUTHORIZATION_CODE
+            | grant_type::REFRESH_TOKEN
+            | grant_type::TOKEN_EXCHANGE => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!(
+                    "grant_type {grant} is not enabled on this server yet; supported: {SUPPORTED}"
+                ),
+            )),
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
-                format!("unknown grant_type {:?}; supported: client_credentials", other.chars().take(80).collect::<String>()),
+                format!(
+                    "unknown grant_type {:?}; supported: {SUPPORTED}",
+                    other.chars().take(80).collect::<String>()
+                ),
             )),
         };
         Ok::<_, OAuthError>((grant, outcome?))
@@ -64,7 +103,7 @@ pub async fn post(
             metrics::counter!("tessera_tokens_issued_total", "grant" => grant_label(&grant))
                 .increment(1);
             let event = audit.event(
-                &state,
+                state,
                 "token.issue",
                 "access_token",
                 audit.actor_id.clone(),
@@ -84,7 +123,7 @@ pub async fn post(
                 .increment(1);
             if e.status.is_client_error() {
                 let event = audit.event(
-                    &state,
+                    state,
                     "token.refuse",
                     "access_token",
                     audit.actor_id.clone(),
@@ -97,6 +136,9 @@ pub async fn post(
         }
     }
 }
+
+/// Grant types this server issues tokens for, for error messages.
+const SUPPORTED: &str = "client_credentials, password (on-behalf-of)";
 
 /// A bounded label set for metrics (never echo client input into label values).
 fn grant_label(grant: &str) -> &'static str {
