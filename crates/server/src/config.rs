@@ -36,6 +36,27 @@ pub struct Config {
     pub http: HttpConfig,
     /// Signing keys.
     pub signing: SigningConfig,
+    /// The anonymous-customer token endpoint.
+    pub anonymous: AnonymousConfig,
+}
+
+/// The anonymous-customer endpoint needs no credentials, so it is limited per source address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnonymousConfig {
+    /// Sustained requests a minute per address.
+    pub requests_per_minute: u32,
+    /// Burst allowance per address.
+    pub burst: u32,
+}
+
+impl Default for AnonymousConfig {
+    fn default() -> Self {
+        Self {
+            requests_per_minute: 120,
+            burst: 30,
+        }
+    }
 }
 
 /// Log output format.
@@ -133,6 +154,7 @@ impl Default for Config {
             passwords: PasswordParams::default(),
             http: HttpConfig::default(),
             signing: SigningConfig::default(),
+            anonymous: AnonymousConfig::default(),
         }
     }
 }
@@ -388,6 +410,14 @@ pub fn reference() -> String {
         (
             "signing.algorithm",
             "Algorithm of new signing keys: ES256, RS256 or EdDSA.",
+        ),
+        (
+            "anonymous.requests_per_minute",
+            "Anonymous-customer tokens a minute per source address (the endpoint needs no credentials).",
+        ),
+        (
+            "anonymous.burst",
+            "Anonymous-customer burst allowance per source address.",
         ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();

@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod oauth;
 pub mod ops;
 pub mod provision;
+pub mod rate_limit;
 pub mod request_meta;
 pub mod runtime;
 pub mod state;

@@ -157,8 +157,13 @@ pub fn build_state_with(
     let admin_guard =
         crate::admin_api::auth::admin_guard(&config.public_url, store.clone(), clock.clone())
             .map_err(|e| StartError::Passwords(format!("admin guard: {e}")))?;
+    let anonymous_limiter = crate::rate_limit::RateLimiter::new(
+        config.anonymous.requests_per_minute,
+        config.anonymous.burst,
+    );
     let state = AppState::new(Inner {
         admin_guard,
+        anonymous_limiter,
         secrets: SecretHasher::new(&master),
         master: Arc::new(master),
         config,

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
-use tessera_oauth_types::grant_type;
 
 use crate::oauth::error::OAuthError;
 use crate::oauth::token;
@@ -30,7 +29,7 @@ pub(super) async fn post(
                 meta,
                 &headers,
                 &body,
-                Some(grant_type::PASSWORD),
+                token::Endpoint::OnBehalfOf,
             )
             .await
         }

@@ -19,6 +19,7 @@
 )]
 
 mod admin_api;
+mod anonymous;
 mod cli;
 mod client_credentials;
 mod guard_e2e;

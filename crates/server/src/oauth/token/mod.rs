@@ -1,6 +1,7 @@
 //! The token endpoint: parses the request, dispatches on `grant_type` to one module per grant,
 //! and records the outcome. Grant modules turn a typed request into a token or an [`OAuthError`].
 
+mod anonymous;
 mod client_credentials;
 mod on_behalf_of;
 
@@ -30,11 +31,30 @@ pub async fn post(
     let Some((partition, realm)) = Realm::split_tenant(&tenant) else {
         return OAuthError::unknown_issuer().into_response();
     };
-    respond(&state, partition, realm, meta, &headers, &body, None).await
+    respond(
+        &state,
+        partition,
+        realm,
+        meta,
+        &headers,
+        &body,
+        Endpoint::Realm,
+    )
+    .await
 }
 
-/// Handles a token request for `partition`'s `realm`. `only` restricts the grant (the
-/// compatibility addresses serve a single grant each); `None` serves every grant.
+/// Which address received a token request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// A realm's `/oauth2/token`: every grant.
+    Realm,
+    /// The on-behalf-of compatibility address: the password (OBO) grant only.
+    OnBehalfOf,
+    /// The anonymous-customer address: client credentials, for nobody, credentials ignored.
+    Anonymous,
+}
+
+/// Handles a token request for `partition`'s `realm` received at `endpoint`.
 pub(crate) async fn respond(
     state: &AppState,
     partition: PartitionId,
@@ -42,7 +62,7 @@ pub(crate) async fn respond(
     meta: RequestMeta,
     headers: &HeaderMap,
     body: &[u8],
-    only: Option<&'static str>,
+    endpoint: Endpoint,
 ) -> Response {
     let mut audit = AuditContext {
         partition: Some(partition.clone()),
@@ -60,6 +80,11 @@ pub(crate) async fn respond(
             .ok_or_else(OAuthError::unknown_issuer)?;
         let grant = grant
             .ok_or_else(|| OAuthError::invalid_request("the grant_type parameter is required"))?;
+        let only = match endpoint {
+            Endpoint::Realm => None,
+            Endpoint::OnBehalfOf => Some(grant_type::PASSWORD),
+            Endpoint::Anonymous => Some(grant_type::CLIENT_CREDENTIALS),
+        };
         if let Some(only) = only
             && grant != only
         {
@@ -69,6 +94,9 @@ pub(crate) async fn respond(
             ));
         }
         let outcome = match grant.as_str() {
+            grant_type::CLIENT_CREDENTIALS if endpoint == Endpoint::Anonymous => {
+                anonymous::handle(state, &ctx, &partition, &params, &mut audit)
+            }
             grant_type::CLIENT_CREDENTIALS => {
                 client_credentials::handle(
                     state, &ctx, &partition, realm, headers, &params, &mut audit,

@@ -1,0 +1,94 @@
+//! `POST {api_url}/core/authmgr/v3/oauth2/v2.0/anonymous/token?user_type=customer&domain_hint={partition}`:
+//! anonymous-customer tokens, rate-limited per source address because they need no credentials.
+
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tessera_domain::{PartitionId, Realm};
+use tessera_oauth_types::ErrorCode;
+
+use crate::oauth::error::OAuthError;
+use crate::oauth::token;
+use crate::request_meta::RequestMeta;
+use crate::state::AppState;
+
+/// Checks the query and the rate limit, then serves the anonymous client-credentials grant.
+pub(super) async fn post(
+    State(state): State<AppState>,
+    uri: Uri,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let partition = match target(&uri) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(ip) = meta.source_ip.as_deref().and_then(|s| s.parse().ok())
+        && let Err(wait) = state.anonymous_limiter.check(ip, Instant::now())
+    {
+        let secs = wait.as_secs().max(1);
+        let mut resp = OAuthError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: ErrorCode::TemporarilyUnavailable,
+            description: format!(
+                "too many anonymous token requests from this address; retry in {secs} s"
+            ),
+            basic_challenge: false,
+        }
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    token::respond(
+        &state,
+        partition,
+        Realm::Customers,
+        meta,
+        &headers,
+        &body,
+        token::Endpoint::Anonymous,
+    )
+    .await
+}
+
+fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {
+    let mut user_type = None;
+    let mut hint = None;
+    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        let slot = match k.as_ref() {
+            "user_type" => &mut user_type,
+            "domain_hint" => &mut hint,
+            _ => continue,
+        };
+        if slot.replace(v.into_owned()).is_some() {
+            return Err(OAuthError::invalid_request(format!(
+                "the {k} query parameter is repeated"
+            )));
+        }
+    }
+    match user_type.as_deref() {
+        Some("customer") => {}
+        Some(_) => {
+            return Err(OAuthError::invalid_request(
+                "user_type must be customer: anonymous tokens are for customers",
+            ));
+        }
+        None => {
+            return Err(OAuthError::invalid_request(
+                "the user_type=customer query parameter is required",
+            ));
+        }
+    }
+    let hint = hint.ok_or_else(|| {
+        OAuthError::invalid_request(
+            "the domain_hint query parameter is required (the partition id, without -U or -C)",
+        )
+    })?;
+    PartitionId::parse(&hint).map_err(|_| OAuthError::unknown_issuer())
+}

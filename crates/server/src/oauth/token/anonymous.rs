@@ -1,0 +1,60 @@
+//! The anonymous-customer flow (SPEC §4): client credentials at the compatibility address, for
+//! a visitor nobody signed in. The platform's clients send dummy `client_id`/`client_secret`
+//! values, so both are accepted and ignored; only delegated permissions marked `anonymous` are
+//! granted, and the token comes from the customers realm with a fresh subject.
+
+use tessera_domain::audit::ActorKind;
+use tessera_domain::flow::Flow;
+use tessera_domain::scope::{self, ScopeRequest};
+use tessera_domain::{PartitionId, Realm};
+use tessera_oauth_types::{Actor, ErrorCode, TokenResponse};
+
+use crate::audit::AuditContext;
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::issue::{self, Subject};
+use crate::state::{AppState, PartitionContext};
+
+/// The `client_id` claim of anonymous tokens.
+pub(crate) const ANONYMOUS_CLIENT: &str = "anonymous";
+
+/// Issues an anonymous-customer token.
+pub(super) fn handle(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    params: &Params,
+    audit: &mut AuditContext,
+) -> Result<TokenResponse, OAuthError> {
+    audit.actor_kind = ActorKind::Anonymous;
+    // Every catalog permission counts as "assigned": there is no client, and the flow's own
+    // rule (delegated and marked anonymous) is what limits the grant, with a precise reason.
+    let all: std::collections::HashSet<String> = ctx.catalog.permissions.keys().cloned().collect();
+    let granted = scope::resolve(
+        ScopeRequest {
+            flow: Flow::AnonymousCustomer,
+            requested: params.get("scope"),
+            prefix: &ctx.prefix,
+        },
+        &ctx.catalog.permissions,
+        &all,
+    )
+    .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.describe()))?;
+    let sub = state.rng.uuid().to_string();
+    audit.actor_id = Some(sub.clone());
+    issue::access_token(
+        state,
+        ctx,
+        partition,
+        Realm::Customers,
+        Subject {
+            sub,
+            client_id: ANONYMOUS_CLIENT.to_owned(),
+            actor: Actor::AnonymousCustomer,
+            act: None,
+            idp: None,
+        },
+        &granted,
+        state.config.tokens.access_token_ttl,
+    )
+}

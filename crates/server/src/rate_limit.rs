@@ -1,0 +1,83 @@
+//! A per-source-address token bucket for endpoints that need no credentials (the anonymous
+//! customer token), so one address cannot mint tokens without bound.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Addresses tracked before idle ones are forgotten.
+const MAX_TRACKED: usize = 50_000;
+
+/// Buckets by address.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// Allows `per_minute` requests a minute per address, with bursts of `burst`.
+    #[must_use]
+    pub fn new(per_minute: u32, burst: u32) -> Self {
+        Self {
+            per_second: f64::from(per_minute) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `addr`; `Err(wait)` says how long until one is available.
+    ///
+    /// # Errors
+    /// When the address has used its allowance.
+    pub fn check(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_TRACKED {
+            // Forget addresses whose buckets have refilled: they would start full anyway.
+            let (rate, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(addr).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else if self.per_second > 0.0 {
+            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
+        } else {
+            Err(Duration::from_secs(60))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_then_refills_per_address() {
+        let l = RateLimiter::new(60, 3);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(l.check(a, t0).is_ok());
+        }
+        let wait = l.check(a, t0).unwrap_err();
+        assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO);
+        assert!(l.check(b, t0).is_ok(), "other addresses are not affected");
+        assert!(
+            l.check(a, t0 + Duration::from_millis(1100)).is_ok(),
+            "one token a second refills"
+        );
+    }
+}
