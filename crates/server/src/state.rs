@@ -49,6 +49,8 @@ pub struct Inner {
     pub partitions: TtlCache<PartitionId, Option<Arc<PartitionContext>>>,
     /// Cached clients with their secret hashes.
     pub clients: TtlCache<(PartitionId, ClientId), Option<Arc<ClientView>>>,
+    /// External identity providers' keys (token exchange).
+    pub external_keys: crate::oauth::external_token::ExternalKeys,
     /// Per-address limit of the anonymous-customer token endpoint.
     pub anonymous_limiter: crate::rate_limit::RateLimiter,
     /// The guard protecting the admin API.

@@ -34,11 +34,14 @@ pub fn metadata(
     }
     algs.sort();
     algs.dedup();
+    // Client credentials are served only at -U (SPEC §6). On-behalf-of reuses `password` but is
+    // not the resource owner password grant, so it is not advertised under that name.
     let grant_types = match realm {
-        Realm::Users => vec!["client_credentials".to_owned()],
-        // Client credentials are served only at -U (SPEC §6); the customer realm's grants
-        // arrive with the interactive and delegated flows.
-        Realm::Customers => vec![],
+        Realm::Users => vec![
+            "client_credentials".to_owned(),
+            tessera_oauth_types::grant_type::TOKEN_EXCHANGE.to_owned(),
+        ],
+        Realm::Customers => vec![tessera_oauth_types::grant_type::TOKEN_EXCHANGE.to_owned()],
     };
     ProviderMetadata {
         issuer: urls::issuer(public, partition, realm),

@@ -3,6 +3,7 @@
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
+pub mod external_token;
 pub mod form;
 pub mod issue;
 pub mod token;

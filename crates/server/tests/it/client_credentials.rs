@@ -411,7 +411,13 @@ async fn discovery_lists_what_is_implemented() {
         let d: Value = resp.json().await.unwrap();
         assert_eq!(d["issuer"], s.issuer('U'));
         assert_eq!(d["token_endpoint"], s.token_url());
-        assert_eq!(d["grant_types_supported"], json!(["client_credentials"]));
+        assert_eq!(
+            d["grant_types_supported"],
+            json!([
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange"
+            ])
+        );
         assert_eq!(
             d["token_endpoint_auth_methods_supported"],
             json!(["client_secret_basic", "client_secret_post"])

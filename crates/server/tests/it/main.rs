@@ -26,3 +26,4 @@ mod guard_e2e;
 mod keys;
 mod on_behalf_of;
 mod support;
+mod token_exchange;

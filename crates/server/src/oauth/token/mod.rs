@@ -4,6 +4,7 @@
 mod anonymous;
 mod client_credentials;
 mod on_behalf_of;
+mod token_exchange;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -107,9 +108,11 @@ pub(crate) async fn respond(
                 on_behalf_of::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
                     .await
             }
-            grant_type::AUTHORIZATION_CODE
-            | grant_type::REFRESH_TOKEN
-            | grant_type::TOKEN_EXCHANGE => Err(OAuthError::new(
+            grant_type::TOKEN_EXCHANGE => {
+                token_exchange::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
+                    .await
+            }
+            grant_type::AUTHORIZATION_CODE | grant_type::REFRESH_TOKEN => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!(
                     "grant_type {grant} is not enabled on this server yet; supported: {SUPPORTED}"
@@ -166,7 +169,8 @@ pub(crate) async fn respond(
 }
 
 /// Grant types this server issues tokens for, for error messages.
-const SUPPORTED: &str = "client_credentials, password (on-behalf-of)";
+const SUPPORTED: &str =
+    "client_credentials, password (on-behalf-of), urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// A bounded label set for metrics (never echo client input into label values).
 fn grant_label(grant: &str) -> &'static str {

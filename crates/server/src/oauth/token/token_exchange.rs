@@ -1,0 +1,181 @@
+//! Token exchange (RFC 8693) with an external identity provider's token: a Web client with the
+//! switch on trades a provider's JWT for a Tessera access token for the matching, enabled user
+//! (or customer). The new token lives the client's Access Token Expiry Time and names the
+//! provider's registration in `idp`.
+
+use axum::http::HeaderMap;
+use tessera_domain::audit::ActorKind;
+use tessera_domain::client::Platform;
+use tessera_domain::flow::Flow;
+use tessera_domain::identity_provider::MatchAttribute;
+use tessera_domain::scope::{self, ScopeRequest};
+use tessera_domain::{PartitionId, Realm};
+use tessera_oauth_types::{Actor, ErrorCode, TokenResponse, token_type};
+
+use crate::audit::AuditContext;
+use crate::oauth::client_auth;
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::issue::{self, Subject};
+use crate::state::{AppState, LoadError, PartitionContext};
+
+/// Issues a token-exchange token.
+pub(super) async fn handle(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    realm: Realm,
+    headers: &HeaderMap,
+    params: &Params,
+    audit: &mut AuditContext,
+) -> Result<TokenResponse, OAuthError> {
+    let presented = client_auth::presented(headers, params)?;
+    audit.actor_kind = ActorKind::Client;
+    audit.actor_id = Some(presented.client_id.chars().take(64).collect());
+    let auth = client_auth::authenticate(state, partition, presented).await?;
+    let client = &auth.view.client;
+    if client.platform != Platform::Web || !client.token_exchange_enabled {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "token exchange is not enabled for this client application; a Partition Administrator can switch on 'Token Exchange Grant Type' (Web applications only)",
+        ));
+    }
+    let subject_token = params.require("subject_token")?;
+    match params.require("subject_token_type")? {
+        token_type::ACCESS_TOKEN | token_type::JWT | token_type::ID_TOKEN => {}
+        _ => {
+            return Err(OAuthError::invalid_request(format!(
+                "subject_token_type must be {}, {} or {}",
+                token_type::ACCESS_TOKEN,
+                token_type::JWT,
+                token_type::ID_TOKEN
+            )));
+        }
+    }
+    if let Some(t) = params.get("requested_token_type")
+        && t != token_type::ACCESS_TOKEN
+    {
+        return Err(OAuthError::invalid_request(format!(
+            "only {} can be requested",
+            token_type::ACCESS_TOKEN
+        )));
+    }
+    let registration = params.require("registration_id")?;
+    let unknown = || {
+        OAuthError::invalid_request(
+            "unknown registration_id: no identity provider with that id is registered in this partition",
+        )
+    };
+    let id = uuid::Uuid::parse_str(registration).map_err(|_| unknown())?;
+    let idp = state
+        .store
+        .get_identity_provider(partition, id)
+        .await
+        .map_err(LoadError::from)?
+        .ok_or_else(unknown)?;
+    if !idp.enabled {
+        return Err(OAuthError::invalid_request(
+            "this identity provider is disabled",
+        ));
+    }
+    if idp.realm != realm {
+        return Err(OAuthError::invalid_request(format!(
+            "this identity provider maps to the {} realm; request the exchange at its token endpoint (-{})",
+            idp.realm.as_str(),
+            idp.realm.suffix()
+        )));
+    }
+    let claims = state
+        .external_keys
+        .verify(&idp, subject_token)
+        .await
+        .map_err(|e| match e {
+            crate::oauth::external_token::SubjectTokenError::KeysUnavailable(_) => OAuthError {
+                status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                code: ErrorCode::TemporarilyUnavailable,
+                description: e.to_string(),
+                basic_challenge: false,
+            },
+            e => OAuthError::new(ErrorCode::InvalidGrant, e.to_string()),
+        })?;
+    let value = claims
+        .get(&idp.match_claim)
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::InvalidGrant,
+                format!(
+                    "the subject_token has no {:?} claim to identify the account",
+                    idp.match_claim
+                ),
+            )
+        })?;
+    let no_account = || {
+        OAuthError::new(
+            ErrorCode::InvalidGrant,
+            format!(
+                "no enabled account of this partition matches the token's {} claim",
+                idp.match_claim
+            ),
+        )
+    };
+    let (sub, actor) = match (realm, idp.match_attribute) {
+        (Realm::Users, MatchAttribute::Email) => match state
+            .store
+            .find_user_by_email(partition, value)
+            .await
+            .map_err(LoadError::from)?
+        {
+            Some(u) if u.enabled => (u.id.to_string(), Actor::User),
+            _ => return Err(no_account()),
+        },
+        (Realm::Users, MatchAttribute::Username) => match state
+            .store
+            .find_user_by_username(partition, value)
+            .await
+            .map_err(LoadError::from)?
+        {
+            Some(r) if r.user.enabled => (r.user.id.to_string(), Actor::User),
+            _ => return Err(no_account()),
+        },
+        (Realm::Customers, _) => match state
+            .store
+            .find_customer_by_email(partition, value)
+            .await
+            .map_err(LoadError::from)?
+        {
+            Some(r) if r.customer.enabled => (r.customer.id.to_string(), Actor::Customer),
+            _ => return Err(no_account()),
+        },
+    };
+    let granted = scope::resolve(
+        ScopeRequest {
+            flow: Flow::TokenExchange,
+            requested: params.get("scope"),
+            prefix: &ctx.prefix,
+        },
+        &ctx.catalog.permissions,
+        &auth.view.assigned,
+    )
+    .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.describe()))?;
+    if let Some(sid) = auth.secret_id {
+        state.audit.secret_used(sid, state.clock.now()).await;
+    }
+    let mut response = issue::access_token(
+        state,
+        ctx,
+        partition,
+        realm,
+        Subject {
+            sub,
+            client_id: client.client_id.to_string(),
+            actor,
+            act: None,
+            idp: Some(idp.id.to_string()),
+        },
+        &granted,
+        client.access_token_ttl,
+    )?;
+    response.issued_token_type = Some(token_type::ACCESS_TOKEN.to_owned());
+    Ok(response)
+}

@@ -1,0 +1,264 @@
+//! Token exchange (RFC 8693) with an external identity provider served on a loopback socket:
+//! the success path and every refusal the issue lists.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tessera_domain::signing_key::SigningAlg;
+use tessera_oauth_types::JwkSet;
+use tessera_server::crypto::jwt::JwsKey;
+use tessera_server::crypto::signing::{Signer, generate};
+
+use crate::support::TestServer;
+
+const ISS: &str = "https://idp.example.test";
+const AUD: &str = "api://tessera";
+const TE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const AT: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// An external provider: a signing key, its JWKS on a loopback server, and a key it does not publish.
+struct Idp {
+    key: JwsKey,
+    stranger: JwsKey,
+    jwks_uri: String,
+    public: Value,
+}
+
+async fn idp() -> Idp {
+    let g = generate(SigningAlg::ES256, "idp-1").unwrap();
+    let key = JwsKey::new(
+        "idp-1".into(),
+        Signer::from_pkcs8(SigningAlg::ES256, &g.pkcs8).unwrap(),
+        "JWT",
+    );
+    let s = generate(SigningAlg::ES256, "idp-2").unwrap();
+    let stranger = JwsKey::new(
+        "idp-2".into(),
+        Signer::from_pkcs8(SigningAlg::ES256, &s.pkcs8).unwrap(),
+        "JWT",
+    );
+    let set = Arc::new(JwkSet {
+        keys: vec![g.jwk.clone()],
+    });
+    let app = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let set = set.clone();
+            async move { axum::Json((*set).clone()) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Idp {
+        key,
+        stranger,
+        jwks_uri: format!("http://{addr}/jwks"),
+        public: serde_json::to_value(&g.jwk).unwrap(),
+    }
+}
+
+fn now() -> i64 {
+    i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap()
+}
+
+fn claims(email: &str) -> Value {
+    json!({"iss": ISS, "aud": AUD, "sub": "ext-123", "email": email, "iat": now(), "exp": now() + 300})
+}
+
+async fn exchange(
+    s: &TestServer,
+    url: &str,
+    id: &str,
+    secret: &str,
+    token: &str,
+    registration: &str,
+) -> (u16, Value) {
+    let resp = s
+        .http
+        .post(url)
+        .basic_auth(id, Some(secret))
+        .form(&[
+            ("grant_type", TE),
+            ("subject_token", token),
+            ("subject_token_type", AT),
+            ("registration_id", registration),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn token_exchange_success_and_refusals() {
+    let s = TestServer::start().await;
+    let idp = idp().await;
+    let (st, reg) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Okta","issuer":ISS,"jwks_uri":idp.jwks_uri,"audiences":[AUD],"realm":"users","match_claim":"email","match_attribute":"email"})))
+        .await;
+    assert_eq!(st, 201, "{reg}");
+    let reg_id = reg["id"].as_str().unwrap().to_owned();
+    let (st, user) = s.admin_json(Method::POST, "/users", Some(json!({"username":"sso1","email":"sso1@acme.test","display_name":"SSO One","password":"a-long-password"}))).await;
+    assert_eq!(st, 201);
+    let (id, secret) = s
+        .web_client(
+            "SSO bridge",
+            &[
+                "knowledge.portalmgr.read",
+                "knowledge.portalmgr.manage",
+                "app.core.usermgr.read",
+            ],
+        )
+        .await;
+    let (st, _) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"token_exchange_enabled": true, "access_token_ttl": 1200})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let url = s.token_url();
+
+    // Success: no scope → every assigned delegated permission; the client's lifetime; `idp`.
+    let good = idp.key.sign(&claims("SSO1@acme.test")).unwrap();
+    let (st, t) = exchange(&s, &url, &id, &secret, &good, &reg_id).await;
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["issued_token_type"], AT);
+    assert_eq!(t["expires_in"], 1200);
+    assert_eq!(
+        t["scope"],
+        "knowledge.portalmgr.manage knowledge.portalmgr.read"
+    );
+    let c = s.verify(t["access_token"].as_str().unwrap(), 'U').await;
+    assert_eq!(
+        (c["sub"].as_str(), c["actor"].as_str(), c["idp"].as_str()),
+        (user["id"].as_str(), Some("user"), Some(reg_id.as_str()))
+    );
+
+    // Refusals, each naming its reason.
+    let mut wrong_aud = claims("sso1@acme.test");
+    wrong_aud["aud"] = json!("api://other");
+    let mut wrong_iss = claims("sso1@acme.test");
+    wrong_iss["iss"] = json!("https://evil.example");
+    let mut expired = claims("sso1@acme.test");
+    expired["exp"] = json!(now() - 600);
+    let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let body = URL_SAFE_NO_PAD.encode(claims("sso1@acme.test").to_string());
+    let alg_none = format!("{header_none}.{body}.");
+    // HS256 "signed" with the provider's public key bytes: the classic algorithm-confusion attack.
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header {
+            kid: Some("idp-1".into()),
+            ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256)
+        },
+        &claims("sso1@acme.test"),
+        &jsonwebtoken::EncodingKey::from_secret(idp.public.to_string().as_bytes()),
+    )
+    .unwrap();
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            idp.key.sign(&wrong_aud).unwrap(),
+            "invalid_grant",
+            "audience",
+        ),
+        (idp.key.sign(&wrong_iss).unwrap(), "invalid_grant", "issuer"),
+        (idp.key.sign(&expired).unwrap(), "invalid_grant", "expired"),
+        (
+            idp.stranger.sign(&claims("sso1@acme.test")).unwrap(),
+            "invalid_grant",
+            "does not publish",
+        ),
+        (alg_none, "invalid_grant", "not a valid JWT"),
+        (hs, "invalid_grant", "not allowed"),
+        (
+            idp.key.sign(&claims("nobody@acme.test")).unwrap(),
+            "invalid_grant",
+            "no enabled account",
+        ),
+        ("garbage".into(), "invalid_grant", "not a valid JWT"),
+    ];
+    for (token, error, text) in cases {
+        let (st, v) = exchange(&s, &url, &id, &secret, &token, &reg_id).await;
+        assert_eq!((st, v["error"].as_str()), (400, Some(error)), "{text}: {v}");
+        let d = v["error_description"].as_str().unwrap();
+        assert!(d.contains(text), "{text}: {d}");
+        assert!(
+            !d.contains(idp.public["x"].as_str().unwrap()),
+            "no key material in errors"
+        );
+    }
+    // Unknown registration, a registration of another partition, the client switch off.
+    let (st, v) = exchange(
+        &s,
+        &url,
+        &id,
+        &secret,
+        &good,
+        "00000000-0000-0000-0000-000000000000",
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{v}"
+    );
+    let beta = s.other_partition("beta").await;
+    let beta_token: Value = s
+        .client_credentials_at(
+            &format!("{}/system/auth/beta-U/oauth2/token", s.base),
+            &beta.automation_client_id,
+            &beta.automation_client_secret,
+            "app.core.admin.manage",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let beta_reg: Value = s
+        .http
+        .post(format!(
+            "{}/admin/api/v1/partitions/beta/identity-providers",
+            s.base
+        ))
+        .bearer_auth(beta_token["access_token"].as_str().unwrap())
+        .json(&json!({"name":"Okta","issuer":ISS,"jwks_uri":idp.jwks_uri,"audiences":[AUD]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (st, v) = exchange(
+        &s,
+        &url,
+        &id,
+        &secret,
+        &good,
+        beta_reg["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{v}"
+    );
+    let (st, _) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"token_exchange_enabled": false})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, v) = exchange(&s, &url, &id, &secret, &good, &reg_id).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (400, Some("unauthorized_client")),
+        "{v}"
+    );
+}
