@@ -262,3 +262,108 @@ async fn token_exchange_success_and_refusals() {
         "{v}"
     );
 }
+
+/// A second Tessera partition as the external identity provider: its real tokens, verified
+/// against its real JWKS over HTTP. Tessera's access tokens carry no email, so the registration
+/// matches the token's `sub` (beta's client id) to an acme username.
+#[tokio::test]
+async fn another_tessera_partition_as_identity_provider() {
+    let s = TestServer::start().await;
+    let beta = s.other_partition("beta").await;
+    let beta_issuer = format!("{}/system/auth/beta-U", s.base);
+    let (st, reg) = s
+        .admin_json(
+            Method::POST,
+            "/identity-providers",
+            Some(json!({"name":"Beta","issuer":beta_issuer,"jwks_uri":format!("{beta_issuer}/oauth2/keys"),
+                "audiences":[format!("{}/admin/api", s.base)],"realm":"users","match_claim":"sub","match_attribute":"username"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{reg}");
+    let (st, user) = s
+        .admin_json(Method::POST, "/users", Some(json!({"username": beta.automation_client_id, "email":"bridge@acme.test","display_name":"Beta bridge","password":"a-long-password"})))
+        .await;
+    assert_eq!(st, 201, "{user}");
+    let (id, secret) = s
+        .web_client("Beta bridge", &["knowledge.portalmgr.read"])
+        .await;
+    let (st, _) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"token_exchange_enabled": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let external: Value = s
+        .client_credentials_at(
+            &format!("{beta_issuer}/oauth2/token"),
+            &beta.automation_client_id,
+            &beta.automation_client_secret,
+            "app.core.admin.manage",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let external = external["access_token"].as_str().unwrap();
+    let (st, t) = exchange(
+        &s,
+        &s.token_url(),
+        &id,
+        &secret,
+        external,
+        reg["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let c = s.verify(t["access_token"].as_str().unwrap(), 'U').await;
+    assert_eq!(c["sub"], user["id"]);
+    assert_eq!(c["tenant"], "acme");
+    assert_eq!(c["scope"], "knowledge.portalmgr.read");
+    // After beta rotates its keys, a token from its new key is fetched and accepted.
+    let beta_admin: Value = s
+        .client_credentials_at(
+            &format!("{beta_issuer}/oauth2/token"),
+            &beta.automation_client_id,
+            &beta.automation_client_secret,
+            "app.core.admin.manage",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let resp = s
+        .http
+        .post(format!(
+            "{}/admin/api/v1/partitions/beta/signing-keys/rotate",
+            s.base
+        ))
+        .bearer_auth(beta_admin["access_token"].as_str().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let rotated: Value = s
+        .client_credentials_at(
+            &format!("{beta_issuer}/oauth2/token"),
+            &beta.automation_client_id,
+            &beta.automation_client_secret,
+            "app.core.admin.manage",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (st, t) = exchange(
+        &s,
+        &s.token_url(),
+        &id,
+        &secret,
+        rotated["access_token"].as_str().unwrap(),
+        reg["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+}
