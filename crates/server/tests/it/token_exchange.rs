@@ -367,3 +367,123 @@ async fn another_tessera_partition_as_identity_provider() {
     .await;
     assert_eq!(st, 200, "{t}");
 }
+
+/// `node e2e/oidc-provider/server.mjs`, killed when dropped.
+struct NodeIdp {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl Drop for NodeIdp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the third-party provider, or `None` (skip) where its npm packages are not installed
+/// outside CI. `.ci/run` installs them, and in CI their absence fails the test.
+fn start_oidc_provider() -> Option<NodeIdp> {
+    use std::io::BufRead as _;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/oidc-provider");
+    if !dir.join("node_modules/oidc-provider").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "e2e/oidc-provider has no node_modules: run `npm ci --prefix e2e/oidc-provider` (.ci/run does)"
+        );
+        eprintln!(
+            "skipping: e2e/oidc-provider is not installed (npm ci --prefix e2e/oidc-provider)"
+        );
+        return None;
+    }
+    let mut child = std::process::Command::new("node")
+        .arg("server.mjs")
+        .current_dir(&dir)
+        .env("PORT", "0")
+        .env("SUBJECT_EMAIL", "sso2@acme.test")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("node is installed");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let issuer = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("unexpected output: {line}"))
+        .to_owned();
+    Some(NodeIdp { child, issuer })
+}
+
+/// panva/oidc-provider, a widely used OpenID provider, issues a JWT access token to a client
+/// (obtained with the `oauth2` crate), and Tessera exchanges it.
+#[tokio::test]
+async fn oidc_provider_tokens_are_exchanged() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{ClientId, ClientSecret, Scope, TokenResponse as _, TokenUrl};
+    let Some(op) = start_oidc_provider() else {
+        return;
+    };
+    let s = TestServer::start().await;
+    let (st, reg) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"oidc-provider","issuer":op.issuer,"jwks_uri":format!("{}/jwks", op.issuer),"audiences":[AUD]})))
+        .await;
+    assert_eq!(st, 201, "{reg}");
+    let (st, user) = s.admin_json(Method::POST, "/users", Some(json!({"username":"sso2","email":"sso2@acme.test","display_name":"SSO Two","password":"a-long-password"}))).await;
+    assert_eq!(st, 201);
+    let (id, secret) = s
+        .web_client("OP bridge", &["knowledge.portalmgr.read"])
+        .await;
+    let (st, _) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"token_exchange_enabled": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let op_client = BasicClient::new(ClientId::new("svc".into()))
+        .set_client_secret(ClientSecret::new("svc-secret".into()))
+        .set_token_uri(TokenUrl::new(format!("{}/token", op.issuer)).unwrap());
+    let external = op_client
+        .exchange_client_credentials()
+        .add_scope(Scope::new("api:read".into()))
+        .request_async(&s.http)
+        .await
+        .expect("oidc-provider token");
+    let (st, t) = exchange(
+        &s,
+        &s.token_url(),
+        &id,
+        &secret,
+        external.access_token().secret(),
+        reg["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let c = s.verify(t["access_token"].as_str().unwrap(), 'U').await;
+    assert_eq!(c["sub"], user["id"]);
+    assert_eq!(c["idp"], reg["id"]);
+    // Its token for another audience is refused.
+    let (st, reg2) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"op-other-aud","issuer":op.issuer,"jwks_uri":format!("{}/jwks", op.issuer),"audiences":["api://elsewhere"]})))
+        .await;
+    assert_eq!(st, 201);
+    let (st, v) = exchange(
+        &s,
+        &s.token_url(),
+        &id,
+        &secret,
+        external.access_token().secret(),
+        reg2["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{v}"
+    );
+}
