@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Backend, TestServer};
+use crate::support::{Backend, TestServer, postgres_url};
 
 fn url(s: &TestServer, query: &str) -> String {
     format!(
@@ -31,7 +31,18 @@ async fn anon(s: &TestServer, query: &str, scope: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn anonymous_customer_tokens() {
-    let s = TestServer::start().await;
+    run_anonymous(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn anonymous_customer_on_postgres() {
+    if postgres_url().is_some() {
+        run_anonymous(Backend::Postgres).await;
+    }
+}
+
+async fn run_anonymous(backend: Backend) {
+    let s = TestServer::start_on(backend).await;
     let q = "user_type=customer&domain_hint=acme";
     let full = format!("{}/auth/knowledge.portalmgr.read", s.base);
     let (st, t) = anon(&s, q, &full).await;

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::TestServer;
+use crate::support::{Backend, TestServer, postgres_url};
 
 const OBO: &str = "knowledge.portalmgr.onbehalfof.read";
 
@@ -55,7 +55,18 @@ async fn obo(
 
 #[tokio::test]
 async fn on_behalf_of_users_and_customers() {
-    let s = TestServer::start().await;
+    run_on_behalf_of(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn on_behalf_of_on_postgres() {
+    if postgres_url().is_some() {
+        run_on_behalf_of(Backend::Postgres).await;
+    }
+}
+
+async fn run_on_behalf_of(backend: Backend) {
+    let s = TestServer::start_on(backend).await;
     let (id, secret, user, customer) = setup(&s).await;
     let user_id = user["id"].as_str().unwrap();
     // By username (case-insensitive) and by id, at the users realm.

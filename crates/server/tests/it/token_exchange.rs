@@ -12,7 +12,7 @@ use tessera_oauth_types::JwkSet;
 use tessera_server::crypto::jwt::JwsKey;
 use tessera_server::crypto::signing::{Signer, generate};
 
-use crate::support::TestServer;
+use crate::support::{Backend, TestServer, postgres_url};
 
 const ISS: &str = "https://idp.example.test";
 const AUD: &str = "api://tessera";
@@ -95,7 +95,18 @@ async fn exchange(
 
 #[tokio::test]
 async fn token_exchange_success_and_refusals() {
-    let s = TestServer::start().await;
+    run_token_exchange(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn token_exchange_on_postgres() {
+    if postgres_url().is_some() {
+        run_token_exchange(Backend::Postgres).await;
+    }
+}
+
+async fn run_token_exchange(backend: Backend) {
+    let s = TestServer::start_on(backend).await;
     let idp = idp().await;
     let (st, reg) = s
         .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Okta","issuer":ISS,"jwks_uri":idp.jwks_uri,"audiences":[AUD],"realm":"users","match_claim":"email","match_attribute":"email"})))
@@ -484,6 +495,58 @@ async fn oidc_provider_tokens_are_exchanged() {
     assert_eq!(
         (st, v["error"].as_str()),
         (400, Some("invalid_grant")),
+        "{v}"
+    );
+}
+
+/// A JWKS endpoint that never answers must not hang the token endpoint: the fetch gives up
+/// within its timeout and the exchange is answered 503 `temporarily_unavailable`.
+#[tokio::test]
+async fn a_hanging_jwks_endpoint_is_bounded() {
+    let s = TestServer::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts connections and never writes a byte.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let (st, reg) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Hang","issuer":ISS,"jwks_uri":format!("http://{addr}/jwks"),"audiences":[AUD]})))
+        .await;
+    assert_eq!(st, 201, "{reg}");
+    let (id, secret) = s
+        .web_client("Hang bridge", &["knowledge.portalmgr.read"])
+        .await;
+    let (st, _) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"token_exchange_enabled": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let idp = idp().await;
+    let token = idp.key.sign(&claims("sso1@acme.test")).unwrap();
+    let started = std::time::Instant::now();
+    let (st, v) = exchange(
+        &s,
+        &s.token_url(),
+        &id,
+        &secret,
+        &token,
+        reg["id"].as_str().unwrap(),
+    )
+    .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "bounded by the fetch timeout"
+    );
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (503, Some("temporarily_unavailable")),
         "{v}"
     );
 }
