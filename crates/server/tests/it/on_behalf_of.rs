@@ -223,6 +223,25 @@ async fn on_behalf_of_refusals() {
     assert_eq!(st, 200);
     let (st, v) = obo(&s, &u, &id, &secret, &[("subject_username", "agent7")]).await;
     assert_eq!((st, v["error"].as_str()), (400, Some("invalid_grant")));
+    // A single-page application (public: no secret) cannot act on behalf of anyone.
+    let (st, spa) = s
+        .admin_json(Method::POST, "/client-applications", Some(json!({"name":"Portal SPA","platform":"spa","redirect_urls":["http://localhost:5173/cb"]})))
+        .await;
+    assert_eq!(st, 201, "{spa}");
+    let resp = s
+        .http
+        .post(&u)
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", spa["client_id"].as_str().unwrap()),
+            ("subject_username", "agent7"),
+            ("scope", OBO),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"], "unauthorized_client", "{v}");
     // OBO switched off.
     let (st, _) = s
         .admin_json(
