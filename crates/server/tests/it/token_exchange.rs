@@ -203,6 +203,36 @@ async fn run_token_exchange(backend: Backend) {
             "no key material in errors"
         );
     }
+    // A customers-realm provider: exchanged at -C for the customer, refused at -U.
+    let (st, creg) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Customer SSO","issuer":ISS,"jwks_uri":idp.jwks_uri,"audiences":[AUD],"realm":"customers"})))
+        .await;
+    assert_eq!(st, 201, "{creg}");
+    let (st, customer) = s.admin_json(Method::POST, "/customers", Some(json!({"email":"cust@example.test","display_name":"Cust","password":"a-long-password"}))).await;
+    assert_eq!(st, 201);
+    let ctoken = idp.key.sign(&claims("cust@example.test")).unwrap();
+    let creg_id = creg["id"].as_str().unwrap();
+    let (st, t) = exchange(
+        &s,
+        &format!("{}/oauth2/token", s.issuer('C')),
+        &id,
+        &secret,
+        &ctoken,
+        creg_id,
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let c = s.verify(t["access_token"].as_str().unwrap(), 'C').await;
+    assert_eq!(
+        (c["sub"].as_str(), c["actor"].as_str()),
+        (customer["id"].as_str(), Some("customer"))
+    );
+    let (st, v) = exchange(&s, &url, &id, &secret, &ctoken, creg_id).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{v}"
+    );
     // Unknown registration, a registration of another partition, the client switch off.
     let (st, v) = exchange(
         &s,
