@@ -89,7 +89,12 @@ impl ScopeError {
                             "not assigned to this client application".to_owned()
                         }
                         ScopeProblem::WrongKind { kind } => format!(
-                            "a {} permission cannot be granted by the {} flow; use the {} flow",
+                            "{} {} permission cannot be granted by the {} flow; use the {} flow",
+                            if *kind == PermissionKind::Application {
+                                "an"
+                            } else {
+                                "a"
+                            },
                             kind.as_str(),
                             flow.name(),
                             Flow::fitting(*kind)

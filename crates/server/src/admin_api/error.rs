@@ -48,7 +48,8 @@ impl ApiError {
         match e {
             StoreError::NotFound => Self::NotFound(what),
             StoreError::Conflict(field) => Self::Conflict(format!(
-                "a {what} with this {field} already exists in the partition"
+                "{} {what} with this {field} already exists in the partition",
+                article(what)
             )),
             StoreError::LimitReached(msg) => Self::Conflict(msg),
             StoreError::UnknownReference(what_ref) => Self::Validation(FieldErrors::single(
@@ -64,6 +65,15 @@ impl ApiError {
                 Self::Internal
             }
         }
+    }
+}
+
+/// "a" or "an" before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

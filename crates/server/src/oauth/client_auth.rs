@@ -146,7 +146,7 @@ pub async fn authenticate(
     let basic = p.method == Method::Basic;
     let fail = || {
         OAuthError::invalid_client(
-            "client authentication failed: unknown or disabled client, or wrong secret",
+            "client authentication failed: unknown client, or missing or wrong secret",
             basic,
         )
     };
@@ -159,13 +159,9 @@ pub async fn authenticate(
         let _ = state.secrets.hash(p.secret.as_deref().unwrap_or_default());
         return Err(fail());
     };
-    if !view.client.enabled {
-        return Err(OAuthError::invalid_client(
-            "this client application is disabled",
-            basic,
-        ));
-    }
-    match (view.client.platform, p.secret) {
+    // Credentials first: only a caller who proved it is the client learns that it is disabled.
+    let enabled = view.client.enabled;
+    let authenticated = match (view.client.platform, p.secret) {
         (Platform::Spa, None) => Ok(Authenticated {
             view,
             secret_id: None,
@@ -175,10 +171,8 @@ pub async fn authenticate(
             "a single-page application is a public client and has no secret; send only client_id",
             basic,
         )),
-        (Platform::Web, None) => Err(OAuthError::invalid_client(
-            "this client application must authenticate with its client secret",
-            basic,
-        )),
+        // Same answer as an unknown id, so a bare client id does not confirm a Web client exists.
+        (Platform::Web, None) => Err(fail()),
         (Platform::Web, Some(secret)) => {
             let now = state.clock.now();
             let mut matched = None;
@@ -197,7 +191,14 @@ pub async fn authenticate(
                 None => Err(fail()),
             }
         }
+    }?;
+    if !enabled {
+        return Err(OAuthError::invalid_client(
+            "this client application is disabled",
+            basic,
+        ));
     }
+    Ok(authenticated)
 }
 
 #[cfg(test)]

@@ -20,6 +20,10 @@ const LEEWAY_SECS: u64 = 30;
 const MAX_KEY_AGE: Duration = Duration::from_secs(600);
 /// An unknown `kid` triggers a refetch at most this often per provider.
 const MIN_REFRESH: Duration = Duration::from_secs(5);
+/// Longest a provider's JWKS fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest JWKS document accepted.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// Largest subject token accepted.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
@@ -42,10 +46,18 @@ struct Entry {
     fetched: Instant,
 }
 
+/// One provider's cached keys, locked on its own so a slow provider never delays another's.
+type Slot = Arc<Mutex<Option<Entry>>>;
+
+/// Providers tracked before the table is cleared (deleted providers and changed addresses leave
+/// entries behind; clearing only costs a refetch).
+const MAX_PROVIDERS: usize = 10_000;
+
 /// Per-provider key sets.
 #[derive(Debug, Default)]
 pub struct ExternalKeys {
-    entries: Mutex<HashMap<(uuid::Uuid, String), Entry>>,
+    slots: std::sync::Mutex<HashMap<(uuid::Uuid, String), Slot>>,
+    client: std::sync::OnceLock<reqwest::Client>,
 }
 
 /// Why a subject token was refused (the text goes into `error_description`).
@@ -79,29 +91,37 @@ impl ExternalKeys {
         let uri = idp.jwks_uri.clone().ok_or_else(|| {
             SubjectTokenError::KeysUnavailable("no jwks_uri is registered".into())
         })?;
-        let key = (idp.id, uri.clone());
-        let mut entries = self.entries.lock().await;
-        if let Some(e) = entries.get(&key) {
+        let slot = {
+            let mut slots = self
+                .slots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if slots.len() >= MAX_PROVIDERS {
+                slots.clear();
+            }
+            slots.entry((idp.id, uri.clone())).or_default().clone()
+        };
+        let mut entry = slot.lock().await;
+        if let Some(e) = entry.as_ref() {
             let age = e.fetched.elapsed();
             if age < MAX_KEY_AGE && (!force || age < MIN_REFRESH) {
                 return Ok(e.keys.clone());
             }
         }
-        let source = HttpKeySource::new(&uri)
-            .map_err(|e| SubjectTokenError::KeysUnavailable(e.to_string()))?;
+        let url = reqwest::Url::parse(&uri).map_err(|_| {
+            SubjectTokenError::KeysUnavailable("the registered jwks_uri is not a URL".into())
+        })?;
+        let source = HttpKeySource::with_client(self.client()?, url, MAX_JWKS_BYTES);
         match source.fetch().await {
             Ok(set) => {
                 let keys = Arc::new(set);
-                entries.insert(
-                    key,
-                    Entry {
-                        keys: keys.clone(),
-                        fetched: Instant::now(),
-                    },
-                );
+                *entry = Some(Entry {
+                    keys: keys.clone(),
+                    fetched: Instant::now(),
+                });
                 Ok(keys)
             }
-            Err(e) => match entries.get(&key) {
+            Err(e) => match entry.as_ref() {
                 // A provider blip must not refuse tokens signed with keys we already hold.
                 Some(old) => {
                     tracing::warn!(error = %e, registration_id = %idp.id, "identity provider JWKS refetch failed; using cached keys");
@@ -110,6 +130,20 @@ impl ExternalKeys {
                 None => Err(SubjectTokenError::KeysUnavailable(e.to_string())),
             },
         }
+    }
+
+    /// The HTTP client for provider JWKS: a bounded timeout, and no redirects, so the https rule
+    /// checked at registration cannot be bypassed by a redirect to another address.
+    fn client(&self) -> Result<reqwest::Client, SubjectTokenError> {
+        if let Some(c) = self.client.get() {
+            return Ok(c.clone());
+        }
+        let c = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| SubjectTokenError::KeysUnavailable(e.to_string()))?;
+        Ok(self.client.get_or_init(|| c).clone())
     }
 
     /// Verifies `token` against the provider and returns its claims.

@@ -30,6 +30,7 @@ pub(super) async fn handle(
     let presented = client_auth::presented(headers, params)?;
     audit.actor_kind = ActorKind::Client;
     audit.actor_id = Some(presented.client_id.chars().take(64).collect());
+    let auth = client_auth::authenticate(state, partition, presented).await?;
     if realm != Realm::Users {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
@@ -44,7 +45,6 @@ pub(super) async fn handle(
             ),
         ));
     }
-    let auth = client_auth::authenticate(state, partition, presented).await?;
     let client = &auth.view.client;
     if client.platform != Platform::Web {
         return Err(OAuthError::new(
