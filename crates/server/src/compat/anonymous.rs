@@ -58,20 +58,7 @@ pub(super) async fn post(
 }
 
 fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {
-    let mut user_type = None;
-    let mut hint = None;
-    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-        let slot = match k.as_ref() {
-            "user_type" => &mut user_type,
-            "domain_hint" => &mut hint,
-            _ => continue,
-        };
-        if slot.replace(v.into_owned()).is_some() {
-            return Err(OAuthError::invalid_request(format!(
-                "the {k} query parameter is repeated"
-            )));
-        }
-    }
+    let [user_type, hint] = super::query(uri, ["user_type", "domain_hint"])?;
     match user_type.as_deref() {
         Some("customer") => {}
         Some(_) => {

@@ -38,20 +38,7 @@ pub(super) async fn post(
 }
 
 fn target(uri: &Uri) -> Result<(PartitionId, Realm), OAuthError> {
-    let mut user_type = None;
-    let mut tenant = None;
-    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-        let slot = match k.as_ref() {
-            "user_type" => &mut user_type,
-            "tenantId" => &mut tenant,
-            _ => continue,
-        };
-        if slot.replace(v.into_owned()).is_some() {
-            return Err(OAuthError::invalid_request(format!(
-                "the {k} query parameter is repeated"
-            )));
-        }
-    }
+    let [user_type, tenant] = super::query(uri, ["user_type", "tenantId"])?;
     let realm = match user_type.as_deref() {
         Some("user") => Realm::Users,
         Some("customer") => Realm::Customers,

@@ -201,6 +201,24 @@ pub async fn authenticate(
     Ok(authenticated)
 }
 
+/// Reads and checks the client's credentials for a token request, recording who the caller
+/// claims to be in `audit` first, so a refusal is attributed too.
+///
+/// # Errors
+/// As [`presented`] and [`authenticate`].
+pub async fn authenticate_request(
+    state: &AppState,
+    partition: &PartitionId,
+    headers: &HeaderMap,
+    params: &Params,
+    audit: &mut crate::audit::AuditContext,
+) -> Result<Authenticated, OAuthError> {
+    let p = presented(headers, params)?;
+    audit.actor_kind = tessera_domain::audit::ActorKind::Client;
+    audit.actor_id = Some(p.client_id.chars().take(64).collect());
+    authenticate(state, partition, p).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

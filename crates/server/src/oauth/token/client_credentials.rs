@@ -2,7 +2,6 @@
 //! realm only, with application permissions only.
 
 use axum::http::HeaderMap;
-use tessera_domain::audit::ActorKind;
 use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
 use tessera_domain::scope::{self, ScopeRequest};
@@ -27,10 +26,7 @@ pub(super) async fn handle(
     params: &Params,
     audit: &mut AuditContext,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = client_auth::presented(headers, params)?;
-    audit.actor_kind = ActorKind::Client;
-    audit.actor_id = Some(presented.client_id.chars().take(64).collect());
-    let auth = client_auth::authenticate(state, partition, presented).await?;
+    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
     if realm != Realm::Users {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,

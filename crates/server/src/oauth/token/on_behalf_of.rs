@@ -4,7 +4,6 @@
 //! OBO-delegated permissions only. The token's `act` claim names the client (RFC 8693 §4.1).
 
 use axum::http::HeaderMap;
-use tessera_domain::audit::ActorKind;
 use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
 use tessera_domain::scope::{self, ScopeRequest};
@@ -36,10 +35,7 @@ pub(super) async fn handle(
             "the resource owner password grant is not supported; for on-behalf-of send subject_username or subject_userid (users realm) or subject_email (customers realm) and no password",
         ));
     }
-    let presented = client_auth::presented(headers, params)?;
-    audit.actor_kind = ActorKind::Client;
-    audit.actor_id = Some(presented.client_id.chars().take(64).collect());
-    let auth = client_auth::authenticate(state, partition, presented).await?;
+    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
     let client = &auth.view.client;
     if client.platform != Platform::Web {
         return Err(OAuthError::new(

@@ -4,7 +4,6 @@
 //! provider's registration in `idp`.
 
 use axum::http::HeaderMap;
-use tessera_domain::audit::ActorKind;
 use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
 use tessera_domain::identity_provider::MatchAttribute;
@@ -29,10 +28,7 @@ pub(super) async fn handle(
     params: &Params,
     audit: &mut AuditContext,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = client_auth::presented(headers, params)?;
-    audit.actor_kind = ActorKind::Client;
-    audit.actor_id = Some(presented.client_id.chars().take(64).collect());
-    let auth = client_auth::authenticate(state, partition, presented).await?;
+    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
     let client = &auth.view.client;
     if client.platform != Platform::Web || !client.token_exchange_enabled {
         return Err(OAuthError::new(
