@@ -16,8 +16,3 @@ pub(super) async fn hash_password(state: &AppState, password: String) -> Result<
             ApiError::Internal
         })
 }
-
-/// Parses an account id from the path; a malformed id is not found.
-pub(super) fn account_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(what))
-}

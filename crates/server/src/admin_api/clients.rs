@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use tessera_domain::ClientId;
 use tessera_domain::client::{
     ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, Platform, ResourceType,
 };
@@ -13,7 +12,7 @@ use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::{ListQuery, StrictJson};
+use super::extract::{ListQuery, StrictJson, path_id};
 use crate::state::AppState;
 
 /// The body of `POST client-applications` (SPEC §6).
@@ -55,18 +54,13 @@ const fn yes() -> bool {
     true
 }
 
-/// Parses a client id from the path; a malformed id is simply not found.
-pub(super) fn client_id(raw: &str) -> Result<ClientId, ApiError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("client application"))
-}
-
 /// Loads a client of the caller's partition.
 pub(super) async fn load(
     state: &AppState,
     caller: &AdminCaller,
     raw_id: &str,
 ) -> Result<ClientApplication, ApiError> {
-    let id = client_id(raw_id)?;
+    let id = path_id(raw_id, "client application")?;
     state
         .store
         .get_client(&caller.partition, id)
@@ -187,7 +181,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let id = client_id(&id)?;
+    let id = path_id(&id, "client application")?;
     let audit = caller.event(
         &state,
         "client_application.delete",

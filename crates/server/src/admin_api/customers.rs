@@ -10,10 +10,10 @@ use tessera_domain::store::CustomerRecord;
 use tessera_domain::user::check_password;
 use tessera_oauth_types::ProblemDetails;
 
-use super::accounts::{account_id, hash_password};
+use super::accounts::hash_password;
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::{ListQuery, StrictJson};
+use super::extract::{ListQuery, StrictJson, path_id};
 use crate::state::AppState;
 
 /// The body of `POST customers`.
@@ -36,7 +36,7 @@ const fn yes() -> bool {
 }
 
 async fn load(state: &AppState, caller: &AdminCaller, raw: &str) -> Result<Customer, ApiError> {
-    let id = account_id(raw, "customer")?;
+    let id = path_id(raw, "customer")?;
     state
         .store
         .get_customer(&caller.partition, id)
@@ -157,7 +157,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let id = account_id(&id, "customer")?;
+    let id = path_id(&id, "customer")?;
     let audit = caller.event(&state, "customer.delete", "customer", id.to_string(), None);
     state
         .store

@@ -138,3 +138,8 @@ pub fn query_pairs(uri: &axum::http::Uri) -> Result<Vec<(String, String)>, ApiEr
     }
     Ok(out)
 }
+
+/// Parses an id from the path; a malformed id is simply not found (like another partition's).
+pub(super) fn path_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(what))
+}

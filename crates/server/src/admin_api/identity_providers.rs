@@ -13,7 +13,7 @@ use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::{ListQuery, StrictJson};
+use super::extract::{ListQuery, StrictJson, path_id};
 use crate::state::AppState;
 
 /// The body of `POST identity-providers`.
@@ -59,16 +59,12 @@ const fn yes() -> bool {
     true
 }
 
-fn provider_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("identity provider"))
-}
-
 async fn load(
     state: &AppState,
     caller: &AdminCaller,
     raw: &str,
 ) -> Result<IdentityProvider, ApiError> {
-    let id = provider_id(raw)?;
+    let id = path_id(raw, "identity provider")?;
     state
         .store
         .get_identity_provider(&caller.partition, id)
@@ -182,7 +178,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let id = provider_id(&id)?;
+    let id = path_id(&id, "identity provider")?;
     let audit = caller.event(
         &state,
         "identity_provider.delete",

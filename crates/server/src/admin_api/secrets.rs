@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::caller::AdminCaller;
 use super::clients::load;
 use super::error::ApiError;
-use super::extract::StrictJson;
+use super::extract::{StrictJson, path_id};
 use crate::crypto::secret_hash::SecretHasher;
 use crate::state::AppState;
 
@@ -169,8 +169,7 @@ pub async fn delete(
     Path((_, id, secret_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    let secret_id =
-        uuid::Uuid::parse_str(&secret_id).map_err(|_| ApiError::NotFound("client secret"))?;
+    let secret_id = path_id(&secret_id, "client secret")?;
     let audit = caller.event(
         &state,
         "client_secret.delete",

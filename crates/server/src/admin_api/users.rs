@@ -9,10 +9,10 @@ use tessera_domain::store::UserRecord;
 use tessera_domain::user::{User, UserChanges, check_password};
 use tessera_oauth_types::ProblemDetails;
 
-use super::accounts::{account_id, hash_password};
+use super::accounts::hash_password;
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::{ListQuery, StrictJson};
+use super::extract::{ListQuery, StrictJson, path_id};
 use crate::state::AppState;
 
 /// The body of `POST users`.
@@ -47,7 +47,7 @@ const fn yes() -> bool {
 }
 
 async fn load(state: &AppState, caller: &AdminCaller, raw: &str) -> Result<User, ApiError> {
-    let id = account_id(raw, "user")?;
+    let id = path_id(raw, "user")?;
     state
         .store
         .get_user(&caller.partition, id)
@@ -174,7 +174,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let id = account_id(&id, "user")?;
+    let id = path_id(&id, "user")?;
     let audit = caller.event(&state, "user.delete", "user", id.to_string(), None);
     state
         .store
