@@ -14,12 +14,16 @@ use crate::audit::{AuditEvent, AuditFilter};
 use crate::client::ClientApplication;
 use crate::customer::Customer;
 use crate::department::Department;
+use crate::grant::{
+    AuthorizationCode, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
+};
 use crate::identity_provider::IdentityProvider;
 use crate::ids::{ClientId, PartitionId, Realm};
 use crate::page::{Page, PageRequest};
 use crate::partition::Partition;
 use crate::permission::Permission;
 use crate::secret::{ClientSecret, StoredSecret};
+use crate::session::BrowserSession;
 use crate::signing_key::SigningKey;
 use crate::user::User;
 
@@ -370,6 +374,94 @@ pub trait AuditRepository {
     ) -> StoreResult<Page<AuditEvent>>;
 }
 
+/// Grants of the authorization code flow: codes, refresh tokens, issued access tokens and
+/// revocation. These writes happen on token requests, not admin changes; their audit events go
+/// through the batched audit writer instead of the same transaction.
+#[async_trait]
+pub trait GrantRepository {
+    /// Stores a new grant and the code that starts it, in one transaction.
+    async fn create_grant(&self, grant: &Grant, code: &AuthorizationCode) -> StoreResult<()>;
+    /// Consumes a code atomically: of two concurrent redemptions exactly one sees
+    /// [`CodeRedemption::Redeemed`]; every later one sees [`CodeRedemption::Replayed`].
+    async fn redeem_code(
+        &self,
+        p: &PartitionId,
+        hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<CodeRedemption>;
+    /// Records tokens issued from a grant (at code redemption): the access token's `jti` and,
+    /// when `offline_access` was granted, the first refresh token, in one transaction.
+    async fn record_issued(
+        &self,
+        access: &IssuedAccessToken,
+        refresh: Option<&RefreshToken>,
+    ) -> StoreResult<()>;
+    /// Looks a refresh token up with its grant (used, expired and revoked ones included: the
+    /// caller decides, and detects reuse).
+    async fn find_refresh_token(
+        &self,
+        p: &PartitionId,
+        hash: &[u8],
+    ) -> StoreResult<Option<(RefreshToken, Grant)>>;
+    /// Marks `old_hash` used at `now` and stores `new` and `access`, in one transaction — unless
+    /// it was used already, in which case nothing is written ([`Rotation::AlreadyUsed`]).
+    async fn rotate_refresh_token(
+        &self,
+        p: &PartitionId,
+        old_hash: &[u8],
+        now: OffsetDateTime,
+        new: &RefreshToken,
+        access: &IssuedAccessToken,
+    ) -> StoreResult<Rotation>;
+    /// Revokes a grant (idempotent): its refresh tokens stop working and its access tokens
+    /// become inactive at introspection.
+    async fn revoke_grant(
+        &self,
+        p: &PartitionId,
+        grant_id: uuid::Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Revokes one access token by `jti` until its `exp` (idempotent).
+    async fn revoke_access_token(
+        &self,
+        p: &PartitionId,
+        jti: uuid::Uuid,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Whether an access token was revoked, directly or through its grant.
+    async fn is_access_token_revoked(&self, p: &PartitionId, jti: uuid::Uuid) -> StoreResult<bool>;
+    /// Deletes codes, refresh tokens, revocations, grants and sessions past their expiry before
+    /// `before`; returns how many rows went.
+    async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Browser single sign-on sessions.
+#[async_trait]
+pub trait SessionRepository {
+    /// Stores a new session.
+    async fn create_session(&self, s: &BrowserSession) -> StoreResult<()>;
+    /// Looks a session up by the hash of its cookie value, within a partition and realm.
+    async fn find_session(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        hash: &[u8],
+    ) -> StoreResult<Option<BrowserSession>>;
+    /// Looks a session up by id (`sid`).
+    async fn get_session(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+    ) -> StoreResult<Option<BrowserSession>>;
+    /// Ends a session (idempotent).
+    async fn end_session(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+}
+
 /// All repositories of one backend.
 #[async_trait]
 pub trait Store:
@@ -382,6 +474,8 @@ pub trait Store:
     + IdentityProviderRepository
     + SigningKeyRepository
     + AuditRepository
+    + GrantRepository
+    + SessionRepository
     + std::fmt::Debug
     + Send
     + Sync

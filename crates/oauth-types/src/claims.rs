@@ -76,3 +76,51 @@ impl AccessTokenClaims {
         self.scope.split(' ').filter(|s| !s.is_empty())
     }
 }
+
+/// The claims of an OpenID Connect ID token (OIDC Core §2, §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    /// Issuer (the realm).
+    pub iss: String,
+    /// The user's or customer's id.
+    pub sub: String,
+    /// The client id.
+    pub aud: String,
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Issue time, Unix seconds.
+    pub iat: i64,
+    /// When the subject signed in, Unix seconds.
+    pub auth_time: i64,
+    /// The authorization request's `nonce`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Left half of the access token's hash, base64url (OIDC Core §3.1.3.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+    /// The browser session (OIDC Front-/Back-Channel Logout `sid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Partition id.
+    pub tenant: String,
+    /// `user` or `customer`.
+    pub actor: Actor,
+    /// Profile and email claims the granted scopes release.
+    #[serde(flatten)]
+    pub profile: ProfileClaims,
+}
+
+/// Standard claims released by the `profile` and `email` scopes (OIDC Core §5.4), shared by ID
+/// tokens and the userinfo response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileClaims {
+    /// Display name (`profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Username of an agent (`profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// Email address (`email`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}

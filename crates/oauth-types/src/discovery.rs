@@ -7,23 +7,23 @@ use serde::{Deserialize, Serialize};
 pub struct ProviderMetadata {
     /// The realm issuer.
     pub issuer: String,
-    /// Authorization endpoint, once the interactive flows exist.
+    /// Authorization endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_endpoint: Option<String>,
     /// Token endpoint.
     pub token_endpoint: String,
     /// JWKS.
     pub jwks_uri: String,
-    /// Userinfo endpoint, once implemented.
+    /// Userinfo endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
-    /// RFC 7009 revocation endpoint, once implemented.
+    /// RFC 7009 revocation endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
-    /// RFC 7662 introspection endpoint, once implemented.
+    /// RFC 7662 introspection endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introspection_endpoint: Option<String>,
-    /// RP-initiated logout, once implemented.
+    /// RP-initiated logout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
     /// Scopes this realm knows (short form).
@@ -46,4 +46,22 @@ pub struct ProviderMetadata {
     pub claims_supported: Vec<String>,
     /// RFC 9207.
     pub authorization_response_iss_parameter_supported: bool,
+    /// `response_mode` values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_modes_supported: Vec<String>,
+    /// `prompt` values (OIDC Core, Prompt Create draft registry).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prompt_values_supported: Vec<String>,
+    /// Client authentication at the revocation endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    /// Client authentication at the introspection endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    /// Whether `request` objects are accepted (OIDC Discovery; default true, so say no).
+    #[serde(default)]
+    pub request_parameter_supported: bool,
+    /// Whether `request_uri` is accepted (OIDC Discovery defaults it to true, so say no).
+    #[serde(default)]
+    pub request_uri_parameter_supported: bool,
 }

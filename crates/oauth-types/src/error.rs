@@ -38,6 +38,10 @@ pub enum ErrorCode {
     InvalidTarget,
     /// OpenID Connect: `prompt=none` but the user must sign in.
     LoginRequired,
+    /// OpenID Connect: the `request` parameter (request objects) is not supported.
+    RequestNotSupported,
+    /// OpenID Connect: the `request_uri` parameter is not supported.
+    RequestUriNotSupported,
 }
 
 impl ErrorCode {
@@ -60,6 +64,8 @@ impl ErrorCode {
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InvalidTarget => "invalid_target",
             Self::LoginRequired => "login_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 }

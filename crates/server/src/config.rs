@@ -74,14 +74,26 @@ pub enum LogFormat {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenConfig {
-    /// Access tokens (except token exchange, which uses the client's setting).
+    /// Access tokens (except token exchange, which uses the client's setting) and ID tokens.
     pub access_token_ttl: u32,
+    /// Authorization codes (single use).
+    pub authorization_code_ttl: u32,
+    /// Refresh tokens, sliding: each rotation starts this period again.
+    pub refresh_token_ttl: u32,
+    /// Refresh token families, absolute: no rotation extends a family past this age.
+    pub refresh_token_absolute_ttl: u32,
+    /// Browser single sign-on sessions.
+    pub session_ttl: u32,
 }
 
 impl Default for TokenConfig {
     fn default() -> Self {
         Self {
             access_token_ttl: 3600,
+            authorization_code_ttl: 60,
+            refresh_token_ttl: 30 * 86_400,
+            refresh_token_absolute_ttl: 90 * 86_400,
+            session_ttl: 10 * 3600,
         }
     }
 }
@@ -284,6 +296,23 @@ impl Config {
                 "tokens.access_token_ttl must be 60 to 86400 seconds".into(),
             ));
         }
+        if !(10..=600).contains(&self.tokens.authorization_code_ttl) {
+            return Err(ConfigError::Invalid(
+                "tokens.authorization_code_ttl must be 10 to 600 seconds".into(),
+            ));
+        }
+        if self.tokens.refresh_token_ttl < 60
+            || self.tokens.refresh_token_absolute_ttl < self.tokens.refresh_token_ttl
+        {
+            return Err(ConfigError::Invalid(
+                "tokens.refresh_token_ttl must be at least 60 seconds and at most tokens.refresh_token_absolute_ttl".into(),
+            ));
+        }
+        if !(60..=30 * 86_400).contains(&self.tokens.session_ttl) {
+            return Err(ConfigError::Invalid(
+                "tokens.session_ttl must be 60 seconds to 30 days".into(),
+            ));
+        }
         if !(1..=10).contains(&self.clients.max_secrets) {
             return Err(ConfigError::Invalid(
                 "clients.max_secrets must be 1 to 10".into(),
@@ -390,6 +419,22 @@ pub fn reference() -> String {
         (
             "tokens.access_token_ttl",
             "Access token lifetime, seconds (60-86400).",
+        ),
+        (
+            "tokens.authorization_code_ttl",
+            "Authorization code lifetime, seconds (10-600); codes are single use.",
+        ),
+        (
+            "tokens.refresh_token_ttl",
+            "Refresh token sliding lifetime, seconds: every rotation restarts it.",
+        ),
+        (
+            "tokens.refresh_token_absolute_ttl",
+            "Refresh token family absolute lifetime, seconds: rotation never extends past it.",
+        ),
+        (
+            "tokens.session_ttl",
+            "Browser sign-in (SSO) session lifetime, seconds.",
         ),
         (
             "clients.max_secrets",

@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod compat;
 pub mod config;
 pub mod crypto;
+pub mod login_backoff;
 pub mod metadata;
 pub mod oauth;
 pub mod ops;
+pub mod pages;
 pub mod provision;
 pub mod rate_limit;
 pub mod request_meta;
@@ -39,7 +41,8 @@ pub fn router(state: AppState) -> Router {
     let import_limit = state.config.http.import_limit_bytes;
     // Every route gets the small body limit except the OpenAPI import, whose documents are large.
     let small = Router::new()
-        .merge(oauth::router())
+        .merge(oauth::router(&state))
+        .route(pages::STYLESHEET_PATH, axum::routing::get(stylesheet))
         .merge(compat::router())
         .merge(ops::router())
         .merge(admin_api::router())
@@ -64,6 +67,17 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The login pages' stylesheet.
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        pages::STYLESHEET,
+    )
 }
 
 async fn not_found() -> impl IntoResponse {

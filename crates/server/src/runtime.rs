@@ -164,6 +164,7 @@ pub fn build_state_with(
     let state = AppState::new(Inner {
         admin_guard,
         anonymous_limiter,
+        login_backoff: crate::login_backoff::LoginBackoff::default(),
         external_keys: crate::oauth::external_token::ExternalKeys::default(),
         secrets: SecretHasher::new(&master),
         master: Arc::new(master),

@@ -53,6 +53,8 @@ pub struct Inner {
     pub external_keys: crate::oauth::external_token::ExternalKeys,
     /// Per-address limit of the anonymous-customer token endpoint.
     pub anonymous_limiter: crate::rate_limit::RateLimiter,
+    /// Back-off against password guessing at the login pages.
+    pub login_backoff: crate::login_backoff::LoginBackoff,
     /// The guard protecting the admin API.
     pub admin_guard: tessera_guard::Guard,
     /// Prometheus renderer, when metrics are installed.
@@ -108,11 +110,15 @@ impl AppState {
         let mut realms = HashMap::new();
         for realm in Realm::ALL {
             let mine: Vec<&SigningKey> = keys.iter().filter(|k| k.realm == realm).collect();
-            let active = mine
-                .iter()
-                .rev()
-                .find(|k| k.state == KeyState::Active)
-                .map(|k| self.decrypt_key(k))
+            let active_key = mine.iter().rev().find(|k| k.state == KeyState::Active);
+            let active = active_key
+                .map(|k| self.decrypt_key(k, "at+jwt"))
+                .transpose()?
+                .map(Arc::new);
+            // ID tokens are plain JWTs (OIDC Core §2); a distinct `typ` keeps an ID token from
+            // being accepted where an access token is expected, and the other way round.
+            let id_token = active_key
+                .map(|k| self.decrypt_key(k, "JWT"))
                 .transpose()?
                 .map(Arc::new);
             let jwks = JwkSet {
@@ -122,29 +128,65 @@ impl AppState {
                     .filter_map(|k| serde_json::from_value::<Jwk>(k.public_jwk.clone()).ok())
                     .collect(),
             };
+            let verifier = crate::oauth::own_token::Verifier::new(&jwks);
             realms.insert(
                 realm,
                 RealmKeys {
                     active,
+                    id_token,
                     jwks: Arc::new(jwks),
+                    verifier,
                 },
             );
         }
+        let spa_origins = self.spa_origins(id).await?;
         Ok(Some(Arc::new(PartitionContext {
             partition,
             prefix,
             catalog,
             realms,
+            spa_origins,
         })))
     }
 
-    fn decrypt_key(&self, k: &SigningKey) -> Result<JwsKey, CryptoError> {
+    /// The origins of the partition's SPA clients' redirect URLs: the browsers allowed to call
+    /// the token, userinfo and revocation endpoints cross-origin (SPEC §6 CORS).
+    async fn spa_origins(&self, id: &PartitionId) -> Result<HashSet<String>, StoreError> {
+        let mut out = HashSet::new();
+        let mut page = tessera_domain::page::PageRequest {
+            limit: tessera_domain::page::MAX_LIMIT,
+            after: None,
+        };
+        loop {
+            let got = self.store.list_clients(id, page).await?;
+            for c in got
+                .items
+                .iter()
+                .filter(|c| c.platform == tessera_domain::client::Platform::Spa && c.enabled)
+            {
+                for u in &c.redirect_urls {
+                    if let Ok(url) = url::Url::parse(u) {
+                        out.insert(url.origin().ascii_serialization());
+                    }
+                }
+            }
+            match got.next_cursor {
+                Some(c) => {
+                    page = tessera_domain::page::PageRequest::parse(Some(page.limit), Some(&c))
+                        .map_err(|e| StoreError::Internal(Box::new(e)))?;
+                }
+                None => return Ok(out),
+            }
+        }
+    }
+
+    fn decrypt_key(&self, k: &SigningKey, typ: &str) -> Result<JwsKey, CryptoError> {
         let pkcs8 = self.master.decrypt(
             key_context(&k.partition, k.realm, &k.kid).as_bytes(),
             &k.private_key_encrypted,
         )?;
         let signer = Signer::from_pkcs8(k.alg, &pkcs8)?;
-        Ok(JwsKey::new(k.kid.clone(), signer, "at+jwt"))
+        Ok(JwsKey::new(k.kid.clone(), signer, typ))
     }
 
     /// The client with its secrets, `None` when it does not exist in the partition.
@@ -203,15 +245,21 @@ pub struct PartitionContext {
     pub catalog: Catalog,
     /// Keys per realm.
     pub realms: HashMap<Realm, RealmKeys>,
+    /// Browser origins allowed to call the token, userinfo and revocation endpoints.
+    pub spa_origins: HashSet<String>,
 }
 
 /// A realm's signing key and published key set.
 #[derive(Debug)]
 pub struct RealmKeys {
-    /// The key that signs now.
+    /// The key that signs access tokens now.
     pub active: Option<Arc<JwsKey>>,
+    /// The same key, for ID tokens (`typ: JWT`).
+    pub id_token: Option<Arc<JwsKey>>,
     /// What `/oauth2/keys` publishes.
     pub jwks: Arc<JwkSet>,
+    /// The published keys, ready to verify this realm's own tokens.
+    pub verifier: crate::oauth::own_token::Verifier,
 }
 
 /// A client as the token endpoint needs it.

@@ -26,9 +26,11 @@ mod codec;
 mod customers;
 mod departments;
 mod error;
+mod grants;
 mod identity_providers;
 mod keys;
 mod partitions;
+mod sessions;
 mod users;
 
 /// The schema migrations, embedded at build time (numbered like the SQLite crate's).

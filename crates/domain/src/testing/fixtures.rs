@@ -12,11 +12,13 @@ use crate::audit::{ActorKind, AuditEvent, Outcome};
 use crate::client::{ClientApplication, Platform, ResourceType};
 use crate::customer::Customer;
 use crate::department::{DEFAULT_DEPARTMENT, Department};
+use crate::grant::{AuthorizationCode, Grant, IssuedAccessToken, RefreshToken};
 use crate::identity_provider::{IdentityProvider, MatchAttribute};
 use crate::ids::{ClientId, PartitionId, Realm};
 use crate::partition::Partition;
 use crate::permission::{Hub, Permission, PermissionKind};
 use crate::secret::{ClientSecret, StoredSecret};
+use crate::session::BrowserSession;
 use crate::signing_key::{KeyState, SigningAlg, SigningKey};
 use crate::store::{CustomerRecord, PartitionSeed, UserRecord};
 use crate::user::User;
@@ -364,5 +366,84 @@ pub fn sample_seed(p: &PartitionId) -> PartitionSeed {
         clients: vec![web, spa],
         secrets: vec![stored],
         signing_keys,
+    }
+}
+
+/// A grant of `client` to the partition's administrator (see [`seed_ids`]) for `openid profile`,
+/// made at [`T0`] in a fresh session, expiring at `expires_at`.
+#[must_use]
+pub fn grant(p: &PartitionId, client: ClientId, expires_at: OffsetDateTime) -> Grant {
+    Grant {
+        id: fresh_id(),
+        partition: p.clone(),
+        realm: Realm::Users,
+        client_id: client,
+        subject: seed_ids(p).admin,
+        scope: "openid profile".to_owned(),
+        session_id: fresh_id(),
+        auth_time: T0,
+        created_at: at(1),
+        expires_at,
+        revoked_at: None,
+    }
+}
+
+/// The code that starts `grant`, stored as `hash`, created at [`T0`] and expiring 60 s later.
+#[must_use]
+pub fn authorization_code(grant: &Grant, hash: &[u8]) -> AuthorizationCode {
+    AuthorizationCode {
+        hash: hash.to_vec(),
+        partition: grant.partition.clone(),
+        grant_id: grant.id,
+        redirect_uri: "https://app.example/cb".to_owned(),
+        nonce: Some("n-0S6_WzA2Mj".to_owned()),
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
+        created_at: T0,
+        expires_at: at(60),
+    }
+}
+
+/// An unused refresh token of `grant`, stored as `hash`, expiring at `expires_at`.
+#[must_use]
+pub fn refresh_token(grant: &Grant, hash: &[u8], expires_at: OffsetDateTime) -> RefreshToken {
+    RefreshToken {
+        hash: hash.to_vec(),
+        partition: grant.partition.clone(),
+        grant_id: grant.id,
+        created_at: at(2),
+        expires_at,
+        used_at: None,
+    }
+}
+
+/// An access token issued from `grant` with a fresh `jti`, expiring at `expires_at`.
+#[must_use]
+pub fn issued_access_token(grant: &Grant, expires_at: OffsetDateTime) -> IssuedAccessToken {
+    IssuedAccessToken {
+        jti: fresh_id(),
+        partition: grant.partition.clone(),
+        grant_id: grant.id,
+        expires_at,
+    }
+}
+
+/// A live browser session of the partition's administrator (see [`seed_ids`]) in `realm`, its
+/// cookie stored as `hash`, expiring at `expires_at`.
+#[must_use]
+pub fn browser_session(
+    p: &PartitionId,
+    realm: Realm,
+    hash: &[u8],
+    expires_at: OffsetDateTime,
+) -> BrowserSession {
+    BrowserSession {
+        id: fresh_id(),
+        hash: hash.to_vec(),
+        partition: p.clone(),
+        realm,
+        subject: seed_ids(p).admin,
+        auth_time: T0,
+        expires_at,
+        ended_at: None,
     }
 }

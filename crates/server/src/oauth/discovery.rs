@@ -36,32 +36,36 @@ pub fn metadata(
     algs.dedup();
     // Client credentials are served only at -U (SPEC §6). On-behalf-of reuses `password` but is
     // not the resource owner password grant, so it is not advertised under that name.
-    let grant_types = match realm {
-        Realm::Users => vec![
-            "client_credentials".to_owned(),
-            tessera_oauth_types::grant_type::TOKEN_EXCHANGE.to_owned(),
-        ],
-        Realm::Customers => vec![tessera_oauth_types::grant_type::TOKEN_EXCHANGE.to_owned()],
-    };
+    let mut grant_types = vec!["authorization_code".to_owned(), "refresh_token".to_owned()];
+    if realm == Realm::Users {
+        grant_types.push("client_credentials".to_owned());
+    }
+    grant_types.push(tessera_oauth_types::grant_type::TOKEN_EXCHANGE.to_owned());
+    let mut oidc: Vec<String> = tessera_domain::scope::OIDC_SCOPES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    oidc.append(&mut scopes);
+    let scopes = oidc;
+    let endpoint = |path: &str| urls::endpoint(public, partition, realm, path);
+    let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let client_auth = strs(&["client_secret_basic", "client_secret_post", "none"]);
     ProviderMetadata {
         issuer: urls::issuer(public, partition, realm),
-        authorization_endpoint: None,
-        token_endpoint: urls::endpoint(public, partition, realm, "oauth2/token"),
-        jwks_uri: urls::endpoint(public, partition, realm, "oauth2/keys"),
-        userinfo_endpoint: None,
-        revocation_endpoint: None,
-        introspection_endpoint: None,
-        end_session_endpoint: None,
+        authorization_endpoint: Some(endpoint("oauth2/authorize")),
+        token_endpoint: endpoint("oauth2/token"),
+        jwks_uri: endpoint("oauth2/keys"),
+        userinfo_endpoint: Some(endpoint("oauth2/userinfo")),
+        revocation_endpoint: Some(endpoint("oauth2/revoke")),
+        introspection_endpoint: Some(endpoint("oauth2/introspect")),
+        end_session_endpoint: Some(endpoint("oauth2/logout")),
         scopes_supported: scopes,
-        response_types_supported: vec![],
+        response_types_supported: strs(&["code"]),
         grant_types_supported: grant_types,
-        token_endpoint_auth_methods_supported: vec![
-            "client_secret_basic".to_owned(),
-            "client_secret_post".to_owned(),
-        ],
+        token_endpoint_auth_methods_supported: client_auth.clone(),
         subject_types_supported: vec!["public".to_owned()],
         id_token_signing_alg_values_supported: algs,
-        code_challenge_methods_supported: vec![],
+        code_challenge_methods_supported: strs(&["S256"]),
         claims_supported: [
             "iss",
             "sub",
@@ -76,11 +80,27 @@ pub fn metadata(
             "actor",
             "act",
             "idp",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "sid",
+            "name",
+            "preferred_username",
+            "email",
         ]
         .into_iter()
         .map(str::to_owned)
         .collect(),
-        authorization_response_iss_parameter_supported: false,
+        authorization_response_iss_parameter_supported: true,
+        response_modes_supported: strs(&["query"]),
+        prompt_values_supported: strs(&["none", "login", "consent", "select_account"]),
+        revocation_endpoint_auth_methods_supported: client_auth,
+        introspection_endpoint_auth_methods_supported: strs(&[
+            "client_secret_basic",
+            "client_secret_post",
+        ]),
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
     }
 }
 

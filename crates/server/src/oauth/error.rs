@@ -99,6 +99,12 @@ impl From<LoadError> for OAuthError {
     }
 }
 
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        Self::from(LoadError::Store(e))
+    }
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = ErrorResponse {

@@ -1,10 +1,16 @@
 //! Minting access tokens (RFC 9068 JWTs) — shared by every grant.
 
+use aws_lc_rs::digest;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tessera_domain::scope::GrantedScopes;
-use tessera_domain::{PartitionId, Realm};
-use tessera_oauth_types::{AccessTokenClaims, Act, Actor, TokenResponse};
+use tessera_domain::signing_key::SigningAlg;
+use tessera_domain::{ClientId, PartitionId, Realm};
+use tessera_oauth_types::{AccessTokenClaims, Act, Actor, IdTokenClaims, TokenResponse};
+use time::OffsetDateTime;
 
 use super::error::OAuthError;
+use super::subject::Person;
 use crate::state::{AppState, PartitionContext};
 use crate::urls;
 
@@ -36,6 +42,28 @@ pub fn access_token(
     granted: &GrantedScopes,
     ttl: u32,
 ) -> Result<TokenResponse, OAuthError> {
+    let jti = state.rng.uuid();
+    access_token_with_id(state, ctx, partition, realm, subject, granted, ttl, jti)
+}
+
+/// [`access_token`] with a given `jti`, for grants that record the tokens they issue.
+///
+/// # Errors
+/// 500 when the realm has no active key or signing fails.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the token's parts; a params struct would only rename them"
+)]
+pub fn access_token_with_id(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    realm: Realm,
+    subject: Subject,
+    granted: &GrantedScopes,
+    ttl: u32,
+    jti: uuid::Uuid,
+) -> Result<TokenResponse, OAuthError> {
     let key = ctx
         .realms
         .get(&realm)
@@ -57,7 +85,7 @@ pub fn access_token(
         exp: now + i64::from(ttl),
         iat: now,
         nbf: now,
-        jti: state.rng.uuid().to_string(),
+        jti: jti.to_string(),
         client_id: subject.client_id,
         scope: scope.clone(),
         tenant: partition.to_string(),
@@ -75,4 +103,70 @@ pub fn access_token(
         id_token: None,
         issued_token_type: None,
     })
+}
+
+/// What an ID token says beyond the subject's profile.
+#[derive(Debug)]
+pub struct IdTokenParts<'a> {
+    /// The person.
+    pub person: &'a Person,
+    /// The client (`aud`).
+    pub client_id: ClientId,
+    /// Granted scope (decides the profile claims).
+    pub scope: &'a str,
+    /// When the person signed in.
+    pub auth_time: OffsetDateTime,
+    /// The authorization request's nonce (absent on refresh).
+    pub nonce: Option<String>,
+    /// The browser session.
+    pub sid: uuid::Uuid,
+    /// The access token issued alongside (for `at_hash`).
+    pub access_token: &'a str,
+}
+
+/// Signs an OpenID Connect ID token.
+///
+/// # Errors
+/// 500 when the realm has no active key or signing fails.
+pub fn id_token(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    realm: Realm,
+    parts: IdTokenParts<'_>,
+) -> Result<String, OAuthError> {
+    let key = ctx
+        .realms
+        .get(&realm)
+        .and_then(|r| r.id_token.clone())
+        .ok_or_else(|| OAuthError::internal(&"the realm has no active signing key"))?;
+    let now = state.clock.now().unix_timestamp();
+    let claims = IdTokenClaims {
+        iss: urls::issuer(&state.config.public_url, partition, realm),
+        sub: parts.person.id().to_string(),
+        aud: parts.client_id.to_string(),
+        exp: now + i64::from(state.config.tokens.access_token_ttl),
+        iat: now,
+        auth_time: parts.auth_time.unix_timestamp(),
+        nonce: parts.nonce,
+        at_hash: Some(at_hash(key.signer().alg(), parts.access_token)),
+        sid: Some(parts.sid.to_string()),
+        tenant: partition.to_string(),
+        actor: parts.person.actor(),
+        profile: parts.person.claims(parts.scope),
+    };
+    key.sign(&claims).map_err(|e| OAuthError::internal(&e))
+}
+
+/// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of the ID
+/// token's algorithm (SHA-256 for ES256 and RS256; SHA-512 for EdDSA with Ed25519, as the
+/// common client libraries compute it).
+fn at_hash(alg: SigningAlg, token: &str) -> String {
+    let algorithm = match alg {
+        SigningAlg::EdDSA => &digest::SHA512,
+        _ => &digest::SHA256,
+    };
+    let d = digest::digest(algorithm, token.as_bytes());
+    let bytes = d.as_ref();
+    URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2])
 }

@@ -25,5 +25,6 @@ mod client_credentials;
 mod guard_e2e;
 mod keys;
 mod on_behalf_of;
+mod spa_browser;
 mod support;
 mod token_exchange;

@@ -28,6 +28,7 @@ mod accounts;
 mod audit;
 mod catalog;
 mod clients;
+mod grants;
 mod keys;
 mod partitions;
 
@@ -41,6 +42,12 @@ pub use clients::{
     concurrent_writers_respect_caps, delete_client_removes_secrets_and_permissions,
     duplicate_names_conflict, permissions_are_replaced_and_checked,
     secret_cap_ignores_expired_secrets, touch_records_last_use,
+};
+pub use grants::{
+    access_tokens_are_revoked_by_jti, browser_sessions_round_trip, codes_are_redeemed_once,
+    concurrent_redemptions_have_one_winner, deleting_a_client_removes_its_grants,
+    expired_grants_are_purged, refresh_tokens_rotate_once,
+    revoking_a_grant_revokes_its_access_tokens,
 };
 pub use keys::{rotation_without_next_key_keeps_active, signing_key_rotation};
 pub use partitions::{cross_partition_isolation, partition_seed_round_trip};
@@ -75,6 +82,14 @@ macro_rules! conformance_tests {
             departments_guard_their_users,
             users_and_customers_update_and_delete,
             times_are_kept_to_the_microsecond,
+            codes_are_redeemed_once,
+            concurrent_redemptions_have_one_winner,
+            refresh_tokens_rotate_once,
+            revoking_a_grant_revokes_its_access_tokens,
+            access_tokens_are_revoked_by_jti,
+            deleting_a_client_removes_its_grants,
+            browser_sessions_round_trip,
+            expired_grants_are_purged,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -2,8 +2,11 @@
 //! and records the outcome. Grant modules turn a typed request into a token or an [`OAuthError`].
 
 mod anonymous;
+mod authorization_code;
 mod client_credentials;
+pub mod grant_tokens;
 mod on_behalf_of;
+mod refresh_token;
 mod token_exchange;
 
 use axum::Json;
@@ -112,12 +115,16 @@ pub(crate) async fn respond(
                 token_exchange::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
                     .await
             }
-            grant_type::AUTHORIZATION_CODE | grant_type::REFRESH_TOKEN => Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!(
-                    "grant_type {grant} is not enabled on this server yet; supported: {SUPPORTED}"
-                ),
-            )),
+            grant_type::AUTHORIZATION_CODE => {
+                authorization_code::handle(
+                    state, &ctx, &partition, realm, headers, &params, &mut audit,
+                )
+                .await
+            }
+            grant_type::REFRESH_TOKEN => {
+                refresh_token::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
+                    .await
+            }
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!(
@@ -169,8 +176,7 @@ pub(crate) async fn respond(
 }
 
 /// Grant types this server issues tokens for, for error messages.
-const SUPPORTED: &str =
-    "client_credentials, password (on-behalf-of), urn:ietf:params:oauth:grant-type:token-exchange";
+const SUPPORTED: &str = "authorization_code, refresh_token, client_credentials, password (on-behalf-of), urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// A bounded label set for metrics (never echo client input into label values).
 fn grant_label(grant: &str) -> &'static str {

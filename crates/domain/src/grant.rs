@@ -1,0 +1,151 @@
+//! What a signed-in user (or customer) granted a client through the authorization code flow:
+//! the grant itself, the single-use code that starts it, the refresh tokens that extend it, and
+//! the access tokens issued from it.
+//!
+//! A grant is the unit of revocation (one "token family"): replaying a code or a rotated refresh
+//! token revokes the grant, and with it every refresh token and access token issued from it
+//! (RFC 9700 §2.2.2 and §4.14.2). Codes and refresh tokens are random values the server hashes
+//! before storing; only the hash is kept, so a database leak hands out nothing usable.
+
+use time::OffsetDateTime;
+
+use crate::ids::{ClientId, PartitionId, Realm};
+
+/// A user's authorization of a client, from code redemption to its absolute expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Grant (token family) id.
+    pub id: uuid::Uuid,
+    /// Partition.
+    pub partition: PartitionId,
+    /// Realm whose user (`-U`) or customer (`-C`) signed in.
+    pub realm: Realm,
+    /// The client the grant is for.
+    pub client_id: ClientId,
+    /// The user's or customer's id.
+    pub subject: uuid::Uuid,
+    /// Granted scope, space-separated short forms (OIDC scopes first).
+    pub scope: String,
+    /// The browser session (OIDC `sid`) the grant was made in.
+    pub session_id: uuid::Uuid,
+    /// When the subject authenticated (OIDC `auth_time`).
+    pub auth_time: OffsetDateTime,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Absolute end: no refresh token of the family outlives it.
+    pub expires_at: OffsetDateTime,
+    /// When the grant was revoked (code replay, refresh-token reuse, revocation, logout).
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl Grant {
+    /// Whether tokens of this grant may still be used at `now`.
+    #[must_use]
+    pub fn is_live(&self, now: OffsetDateTime) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A single-use authorization code, bound to its grant, redirect URI, PKCE challenge and nonce.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthorizationCode {
+    /// Keyed hash of the code value.
+    pub hash: Vec<u8>,
+    /// Partition.
+    pub partition: PartitionId,
+    /// The grant the code starts.
+    pub grant_id: uuid::Uuid,
+    /// The `redirect_uri` of the authorization request (must be repeated at the token endpoint).
+    pub redirect_uri: String,
+    /// OIDC `nonce` to echo in the ID token.
+    pub nonce: Option<String>,
+    /// PKCE `code_challenge` (S256 only).
+    pub code_challenge: Option<String>,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Expiry (60 s by default).
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationCode")
+            .field("hash", &"<redacted>")
+            .field("partition", &self.partition)
+            .field("grant_id", &self.grant_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What presenting a code to the store found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// First use: the code is now consumed. Expiry is for the caller to check.
+    Redeemed {
+        /// The code.
+        code: AuthorizationCode,
+        /// Its grant.
+        grant: Grant,
+    },
+    /// The code was consumed before: a replay. The caller revokes the grant.
+    Replayed {
+        /// The grant the code started.
+        grant_id: uuid::Uuid,
+    },
+    /// No such code in this partition.
+    Unknown,
+}
+
+/// A refresh token of a grant. Rotated on every use: the used one is kept (marked) so a later
+/// presentation is recognised as reuse.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    /// Keyed hash of the token value.
+    pub hash: Vec<u8>,
+    /// Partition.
+    pub partition: PartitionId,
+    /// Its grant.
+    pub grant_id: uuid::Uuid,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Sliding expiry (never after the grant's absolute expiry).
+    pub expires_at: OffsetDateTime,
+    /// When it was exchanged for a new one.
+    pub used_at: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshToken")
+            .field("hash", &"<redacted>")
+            .field("partition", &self.partition)
+            .field("grant_id", &self.grant_id)
+            .field("expires_at", &self.expires_at)
+            .field("used_at", &self.used_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An access token issued from a grant, remembered by `jti` so revoking the grant revokes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedAccessToken {
+    /// The token's `jti`.
+    pub jti: uuid::Uuid,
+    /// Partition.
+    pub partition: PartitionId,
+    /// Its grant.
+    pub grant_id: uuid::Uuid,
+    /// The token's `exp` (after which the row can be purged).
+    pub expires_at: OffsetDateTime,
+}
+
+/// What a refresh-token rotation found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token was unused and is now used; the new one is stored.
+    Rotated,
+    /// The old token had been used already (a concurrent or later reuse): nothing was stored.
+    AlreadyUsed,
+}

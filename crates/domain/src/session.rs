@@ -1,0 +1,50 @@
+//! Browser single sign-on sessions: one per realm and browser, created by a successful login and
+//! ended by RP-initiated logout. The cookie holds a random value; the store keeps its keyed hash.
+
+use time::OffsetDateTime;
+
+use crate::ids::{PartitionId, Realm};
+
+/// A signed-in browser.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrowserSession {
+    /// Session id, published as the ID token's `sid`.
+    pub id: uuid::Uuid,
+    /// Keyed hash of the cookie value.
+    pub hash: Vec<u8>,
+    /// Partition.
+    pub partition: PartitionId,
+    /// Realm signed in to.
+    pub realm: Realm,
+    /// The user's or customer's id.
+    pub subject: uuid::Uuid,
+    /// When the password was checked.
+    pub auth_time: OffsetDateTime,
+    /// Expiry.
+    pub expires_at: OffsetDateTime,
+    /// When the session was ended by logout.
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+impl BrowserSession {
+    /// Whether the session still signs its browser in at `now`.
+    #[must_use]
+    pub fn is_live(&self, now: OffsetDateTime) -> bool {
+        self.ended_at.is_none() && now < self.expires_at
+    }
+}
+
+impl std::fmt::Debug for BrowserSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrowserSession")
+            .field("id", &self.id)
+            .field("hash", &"<redacted>")
+            .field("partition", &self.partition)
+            .field("realm", &self.realm)
+            .field("subject", &self.subject)
+            .field("auth_time", &self.auth_time)
+            .field("expires_at", &self.expires_at)
+            .field("ended_at", &self.ended_at)
+            .finish()
+    }
+}

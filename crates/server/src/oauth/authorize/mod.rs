@@ -1,0 +1,527 @@
+//! The authorization endpoint (`{issuer}/oauth2/authorize`) and the realm login page behind it.
+//!
+//! A browser arrives with an authorization request. With a live single sign-on session for the
+//! realm (and no `prompt=login` or stale `max_age`) it goes straight back to the client with a
+//! code; otherwise it sees the login page, whose form posts to `{issuer}/oauth2/login` carrying
+//! the original request, which is validated again there. There is no consent screen: the
+//! permissions a Partition Administrator assigned to the client are the consent.
+
+pub mod request;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::grant::{AuthorizationCode, Grant};
+use tessera_domain::session::BrowserSession;
+use tessera_domain::{PartitionId, Realm};
+use tessera_oauth_types::ErrorCode;
+use time::Duration;
+
+use self::request::{AuthorizationRequest, AuthorizeError, ErrorRedirect, Prompt, redirect_url};
+use super::browser::{self, SESSION_COOKIE};
+use super::error::OAuthError;
+use super::form::Params;
+use super::subject::Person;
+use crate::audit::AuditContext;
+use crate::crypto::rng::random_token;
+use crate::login_backoff::{account_key, address_key};
+use crate::pages::{self, Html, LoginView};
+use crate::request_meta::RequestMeta;
+use crate::state::{AppState, PartitionContext};
+use crate::urls;
+
+/// `GET {issuer}/oauth2/authorize`.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let raw = query.unwrap_or_default();
+    authorize(&state, &tenant, &meta, &headers, raw).await
+}
+
+/// `POST {issuer}/oauth2/authorize` (form-encoded, OIDC Core §3.1.2.1).
+pub async fn post(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = Params::from_body(&headers, &body) {
+        return error_page(StatusCode::BAD_REQUEST, &e.description);
+    }
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    authorize(&state, &tenant, &meta, &headers, raw).await
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    Html::new(
+        status,
+        "Sign-in request refused",
+        &pages::error("This sign-in request cannot be completed", message),
+    )
+    .into_response()
+}
+
+fn unknown_issuer() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "There is no such sign-in address: the path must be /system/auth/{partition}-U or -C of an existing partition.",
+    )
+}
+
+/// Resolves the issuer in the path.
+async fn realm_context(
+    state: &AppState,
+    tenant: &str,
+) -> Result<(Arc<PartitionContext>, PartitionId, Realm), Response> {
+    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(unknown_issuer)?;
+    match state.partition(&partition).await {
+        Ok(Some(ctx)) => Ok((ctx, partition, realm)),
+        Ok(None) => Err(unknown_issuer()),
+        Err(e) => {
+            let e = OAuthError::from(e);
+            Err(error_page(e.status, &e.description))
+        }
+    }
+}
+
+async fn authorize(
+    state: &AppState,
+    tenant: &str,
+    meta: &RequestMeta,
+    headers: &HeaderMap,
+    raw: String,
+) -> Response {
+    let (ctx, partition, realm) = match realm_context(state, tenant).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let params = match Params::parse(raw.as_bytes()) {
+        Ok(p) => p,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
+    };
+    let req = match request::parse(state, &ctx, &params).await {
+        Ok(r) => r,
+        Err(e) => return refuse(state, &partition, realm, e),
+    };
+    let session = if req.prompt == Prompt::Login {
+        None
+    } else {
+        match browser::current_session(state, &partition, realm, headers).await {
+            Ok(s) => s,
+            Err(e) => return refuse(state, &partition, realm, redirect_error(&req, e)),
+        }
+    };
+    let now = state.clock.now();
+    let fresh_enough = |s: &BrowserSession| {
+        req.max_age
+            .is_none_or(|max| (now - s.auth_time).whole_seconds() <= max)
+    };
+    match session {
+        Some((s, person)) if fresh_enough(&s) => {
+            match issue_code(state, &ctx, &partition, realm, &req, &s, &person, meta).await {
+                Ok(url) => redirect(&url, None),
+                Err(e) => refuse(state, &partition, realm, redirect_error(&req, e)),
+            }
+        }
+        _ if req.prompt == Prompt::None => refuse(
+            state,
+            &partition,
+            realm,
+            redirect_error(
+                &req,
+                OAuthError::new(
+                    ErrorCode::LoginRequired,
+                    "prompt=none was requested but the user is not signed in (or max_age requires a new sign-in)",
+                ),
+            ),
+        ),
+        _ => login_page(
+            state,
+            &partition,
+            realm,
+            headers,
+            &req,
+            &raw,
+            req.login_hint.as_deref().unwrap_or_default(),
+            None,
+            StatusCode::OK,
+        ),
+    }
+}
+
+fn redirect_error(req: &AuthorizationRequest, error: OAuthError) -> AuthorizeError {
+    AuthorizeError::Redirect(ErrorRedirect {
+        redirect_uri: req.redirect_uri.clone(),
+        state: req.state.clone(),
+        error,
+    })
+}
+
+fn refuse(state: &AppState, partition: &PartitionId, realm: Realm, e: AuthorizeError) -> Response {
+    match e {
+        AuthorizeError::Page { status, message } => error_page(status, &message),
+        AuthorizeError::Redirect(r) => {
+            // A server error is reported with its generic text (RFC 6749 §4.1.2.1 server_error).
+            let url = redirect_url(
+                &r.redirect_uri,
+                &[
+                    ("error", r.error.code.as_str()),
+                    ("error_description", &r.error.description),
+                ],
+                r.state.as_deref(),
+                &state.config.public_url,
+                partition,
+                realm,
+            );
+            redirect(&url, None)
+        }
+    }
+}
+
+fn redirect(url: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(url) {
+        h.insert(header::LOCATION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(c) = cookie {
+        h.append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page's inputs; they come from different places"
+)]
+fn login_page(
+    state: &AppState,
+    partition: &PartitionId,
+    realm: Realm,
+    headers: &HeaderMap,
+    req: &AuthorizationRequest,
+    raw: &str,
+    login: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let (csrf, set_csrf) = browser::csrf_token(state, headers, partition, realm);
+    let action = urls::endpoint(&state.config.public_url, partition, realm, "oauth2/login");
+    let body = pages::login(&LoginView {
+        action: &action,
+        customers: realm == Realm::Customers,
+        partition: partition.as_str(),
+        client_name: &req.client.client.name,
+        request: raw,
+        csrf: &csrf,
+        login,
+        error,
+    });
+    let mut resp = Html::new(status, "Sign in", &body)
+        .form_target(origin_of(&req.redirect_uri))
+        .into_response();
+    if let Some(c) = set_csrf {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// Creates the grant and its code, and returns the client's redirect URL carrying the code.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the grant's parts; a params struct would only rename them"
+)]
+async fn issue_code(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    realm: Realm,
+    req: &AuthorizationRequest,
+    session: &BrowserSession,
+    person: &Person,
+    meta: &RequestMeta,
+) -> Result<String, OAuthError> {
+    let _ = ctx;
+    let now = state.clock.now();
+    let tokens = &state.config.tokens;
+    let grant = Grant {
+        id: state.rng.uuid(),
+        partition: partition.clone(),
+        realm,
+        client_id: req.client.client.client_id,
+        subject: person.id(),
+        scope: req.scope.to_scope_string(),
+        session_id: session.id,
+        auth_time: session.auth_time,
+        created_at: now,
+        expires_at: now + Duration::seconds(i64::from(tokens.refresh_token_absolute_ttl)),
+        revoked_at: None,
+    };
+    let value = random_token(&*state.rng, 32);
+    let code = AuthorizationCode {
+        hash: state.secrets.hash(&value),
+        partition: partition.clone(),
+        grant_id: grant.id,
+        redirect_uri: req.redirect_uri.clone(),
+        nonce: req.nonce.clone(),
+        code_challenge: req.code_challenge.clone(),
+        created_at: now,
+        expires_at: now + Duration::seconds(i64::from(tokens.authorization_code_ttl)),
+    };
+    state.store.create_grant(&grant, &code).await?;
+    let audit = AuditContext {
+        partition: Some(partition.clone()),
+        actor_kind: ActorKind::User,
+        actor_id: Some(person.id().to_string()),
+        source_ip: meta.source_ip.clone(),
+    };
+    let event = audit.event(
+        state,
+        "authorize.code",
+        "client_application",
+        Some(grant.client_id.to_string()),
+        Outcome::Success,
+        Some(format!("realm={} scope={}", realm.as_str(), grant.scope)),
+    );
+    state.audit.record(event).await;
+    Ok(redirect_url(
+        &req.redirect_uri,
+        &[("code", &value)],
+        req.state.as_deref(),
+        &state.config.public_url,
+        partition,
+        realm,
+    ))
+}
+
+/// `POST {issuer}/oauth2/login`: the login form.
+pub async fn login(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (ctx, partition, realm) = match realm_context(&state, &tenant).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let form = match Params::from_body(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
+    };
+    let raw = form.get("request").unwrap_or_default().to_owned();
+    let params = match Params::parse(raw.as_bytes()) {
+        Ok(p) => p,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
+    };
+    let req = match request::parse(&state, &ctx, &params).await {
+        Ok(r) => r,
+        Err(e) => return refuse(&state, &partition, realm, e),
+    };
+    let login = form.get("username").unwrap_or_default().trim().to_owned();
+    let again = |error: &str, status: StatusCode| {
+        login_page(
+            &state,
+            &partition,
+            realm,
+            &headers,
+            &req,
+            &raw,
+            &login,
+            Some(error),
+            status,
+        )
+    };
+    if !browser::csrf_ok(&headers, form.get("csrf")) {
+        return again(
+            "This sign-in form has expired or was opened in another window. Please sign in again.",
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let password = form.get("password").unwrap_or_default();
+    if login.is_empty() || password.is_empty() || login.len() > 256 || password.len() > 1024 {
+        return again(
+            "Enter your sign-in name and password.",
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let account = account_key(partition.as_str(), realm.as_str(), &login);
+    let address = meta.source_ip.as_deref().map(address_key);
+    let mut keys = vec![account.as_str()];
+    keys.extend(address.as_deref());
+    if let Err(wait) = state.login_backoff.check(&keys, Instant::now()) {
+        return again(
+            &format!(
+                "Too many failed sign-in attempts. Wait {} seconds and try again.",
+                wait.as_secs().max(1)
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let mut audit = AuditContext {
+        partition: Some(partition.clone()),
+        actor_kind: ActorKind::Anonymous,
+        actor_id: None,
+        source_ip: meta.source_ip.clone(),
+    };
+    let person = match check_password(&state, &partition, realm, &login, password).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e.status, &e.description),
+    };
+    let Some(person) = person else {
+        state
+            .login_backoff
+            .failed(&account, address.as_deref(), Instant::now());
+        let event = audit.event(
+            &state,
+            "login.refuse",
+            "session",
+            None,
+            Outcome::Failure,
+            Some(format!("realm={} wrong name or password", realm.as_str())),
+        );
+        state.audit.record(event).await;
+        let message = match realm {
+            Realm::Users => "Incorrect username or password.",
+            Realm::Customers => "Incorrect email or password.",
+        };
+        return again(message, StatusCode::UNAUTHORIZED);
+    };
+    audit.actor_kind = ActorKind::User;
+    audit.actor_id = Some(person.id().to_string());
+    if !person.enabled() {
+        let event = audit.event(
+            &state,
+            "login.refuse",
+            "session",
+            None,
+            Outcome::Failure,
+            Some("account disabled".into()),
+        );
+        state.audit.record(event).await;
+        return again(
+            "This account is disabled. Ask your administrator to enable it.",
+            StatusCode::FORBIDDEN,
+        );
+    }
+    state.login_backoff.succeeded(&account);
+    let now = state.clock.now();
+    let cookie_value = random_token(&*state.rng, 32);
+    let session = BrowserSession {
+        id: state.rng.uuid(),
+        hash: state.secrets.hash(&cookie_value),
+        partition: partition.clone(),
+        realm,
+        subject: person.id(),
+        auth_time: now,
+        expires_at: now + Duration::seconds(i64::from(state.config.tokens.session_ttl)),
+        ended_at: None,
+    };
+    let result = async {
+        // A new session on every sign-in (no fixation); the browser's previous one ends.
+        if let Some((old, _)) =
+            browser::current_session(&state, &partition, realm, &headers).await?
+        {
+            state.store.end_session(&partition, old.id, now).await?;
+        }
+        state.store.create_session(&session).await?;
+        issue_code(
+            &state, &ctx, &partition, realm, &req, &session, &person, &meta,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(url) => {
+            let event = audit.event(
+                &state,
+                "login.success",
+                "session",
+                Some(session.id.to_string()),
+                Outcome::Success,
+                Some(format!("realm={}", realm.as_str())),
+            );
+            state.audit.record(event).await;
+            let cookie = browser::set_cookie(
+                &state,
+                SESSION_COOKIE,
+                &cookie_value,
+                &browser::realm_path(&partition, realm),
+                None,
+            );
+            redirect(&url, cookie)
+        }
+        Err(e) => refuse(&state, &partition, realm, redirect_error(&req, e)),
+    }
+}
+
+/// A PHC hash to verify against when the account does not exist, so an unknown name takes as
+/// long as a wrong password.
+static DUMMY_HASH: OnceLock<String> = OnceLock::new();
+
+/// The person whose `login` and `password` these are, `None` when either is wrong.
+async fn check_password(
+    state: &AppState,
+    partition: &PartitionId,
+    realm: Realm,
+    login: &str,
+    password: &str,
+) -> Result<Option<Person>, OAuthError> {
+    let (person, hash) = match realm {
+        Realm::Users => {
+            let mut rec = state.store.find_user_by_username(partition, login).await?;
+            if rec.is_none() && login.contains('@') {
+                if let Some(u) = state.store.find_user_by_email(partition, login).await? {
+                    rec = state
+                        .store
+                        .find_user_by_username(partition, &u.username)
+                        .await?;
+                }
+            }
+            match rec {
+                Some(r) => (Some(Person::User(r.user)), Some(r.password_hash)),
+                None => (None, None),
+            }
+        }
+        Realm::Customers => match state.store.find_customer_by_email(partition, login).await? {
+            Some(r) => (Some(Person::Customer(r.customer)), Some(r.password_hash)),
+            None => (None, None),
+        },
+    };
+    let hash = match hash {
+        Some(h) => h,
+        None => DUMMY_HASH
+            .get_or_init(|| {
+                state
+                    .passwords
+                    .hash(&*state.rng, "no such account")
+                    .unwrap_or_default()
+            })
+            .clone(),
+    };
+    let verifier = state.clone();
+    let password = password.to_owned();
+    // Argon2id takes tens of milliseconds of CPU: off the async workers.
+    let ok = tokio::task::spawn_blocking(move || verifier.passwords.verify(&password, &hash))
+        .await
+        .map_err(|e| OAuthError::internal(&e))?;
+    Ok(if ok { person } else { None })
+}

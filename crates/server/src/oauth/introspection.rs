@@ -1,0 +1,102 @@
+//! Token introspection (RFC 7662) for resource servers and Web apps. Only confidential clients
+//! may ask. Access tokens of this realm are reported active with their claims unless expired or
+//! revoked; refresh tokens only to the client they belong to. Anything else — another realm's or
+//! partition's token, garbage — is `{"active": false}`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use tessera_domain::client::Platform;
+
+use super::access_check::active_access_token;
+use super::error::OAuthError;
+use super::revocation::authenticated_form;
+use crate::request_meta::RequestMeta;
+use crate::state::AppState;
+use crate::urls;
+
+/// `POST {issuer}/oauth2/introspect`.
+pub async fn introspect(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match respond(&state, &tenant, meta, &headers, &body).await {
+        Ok(v) => {
+            let mut resp = Json(v).into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn respond(
+    state: &AppState,
+    tenant: &str,
+    meta: RequestMeta,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, OAuthError> {
+    let (ctx, partition, realm, params, auth, _) =
+        authenticated_form(state, tenant, meta, headers, body).await?;
+    if auth.view.client.platform != Platform::Web {
+        return Err(OAuthError::invalid_client(
+            "introspection needs client authentication with a secret; a single-page application cannot introspect",
+            false,
+        ));
+    }
+    let token = params.require("token")?;
+    let inactive = json!({ "active": false });
+    if token.len() > 16 * 1024 {
+        return Ok(inactive);
+    }
+    if token.bytes().filter(|b| *b == b'.').count() == 2 {
+        return Ok(
+            match active_access_token(state, &ctx, &partition, realm, token).await? {
+                Ok(mut claims) => {
+                    claims.insert("active".into(), Value::Bool(true));
+                    claims.insert("token_type".into(), Value::String("Bearer".into()));
+                    Value::Object(claims)
+                }
+                Err(_) => inactive,
+            },
+        );
+    }
+    let now = state.clock.now();
+    let hash = state.secrets.hash(token);
+    let Some((rt, grant)) = state.store.find_refresh_token(&partition, &hash).await? else {
+        return Ok(inactive);
+    };
+    if grant.client_id != auth.view.client.client_id
+        || grant.realm != realm
+        || rt.used_at.is_some()
+        || rt.expires_at <= now
+        || !grant.is_live(now)
+    {
+        return Ok(inactive);
+    }
+    let mut out = Map::new();
+    out.insert("active".into(), Value::Bool(true));
+    out.insert("token_type".into(), Value::String("refresh_token".into()));
+    out.insert("scope".into(), Value::String(grant.scope.clone()));
+    out.insert(
+        "client_id".into(),
+        Value::String(grant.client_id.to_string()),
+    );
+    out.insert("sub".into(), Value::String(grant.subject.to_string()));
+    out.insert(
+        "iss".into(),
+        Value::String(urls::issuer(&state.config.public_url, &partition, realm)),
+    );
+    out.insert("iat".into(), json!(rt.created_at.unix_timestamp()));
+    out.insert("exp".into(), json!(rt.expires_at.unix_timestamp()));
+    out.insert("tenant".into(), Value::String(partition.to_string()));
+    Ok(Value::Object(out))
+}

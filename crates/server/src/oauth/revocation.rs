@@ -1,0 +1,148 @@
+//! Token revocation (RFC 7009). A client revokes its own refresh token (which revokes the whole
+//! grant: every refresh and access token issued from the same sign-in) or access token (by
+//! `jti`, inactive at introspection at once). Unknown tokens and tokens of other clients are
+//! answered 200 like successful ones (RFC 7009 §2.2), so the endpoint reveals nothing.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::{PartitionId, Realm};
+
+use super::client_auth::{self, Authenticated};
+use super::error::OAuthError;
+use super::form::Params;
+use crate::audit::AuditContext;
+use crate::request_meta::RequestMeta;
+use crate::state::{AppState, PartitionContext};
+use crate::urls;
+
+/// Longest token value looked at.
+const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// `POST {issuer}/oauth2/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match respond(&state, &tenant, meta, &headers, &body).await {
+        Ok(()) => {
+            let mut resp = StatusCode::OK.into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Reads the issuer, the form and the client, as revocation and introspection both need.
+pub(crate) async fn authenticated_form(
+    state: &AppState,
+    tenant: &str,
+    meta: RequestMeta,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<
+    (
+        std::sync::Arc<PartitionContext>,
+        PartitionId,
+        Realm,
+        Params,
+        Authenticated,
+        AuditContext,
+    ),
+    OAuthError,
+> {
+    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(OAuthError::unknown_issuer)?;
+    let ctx = state
+        .partition(&partition)
+        .await?
+        .ok_or_else(OAuthError::unknown_issuer)?;
+    let params = Params::from_body(headers, body)?;
+    let mut audit = AuditContext {
+        partition: Some(partition.clone()),
+        actor_kind: ActorKind::Anonymous,
+        actor_id: None,
+        source_ip: meta.source_ip,
+    };
+    let auth =
+        client_auth::authenticate_request(state, &partition, headers, &params, &mut audit).await?;
+    Ok((ctx, partition, realm, params, auth, audit))
+}
+
+async fn respond(
+    state: &AppState,
+    tenant: &str,
+    meta: RequestMeta,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), OAuthError> {
+    let (ctx, partition, realm, params, auth, audit) =
+        authenticated_form(state, tenant, meta, headers, body).await?;
+    let token = params.require("token")?;
+    if token.len() > MAX_TOKEN_BYTES {
+        return Ok(());
+    }
+    let client_id = auth.view.client.client_id;
+    let now = state.clock.now();
+    let hint = params.get("token_type_hint");
+    let mut revoked = None;
+    // A JWT has two dots; a refresh token is a bare base64url value. The hint only orders the
+    // search (RFC 7009 §2.1), so both kinds are always tried.
+    let looks_like_jwt = token.bytes().filter(|b| *b == b'.').count() == 2;
+    if hint != Some("access_token") || !looks_like_jwt {
+        let hash = state.secrets.hash(token);
+        if let Some((_, grant)) = state.store.find_refresh_token(&partition, &hash).await?
+            && grant.client_id == client_id
+            && grant.realm == realm
+        {
+            state.store.revoke_grant(&partition, grant.id, now).await?;
+            revoked = Some(("refresh_token", grant.id.to_string()));
+        }
+    }
+    if revoked.is_none()
+        && looks_like_jwt
+        && let Some(keys) = ctx.realms.get(&realm)
+    {
+        let issuer = urls::issuer(&state.config.public_url, &partition, realm);
+        if let Ok(claims) =
+            keys.verifier
+                .verify(token, "at+jwt", &issuer, now.unix_timestamp(), false)
+            && claims.get("client_id").and_then(Value::as_str) == Some(&client_id.to_string())
+            && let (Some(jti), Some(exp)) = (
+                claims
+                    .get("jti")
+                    .and_then(Value::as_str)
+                    .and_then(|j| uuid::Uuid::parse_str(j).ok()),
+                claims
+                    .get("exp")
+                    .and_then(Value::as_i64)
+                    .and_then(|e| time::OffsetDateTime::from_unix_timestamp(e).ok()),
+            )
+        {
+            state
+                .store
+                .revoke_access_token(&partition, jti, exp)
+                .await?;
+            revoked = Some(("access_token", jti.to_string()));
+        }
+    }
+    if let Some((kind, id)) = revoked {
+        let event = audit.event(
+            state,
+            "token.revoke",
+            kind,
+            Some(id),
+            Outcome::Success,
+            None,
+        );
+        state.audit.record(event).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636): a Web app (secret) or
+//! a SPA (PKCE, no secret) redeems the code its user's browser brought back.
+//!
+//! A code is single use: the store consumes it atomically, and a second presentation revokes
+//! the grant — every token issued from the first (RFC 6749 §4.1.2, RFC 9700 §4.5.3).
+
+use axum::http::HeaderMap;
+use tessera_domain::grant::CodeRedemption;
+use tessera_domain::{PartitionId, Realm, pkce};
+use tessera_oauth_types::{ErrorCode, TokenResponse};
+
+use super::grant_tokens::{live_person, mint, new_refresh_token, still_granted, wants_refresh};
+use crate::audit::AuditContext;
+use crate::oauth::client_auth;
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::state::{AppState, PartitionContext};
+
+fn invalid_grant(description: &str) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidGrant, description)
+}
+
+/// Redeems an authorization code.
+pub(super) async fn handle(
+    state: &AppState,
+    ctx: &PartitionContext,
+    partition: &PartitionId,
+    realm: Realm,
+    headers: &HeaderMap,
+    params: &Params,
+    audit: &mut AuditContext,
+) -> Result<TokenResponse, OAuthError> {
+    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
+    let code = params.require("code")?;
+    let redirect_uri = params.require("redirect_uri")?;
+    if code.len() > 128 {
+        return Err(invalid_grant(
+            "the authorization code is invalid or has expired",
+        ));
+    }
+    let now = state.clock.now();
+    let hash = state.secrets.hash(code);
+    let (code, grant) = match state.store.redeem_code(partition, &hash, now).await? {
+        CodeRedemption::Unknown => {
+            return Err(invalid_grant(
+                "the authorization code is invalid or has expired",
+            ));
+        }
+        CodeRedemption::Replayed { grant_id } => {
+            state.store.revoke_grant(partition, grant_id, now).await?;
+            tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
+            return Err(invalid_grant(
+                "the authorization code was already used; the tokens issued for it have been revoked",
+            ));
+        }
+        CodeRedemption::Redeemed { code, grant } => (code, grant),
+    };
+    let client = &auth.view.client;
+    if grant.client_id != client.client_id {
+        return Err(invalid_grant(
+            "the authorization code was issued to another client application",
+        ));
+    }
+    if grant.realm != realm {
+        return Err(invalid_grant(
+            "the authorization code was issued by the other realm of this partition; redeem it at the issuer that issued it",
+        ));
+    }
+    if code.expires_at <= now || !grant.is_live(now) {
+        return Err(invalid_grant("the authorization code has expired"));
+    }
+    if code.redirect_uri != redirect_uri {
+        return Err(invalid_grant(
+            "redirect_uri differs from the one in the authorization request",
+        ));
+    }
+    pkce::verify(code.code_challenge.as_deref(), params.get("code_verifier"))
+        .map_err(|e| invalid_grant(&e.to_string()))?;
+    let person = live_person(state, partition, &grant).await?;
+    let granted = still_granted(ctx, &auth.view, &grant.scope);
+    let (mut resp, record) = mint(
+        state,
+        ctx,
+        partition,
+        realm,
+        &grant,
+        &person,
+        &granted,
+        code.nonce.clone(),
+    )?;
+    let refresh = wants_refresh(&granted).then(|| new_refresh_token(state, &grant, now));
+    state
+        .store
+        .record_issued(&record, refresh.as_ref().map(|(_, stored)| stored))
+        .await?;
+    resp.refresh_token = refresh.map(|(value, _)| value);
+    if let Some(sid) = auth.secret_id {
+        state.audit.secret_used(sid, now).await;
+    }
+    Ok(resp)
+}

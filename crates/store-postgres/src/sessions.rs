@@ -1,0 +1,112 @@
+//! Browser single sign-on sessions, found by the keyed hash of their cookie value.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use tessera_domain::session::BrowserSession;
+use tessera_domain::store::{SessionRepository, StoreResult};
+use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
+
+use crate::PgStore;
+use crate::codec::{get, parsed, partition};
+use crate::error::db;
+
+const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, expires_at, \
+     ended_at FROM browser_sessions";
+
+fn session(row: &PgRow) -> StoreResult<BrowserSession> {
+    Ok(BrowserSession {
+        id: get(row, "id")?,
+        hash: get(row, "hash")?,
+        partition: partition(row, "partition_id")?,
+        realm: parsed(row, "realm", Realm::parse)?,
+        subject: get(row, "subject_id")?,
+        auth_time: get(row, "auth_time")?,
+        expires_at: get(row, "expires_at")?,
+        ended_at: get(row, "ended_at")?,
+    })
+}
+
+#[async_trait]
+impl SessionRepository for PgStore {
+    /// [`StoreError::Conflict`] when the id or hash is taken, [`StoreError::UnknownReference`]
+    /// when the partition does not exist.
+    ///
+    /// [`StoreError::Conflict`]: tessera_domain::store::StoreError::Conflict
+    /// [`StoreError::UnknownReference`]: tessera_domain::store::StoreError::UnknownReference
+    async fn create_session(&self, s: &BrowserSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO browser_sessions (partition_id, id, hash, realm, subject_id, auth_time, \
+             expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(s.partition.as_str())
+        .bind(s.id)
+        .bind(&s.hash)
+        .bind(s.realm.as_str())
+        .bind(s.subject)
+        .bind(s.auth_time)
+        .bind(s.expires_at)
+        .bind(s.ended_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn find_session(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        hash: &[u8],
+    ) -> StoreResult<Option<BrowserSession>> {
+        sqlx::query(&format!(
+            "{SELECT} WHERE partition_id = $1 AND hash = $2 AND realm = $3"
+        ))
+        .bind(p.as_str())
+        .bind(hash)
+        .bind(realm.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(session)
+        .transpose()
+    }
+
+    async fn get_session(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+    ) -> StoreResult<Option<BrowserSession>> {
+        sqlx::query(&format!("{SELECT} WHERE partition_id = $1 AND id = $2"))
+            .bind(p.as_str())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(session)
+            .transpose()
+    }
+
+    /// Keeps the first end time. An unknown id is not an error: the id comes from the
+    /// database (an ID token's `sid`), and the session may have been purged meanwhile.
+    async fn end_session(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE browser_sessions SET ended_at = COALESCE(ended_at, $1) \
+             WHERE partition_id = $2 AND id = $3",
+        )
+        .bind(now)
+        .bind(p.as_str())
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+}

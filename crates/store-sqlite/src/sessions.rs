@@ -1,0 +1,112 @@
+//! Browser single sign-on sessions, found by the keyed hash of their cookie value.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use tessera_domain::session::BrowserSession;
+use tessera_domain::store::{SessionRepository, StoreResult};
+use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
+
+use crate::SqliteStore;
+use crate::codec::{get, micros, opt_micros, opt_time, parsed, partition, time, uuid};
+use crate::error::db;
+
+const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, expires_at, \
+     ended_at FROM browser_sessions";
+
+fn session(row: &SqliteRow) -> StoreResult<BrowserSession> {
+    Ok(BrowserSession {
+        id: uuid(row, "id")?,
+        hash: get(row, "hash")?,
+        partition: partition(row, "partition_id")?,
+        realm: parsed(row, "realm", Realm::parse)?,
+        subject: uuid(row, "subject_id")?,
+        auth_time: time(row, "auth_time")?,
+        expires_at: time(row, "expires_at")?,
+        ended_at: opt_time(row, "ended_at")?,
+    })
+}
+
+#[async_trait]
+impl SessionRepository for SqliteStore {
+    /// [`StoreError::Conflict`] when the id or hash is taken, [`StoreError::UnknownReference`]
+    /// when the partition does not exist.
+    ///
+    /// [`StoreError::Conflict`]: tessera_domain::store::StoreError::Conflict
+    /// [`StoreError::UnknownReference`]: tessera_domain::store::StoreError::UnknownReference
+    async fn create_session(&self, s: &BrowserSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO browser_sessions (partition_id, id, hash, realm, subject_id, auth_time, \
+             expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(s.partition.as_str())
+        .bind(s.id.to_string())
+        .bind(&s.hash)
+        .bind(s.realm.as_str())
+        .bind(s.subject.to_string())
+        .bind(micros(s.auth_time))
+        .bind(micros(s.expires_at))
+        .bind(opt_micros(s.ended_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn find_session(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        hash: &[u8],
+    ) -> StoreResult<Option<BrowserSession>> {
+        sqlx::query(&format!(
+            "{SELECT} WHERE partition_id = ? AND hash = ? AND realm = ?"
+        ))
+        .bind(p.as_str())
+        .bind(hash)
+        .bind(realm.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(session)
+        .transpose()
+    }
+
+    async fn get_session(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+    ) -> StoreResult<Option<BrowserSession>> {
+        sqlx::query(&format!("{SELECT} WHERE partition_id = ? AND id = ?"))
+            .bind(p.as_str())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(session)
+            .transpose()
+    }
+
+    /// Keeps the first end time. An unknown id is not an error: the id comes from the
+    /// database (an ID token's `sid`), and the session may have been purged meanwhile.
+    async fn end_session(
+        &self,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE browser_sessions SET ended_at = COALESCE(ended_at, ?) \
+             WHERE partition_id = ? AND id = ?",
+        )
+        .bind(micros(now))
+        .bind(p.as_str())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+}
