@@ -290,8 +290,20 @@ async function run(browser) {
       if (r.isNavigationRequest() && r.url().startsWith(`${spaOrigin}/callback.html`)) callbacks.push(new URL(r.url()));
     };
     page.on('request', onRequest);
-    await submitLogin(page, username, password);
-    await signedInAtSpa(page);
+    // The form post's answer: a redirect back to the SPA, or (failing fast) the login page again.
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest()),
+      submitLogin(page, username, password),
+    ]);
+    let outcome = 'signed in';
+    if (answer.status() >= 300 && answer.status() < 400) {
+      await signedInAtSpa(page);
+    } else {
+      await page.waitForLoadState();
+      const alert = page.locator('[role="alert"]');
+      outcome = `HTTP ${answer.status()}${(await alert.count()) ? `, "${(await alert.first().textContent())?.trim()}"` : ''}`;
+    }
+    equal(outcome, 'signed in', 'after the right password');
     page.off('request', onRequest);
     check(await page.locator('#error').isHidden(), `#error shows: ${await text(page, '#error')}`);
     equal(callbacks.length, 1, 'authorization responses at callback.html');

@@ -81,6 +81,10 @@ impl std::fmt::Debug for AuthorizationCode {
 
 /// What presenting a code to the store found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per code redemption and matched at once; boxing would only add an allocation"
+)]
 pub enum CodeRedemption {
     /// First use: the code is now consumed. Expiry is for the caller to check.
     Redeemed {

@@ -53,6 +53,18 @@ pub async fn active_access_token(
     if state.store.is_access_token_revoked(partition, jti).await? {
         return Ok(Err(Inactive::Revoked));
     }
+    // A deleted or disabled client's tokens stop at once (SPEC §2), whatever their `exp`.
+    if let Some(id) = claims
+        .get("client_id")
+        .and_then(Value::as_str)
+        .and_then(|c| uuid::Uuid::parse_str(c).ok())
+        && !state
+            .client(partition, id)
+            .await?
+            .is_some_and(|c| c.client.enabled)
+    {
+        return Ok(Err(Inactive::Revoked));
+    }
     Ok(Ok(claims))
 }
 

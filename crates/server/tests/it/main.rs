@@ -8,6 +8,9 @@
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation.
 //! - `keys`: rotation never breaks a token still valid.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
+//! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
+//!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
+//!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -22,6 +25,9 @@ mod admin_api;
 mod anonymous;
 mod cli;
 mod client_credentials;
+mod code_flow;
+mod code_flow_refusals;
+mod code_flow_support;
 mod guard_e2e;
 mod keys;
 mod on_behalf_of;

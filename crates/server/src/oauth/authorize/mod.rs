@@ -128,7 +128,7 @@ async fn authorize(
     };
     match session {
         Some((s, person)) if fresh_enough(&s) => {
-            match issue_code(state, &ctx, &partition, realm, &req, &s, &person, meta).await {
+            match issue_code(state, &partition, realm, &req, &s, &person, meta).await {
                 Ok(url) => redirect(&url, None),
                 Err(e) => refuse(state, &partition, realm, redirect_error(&req, e)),
             }
@@ -244,13 +244,8 @@ fn login_page(
 }
 
 /// Creates the grant and its code, and returns the client's redirect URL carrying the code.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the grant's parts; a params struct would only rename them"
-)]
 async fn issue_code(
     state: &AppState,
-    ctx: &PartitionContext,
     partition: &PartitionId,
     realm: Realm,
     req: &AuthorizationRequest,
@@ -258,7 +253,6 @@ async fn issue_code(
     person: &Person,
     meta: &RequestMeta,
 ) -> Result<String, OAuthError> {
-    let _ = ctx;
     let now = state.clock.now();
     let tokens = &state.config.tokens;
     let grant = Grant {
@@ -443,10 +437,7 @@ pub async fn login(
             state.store.end_session(&partition, old.id, now).await?;
         }
         state.store.create_session(&session).await?;
-        issue_code(
-            &state, &ctx, &partition, realm, &req, &session, &person, &meta,
-        )
-        .await
+        issue_code(&state, &partition, realm, &req, &session, &person, &meta).await
     }
     .await;
     match result {
@@ -488,13 +479,14 @@ async fn check_password(
     let (person, hash) = match realm {
         Realm::Users => {
             let mut rec = state.store.find_user_by_username(partition, login).await?;
-            if rec.is_none() && login.contains('@') {
-                if let Some(u) = state.store.find_user_by_email(partition, login).await? {
-                    rec = state
-                        .store
-                        .find_user_by_username(partition, &u.username)
-                        .await?;
-                }
+            if rec.is_none()
+                && login.contains('@')
+                && let Some(u) = state.store.find_user_by_email(partition, login).await?
+            {
+                rec = state
+                    .store
+                    .find_user_by_username(partition, &u.username)
+                    .await?;
             }
             match rec {
                 Some(r) => (Some(Person::User(r.user)), Some(r.password_hash)),
