@@ -305,12 +305,14 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}; is another server running there? pass --listen to choose another address"))?;
     tracing::info!(%addr, public_url = %state.config.public_url, "Tessera is listening");
     let app = tessera_server::router(state.clone());
+    let purger = tokio::spawn(runtime::purge_expired(state.clone()));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    purger.abort();
     tracing::info!("shutting down: writing pending audit events");
     state.audit.close().await;
     Ok(())

@@ -414,13 +414,15 @@ async fn discovery_lists_what_is_implemented() {
         assert_eq!(
             d["grant_types_supported"],
             json!([
+                "authorization_code",
+                "refresh_token",
                 "client_credentials",
                 "urn:ietf:params:oauth:grant-type:token-exchange"
             ])
         );
         assert_eq!(
             d["token_endpoint_auth_methods_supported"],
-            json!(["client_secret_basic", "client_secret_post"])
+            json!(["client_secret_basic", "client_secret_post", "none"])
         );
         assert!(
             d["scopes_supported"]
