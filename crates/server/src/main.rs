@@ -367,7 +367,10 @@ async fn dev_partition(state: &tessera_server::AppState) -> anyhow::Result<()> {
          Users realm issuer      : {}\n\
          Customers realm issuer  : {}\n\
          (saved to {}, mode 0600)\n\n\
-         Try it:\n  curl -s -u '{}:{}' -d grant_type=client_credentials -d scope=.default {token_url}\n",
+         Try it:\n  curl -s -u '{}:{}' -d grant_type=client_credentials -d scope=.default {token_url}\n\n\
+         Sign in in a browser (the demo SPA; needs Node.js and npm):\n  \
+         npm ci --prefix examples/spa && TESSERA_ISSUER={} TESSERA_SPA_CLIENT_ID={} npm start --prefix examples/spa\n  \
+         then open http://127.0.0.1:5173/ and sign in as {}\n",
         demo.agent.0,
         demo.agent.1,
         demo.customer.0,
@@ -382,6 +385,9 @@ async fn dev_partition(state: &tessera_server::AppState) -> anyhow::Result<()> {
         notes.display(),
         demo.web_client_id,
         demo.web_client_secret,
+        created.user_issuer,
+        demo.spa_client_id,
+        demo.agent.0,
     );
     Ok(())
 }

@@ -234,6 +234,10 @@ pub async fn parse(
             )
         })?),
     };
+    // OIDC Core §3.1.2.1: max_age=0 is prompt=login (an elapsed time of 0 s is not "greater").
+    if max_age == Some(0) && prompt == Prompt::Default {
+        prompt = Prompt::Login;
+    }
     let login_hint = params
         .get("login_hint")
         .map(|h| h.chars().take(256).collect());
