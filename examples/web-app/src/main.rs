@@ -37,12 +37,7 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:8081";
 const SESSION_COOKIE: &str = "web_app_session";
 /// Asked for besides `openid` (which the client adds itself): profile and email claims, a refresh
 /// token, and one delegated permission (the Demo Web App has every non-admin one assigned).
-const SCOPES: [&str; 4] = [
-    "profile",
-    "email",
-    "offline_access",
-    "knowledge.portalmgr.read",
-];
+const SCOPES: &str = "profile email offline_access knowledge.portalmgr.read";
 
 /// The client after discovery: authorization URL set, token and userinfo URLs as discovered.
 type OidcClient = CoreClient<
@@ -238,9 +233,14 @@ async fn run() -> Result<(), Error> {
     // Following redirects on the back channel would open the client to SSRF.
     let http = reqwest::ClientBuilder::new().redirect(reqwest::redirect::Policy::none());
     let http = http.build().map_err(|e| startup(&e))?;
-    let metadata = ProviderMetadataWithLogout::discover_async(config.issuer.clone(), &http)
-        .await
-        .map_err(|e| startup(&e))?;
+    let discovery = ProviderMetadataWithLogout::discover_async(config.issuer.clone(), &http).await;
+    let metadata = discovery.map_err(|e| {
+        let issuer = &*config.issuer;
+        Error::Startup(format!(
+            "discovery at {issuer} failed (is Tessera running?): {}",
+            chain(&e)
+        ))
+    })?;
     let end_session = metadata.additional_metadata().end_session_endpoint.clone();
     let base_url = config.base_url();
     let redirect = RedirectUrl::new(format!("{base_url}/callback")).map_err(|e| startup(&e))?;
@@ -306,7 +306,7 @@ async fn login(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let flow = CoreAuthenticationFlow::AuthorizationCode;
     let (url, state, nonce) = (app.client)
         .authorize_url(flow, CsrfToken::new_random, Nonce::new_random)
-        .add_scopes(SCOPES.map(|s| Scope::new(s.to_owned())))
+        .add_scopes(SCOPES.split(' ').map(|s| Scope::new(s.to_owned())))
         .set_pkce_challenge(challenge)
         .url();
     let mut sessions = app.sessions.lock().await;
@@ -355,12 +355,15 @@ async fn callback(
         return Err(Error::IssuerMismatch(iss));
     }
     if let Some(error) = q.error {
-        let description = q.error_description.unwrap_or_default();
+        let description = q
+            .error_description
+            .unwrap_or_else(|| "(no description)".into());
         return Err(Error::Authorization(error, description));
     }
     let code = AuthorizationCode::new(q.code.ok_or(Error::MissingCode)?);
-    let response = (app.client.exchange_code(code).map_err(Error::token)?)
-        .set_pkce_verifier(pending.verifier)
+    let request = app.client.exchange_code(code).map_err(Error::token)?;
+    let request = request.set_pkce_verifier(pending.verifier);
+    let response = request
         .request_async(&app.http)
         .await
         .map_err(Error::token)?;
@@ -443,13 +446,12 @@ async fn refresh(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Html
             tokens.sub.clone(),
         )
     };
-    let response = (app
-        .client
-        .exchange_refresh_token(&refresh_token)
-        .map_err(Error::token)?)
-    .request_async(&app.http)
-    .await
-    .map_err(Error::token)?;
+    let request = app.client.exchange_refresh_token(&refresh_token);
+    let request = request.map_err(Error::token)?;
+    let response = request
+        .request_async(&app.http)
+        .await
+        .map_err(Error::token)?;
     if let Some(id_token) = response.id_token() {
         // A refreshed ID token has no new nonce (OIDC Core §12.2) but must be about the same user.
         let any_nonce = |_: Option<&Nonce>| Ok(());
