@@ -222,9 +222,11 @@ impl AppState {
         self.partitions.invalidate(p);
     }
 
-    /// Forgets a cached client after a change made here.
+    /// Forgets a cached client after a change made here, and the partition's view, whose CORS
+    /// origins come from its clients.
     pub fn invalidate_client(&self, p: &PartitionId, id: ClientId) {
         self.clients.invalidate(&(p.clone(), id));
+        self.partitions.invalidate(p);
     }
 }
 

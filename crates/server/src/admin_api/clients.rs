@@ -129,6 +129,8 @@ pub async fn create(
         .create_client(&client, &audit)
         .await
         .map_err(|e| ApiError::store("client application", e))?;
+    // A new SPA's origin may call the token endpoint (CORS) at once on this instance.
+    state.invalidate_partition(&caller.partition);
     Ok((StatusCode::CREATED, Json(client)))
 }
 

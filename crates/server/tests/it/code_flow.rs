@@ -138,7 +138,7 @@ async fn web_app_flow(s: &TestServer, app: &App, who: &Person<'_>) {
     let claims = verify_id_token(&rp, id_token, token.access_token(), &nonce);
     check_identity(&claims, who, app, &issuer);
     assert_eq!(claims["nonce"], nonce.secret().as_str());
-    let header = jsonwebtoken::decode_header(&id_token.to_string()).unwrap();
+    let header = jsonwebtoken::decode_header(id_token.to_string()).unwrap();
     assert_eq!(header.typ.as_deref(), Some("JWT"));
 
     // The access token: a JWT a resource server verifies against the JWKS.

@@ -15,6 +15,9 @@ use crate::code_flow_support::{
 };
 use crate::support::{PARTITION, TestServer};
 
+/// Changes to the default authorization parameters: `Some` sets one, `None` removes it.
+type Changes<'a> = Vec<(&'a str, Option<&'a str>)>;
+
 /// The PKCE verifier of every raw authorization request here.
 const VERIFIER: &str = "tessera-test-verifier-0123456789-abcdefghijklmnop";
 
@@ -159,6 +162,14 @@ async fn a_redirect_uri_that_is_not_registered_exactly_is_never_redirected_to() 
         .get(&app_url(&s, 'U', &app, &[("redirect_uri", None)]))
         .await;
     assert_refusal_page(&page, "no redirect_uri", "redirect_uri");
+    // Repeated (RFC 6749 §3.1): the registered one and another.
+    let twice = format!(
+        "{}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        app_url(&s, 'U', &app, &[])
+    );
+    let page = browser.get(&twice).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.location().is_none(), "repeated redirect_uri");
     // Even errors that would otherwise go back to the client stay on the page.
     let page = browser
         .get(&auth_url(
@@ -228,7 +239,7 @@ async fn authorization_errors_go_back_to_the_client() {
         .await;
     assert_eq!(st, 200);
     let browser = Browser::new();
-    let cases: Vec<(&str, Vec<(&str, Option<&str>)>, &str, &str)> = vec![
+    let cases: Vec<(&str, Changes, &str, &str)> = vec![
         (
             "plain PKCE",
             vec![
@@ -309,8 +320,9 @@ async fn authorization_errors_go_back_to_the_client() {
 }
 
 #[tokio::test]
-async fn a_spa_must_use_pkce() {
+async fn a_spa_must_use_pkce_and_cannot_introspect() {
     let s = TestServer::start().await;
+    create_user(&s, "agent8", "a8@acme.test", "Agent Eight").await;
     let spa = interactive_client(&s, "SPA", "spa", SPA_REDIRECT, &[], &[DELEGATED]).await;
     let browser = Browser::new();
     let page = browser
@@ -323,6 +335,25 @@ async fn a_spa_must_use_pkce() {
         .await;
     let cb = error_redirect(&s, 'U', &spa, &page);
     assert_eq!(cb.get("error"), "invalid_request");
+
+    // A SPA has no secret, so it cannot introspect.
+    let browser = Browser::new();
+    let code = code_for(&s, &browser, 'U', &spa, "agent8", &[]).await;
+    let (st, tokens) = redeem_raw(&s, 'U', &spa, &code, Some(VERIFIER)).await;
+    assert_eq!(st, 200, "{tokens}");
+    let resp = s
+        .http
+        .post(format!("{}/oauth2/introspect", s.issuer('U')))
+        .form(&[
+            ("client_id", spa.id.as_str()),
+            ("token", tokens["access_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
 }
 
 #[tokio::test]
@@ -497,6 +528,105 @@ async fn a_code_is_bound_to_its_client_and_realm() {
         (400, Some("invalid_grant")),
         "{body}"
     );
+
+    // A Web app must authenticate: client_id alone (as a SPA would send it) or a wrong secret
+    // is refused before the code is looked at.
+    let code = browser
+        .authorize_silently(&app_url(&s, 'U', &app, &[]))
+        .await
+        .get("code")
+        .to_owned();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", WEB_REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let public = App {
+        secret: None,
+        ..app.clone()
+    };
+    let mut with_id = form.to_vec();
+    with_id.push(("client_id", app.id.as_str()));
+    let (st, body) = token_request(&s, 'U', &public, &with_id).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{body}"
+    );
+    let wrong = App {
+        secret: Some("not-the-secret".into()),
+        ..app.clone()
+    };
+    let (st, body) = token_request(&s, 'U', &wrong, &form).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{body}"
+    );
+    // The code survived both: the client redeems it.
+    let (st, tokens) = redeem_raw(&s, 'U', &app, &code, Some(VERIFIER)).await;
+    assert_eq!(st, 200, "{tokens}");
+
+    // Another client can neither use, introspect nor revoke A's refresh token.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    // Nor can A use it at the other realm.
+    let (st, body) = token_request(
+        &s,
+        'C',
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "refresh at the other realm: {body}"
+    );
+    let (st, body) = token_request(
+        &s,
+        'U',
+        &other,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
+    assert_eq!(
+        introspect_raw(&s, 'U', &other, refresh).await,
+        json!({"active": false})
+    );
+    let resp = s
+        .http
+        .post(format!("{}/oauth2/revoke", s.issuer('U')))
+        .basic_auth(&other.id, other.secret.as_deref())
+        .form(&[("token", refresh)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "RFC 7009: the same answer as a success");
+    let access = tokens["access_token"].as_str().unwrap();
+    let resp = s
+        .http
+        .post(format!("{}/oauth2/revoke", s.issuer('U')))
+        .basic_auth(&other.id, other.secret.as_deref())
+        .form(&[("token", access)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(introspect_raw(&s, 'U', &app, access).await["active"], true);
+    let (st, body) = token_request(
+        &s,
+        'U',
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(st, 200, "A's refresh token still works: {body}");
 }
 
 #[tokio::test]
@@ -720,7 +850,19 @@ async fn a_disabled_user_cannot_sign_in() {
 async fn the_login_form_needs_the_csrf_cookie_and_field() {
     let (s, _, app) = setup().await;
     let browser = Browser::new();
-    let form = browser.get(&app_url(&s, 'U', &app, &[])).await.login_form();
+    let page = browser.get(&app_url(&s, 'U', &app, &[])).await;
+    let form = page.login_form();
+    // The CSRF cookie: HttpOnly, SameSite=Lax, scoped to the realm (http here, so not Secure).
+    let set = page.header("set-cookie");
+    assert!(set.starts_with("tessera_csrf="), "{set}");
+    for attr in [
+        "; HttpOnly",
+        "; SameSite=Lax",
+        "; Path=/system/auth/acme-U/",
+    ] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert!(!set.contains("Secure"), "{set}");
 
     // Without the field.
     let page = browser
@@ -757,6 +899,16 @@ async fn the_login_form_needs_the_csrf_cookie_and_field() {
     // Both: signed in.
     let page = browser.submit(&form, "agent7", PASSWORD).await;
     assert_eq!(page.status, 303, "{:?}", page.alert());
+    let set = page.header("set-cookie");
+    assert!(set.starts_with("tessera_session="), "{set}");
+    for attr in [
+        "; HttpOnly",
+        "; SameSite=Lax",
+        "; Path=/system/auth/acme-U/",
+    ] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert_eq!(page.header("cache-control"), "no-store");
 }
 
 #[tokio::test]
@@ -800,6 +952,21 @@ async fn the_login_page_cannot_be_framed_or_cached() {
     assert!(
         page.body
             .contains("<button id=\"sign-in\" type=\"submit\">")
+    );
+    // login_hint pre-fills the name, escaped.
+    let page = Browser::new()
+        .get(&app_url(
+            &s,
+            'U',
+            &app,
+            &[("login_hint", Some("\"><script>alert(1)</script>"))],
+        ))
+        .await;
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(
+        page.body.contains("value=\"&quot;&gt;&lt;script&gt;"),
+        "{}",
+        page.body
     );
     // The error pages too.
     let page = Browser::new()
@@ -882,6 +1049,41 @@ async fn max_age_zero_requires_a_new_sign_in() {
         page.location()
     );
     assert!(page.try_login_form().is_some());
+    // With prompt=none the required new sign-in cannot happen: login_required, not a code.
+    let page = browser
+        .get(&app_url(
+            &s,
+            'U',
+            &app,
+            &[("max_age", Some("0")), ("prompt", Some("none"))],
+        ))
+        .await;
+    assert_eq!(
+        error_redirect(&s, 'U', &app, &page).get("error"),
+        "login_required",
+        "max_age=0 with prompt=none and a live session"
+    );
+}
+
+#[tokio::test]
+async fn max_age_counts_fractions_of_a_second() {
+    let (s, _, app) = setup().await;
+    let browser = Browser::new();
+    code_for(&s, &browser, 'U', &app, "agent7", &[]).await;
+    // 1.3 s after signing in, more than max_age=1 has elapsed: OIDC Core §3.1.2.1 requires a
+    // new sign-in ("if the elapsed time is greater than this value").
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let page = browser
+        .get(&app_url(&s, 'U', &app, &[("max_age", Some("1"))]))
+        .await;
+    assert_eq!(
+        page.status,
+        200,
+        "1.3 s after signing in, max_age=1 must show the login page, got {} {:?}",
+        page.status,
+        page.location()
+    );
+    assert!(page.try_login_form().is_some());
 }
 
 #[tokio::test]
@@ -889,8 +1091,7 @@ async fn cors_is_only_for_the_spa_origins() {
     let s = TestServer::start().await;
     interactive_client(&s, "SPA", "spa", SPA_REDIRECT, &[], &[DELEGATED]).await;
     web_app(&s, "Web").await;
-    // The partition's SPA origins are cached for up to 0.9 s.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // No wait: creating a client refreshes the partition's SPA origins on this instance at once.
     for endpoint in ["token", "userinfo", "revoke"] {
         let url = format!("{}/oauth2/{endpoint}", s.issuer('U'));
         let preflight = |origin: &'static str| {
@@ -1093,4 +1294,79 @@ async fn logout_refuses_unregistered_destinations_and_asks_without_a_hint() {
     assert_eq!(cb.get("state"), "s2");
     let page = browser.get(&app_url(&s, 'U', &app, &[])).await;
     assert!(page.try_login_form().is_some(), "signed out");
+}
+
+#[tokio::test]
+async fn the_authorization_request_may_be_posted() {
+    let (s, _, app) = setup().await;
+    let browser = Browser::new();
+    let url = url::Url::parse(&app_url(&s, 'U', &app, &[])).unwrap();
+    let fields: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let resp = browser
+        .http
+        .post(format!("{}/oauth2/authorize", s.issuer('U')))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let page = crate::code_flow_support::Page {
+        status: 200,
+        headers: resp.headers().clone(),
+        body: resp.text().await.unwrap(),
+    };
+    let done = browser.submit(&page.login_form(), "agent7", PASSWORD).await;
+    let cb = done.callback();
+    assert_eq!(cb.base, WEB_REDIRECT);
+    assert_eq!(cb.get("state"), "st-1");
+    let (st, body) = redeem_raw(&s, 'U', &app, cb.get("code"), Some(VERIFIER)).await;
+    assert_eq!(st, 200, "{body}");
+}
+
+#[tokio::test]
+async fn single_sign_on_is_per_realm() {
+    let (s, _, app) = setup().await;
+    create_customer(&s, "c7@example.test", "Cleo Seven").await;
+    let browser = Browser::new();
+    code_for(&s, &browser, 'U', &app, "agent7", &[]).await;
+    browser
+        .authorize_silently(&app_url(&s, 'U', &app, &[]))
+        .await;
+    // The agent's session does not sign anyone in at the customers realm.
+    let page = browser.get(&app_url(&s, 'C', &app, &[])).await;
+    assert_eq!(page.status, 200);
+    assert!(page.try_login_form().is_some());
+    let page = browser
+        .get(&app_url(&s, 'C', &app, &[("prompt", Some("none"))]))
+        .await;
+    assert_eq!(page.callback().get("error"), "login_required");
+    // Both realms may be signed in side by side, and signing out of one keeps the other.
+    code_for(&s, &browser, 'C', &app, "c7@example.test", &[]).await;
+    let (_, tokens) = {
+        let code = browser
+            .authorize_silently(&app_url(&s, 'C', &app, &[]))
+            .await
+            .get("code")
+            .to_owned();
+        redeem_raw(&s, 'C', &app, &code, Some(VERIFIER)).await
+    };
+    let logout = url::Url::parse_with_params(
+        &format!("{}/oauth2/logout", s.issuer('C')),
+        &[
+            ("id_token_hint", tokens["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", WEB_POST_LOGOUT),
+        ],
+    )
+    .unwrap();
+    assert_eq!(browser.get(logout.as_str()).await.status, 303);
+    assert!(
+        browser
+            .get(&app_url(&s, 'C', &app, &[]))
+            .await
+            .try_login_form()
+            .is_some()
+    );
+    browser
+        .authorize_silently(&app_url(&s, 'U', &app, &[]))
+        .await;
 }

@@ -123,8 +123,10 @@ async fn authorize(
     };
     let now = state.clock.now();
     let fresh_enough = |s: &BrowserSession| {
+        // Compared as durations: rounding the elapsed time down to whole seconds would let a
+        // sign-in up to a second older than max_age pass.
         req.max_age
-            .is_none_or(|max| (now - s.auth_time).whole_seconds() <= max)
+            .is_none_or(|max| now - s.auth_time <= Duration::seconds(max))
     };
     match session {
         Some((s, person)) if fresh_enough(&s) => {
