@@ -377,6 +377,10 @@ pub trait AuditRepository {
 /// Grants of the authorization code flow: codes, refresh tokens, issued access tokens and
 /// revocation. These writes happen on token requests, not admin changes; their audit events go
 /// through the batched audit writer instead of the same transaction.
+///
+/// Unlike admin writes, the revocations here are idempotent: revoking (or ending) an id that is
+/// unknown, or already revoked, is `Ok(())` — the caller got the id from the store, and a
+/// second revocation must not fail a request.
 #[async_trait]
 pub trait GrantRepository {
     /// Stores a new grant and the code that starts it, in one transaction.

@@ -62,6 +62,13 @@ impl OAuthError {
         }
     }
 
+    /// `invalid_grant`: a code, refresh token or subject token that is unknown, expired, revoked
+    /// or bound to someone else.
+    #[must_use]
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
     /// A 500 that reveals nothing; the cause is logged here.
     #[must_use]
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {

@@ -7,7 +7,7 @@
 use axum::http::HeaderMap;
 use tessera_domain::grant::CodeRedemption;
 use tessera_domain::{PartitionId, Realm, pkce};
-use tessera_oauth_types::{ErrorCode, TokenResponse};
+use tessera_oauth_types::TokenResponse;
 
 use super::grant_tokens::{live_person, mint, new_refresh_token, still_granted, wants_refresh};
 use crate::audit::AuditContext;
@@ -15,10 +15,6 @@ use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::state::{AppState, PartitionContext};
-
-fn invalid_grant(description: &str) -> OAuthError {
-    OAuthError::new(ErrorCode::InvalidGrant, description)
-}
 
 /// Redeems an authorization code.
 pub(super) async fn handle(
@@ -34,7 +30,7 @@ pub(super) async fn handle(
     let code = params.require("code")?;
     let redirect_uri = params.require("redirect_uri")?;
     if code.len() > 128 {
-        return Err(invalid_grant(
+        return Err(OAuthError::invalid_grant(
             "the authorization code is invalid or has expired",
         ));
     }
@@ -42,14 +38,14 @@ pub(super) async fn handle(
     let hash = state.secrets.hash(code);
     let (code, grant) = match state.store.redeem_code(partition, &hash, now).await? {
         CodeRedemption::Unknown => {
-            return Err(invalid_grant(
+            return Err(OAuthError::invalid_grant(
                 "the authorization code is invalid or has expired",
             ));
         }
         CodeRedemption::Replayed { grant_id } => {
             state.store.revoke_grant(partition, grant_id, now).await?;
             tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
-            return Err(invalid_grant(
+            return Err(OAuthError::invalid_grant(
                 "the authorization code was already used; the tokens issued for it have been revoked",
             ));
         }
@@ -57,25 +53,27 @@ pub(super) async fn handle(
     };
     let client = &auth.view.client;
     if grant.client_id != client.client_id {
-        return Err(invalid_grant(
+        return Err(OAuthError::invalid_grant(
             "the authorization code was issued to another client application",
         ));
     }
     if grant.realm != realm {
-        return Err(invalid_grant(
+        return Err(OAuthError::invalid_grant(
             "the authorization code was issued by the other realm of this partition; redeem it at the issuer that issued it",
         ));
     }
     if code.expires_at <= now || !grant.is_live(now) {
-        return Err(invalid_grant("the authorization code has expired"));
+        return Err(OAuthError::invalid_grant(
+            "the authorization code has expired",
+        ));
     }
     if code.redirect_uri != redirect_uri {
-        return Err(invalid_grant(
+        return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the one in the authorization request",
         ));
     }
     pkce::verify(code.code_challenge.as_deref(), params.get("code_verifier"))
-        .map_err(|e| invalid_grant(&e.to_string()))?;
+        .map_err(|e| OAuthError::invalid_grant(e.to_string()))?;
     let person = live_person(state, partition, &grant).await?;
     let granted = still_granted(ctx, &auth.view, &grant.scope);
     let (mut resp, record) = mint(

@@ -15,10 +15,6 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::state::{AppState, PartitionContext};
 
-fn invalid_grant(description: &str) -> OAuthError {
-    OAuthError::new(ErrorCode::InvalidGrant, description)
-}
-
 /// Exchanges a refresh token.
 pub(super) async fn handle(
     state: &AppState,
@@ -31,7 +27,7 @@ pub(super) async fn handle(
 ) -> Result<TokenResponse, OAuthError> {
     let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
     let value = params.require("refresh_token")?;
-    let unknown = || invalid_grant("the refresh token is invalid, expired or revoked");
+    let unknown = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     if value.len() > 128 {
         return Err(unknown());
     }
@@ -49,7 +45,7 @@ pub(super) async fn handle(
     if token.used_at.is_some() {
         state.store.revoke_grant(partition, grant.id, now).await?;
         tracing::warn!(%partition, grant_id = %grant.id, "refresh token reused; family revoked");
-        return Err(invalid_grant(
+        return Err(OAuthError::invalid_grant(
             "the refresh token was already used; for safety every token of this sign-in has been revoked — sign in again",
         ));
     }
@@ -95,7 +91,7 @@ pub(super) async fn handle(
         Rotation::AlreadyUsed => {
             // Two requests raced with one token: one of them is not the legitimate client.
             state.store.revoke_grant(partition, grant.id, now).await?;
-            return Err(invalid_grant(
+            return Err(OAuthError::invalid_grant(
                 "the refresh token was already used; for safety every token of this sign-in has been revoked — sign in again",
             ));
         }
