@@ -110,17 +110,16 @@ impl AppState {
         let mut realms = HashMap::new();
         for realm in Realm::ALL {
             let mine: Vec<&SigningKey> = keys.iter().filter(|k| k.realm == realm).collect();
-            let active_key = mine.iter().rev().find(|k| k.state == KeyState::Active);
-            let active = active_key
-                .map(|k| self.decrypt_key(k, "at+jwt"))
-                .transpose()?
-                .map(Arc::new);
+            let active = mine
+                .iter()
+                .rev()
+                .find(|k| k.state == KeyState::Active)
+                .map(|k| self.decrypt_key(k))
+                .transpose()?;
             // ID tokens are plain JWTs (OIDC Core §2); a distinct `typ` keeps an ID token from
             // being accepted where an access token is expected, and the other way round.
-            let id_token = active_key
-                .map(|k| self.decrypt_key(k, "JWT"))
-                .transpose()?
-                .map(Arc::new);
+            let id_token = active.as_ref().map(|k| Arc::new(k.retyped("JWT")));
+            let active = active.map(Arc::new);
             let jwks = JwkSet {
                 keys: mine
                     .iter()
@@ -180,13 +179,13 @@ impl AppState {
         }
     }
 
-    fn decrypt_key(&self, k: &SigningKey, typ: &str) -> Result<JwsKey, CryptoError> {
+    fn decrypt_key(&self, k: &SigningKey) -> Result<JwsKey, CryptoError> {
         let pkcs8 = self.master.decrypt(
             key_context(&k.partition, k.realm, &k.kid).as_bytes(),
             &k.private_key_encrypted,
         )?;
         let signer = Signer::from_pkcs8(k.alg, &pkcs8)?;
-        Ok(JwsKey::new(k.kid.clone(), signer, typ))
+        Ok(JwsKey::new(k.kid.clone(), signer, "at+jwt"))
     }
 
     /// The client with its secrets, `None` when it does not exist in the partition.

@@ -14,7 +14,7 @@ use super::signing::Signer;
 pub struct JwsKey {
     /// Key id.
     pub kid: String,
-    signer: Signer,
+    signer: std::sync::Arc<Signer>,
     header_b64: String,
 }
 
@@ -22,6 +22,17 @@ impl JwsKey {
     /// Prepares `signer` to sign tokens of type `typ` (e.g. `at+jwt`, RFC 9068 §2.1).
     #[must_use]
     pub fn new(kid: String, signer: Signer, typ: &str) -> Self {
+        Self::with_shared(kid, std::sync::Arc::new(signer), typ)
+    }
+
+    /// The same private key for tokens of another `typ` (ID tokens beside access tokens),
+    /// without decrypting and parsing it again.
+    #[must_use]
+    pub fn retyped(&self, typ: &str) -> Self {
+        Self::with_shared(self.kid.clone(), self.signer.clone(), typ)
+    }
+
+    fn with_shared(kid: String, signer: std::sync::Arc<Signer>, typ: &str) -> Self {
         #[derive(Serialize)]
         struct Header<'a> {
             alg: &'a str,

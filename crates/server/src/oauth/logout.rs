@@ -8,7 +8,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tessera_domain::audit::{ActorKind, Outcome};
@@ -174,25 +174,22 @@ pub async fn logout(
         &browser::realm_path(&partition, realm),
         Some(0),
     );
-    let mut resp = match post_logout.and_then(|u| url::Url::parse(u).ok()) {
+    match post_logout.and_then(|u| url::Url::parse(u).ok()) {
         Some(mut url) => {
             if let Some(s) = params.get("state") {
                 url.query_pairs_mut().append_pair("state", s);
             }
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(v) = HeaderValue::from_str(url.as_str()) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
+            super::authorize::redirect(url.as_str(), clear)
         }
-        None => Html::new(StatusCode::OK, "Signed out", &pages::signed_out()).into_response(),
-    };
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(c) = clear {
-        resp.headers_mut().append(header::SET_COOKIE, c);
+        None => {
+            let mut resp =
+                Html::new(StatusCode::OK, "Signed out", &pages::signed_out()).into_response();
+            if let Some(c) = clear {
+                resp.headers_mut().append(header::SET_COOKIE, c);
+            }
+            resp
+        }
     }
-    resp
 }
 
 /// Ends this browser's session and the one the hint names.

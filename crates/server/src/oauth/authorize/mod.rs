@@ -190,7 +190,8 @@ fn refuse(state: &AppState, partition: &PartitionId, realm: Realm, e: AuthorizeE
     }
 }
 
-fn redirect(url: &str, cookie: Option<HeaderValue>) -> Response {
+/// A `303 See Other` to `url` (never cached), setting `cookie` when given.
+pub(crate) fn redirect(url: &str, cookie: Option<HeaderValue>) -> Response {
     let mut resp = StatusCode::SEE_OTHER.into_response();
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(url) {
