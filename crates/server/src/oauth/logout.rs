@@ -50,16 +50,10 @@ pub async fn logout(
         Ok(p) => p,
         Err(e) => return page(StatusCode::BAD_REQUEST, &e.description),
     };
-    let Some((partition, realm)) = Realm::split_tenant(&tenant) else {
-        return page(StatusCode::NOT_FOUND, "There is no such issuer.");
-    };
-    let ctx = match state.partition(&partition).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return page(StatusCode::NOT_FOUND, "There is no such issuer."),
-        Err(e) => {
-            let e = super::error::OAuthError::from(e);
-            return page(e.status, &e.description);
-        }
+    let (ctx, partition, realm) = match super::authorize::realm_context(&state, &tenant, page).await
+    {
+        Ok(v) => v,
+        Err(resp) => return resp,
     };
     let issuer = urls::issuer(&state.config.public_url, &partition, realm);
     let now = state.clock.now();

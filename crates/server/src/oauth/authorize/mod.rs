@@ -71,25 +71,26 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     .into_response()
 }
 
-fn unknown_issuer() -> Response {
-    error_page(
-        StatusCode::NOT_FOUND,
-        "There is no such sign-in address: the path must be /system/auth/{partition}-U or -C of an existing partition.",
-    )
-}
-
-/// Resolves the issuer in the path.
-async fn realm_context(
+/// Resolves the issuer in the path of a browser-facing endpoint; a failure is answered with
+/// `page` (the endpoint's HTML error page).
+pub(crate) async fn realm_context(
     state: &AppState,
     tenant: &str,
+    page: fn(StatusCode, &str) -> Response,
 ) -> Result<(Arc<PartitionContext>, PartitionId, Realm), Response> {
-    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(unknown_issuer)?;
+    let unknown = || {
+        page(
+            StatusCode::NOT_FOUND,
+            "There is no such sign-in address: the path must be /system/auth/{partition}-U or -C of an existing partition.",
+        )
+    };
+    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(unknown)?;
     match state.partition(&partition).await {
         Ok(Some(ctx)) => Ok((ctx, partition, realm)),
-        Ok(None) => Err(unknown_issuer()),
+        Ok(None) => Err(unknown()),
         Err(e) => {
             let e = OAuthError::from(e);
-            Err(error_page(e.status, &e.description))
+            Err(page(e.status, &e.description))
         }
     }
 }
@@ -101,7 +102,7 @@ async fn authorize(
     headers: &HeaderMap,
     raw: String,
 ) -> Response {
-    let (ctx, partition, realm) = match realm_context(state, tenant).await {
+    let (ctx, partition, realm) = match realm_context(state, tenant, error_page).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -316,7 +317,7 @@ pub async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (ctx, partition, realm) = match realm_context(&state, &tenant).await {
+    let (ctx, partition, realm) = match realm_context(&state, &tenant, error_page).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
