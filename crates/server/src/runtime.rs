@@ -191,7 +191,14 @@ pub async fn purge_expired(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match state.store.purge_expired_grants(state.clock.now()).await {
+        // Rows are kept one access-token lifetime past their expiry, so a code replayed that
+        // late is still recognised as a replay and still revokes what it issued.
+        let margin = time::Duration::seconds(i64::from(state.config.tokens.access_token_ttl));
+        match state
+            .store
+            .purge_expired_grants(state.clock.now() - margin)
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged expired codes, tokens and sessions"),
             Err(e) => tracing::warn!(error = %e, "purging expired grants failed; will retry"),
