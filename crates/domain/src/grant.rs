@@ -120,6 +120,14 @@ pub struct RefreshToken {
     pub used_at: Option<OffsetDateTime>,
 }
 
+impl RefreshToken {
+    /// Whether the token may still be exchanged at `now`: unused, unexpired, and its grant live.
+    #[must_use]
+    pub fn is_live(&self, grant: &Grant, now: OffsetDateTime) -> bool {
+        self.used_at.is_none() && now < self.expires_at && grant.is_live(now)
+    }
+}
+
 impl std::fmt::Debug for RefreshToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshToken")

@@ -81,14 +81,7 @@ pub async fn current_session(
     realm: Realm,
     headers: &HeaderMap,
 ) -> Result<Option<(BrowserSession, Person)>, OAuthError> {
-    let Some(value) = cookie(headers, SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    if value.len() > 128 {
-        return Ok(None);
-    }
-    let hash = state.secrets.hash(value);
-    let Some(session) = state.store.find_session(p, realm, &hash).await? else {
+    let Some(session) = cookie_session(state, p, realm, headers).await? else {
         return Ok(None);
     };
     if !session.is_live(state.clock.now()) {
@@ -96,6 +89,26 @@ pub async fn current_session(
     }
     match Person::load(state, p, realm, session.subject).await? {
         Some(person) if person.enabled() => Ok(Some((session, person))),
+        _ => Ok(None),
+    }
+}
+
+/// The session the browser's cookie names for the realm, live or not (logout ends whatever it
+/// finds; sign-in checks liveness through [`current_session`]).
+///
+/// # Errors
+/// When storage fails.
+pub async fn cookie_session(
+    state: &AppState,
+    p: &PartitionId,
+    realm: Realm,
+    headers: &HeaderMap,
+) -> Result<Option<BrowserSession>, tessera_domain::store::StoreError> {
+    match cookie(headers, SESSION_COOKIE) {
+        Some(value) if value.len() <= 128 => {
+            let hash = state.secrets.hash(value);
+            state.store.find_session(p, realm, &hash).await
+        }
         _ => Ok(None),
     }
 }

@@ -104,7 +104,11 @@ pub fn metadata(
     }
 }
 
-async fn context(
+/// Resolves the issuer in the path to its partition's cached context.
+///
+/// # Errors
+/// `unknown_issuer` (404) for a malformed path or a missing partition; 503/500 when loading fails.
+pub(crate) async fn context(
     state: &AppState,
     tenant: &str,
 ) -> Result<(std::sync::Arc<PartitionContext>, PartitionId, Realm), OAuthError> {

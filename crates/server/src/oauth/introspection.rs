@@ -76,9 +76,7 @@ async fn respond(
     };
     if grant.client_id != auth.view.client.client_id
         || grant.realm != realm
-        || rt.used_at.is_some()
-        || rt.expires_at <= now
-        || !grant.is_live(now)
+        || !rt.is_live(&grant, now)
     {
         return Ok(inactive);
     }

@@ -197,11 +197,8 @@ async fn end_sessions(
 ) -> Result<(), tessera_domain::store::StoreError> {
     let now = state.clock.now();
     let mut ended = Vec::new();
-    if let Some(value) = browser::cookie(headers, SESSION_COOKIE).filter(|v| v.len() <= 128) {
-        let hash = state.secrets.hash(value);
-        if let Some(s) = state.store.find_session(partition, realm, &hash).await? {
-            ended.push((s.id, s.subject));
-        }
+    if let Some(s) = browser::cookie_session(state, partition, realm, headers).await? {
+        ended.push((s.id, s.subject));
     }
     if let Some(sid) = hint
         .and_then(|c| c.get("sid"))

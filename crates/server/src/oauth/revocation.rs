@@ -11,13 +11,13 @@ use serde_json::Value;
 use tessera_domain::audit::{ActorKind, Outcome};
 use tessera_domain::{PartitionId, Realm};
 
+use super::access_check::active_access_token;
 use super::client_auth::{self, Authenticated};
 use super::error::OAuthError;
 use super::form::Params;
 use crate::audit::AuditContext;
 use crate::request_meta::RequestMeta;
 use crate::state::{AppState, PartitionContext};
-use crate::urls;
 
 /// Longest token value looked at.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -59,11 +59,7 @@ pub(crate) async fn authenticated_form(
     ),
     OAuthError,
 > {
-    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(OAuthError::unknown_issuer)?;
-    let ctx = state
-        .partition(&partition)
-        .await?
-        .ok_or_else(OAuthError::unknown_issuer)?;
+    let (ctx, partition, realm) = super::discovery::context(state, tenant).await?;
     let params = Params::from_body(headers, body)?;
     let mut audit = AuditContext {
         partition: Some(partition.clone()),
@@ -108,30 +104,25 @@ async fn respond(
     }
     if revoked.is_none()
         && looks_like_jwt
-        && let Some(keys) = ctx.realms.get(&realm)
+        && let Ok(claims) = active_access_token(state, &ctx, &partition, realm, token).await?
+        && claims.get("client_id").and_then(Value::as_str) == Some(&client_id.to_string())
+        && let (Some(jti), Some(exp)) = (
+            claims
+                .get("jti")
+                .and_then(Value::as_str)
+                .and_then(|j| uuid::Uuid::parse_str(j).ok()),
+            claims
+                .get("exp")
+                .and_then(Value::as_i64)
+                .and_then(|e| time::OffsetDateTime::from_unix_timestamp(e).ok()),
+        )
     {
-        let issuer = urls::issuer(&state.config.public_url, &partition, realm);
-        if let Ok(claims) =
-            keys.verifier
-                .verify(token, "at+jwt", &issuer, now.unix_timestamp(), false)
-            && claims.get("client_id").and_then(Value::as_str) == Some(&client_id.to_string())
-            && let (Some(jti), Some(exp)) = (
-                claims
-                    .get("jti")
-                    .and_then(Value::as_str)
-                    .and_then(|j| uuid::Uuid::parse_str(j).ok()),
-                claims
-                    .get("exp")
-                    .and_then(Value::as_i64)
-                    .and_then(|e| time::OffsetDateTime::from_unix_timestamp(e).ok()),
-            )
-        {
-            state
-                .store
-                .revoke_access_token(&partition, jti, exp)
-                .await?;
-            revoked = Some(("access_token", jti.to_string()));
-        }
+        // Already revoked or expired tokens are not active: nothing left to do for them.
+        state
+            .store
+            .revoke_access_token(&partition, jti, exp)
+            .await?;
+        revoked = Some(("access_token", jti.to_string()));
     }
     if let Some((kind, id)) = revoked {
         let event = audit.event(

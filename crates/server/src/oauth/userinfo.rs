@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tessera_domain::Realm;
 use tessera_oauth_types::ErrorCode;
 
 use super::access_check::{active_access_token, bearer};
@@ -48,11 +47,7 @@ async fn respond(
     tenant: &str,
     headers: &HeaderMap,
 ) -> Result<Response, OAuthError> {
-    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(OAuthError::unknown_issuer)?;
-    let ctx = state
-        .partition(&partition)
-        .await?
-        .ok_or_else(OAuthError::unknown_issuer)?;
+    let (ctx, partition, realm) = super::discovery::context(state, tenant).await?;
     let Some(token) = bearer(headers) else {
         let mut resp = bearer_error(
             StatusCode::UNAUTHORIZED,

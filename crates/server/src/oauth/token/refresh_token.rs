@@ -49,7 +49,7 @@ pub(super) async fn handle(
             "the refresh token was already used; for safety every token of this sign-in has been revoked — sign in again",
         ));
     }
-    if !grant.is_live(now) || token.expires_at <= now {
+    if !token.is_live(&grant, now) {
         return Err(unknown());
     }
     let person = live_person(state, partition, &grant).await?;
