@@ -61,7 +61,12 @@ pub struct Guard {
 
 #[derive(Debug)]
 struct Inner {
-    issuers: RwLock<HashMap<String, Arc<IssuerKeys>>>,
+    /// Issuers configured on the builder, fixed for the guard's lifetime.
+    issuers: HashMap<String, Arc<IssuerKeys>>,
+    /// Issuers the resolver vouched for whose key sets turned out to hold keys; bounded by
+    /// `max_resolved_issuers`, since the issuer name comes from an unverified token.
+    resolved: RwLock<HashMap<String, Arc<IssuerKeys>>>,
+    max_resolved_issuers: usize,
     resolver: Option<Arc<dyn IssuerResolver>>,
     audiences: Vec<String>,
     tenant: Option<String>,
@@ -100,7 +105,11 @@ pub struct GuardBuilder {
     max_key_age: Duration,
     clock: Arc<dyn Clock>,
     http_client: Option<reqwest::Client>,
+    max_resolved_issuers: usize,
 }
+
+/// Default cap on the issuers a resolver may add to the cache.
+const DEFAULT_MAX_RESOLVED_ISSUERS: usize = 1024;
 
 impl Default for GuardBuilder {
     fn default() -> Self {
@@ -116,6 +125,7 @@ impl Default for GuardBuilder {
             max_key_age: Duration::from_secs(600),
             clock: Arc::new(SystemClock),
             http_client: None,
+            max_resolved_issuers: DEFAULT_MAX_RESOLVED_ISSUERS,
         }
     }
 }
@@ -140,10 +150,20 @@ impl GuardBuilder {
         self
     }
 
-    /// Consults `resolver` for issuers not listed with [`issuer`](Self::issuer); the first
-    /// answer for an issuer is cached for the guard's lifetime.
+    /// Consults `resolver` for issuers not listed with [`issuer`](Self::issuer). An issuer the
+    /// resolver vouches for is cached only once its key set proves to hold keys, and at most
+    /// [`max_resolved_issuers`](Self::max_resolved_issuers) are kept: the issuer name comes from
+    /// a token not yet verified, so neither may let junk tokens grow memory.
     pub fn issuer_resolver(mut self, resolver: Arc<dyn IssuerResolver>) -> Self {
         self.resolver = Some(resolver);
+        self
+    }
+
+    /// How many resolver-provided issuers the key cache keeps (default 1024). When full, issuers
+    /// whose keys were not confirmed within [`max_key_age`](Self::max_key_age) are dropped
+    /// first, then all of them (they are fetched again on next use).
+    pub fn max_resolved_issuers(mut self, max: usize) -> Self {
+        self.max_resolved_issuers = max.max(1);
         self
     }
 
@@ -255,7 +275,9 @@ impl GuardBuilder {
         }
         Ok(Guard {
             inner: Arc::new(Inner {
-                issuers: RwLock::new(issuers),
+                issuers,
+                resolved: RwLock::new(HashMap::new()),
+                max_resolved_issuers: self.max_resolved_issuers,
                 resolver: self.resolver,
                 audiences: self.audiences,
                 tenant: self.tenant,
@@ -376,10 +398,14 @@ impl Guard {
         // The issuer decides which keys verify the signature, so it is read before the
         // signature is checked — only to pick the key set; it is checked again once verified.
         let issuer = unverified_issuer(token).ok_or_else(|| invalid("the token has no iss"))?;
-        let keys = self
+        let (keys, cached) = self
             .issuer_keys(&issuer)
             .ok_or_else(|| invalid("the token's issuer is not trusted here"))?;
-        let key = keys.key(kid).await.map_err(|e| match e {
+        let found = keys.key(kid).await;
+        if self.inner.resolver.is_some() && !self.inner.issuers.contains_key(&issuer) {
+            self.settle_resolved(&issuer, &keys, cached);
+        }
+        let key = found.map_err(|e| match e {
             LookupError::UnknownKid => invalid("the token's signing key is unknown"),
             LookupError::Unavailable => Rejection::KeysUnavailable {
                 retry_after_secs: self.inner.cache.min_refresh_interval.as_secs().max(1),
@@ -448,26 +474,65 @@ impl Guard {
         Ok(())
     }
 
-    fn issuer_keys(&self, issuer: &str) -> Option<Arc<IssuerKeys>> {
+    /// The key cache of `issuer` and whether it came from the cache (`false`: a provisional
+    /// one the resolver just vouched for, not yet remembered).
+    fn issuer_keys(&self, issuer: &str) -> Option<(Arc<IssuerKeys>, bool)> {
+        if let Some(keys) = self.inner.issuers.get(issuer) {
+            return Some((Arc::clone(keys), true));
+        }
         if let Some(keys) = self
             .inner
-            .issuers
+            .resolved
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(issuer)
         {
-            return Some(Arc::clone(keys));
+            return Some((Arc::clone(keys), true));
         }
         let source = self.inner.resolver.as_ref()?.key_source(issuer)?;
-        let mut issuers = self
+        Some((
+            Arc::new(IssuerKeys::new(issuer.to_owned(), source, self.inner.cache)),
+            false,
+        ))
+    }
+
+    /// After a lookup: remembers a resolver-provided issuer whose key set holds keys, and
+    /// forgets a remembered one whose key set came back empty (the issuer went away).
+    fn settle_resolved(&self, issuer: &str, keys: &Arc<IssuerKeys>, cached: bool) {
+        let has_keys = keys.has_keys();
+        if cached == has_keys {
+            return;
+        }
+        let mut resolved = self
             .inner
-            .issuers
+            .resolved
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let keys = issuers.entry(issuer.to_owned()).or_insert_with(|| {
-            Arc::new(IssuerKeys::new(issuer.to_owned(), source, self.inner.cache))
-        });
-        Some(Arc::clone(keys))
+        if !has_keys {
+            resolved.remove(issuer);
+            return;
+        }
+        if resolved.len() >= self.inner.max_resolved_issuers {
+            let max_age = self.inner.cache.max_key_age;
+            resolved.retain(|_, k| k.confirmed_within(max_age));
+            if resolved.len() >= self.inner.max_resolved_issuers {
+                resolved.clear();
+            }
+        }
+        // A concurrent first request may have remembered it already: keep that one.
+        resolved
+            .entry(issuer.to_owned())
+            .or_insert_with(|| Arc::clone(keys));
+    }
+
+    /// How many resolver-provided issuers the key cache holds (for tests and metrics).
+    #[must_use]
+    pub fn resolved_issuer_count(&self) -> usize {
+        self.inner
+            .resolved
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 

@@ -25,8 +25,8 @@ use http_body_util::BodyExt as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use tessera_guard::{
-    AccessTokenClaims, Actor, Authenticated, Clock, Guard, GuardBuilder, JwkSet, KeySource,
-    KeySourceError, SecurityRequirement, SecurityScheme, StaticKeySource,
+    AccessTokenClaims, Actor, Authenticated, Clock, Guard, GuardBuilder, IssuerResolver, JwkSet,
+    KeySource, KeySourceError, SecurityRequirement, SecurityScheme, StaticKeySource,
 };
 use tessera_oauth_types::{Act, Jwk};
 use tower::ServiceExt as _;
@@ -998,4 +998,64 @@ async fn an_unreachable_jwks_endpoint_is_503() {
     let a = get_with(&app(&guard), "/portals", &key.sign(&c)).await;
     assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(a.code(), "503-100");
+}
+
+/// Vouches for every issuer under `https://id.example/`: those ending in `-keys` get `keys`,
+/// the others an empty key set (as an issuer that does not exist would).
+#[derive(Debug)]
+struct EveryIssuer {
+    keys: JwkSet,
+    sources: AtomicUsize,
+}
+
+impl IssuerResolver for EveryIssuer {
+    fn key_source(&self, issuer: &str) -> Option<Arc<dyn KeySource>> {
+        issuer.strip_prefix("https://id.example/")?;
+        self.sources.fetch_add(1, Ordering::SeqCst);
+        let keys = if issuer.ends_with("-keys") {
+            self.keys.clone()
+        } else {
+            JwkSet { keys: vec![] }
+        };
+        Some(Arc::new(StaticKeySource::new(keys)))
+    }
+}
+
+#[tokio::test]
+async fn resolved_issuers_are_cached_only_with_keys_and_within_the_cap() {
+    let key = TestKey::es256("es-1");
+    let resolver = Arc::new(EveryIssuer {
+        keys: set(&[&key]),
+        sources: AtomicUsize::new(0),
+    });
+    let guard = Guard::builder()
+        .issuer_resolver(resolver.clone())
+        .max_resolved_issuers(3)
+        .clock(Arc::new(FixedClock(AtomicI64::new(NOW))))
+        .build()
+        .unwrap();
+    let token_from = |iss: &str| {
+        let mut c = serde_json::to_value(claims(Actor::User, READ)).unwrap();
+        c["iss"] = Value::String(iss.to_owned());
+        key.sign_with(&key.header(), &c)
+    };
+    // Junk issuers the resolver vouches for but that hold no keys: refused, never remembered.
+    for n in 0..200 {
+        let token = token_from(&format!("https://id.example/junk{n}"));
+        assert!(guard.validate(&token).await.is_err());
+    }
+    assert_eq!(guard.resolved_issuer_count(), 0);
+    // A real issuer is remembered once and served from the cache afterwards.
+    let real = token_from("https://id.example/a-keys");
+    let before = resolver.sources.load(Ordering::SeqCst);
+    assert!(guard.validate(&real).await.is_ok());
+    assert!(guard.validate(&real).await.is_ok());
+    assert_eq!(resolver.sources.load(Ordering::SeqCst), before + 1);
+    assert_eq!(guard.resolved_issuer_count(), 1);
+    // Never more than the cap, however many real issuers come by.
+    for n in 0..10 {
+        let token = token_from(&format!("https://id.example/{n}-keys"));
+        assert!(guard.validate(&token).await.is_ok());
+        assert!(guard.resolved_issuer_count() <= 3);
+    }
 }

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 /// Longest an entry is served.
 pub const TTL: Duration = Duration::from_millis(900);
-/// Entries kept before the cache is cleared (bounds memory under a spray of unknown ids).
+/// Entries kept at most (bounds memory under a spray of unknown ids, which the caller cannot
+/// tell from real ones before asking storage).
 const MAX_ENTRIES: usize = 100_000;
 
 struct Slot<V> {
@@ -97,7 +98,11 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() >= MAX_ENTRIES {
-            map.clear();
+            // Expired entries go first; only a spray of fresh ids within one TTL clears the rest.
+            map.retain(|_, slot| slot.loaded.elapsed() < TTL);
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
         }
         map.insert(
             key.clone(),

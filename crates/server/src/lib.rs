@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod compat;
 pub mod config;
 pub mod crypto;
+pub mod known_partitions;
 pub mod login_backoff;
 pub mod metadata;
 pub mod oauth;

@@ -356,7 +356,9 @@ async fn dev_partition(state: &tessera_server::AppState) -> anyhow::Result<()> {
     write_private(&notes, &serde_json::to_string_pretty(&saved)?)?;
     let token_url = format!("{}/oauth2/token", created.user_issuer);
     let demo = created.demo.as_ref().context("demo data missing")?;
-    eprintln!(
+    // Standard output, not the log stream (standard error): the credentials are for the person
+    // at the terminal and must not end up wherever the logs are collected.
+    println!(
         "\n=== Tessera dev mode: created the demo partition ===\n\
          Partition Administrator : admin / {admin_password}\n\
          Agent (users realm)     : {} / {}\n\

@@ -154,9 +154,14 @@ pub fn build_state_with(
     let passwords =
         PasswordHasher::new(config.passwords).map_err(|e| StartError::Passwords(e.to_string()))?;
     let audit = AuditSink::start(store.clone());
-    let admin_guard =
-        crate::admin_api::auth::admin_guard(&config.public_url, store.clone(), clock.clone())
-            .map_err(|e| StartError::Passwords(format!("admin guard: {e}")))?;
+    let known_partitions = Arc::new(crate::known_partitions::KnownPartitions::default());
+    let admin_guard = crate::admin_api::auth::admin_guard(
+        &config.public_url,
+        store.clone(),
+        clock.clone(),
+        known_partitions.clone(),
+    )
+    .map_err(|e| StartError::Passwords(format!("admin guard: {e}")))?;
     let anonymous_limiter = crate::rate_limit::RateLimiter::new(
         config.anonymous.requests_per_minute,
         config.anonymous.burst,
@@ -174,6 +179,7 @@ pub fn build_state_with(
         rng,
         passwords,
         audit,
+        known_partitions,
         partitions: TtlCache::default(),
         clients: TtlCache::default(),
         metrics,

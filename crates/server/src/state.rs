@@ -45,6 +45,8 @@ pub struct Inner {
     pub passwords: PasswordHasher,
     /// Audit and last-used writer.
     pub audit: AuditSink,
+    /// The ids of every partition: requests naming any other id cost no query and no entry.
+    pub known_partitions: Arc<crate::known_partitions::KnownPartitions>,
     /// Cached partitions (catalog, keys).
     pub partitions: TtlCache<PartitionId, Option<Arc<PartitionContext>>>,
     /// Cached clients with their secret hashes.
@@ -83,11 +85,32 @@ impl AppState {
         &self,
         id: &PartitionId,
     ) -> Result<Option<Arc<PartitionContext>>, LoadError> {
+        if !self.partition_exists(id).await? {
+            return Ok(None);
+        }
         let ctx = self
             .partitions
             .get_or_load(id, || self.load_partition(id))
             .await?;
         Ok((*ctx).clone())
+    }
+
+    /// Whether the partition exists, from the list of partitions (no query per unknown id).
+    ///
+    /// # Errors
+    /// When storage fails and no list was ever loaded.
+    pub async fn partition_exists(&self, id: &PartitionId) -> Result<bool, StoreError> {
+        let store = &self.store;
+        self.known_partitions
+            .contains(id, || async {
+                Ok(store
+                    .list_partitions()
+                    .await?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect())
+            })
+            .await
     }
 
     async fn load_partition(
@@ -214,6 +237,12 @@ impl AppState {
             })
             .await?;
         Ok((*v).clone())
+    }
+
+    /// Records a partition created through this process, so it is served at once.
+    pub fn partition_created(&self, id: &PartitionId) {
+        self.known_partitions.insert(id.clone());
+        self.partitions.invalidate(id);
     }
 
     /// Forgets cached data of a partition after a change made here.

@@ -118,6 +118,18 @@ impl IssuerKeys {
         latest.lookup(kid)
     }
 
+    /// Whether the last known key set holds at least one usable key.
+    pub(crate) fn has_keys(&self) -> bool {
+        !self.current().keys.is_empty()
+    }
+
+    /// Whether a fetch succeeded within `age`.
+    pub(crate) fn confirmed_within(&self, age: Duration) -> bool {
+        self.current()
+            .last_success
+            .is_some_and(|t| t.elapsed() < age)
+    }
+
     /// Fetches and installs a new snapshot. On failure the previous keys stay (a briefly
     /// unreachable issuer must not lock out tokens signed with keys we already hold).
     async fn fetch(&self, previous: &Snapshot) -> Arc<Snapshot> {

@@ -1,7 +1,13 @@
 //! Admin API authorisation, done by our own guard crate (so the guard is exercised by every
 //! admin test): the token must come from the path partition's users realm, be for the admin API
 //! audience, and carry `app.core.admin.manage` as a client or `core.admin.manage` as a user who
-//! is an enabled Partition Administrator.
+//! is an enabled Partition Administrator. A valid signature is not enough: the token must still
+//! stand (`oauth::access_check::standing`) — not revoked, its grant not revoked, its client
+//! present and enabled and still assigned the admin permission, its user still enabled and
+//! still a Partition Administrator.
+//!
+//! The guard only ever learns keys of partitions that exist ([`KnownPartitions`]): an invented
+//! issuer in a junk token gets no key source, so it costs no query and no cache entry.
 
 use std::sync::Arc;
 
@@ -19,29 +25,36 @@ use tessera_oauth_types::{Actor, Jwk, JwkSet, ProblemDetails};
 
 use super::caller::Principal;
 use super::error::ApiError;
+use crate::known_partitions::KnownPartitions;
+use crate::oauth::access_check::{Inactive, TokenFacts, standing};
 use crate::provision::{ADMIN_APP_PERMISSION, ADMIN_DELEGATED_PERMISSION};
 use crate::state::AppState;
 use crate::urls;
 
-/// Trusts the users realm of every partition of this deployment, reading keys from storage
-/// (public halves only, nothing to decrypt).
+/// Trusts the users realm of every existing partition of this deployment, reading keys from
+/// storage (public halves only, nothing to decrypt).
 #[derive(Debug)]
 struct RealmResolver {
     prefix: String,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    known: Arc<KnownPartitions>,
 }
 
 impl IssuerResolver for RealmResolver {
     fn key_source(&self, issuer: &str) -> Option<Arc<dyn KeySource>> {
         let tenant = issuer.strip_prefix(&self.prefix)?;
         match Realm::split_tenant(tenant)? {
-            (partition, Realm::Users) => Some(Arc::new(StoredKeys {
-                partition,
-                store: self.store.clone(),
-                clock: self.clock.clone(),
-            })),
-            (_, Realm::Customers) => None,
+            // The caller consulted the partition list for the path's partition before the guard
+            // runs, so a partition created elsewhere a moment ago is already in it.
+            (partition, Realm::Users) if self.known.contains_now(&partition) => {
+                Some(Arc::new(StoredKeys {
+                    partition,
+                    store: self.store.clone(),
+                    clock: self.clock.clone(),
+                }))
+            }
+            _ => None,
         }
     }
 }
@@ -81,12 +94,14 @@ pub fn admin_guard(
     public_url: &str,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    known: Arc<KnownPartitions>,
 ) -> Result<Guard, tessera_guard::BuildError> {
     Guard::builder()
         .issuer_resolver(Arc::new(RealmResolver {
             prefix: format!("{public_url}/system/auth/"),
             store,
             clock,
+            known,
         }))
         .audience(urls::admin_audience(public_url))
         // Keys change only by rotation, which announces the next key ahead of use; a short
@@ -112,6 +127,12 @@ pub async fn authorize(
         SecurityRequirement::new(SecurityScheme::OAuthClient, [ADMIN_APP_PERMISSION]),
         SecurityRequirement::new(SecurityScheme::OAuthUser, [ADMIN_DELEGATED_PERMISSION]),
     ];
+    // Refreshes the partition list on a miss, so the guard's resolver knows a partition created
+    // by another instance a moment ago; the answer itself is given below, after the token.
+    state
+        .partition_exists(partition)
+        .await
+        .map_err(|e| ApiError::store("partition", e))?;
     let claims = state
         .admin_guard
         .authorize(&parts.headers, &alternatives)
@@ -123,12 +144,33 @@ pub async fn authorize(
     {
         return Err(ApiError::NotFound("partition"));
     }
+    let needed = match claims.actor {
+        Actor::Client => ADMIN_APP_PERMISSION,
+        Actor::User => ADMIN_DELEGATED_PERMISSION,
+        _ => return Err(forbidden("this actor may not use the admin API")),
+    };
+    let facts = TokenFacts {
+        jti: &claims.jti,
+        client_id: &claims.client_id,
+        sub: &claims.sub,
+        actor: claims.actor,
+    };
+    match standing(state, partition, Realm::Users, facts, &[needed]).await? {
+        Ok(()) => {}
+        Err(Inactive::PermissionWithdrawn) => {
+            return Err(forbidden(
+                "the token's client application is no longer assigned the admin permission",
+            ));
+        }
+        Err(why) => return Err(rejection(&Rejection::InvalidToken(why.to_string()))),
+    }
     match claims.actor {
         Actor::Client => Ok(Principal {
             kind: ActorKind::Client,
             id: claims.client_id,
         }),
-        Actor::User => {
+        _ => {
+            // `standing` found the user enabled; being an administrator is this API's own rule.
             let id = uuid::Uuid::parse_str(&claims.sub)
                 .map_err(|_| forbidden("the token's subject is not a user of this partition"))?;
             let user = state
@@ -146,7 +188,6 @@ pub async fn authorize(
                 )),
             }
         }
-        _ => Err(forbidden("this actor may not use the admin API")),
     }
 }
 

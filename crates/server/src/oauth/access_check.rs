@@ -1,12 +1,18 @@
 //! Checking one of this realm's access tokens where it is presented back to Tessera (userinfo,
-//! introspection, revocation): signature, type, issuer, expiry and revocation.
+//! introspection, revocation, the admin API): the signature and claims, and then whether what
+//! the token stood for still stands — a JWT stays well-formed until `exp`, but Tessera must stop
+//! honouring it as soon as it is revoked (RFC 7009), its grant is revoked (refresh-token reuse,
+//! RFC 9700 §4.14.2), its client is disabled or deleted, a permission it relies on is withdrawn
+//! from the client, or its user or customer is disabled or deleted. [`standing`] is that second
+//! check, shared by every consumer of Tessera's own tokens.
 
 use serde_json::{Map, Value};
 use tessera_domain::{PartitionId, Realm};
+use tessera_oauth_types::Actor;
 
 use super::error::OAuthError;
 use super::own_token::OwnTokenError;
-use crate::state::{AppState, PartitionContext};
+use crate::state::{AppState, LoadError, PartitionContext};
 use crate::urls;
 
 /// Why an access token is not active.
@@ -18,6 +24,118 @@ pub enum Inactive {
     /// Revoked, directly or through its grant.
     #[error("the token has been revoked")]
     Revoked,
+    /// Its client no longer exists or is disabled.
+    #[error("the token's client application is disabled or no longer exists")]
+    ClientGone,
+    /// A permission the request relies on is no longer assigned to the token's client.
+    #[error("a permission this request needs is no longer assigned to the token's client")]
+    PermissionWithdrawn,
+    /// Its user or customer no longer exists or is disabled.
+    #[error("the token's account is disabled or no longer exists")]
+    AccountGone,
+}
+
+/// The claims of a token that [`standing`] looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenFacts<'a> {
+    /// `jti`.
+    pub jti: &'a str,
+    /// `client_id` (`anonymous` for anonymous customers).
+    pub client_id: &'a str,
+    /// `sub`.
+    pub sub: &'a str,
+    /// `actor`.
+    pub actor: Actor,
+}
+
+impl<'a> TokenFacts<'a> {
+    /// Reads the facts from a verified token's claims; `None` when one is missing or malformed.
+    #[must_use]
+    pub fn from_claims(claims: &'a Map<String, Value>) -> Option<Self> {
+        let s = |k: &str| claims.get(k).and_then(Value::as_str);
+        Some(Self {
+            jti: s("jti")?,
+            client_id: s("client_id")?,
+            sub: s("sub")?,
+            actor: serde_json::from_value(claims.get("actor")?.clone()).ok()?,
+        })
+    }
+}
+
+/// Whether a verified access token of `partition`'s `realm` is still in force: not revoked
+/// (directly or through its grant), its client present and enabled with every permission in
+/// `needs` still assigned, and its user or customer present and enabled.
+///
+/// Costs the revocation query and, for people's tokens, one account lookup; clients come from
+/// the cache. It runs where tokens are presented back to Tessera, never on the token endpoint.
+///
+/// # Errors
+/// `Ok(Err(..))` says why the token no longer stands; `Err` when storage fails.
+pub async fn standing(
+    state: &AppState,
+    partition: &PartitionId,
+    realm: Realm,
+    token: TokenFacts<'_>,
+    needs: &[&str],
+) -> Result<Result<(), Inactive>, LoadError> {
+    let Ok(jti) = uuid::Uuid::parse_str(token.jti) else {
+        return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
+    };
+    if state.store.is_access_token_revoked(partition, jti).await? {
+        return Ok(Err(Inactive::Revoked));
+    }
+    if token.actor == Actor::AnonymousCustomer {
+        // Nobody's client and nobody's account: only revocation applies, and nothing may be
+        // needed of a client it does not have.
+        return Ok(if needs.is_empty() {
+            Ok(())
+        } else {
+            Err(Inactive::PermissionWithdrawn)
+        });
+    }
+    let Ok(client_id) = uuid::Uuid::parse_str(token.client_id) else {
+        return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
+    };
+    // A deleted or disabled client's tokens stop at once, whatever their `exp`.
+    let Some(view) = state
+        .client(partition, client_id)
+        .await?
+        .filter(|v| v.client.enabled)
+    else {
+        return Ok(Err(Inactive::ClientGone));
+    };
+    if needs.iter().any(|p| !view.assigned.contains(*p)) {
+        return Ok(Err(Inactive::PermissionWithdrawn));
+    }
+    let account_enabled = match (token.actor, realm) {
+        (Actor::User, Realm::Users) | (Actor::Customer, Realm::Customers) => {
+            let Ok(id) = uuid::Uuid::parse_str(token.sub) else {
+                return Ok(Err(Inactive::AccountGone));
+            };
+            if realm == Realm::Users {
+                state
+                    .store
+                    .get_user(partition, id)
+                    .await?
+                    .is_some_and(|u| u.enabled)
+            } else {
+                state
+                    .store
+                    .get_customer(partition, id)
+                    .await?
+                    .is_some_and(|c| c.enabled)
+            }
+        }
+        (Actor::Client, Realm::Users) => true,
+        // A people's actor at the other realm's issuer, or a client at -C: not a token Tessera
+        // issues.
+        _ => false,
+    };
+    Ok(if account_enabled {
+        Ok(())
+    } else {
+        Err(Inactive::AccountGone)
+    })
 }
 
 /// The claims of `token` if it is an active access token of `partition`'s `realm`.
@@ -43,27 +161,11 @@ pub async fn active_access_token(
     if claims.get("tenant").and_then(Value::as_str) != Some(partition.as_str()) {
         return Ok(Err(Inactive::Invalid(OwnTokenError::WrongIssuer)));
     }
-    let Some(jti) = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .and_then(|j| uuid::Uuid::parse_str(j).ok())
-    else {
+    let Some(facts) = TokenFacts::from_claims(&claims) else {
         return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
     };
-    if state.store.is_access_token_revoked(partition, jti).await? {
-        return Ok(Err(Inactive::Revoked));
-    }
-    // A deleted or disabled client's tokens stop at once (SPEC §2), whatever their `exp`.
-    if let Some(id) = claims
-        .get("client_id")
-        .and_then(Value::as_str)
-        .and_then(|c| uuid::Uuid::parse_str(c).ok())
-        && !state
-            .client(partition, id)
-            .await?
-            .is_some_and(|c| c.client.enabled)
-    {
-        return Ok(Err(Inactive::Revoked));
+    if let Err(why) = standing(state, partition, realm, facts, &[]).await? {
+        return Ok(Err(why));
     }
     Ok(Ok(claims))
 }

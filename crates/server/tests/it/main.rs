@@ -11,6 +11,11 @@
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
+//! - `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
+//!   permissions, revoked sign-ins and demoted administrators.
+//! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat.
+//! - `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
+//! - `dev_server`: `tessera serve --dev` as a child process, for the tests that need the binary.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,9 +33,13 @@ mod client_credentials;
 mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
+mod dev_server;
 mod guard_e2e;
+mod junk_tokens;
 mod keys;
+mod log_hygiene;
 mod on_behalf_of;
 mod spa_browser;
 mod support;
 mod token_exchange;
+mod token_standing;

@@ -151,12 +151,14 @@ impl TestServer {
 
     /// Creates another partition in the same deployment; returns its `init` output.
     pub async fn other_partition(&self, id: &str) -> Created {
-        self.state
+        let id = PartitionId::parse(id).unwrap();
+        let created = self
+            .state
             .provisioner()
             .create(
                 &*self.state.store,
                 &NewPartition {
-                    id: PartitionId::parse(id).unwrap(),
+                    id: id.clone(),
                     admin_username: "pa".into(),
                     admin_password: ADMIN_PASSWORD.into(),
                     admin_email: None,
@@ -164,7 +166,11 @@ impl TestServer {
                 },
             )
             .await
-            .unwrap()
+            .unwrap();
+        // As `tessera serve` does for partitions it creates itself; another process's would be
+        // seen within a second.
+        self.state.partition_created(&id);
+        created
     }
 
     pub fn issuer(&self, suffix: char) -> String {
