@@ -79,6 +79,19 @@ impl std::fmt::Debug for AuthorizationCode {
     }
 }
 
+/// A code as stored, found without consuming it, so the token endpoint can check what the code
+/// is bound to (client, realm, redirect URI, PKCE, expiry) before spending it: a presentation
+/// that fails those checks must leave the code usable by its rightful client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeLookup {
+    /// The code.
+    pub code: AuthorizationCode,
+    /// Its grant.
+    pub grant: Grant,
+    /// Whether the code was consumed already.
+    pub consumed: bool,
+}
+
 /// What presenting a code to the store found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[expect(

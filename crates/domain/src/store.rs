@@ -15,7 +15,7 @@ use crate::client::ClientApplication;
 use crate::customer::Customer;
 use crate::department::Department;
 use crate::grant::{
-    AuthorizationCode, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
+    AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
 };
 use crate::identity_provider::IdentityProvider;
 use crate::ids::{ClientId, PartitionId, Realm};
@@ -165,7 +165,9 @@ pub trait UserRepository {
     async fn find_user_by_email(&self, p: &PartitionId, email: &str) -> StoreResult<Option<User>>;
     /// A page of users.
     async fn list_users(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<User>>;
-    /// Replaces a user's fields (and password hash, when given).
+    /// Replaces a user's fields (and password hash, when given). A new password hash also ends
+    /// the user's browser sessions and revokes their grants at `u.updated_at`, in the same
+    /// transaction: whoever knew the old password keeps nothing it obtained.
     async fn update_user(
         &self,
         u: &User,
@@ -200,7 +202,8 @@ pub trait CustomerRepository {
         p: &PartitionId,
         page: PageRequest,
     ) -> StoreResult<Page<Customer>>;
-    /// Replaces a customer's fields (and password hash, when given).
+    /// Replaces a customer's fields (and password hash, when given); a new password hash ends
+    /// the customer's sessions and revokes their grants as [`UserRepository::update_user`] does.
     async fn update_customer(
         &self,
         c: &Customer,
@@ -356,6 +359,16 @@ pub trait SigningKeyRepository {
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// Withdraws a retired key at once (a leaked key): it is deleted with `audit` in one
+    /// transaction, so it leaves the JWKS and verifies nothing more. [`StoreError::NotFound`]
+    /// when the partition has no *retired* key `kid` — an active or next key is never withdrawn
+    /// here, so a realm always keeps a key to sign with.
+    async fn withdraw_signing_key(
+        &self,
+        p: &PartitionId,
+        kid: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Deletes retired keys retired before `before`; returns how many.
     async fn purge_retired_keys(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
@@ -385,7 +398,9 @@ pub trait AuditRepository {
 pub trait GrantRepository {
     /// Stores a new grant and the code that starts it, in one transaction.
     async fn create_grant(&self, grant: &Grant, code: &AuthorizationCode) -> StoreResult<()>;
-    /// Consumes a code atomically: of two concurrent redemptions exactly one sees
+    /// Looks a code up with its grant, consumed or not, without changing anything.
+    async fn find_code(&self, p: &PartitionId, hash: &[u8]) -> StoreResult<Option<CodeLookup>>;
+    /// Consumes a code atomically (a compare-and-set on its consumption): of two concurrent redemptions exactly one sees
     /// [`CodeRedemption::Redeemed`]; every later one sees [`CodeRedemption::Replayed`].
     async fn redeem_code(
         &self,

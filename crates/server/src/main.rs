@@ -1,4 +1,5 @@
-//! The `tessera` command: serve, init, migrate, partition create, keys rotate, config example.
+//! The `tessera` command: serve, init, migrate, partition create, keys rotate and revoke, config
+//! example.
 #![expect(
     clippy::print_stdout,
     reason = "printing results is the CLI's interface"
@@ -10,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
+use tessera_domain::store::StoreError;
 use tessera_domain::{PartitionId, Realm};
 use tessera_server::audit::AuditContext;
 use tessera_server::config::{Config, LogFormat, Overrides};
-use tessera_server::provision::{Created, NewPartition};
+use tessera_server::provision::{Created, NewPartition, ProvisionError};
 use tessera_server::runtime;
 
 #[derive(Parser, Debug)]
@@ -67,6 +69,17 @@ enum KeysCommand {
         /// Realm to rotate: users, customers or both.
         #[arg(long, default_value = "both")]
         realm: String,
+    },
+    /// Withdraw a retired signing key at once (a leaked key): it leaves the JWKS and tokens it
+    /// signed stop verifying. The active and next keys are refused: rotate first.
+    Revoke {
+        #[command(flatten)]
+        common: Common,
+        /// The key's id (`kid`).
+        kid: String,
+        /// Partition id.
+        #[arg(long)]
+        partition: String,
     },
 }
 
@@ -220,6 +233,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             state.audit.close().await;
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Revoke {
+            common,
+            kid,
+            partition,
+        }) => {
+            let config = load_config(file, &common, None)?;
+            init_tracing(config.log_format);
+            let partition = PartitionId::parse(&partition)?;
+            let state = open(config).await?;
+            let actor = AuditContext::system(Some(partition.clone()));
+            let withdrawn = state
+                .provisioner()
+                .withdraw_key(&*state.store, &partition, &kid, &actor)
+                .await;
+            state.audit.close().await;
+            let key = match withdrawn {
+                Err(ProvisionError::Store(StoreError::NotFound)) => {
+                    bail!("partition {partition} has no signing key {kid}")
+                }
+                other => other?,
+            };
+            println!(
+                "{partition}-{}: withdrew key {}; other instances stop accepting it within a second",
+                key.realm.suffix(),
+                key.kid
+            );
             Ok(())
         }
     }

@@ -101,6 +101,16 @@ pub enum ProvisionError {
     /// Storage failed (e.g. the partition exists).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A key that signs (active) or is about to (next) cannot be withdrawn.
+    #[error(
+        "signing key {kid} is {state}; only a retired key can be withdrawn: rotate first, then withdraw it"
+    )]
+    KeyInUse {
+        /// The key.
+        kid: String,
+        /// Its state (`active` or `next`).
+        state: &'static str,
+    },
 }
 
 /// The tools provisioning needs.
@@ -437,5 +447,45 @@ impl Provisioner<'_> {
             time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
         store.purge_retired_keys(now - max_lifetime).await?;
         Ok(next)
+    }
+
+    /// Withdraws a retired key at once, for a leaked key: it leaves the realm's JWKS and stops
+    /// verifying on this instance at once (the caller invalidates the partition cache) and on
+    /// the others within their cache lifetime. The active and next keys are refused
+    /// ([`ProvisionError::KeyInUse`]): withdrawing the key that signs would leave the realm
+    /// unable to issue tokens, and promoting the next key implicitly would hide a rotation inside
+    /// a revocation. Rotate first (which retires the active key), then withdraw it.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown key or partition; storage failures.
+    pub async fn withdraw_key(
+        &self,
+        store: &dyn Store,
+        p: &PartitionId,
+        kid: &str,
+        actor: &AuditContext,
+    ) -> Result<SigningKey, ProvisionError> {
+        let key = store
+            .list_signing_keys(p)
+            .await?
+            .into_iter()
+            .find(|k| k.kid == kid)
+            .ok_or(StoreError::NotFound)?;
+        if key.state != KeyState::Retired {
+            return Err(ProvisionError::KeyInUse {
+                kid: key.kid,
+                state: key.state.as_str(),
+            });
+        }
+        let audit = actor.event(
+            &(self.clock, self.rng),
+            "signing_key.revoke",
+            "signing_key",
+            Some(key.kid.clone()),
+            Outcome::Success,
+            Some(format!("realm={}", key.realm.as_str())),
+        );
+        store.withdraw_signing_key(p, kid, &audit).await?;
+        Ok(key)
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 use tessera_domain::grant::{
-    AuthorizationCode, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
+    AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
 };
 use tessera_domain::store::{GrantRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
@@ -139,6 +139,29 @@ impl GrantRepository for PgStore {
         .await
         .map_err(db)?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn find_code(&self, p: &PartitionId, hash: &[u8]) -> StoreResult<Option<CodeLookup>> {
+        let row = sqlx::query(&format!(
+            "SELECT c.hash, c.grant_id, c.redirect_uri, c.nonce, c.code_challenge, \
+             c.created_at, c.expires_at, c.consumed_at IS NOT NULL AS consumed, {GRANT_COLUMNS} \
+             FROM authorization_codes c \
+             JOIN grants g ON g.partition_id = c.partition_id AND g.id = c.grant_id \
+             WHERE c.partition_id = $1 AND c.hash = $2"
+        ))
+        .bind(p.as_str())
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|row| {
+            Ok(CodeLookup {
+                code: code(&row)?,
+                grant: grant(&row)?,
+                consumed: get(&row, "consumed")?,
+            })
+        })
+        .transpose()
     }
 
     /// Consumes the code and reads its grant in one statement; a concurrent redemption waits

@@ -1,6 +1,7 @@
 //! Browser single sign-on sessions, found by the keyed hash of their cookie value.
 
 use async_trait::async_trait;
+use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 use tessera_domain::session::BrowserSession;
 use tessera_domain::store::{SessionRepository, StoreResult};
@@ -10,6 +11,34 @@ use time::OffsetDateTime;
 use crate::PgStore;
 use crate::codec::{get, parsed, partition};
 use crate::error::db;
+
+/// Signs an account out everywhere at `now`, inside the caller's transaction (a password change):
+/// its browser sessions end and its grants are revoked, so refresh tokens stop and the access
+/// tokens issued from those grants turn inactive at introspection and userinfo.
+pub(crate) async fn end_everything_of(
+    conn: &mut PgConnection,
+    p: &PartitionId,
+    realm: Realm,
+    subject: uuid::Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    for sql in [
+        "UPDATE browser_sessions SET ended_at = $1 \
+         WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND ended_at IS NULL",
+        "UPDATE grants SET revoked_at = $1 \
+         WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND revoked_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(now)
+            .bind(p.as_str())
+            .bind(realm.as_str())
+            .bind(subject)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
 
 const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, expires_at, \
      ended_at FROM browser_sessions";

@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
-use tessera_domain::PartitionId;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{StoreError, StoreResult, UserRecord, UserRepository};
 use tessera_domain::user::User;
+use tessera_domain::{PartitionId, Realm};
 
 use crate::codec::{get, partition};
 use crate::error::db;
@@ -186,6 +186,10 @@ impl UserRepository for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        if password_hash.is_some() {
+            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at)
+                .await?;
+        }
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
-use tessera_domain::PartitionId;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::customer::Customer;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{CustomerRecord, CustomerRepository, StoreError, StoreResult};
+use tessera_domain::{PartitionId, Realm};
 
 use crate::codec::{get, micros, partition, time, uuid};
 use crate::error::db;
@@ -149,6 +149,16 @@ impl CustomerRepository for SqliteStore {
         .map_err(db)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
+        }
+        if password_hash.is_some() {
+            crate::sessions::end_everything_of(
+                &mut tx,
+                &c.partition,
+                Realm::Customers,
+                c.id,
+                c.updated_at,
+            )
+            .await?;
         }
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)

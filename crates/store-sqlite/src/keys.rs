@@ -5,7 +5,7 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
-use tessera_domain::store::{SigningKeyRepository, StoreResult};
+use tessera_domain::store::{SigningKeyRepository, StoreError, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 use time::OffsetDateTime;
 
@@ -122,6 +122,28 @@ impl SigningKeyRepository for SqliteStore {
             .map_err(db)?;
         }
         insert_as(&mut tx, p, realm, new_next, KeyState::Next, None).await?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn withdraw_signing_key(
+        &self,
+        p: &PartitionId,
+        kid: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "DELETE FROM signing_keys WHERE partition_id = ? AND kid = ? AND state = 'retired'",
+        )
+        .bind(p.as_str())
+        .bind(kid)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

@@ -104,9 +104,13 @@ pub fn admin_guard(
             known,
         }))
         .audience(urls::admin_audience(public_url))
-        // Keys change only by rotation, which announces the next key ahead of use; a short
-        // interval still bounds the work an attacker's unknown `kid`s can cause.
+        // Rotation announces the next key ahead of use; a short interval still bounds the work
+        // an attacker's unknown `kid`s can cause.
         .min_refresh_interval(std::time::Duration::from_secs(2))
+        // A withdrawn (leaked) key must stop opening the admin API soon, not after the guard's
+        // default ten minutes: the keys are re-read from storage (one cheap query) once they
+        // are a second old, so a withdrawal takes effect within the refresh interval.
+        .max_key_age(std::time::Duration::from_secs(1))
         .build()
 }
 

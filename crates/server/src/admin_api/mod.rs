@@ -41,7 +41,7 @@ const P: &str = "/admin/api/v1/partitions/{partition}";
         customers::list, customers::create, customers::get, customers::update, customers::delete,
         departments::list, departments::create, departments::delete,
         identity_providers::list, identity_providers::create, identity_providers::get, identity_providers::update, identity_providers::delete,
-        signing_keys::list, signing_keys::rotate,
+        signing_keys::list, signing_keys::rotate, signing_keys::revoke,
         audit_events::list,
     ),
     modifiers(&BearerAuth),
@@ -150,6 +150,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(&r("/signing-keys"), get(signing_keys::list))
         .route(&r("/signing-keys/rotate"), post(signing_keys::rotate))
+        .route(&r("/signing-keys/{kid}/revoke"), post(signing_keys::revoke))
         .route(&r("/audit-events"), get(audit_events::list))
 }
 

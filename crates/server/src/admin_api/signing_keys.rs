@@ -1,7 +1,7 @@
-//! `signing-keys`: list (public halves) and rotate.
+//! `signing-keys`: list (public halves), rotate, and withdraw a retired key.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use tessera_domain::Realm;
 use tessera_domain::signing_key::SigningKey;
@@ -72,6 +72,34 @@ pub async fn rotate(
                 }
             })?;
     }
+    state.invalidate_partition(&caller.partition);
+    list(caller, State(state)).await
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/signing-keys/{kid}/revoke", tag = "signing-keys",
+    params(("partition" = String, Path), ("kid" = String, Path)),
+    responses((status = 200, body = KeyList, description = "The keys after the withdrawal"),
+        (status = 404, body = ProblemDetails),
+        (status = 409, body = ProblemDetails, description = "The key is active or next: rotate first")))]
+/// Withdraws a retired key at once (for a leaked key): it leaves the JWKS and tokens it signed
+/// stop verifying. The active and next keys are refused: rotate first, then withdraw.
+pub async fn revoke(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, kid)): Path<(String, String)>,
+) -> Result<Json<KeyList>, ApiError> {
+    state
+        .provisioner()
+        .withdraw_key(&*state.store, &caller.partition, &kid, &caller.audit)
+        .await
+        .map_err(|e| match e {
+            ProvisionError::Store(s) => ApiError::store("signing key", s),
+            in_use @ ProvisionError::KeyInUse { .. } => ApiError::Conflict(in_use.to_string()),
+            other => {
+                tracing::error!(error = %other, "key withdrawal failed");
+                ApiError::Internal
+            }
+        })?;
     state.invalidate_partition(&caller.partition);
     list(caller, State(state)).await
 }

@@ -1,11 +1,25 @@
 //! Browser state of the interactive flows: the per-realm single sign-on session cookie and the
 //! double-submit CSRF cookie of the login and logout forms.
 //!
-//! Both cookies are `HttpOnly`, `SameSite=Lax` (sent on the top-level redirects that bring a user
-//! back from an application, not on cross-site posts) and `Secure` when Tessera is served over
-//! https; both are scoped to the realm's path so the `-U` and `-C` realms sign in separately.
+//! Both cookies are `HttpOnly` and `SameSite=Lax` (sent on the top-level redirects that bring a
+//! user back from an application, not on cross-site posts). The `-U` and `-C` realms sign in
+//! separately:
+//!
+//! - Over https the names carry the `__Host-` prefix and the realm
+//!   (`__Host-tessera_session_acme-U`), with `Secure`, `Path=/` and no `Domain`, as RFC 6265bis
+//!   §4.1.3.2 requires for the prefix: a sibling subdomain cannot set or shadow such a cookie.
+//!   The realm is in the name because the prefix forbids scoping by path.
+//! - Over plain http (loopback development) browsers ignore `Secure` and prefixes, so the names
+//!   stay plain (`tessera_session`) and each realm's cookies are scoped to its path.
+//!
+//! The CSRF form field is not the cookie's value but an HMAC of it, of the realm and of the
+//! form's purpose, under a key derived from the master key: a token cannot be made up to match
+//! a planted cookie, and a login form's token does not confirm a logout.
 
+use aws_lc_rs::hmac;
 use axum::http::{HeaderMap, HeaderValue, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq as _;
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
@@ -15,12 +29,41 @@ use super::subject::Person;
 use crate::crypto::rng::random_token;
 use crate::state::AppState;
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "tessera_session";
-/// The CSRF cookie's name.
-pub const CSRF_COOKIE: &str = "tessera_csrf";
+/// One of the two cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cookie {
+    /// The single sign-on session.
+    Session,
+    /// The CSRF double-submit cookie.
+    Csrf,
+}
 
-/// The path both cookies are scoped to.
+impl Cookie {
+    const fn base(self) -> &'static str {
+        match self {
+            Self::Session => "tessera_session",
+            Self::Csrf => "tessera_csrf",
+        }
+    }
+}
+
+/// Whether Tessera is served over https (so cookies are `Secure` and `__Host-` prefixed).
+fn https(state: &AppState) -> bool {
+    state.config.public_url.starts_with("https://")
+}
+
+/// The cookie's name for the realm: `__Host-{base}_{partition}-{U|C}` over https, `{base}` on
+/// plain http (where the path keeps realms apart).
+#[must_use]
+pub fn cookie_name(https: bool, kind: Cookie, p: &PartitionId, realm: Realm) -> String {
+    if https {
+        format!("__Host-{}_{p}-{}", kind.base(), realm.suffix())
+    } else {
+        kind.base().to_owned()
+    }
+}
+
+/// The realm's path, which scopes the cookies on plain http.
 #[must_use]
 pub fn realm_path(p: &PartitionId, realm: Realm) -> String {
     format!("/system/auth/{p}-{}/", realm.suffix())
@@ -47,25 +90,28 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     found.filter(|v| !v.is_empty())
 }
 
-/// A `Set-Cookie` value; `max_age: Some(0)` deletes the cookie.
+/// A `Set-Cookie` value for the realm's cookie; `max_age: Some(0)` deletes it.
 #[must_use]
 pub fn set_cookie(
     state: &AppState,
-    name: &str,
+    kind: Cookie,
+    p: &PartitionId,
+    realm: Realm,
     value: &str,
-    path: &str,
     max_age: Option<i64>,
 ) -> Option<HeaderValue> {
-    let secure = if state.config.public_url.starts_with("https://") {
-        "; Secure"
+    let https = https(state);
+    let name = cookie_name(https, kind, p, realm);
+    let scope = if https {
+        "; Path=/; Secure".to_owned()
     } else {
-        ""
+        format!("; Path={}", realm_path(p, realm))
     };
     let age = max_age
         .map(|a| format!("; Max-Age={a}"))
         .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax{secure}{age}"
+        "{name}={value}{scope}; HttpOnly; SameSite=Lax{age}"
     ))
     .ok()
 }
@@ -104,7 +150,10 @@ pub async fn cookie_session(
     realm: Realm,
     headers: &HeaderMap,
 ) -> Result<Option<BrowserSession>, tessera_domain::store::StoreError> {
-    match cookie(headers, SESSION_COOKIE) {
+    match cookie(
+        headers,
+        &cookie_name(https(state), Cookie::Session, p, realm),
+    ) {
         Some(value) if value.len() <= 128 => {
             let hash = state.secrets.hash(value);
             state.store.find_session(p, realm, &hash).await
@@ -113,28 +162,72 @@ pub async fn cookie_session(
     }
 }
 
-/// The CSRF token for a form: the browser's existing one, or a new one with the `Set-Cookie`
-/// that stores it.
+/// The CSRF token for a form with this `purpose` (`login`, `logout`): the MAC of the browser's
+/// CSRF cookie, minting the cookie (and its `Set-Cookie`) when the browser has none.
 #[must_use]
 pub fn csrf_token(
     state: &AppState,
     headers: &HeaderMap,
     p: &PartitionId,
     realm: Realm,
+    purpose: &str,
 ) -> (String, Option<HeaderValue>) {
-    if let Some(v) = cookie(headers, CSRF_COOKIE).filter(|v| v.len() == 43) {
-        return (v.to_owned(), None);
+    let key = csrf_key(state);
+    let binding = csrf_binding(p, realm, purpose);
+    let name = cookie_name(https(state), Cookie::Csrf, p, realm);
+    if let Some(v) = cookie(headers, &name).filter(|v| v.len() == 43) {
+        return (csrf_mac(&key, &binding, v), None);
     }
-    let token = random_token(&*state.rng, 32);
-    let set = set_cookie(state, CSRF_COOKIE, &token, &realm_path(p, realm), None);
-    (token, set)
+    let value = random_token(&*state.rng, 32);
+    let set = set_cookie(state, Cookie::Csrf, p, realm, &value, None);
+    (csrf_mac(&key, &binding, &value), set)
 }
 
-/// Whether the submitted form field matches the CSRF cookie.
+/// Whether the submitted form field is the MAC of the browser's CSRF cookie for this realm and
+/// `purpose`.
 #[must_use]
-pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    match (cookie(headers, CSRF_COOKIE), submitted) {
-        (Some(c), Some(s)) => c.len() == 43 && bool::from(c.as_bytes().ct_eq(s.as_bytes())),
+pub fn csrf_ok(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &PartitionId,
+    realm: Realm,
+    purpose: &str,
+    submitted: Option<&str>,
+) -> bool {
+    let name = cookie_name(https(state), Cookie::Csrf, p, realm);
+    csrf_matches(
+        &csrf_key(state),
+        &csrf_binding(p, realm, purpose),
+        cookie(headers, &name),
+        submitted,
+    )
+}
+
+/// The CSRF MAC key, derived from the master key like the client-secret pepper.
+fn csrf_key(state: &AppState) -> hmac::Key {
+    hmac::Key::new(hmac::HMAC_SHA256, &state.master.derive("tessera/csrf/v1"))
+}
+
+/// What a token is bound to besides the cookie: the realm and the form.
+fn csrf_binding(p: &PartitionId, realm: Realm, purpose: &str) -> String {
+    format!("{purpose} {p}-{}", realm.suffix())
+}
+
+fn csrf_mac(key: &hmac::Key, binding: &str, cookie: &str) -> String {
+    let tag = hmac::sign(key, format!("{binding}\n{cookie}").as_bytes());
+    URL_SAFE_NO_PAD.encode(tag.as_ref())
+}
+
+fn csrf_matches(
+    key: &hmac::Key,
+    binding: &str,
+    cookie: Option<&str>,
+    submitted: Option<&str>,
+) -> bool {
+    match (cookie, submitted) {
+        (Some(c), Some(s)) if c.len() == 43 => {
+            bool::from(csrf_mac(key, binding, c).as_bytes().ct_eq(s.as_bytes()))
+        }
         _ => false,
     }
 }
@@ -150,23 +243,64 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; tessera_csrf=x; b=2"),
         );
-        assert_eq!(cookie(&h, CSRF_COOKIE), Some("x"));
+        assert_eq!(cookie(&h, "tessera_csrf"), Some("x"));
         assert_eq!(cookie(&h, "c"), None);
         h.append(header::COOKIE, HeaderValue::from_static("tessera_csrf=y"));
-        assert_eq!(cookie(&h, CSRF_COOKIE), None);
+        assert_eq!(cookie(&h, "tessera_csrf"), None);
     }
 
     #[test]
-    fn csrf_needs_matching_cookie_and_field() {
-        let tok = "A".repeat(43);
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("tessera_csrf={tok}")).unwrap(),
+    fn csrf_tokens_are_macs_bound_to_cookie_realm_and_form() {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &[7; 32]);
+        let cookie = "A".repeat(43);
+        let token = csrf_mac(&key, "login acme-U", &cookie);
+        assert!(csrf_matches(
+            &key,
+            "login acme-U",
+            Some(&cookie),
+            Some(&token)
+        ));
+        assert!(
+            !csrf_matches(&key, "login acme-U", Some(&cookie), Some(&cookie)),
+            "the cookie's own value (a planted cookie paired with itself) is not a token"
         );
-        assert!(csrf_ok(&h, Some(&tok)));
-        assert!(!csrf_ok(&h, Some("B")));
-        assert!(!csrf_ok(&h, None));
-        assert!(!csrf_ok(&HeaderMap::new(), Some(&tok)));
+        assert!(!csrf_matches(
+            &key,
+            "logout acme-U",
+            Some(&cookie),
+            Some(&token)
+        ));
+        assert!(!csrf_matches(
+            &key,
+            "login acme-C",
+            Some(&cookie),
+            Some(&token)
+        ));
+        let other = hmac::Key::new(hmac::HMAC_SHA256, &[8; 32]);
+        assert!(!csrf_matches(
+            &other,
+            "login acme-U",
+            Some(&cookie),
+            Some(&token)
+        ));
+        assert!(!csrf_matches(&key, "login acme-U", Some(&cookie), None));
+        assert!(!csrf_matches(&key, "login acme-U", None, Some(&token)));
+    }
+
+    #[test]
+    fn https_names_are_host_prefixed_per_realm() {
+        let p = PartitionId::parse("acme").unwrap();
+        assert_eq!(
+            cookie_name(true, Cookie::Session, &p, Realm::Users),
+            "__Host-tessera_session_acme-U"
+        );
+        assert_eq!(
+            cookie_name(true, Cookie::Csrf, &p, Realm::Customers),
+            "__Host-tessera_csrf_acme-C"
+        );
+        assert_eq!(
+            cookie_name(false, Cookie::Session, &p, Realm::Users),
+            "tessera_session"
+        );
     }
 }

@@ -2,9 +2,14 @@
 //! sign-on session for the realm and, when the application is known and the address is one it
 //! registered, sends the browser back to its post-logout redirect URL with `state`.
 //!
-//! With a valid `id_token_hint` the application has proven it was signed in, so the session
-//! ends at once. Without one, the user confirms first (a CSRF-protected form), so a link on
-//! another site cannot sign anyone out.
+//! The session ends at once only when the `id_token_hint` belongs to it: its `sid` is the
+//! browser's live session and its `sub` that session's person (RP-Initiated Logout 1.0 §2: the
+//! OP MUST ask when no hint was given or the hint "does not belong to the current OP session").
+//! Such a hint may have expired — the session it names is live, and §2 asks OPs to accept
+//! expired ID tokens of a current session. Any other hint (another person's, an ended or
+//! another browser's session) still names the client and its post-logout address, but the user
+//! confirms first (a CSRF-protected form), so a link on another site cannot sign anyone out.
+//! Only the browser's own session ends; a hint never ends a session the browser does not hold.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -12,9 +17,10 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
 
-use super::browser::{self, SESSION_COOKIE};
+use super::browser::{self, Cookie};
 use super::form::Params;
 use crate::audit::AuditContext;
 use crate::pages::{self, Html};
@@ -129,10 +135,27 @@ pub async fn logout(
     let target_origin = post_logout
         .and_then(|u| url::Url::parse(u).ok())
         .map(|u| u.origin().ascii_serialization());
-    let confirmed = hint.is_some()
-        || (method == Method::POST && browser::csrf_ok(&headers, params.get("csrf")));
+    let session = match browser::cookie_session(&state, &partition, realm, &headers).await {
+        Ok(s) => s,
+        Err(e) => {
+            let e = super::error::OAuthError::from(e);
+            return page(e.status, &e.description);
+        }
+    };
+    let confirmed = hint
+        .as_ref()
+        .is_some_and(|h| belongs_to(h, session.as_ref(), now))
+        || (method == Method::POST
+            && browser::csrf_ok(
+                &state,
+                &headers,
+                &partition,
+                realm,
+                "logout",
+                params.get("csrf"),
+            ));
     if !confirmed {
-        let (csrf, set) = browser::csrf_token(&state, &headers, &partition, realm);
+        let (csrf, set) = browser::csrf_token(&state, &headers, &partition, realm, "logout");
         let action = urls::endpoint(&state.config.public_url, &partition, realm, "oauth2/logout");
         let mut fields = Vec::new();
         if let Some(c) = &client_id {
@@ -157,17 +180,13 @@ pub async fn logout(
         return resp;
     }
 
-    if let Err(e) = end_sessions(&state, &partition, realm, &headers, hint.as_ref(), &meta).await {
+    if let Some(s) = &session
+        && let Err(e) = end_session(&state, &partition, realm, s, &meta).await
+    {
         let e = super::error::OAuthError::from(e);
         return page(e.status, &e.description);
     }
-    let clear = browser::set_cookie(
-        &state,
-        SESSION_COOKIE,
-        "",
-        &browser::realm_path(&partition, realm),
-        Some(0),
-    );
+    let clear = browser::set_cookie(&state, Cookie::Session, &partition, realm, "", Some(0));
     match post_logout.and_then(|u| url::Url::parse(u).ok()) {
         Some(mut url) => {
             if let Some(s) = params.get("state") {
@@ -186,47 +205,48 @@ pub async fn logout(
     }
 }
 
-/// Ends this browser's session and the one the hint names.
-async fn end_sessions(
+/// Whether the hint was issued in `session` (the browser's, live at `now`) to its person: only
+/// then may logout proceed without asking.
+fn belongs_to(
+    hint: &serde_json::Map<String, Value>,
+    session: Option<&BrowserSession>,
+    now: time::OffsetDateTime,
+) -> bool {
+    let Some(session) = session.filter(|s| s.is_live(now)) else {
+        return false;
+    };
+    let sid = hint.get("sid").and_then(Value::as_str);
+    let sub = hint.get("sub").and_then(Value::as_str);
+    sid == Some(session.id.to_string().as_str())
+        && sub == Some(session.subject.to_string().as_str())
+}
+
+/// Ends the browser's session and records it.
+async fn end_session(
     state: &AppState,
     partition: &PartitionId,
     realm: Realm,
-    headers: &HeaderMap,
-    hint: Option<&serde_json::Map<String, Value>>,
+    session: &BrowserSession,
     meta: &RequestMeta,
 ) -> Result<(), tessera_domain::store::StoreError> {
-    let now = state.clock.now();
-    let mut ended = Vec::new();
-    if let Some(s) = browser::cookie_session(state, partition, realm, headers).await? {
-        ended.push((s.id, s.subject));
-    }
-    if let Some(sid) = hint
-        .and_then(|c| c.get("sid"))
-        .and_then(Value::as_str)
-        .and_then(|s| uuid::Uuid::parse_str(s).ok())
-        && let Some(s) = state.store.get_session(partition, sid).await?
-        && s.realm == realm
-        && !ended.iter().any(|(id, _)| *id == s.id)
-    {
-        ended.push((s.id, s.subject));
-    }
-    for (id, subject) in ended {
-        state.store.end_session(partition, id, now).await?;
-        let audit = AuditContext {
-            partition: Some(partition.clone()),
-            actor_kind: ActorKind::User,
-            actor_id: Some(subject.to_string()),
-            source_ip: meta.source_ip.clone(),
-        };
-        let event = audit.event(
-            state,
-            "logout",
-            "session",
-            Some(id.to_string()),
-            Outcome::Success,
-            Some(format!("realm={}", realm.as_str())),
-        );
-        state.audit.record(event).await;
-    }
+    state
+        .store
+        .end_session(partition, session.id, state.clock.now())
+        .await?;
+    let audit = AuditContext {
+        partition: Some(partition.clone()),
+        actor_kind: ActorKind::User,
+        actor_id: Some(session.subject.to_string()),
+        source_ip: meta.source_ip.clone(),
+    };
+    let event = audit.event(
+        state,
+        "logout",
+        "session",
+        Some(session.id.to_string()),
+        Outcome::Success,
+        Some(format!("realm={}", realm.as_str())),
+    );
+    state.audit.record(event).await;
     Ok(())
 }

@@ -133,3 +133,77 @@ fn config_example_is_printed() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("TESSERA_TOKENS__ACCESS_TOKEN_TTL"));
 }
+
+#[tokio::test]
+async fn keys_revoke_withdraws_only_a_retired_key() {
+    use tessera_domain::signing_key::KeyState;
+    use tessera_domain::store::SigningKeyRepository as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "a-very-long-password\n").unwrap();
+    let run = |args: &[&str]| {
+        tessera()
+            .args(args)
+            .args(["--database-url", &db])
+            .env("TESSERA_PASSWORDS__MEMORY_KIB", "1024")
+            .output()
+            .unwrap()
+    };
+    let init = tessera()
+        .args(["init", "--database-url", &db, "--partition", "acme"])
+        .args(["--admin-username", "pa", "--admin-password-file"])
+        .arg(&pw)
+        .env("TESSERA_PASSWORDS__MEMORY_KIB", "1024")
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let users_key = |state: KeyState| {
+        let db = db.clone();
+        async move {
+            let store = tessera_store_sqlite::SqliteStore::connect(&db)
+                .await
+                .unwrap();
+            let acme = tessera_domain::PartitionId::parse("acme").unwrap();
+            let keys = store.list_signing_keys(&acme).await.unwrap();
+            store.pool().close().await;
+            keys.into_iter()
+                .find(|k| k.realm == tessera_domain::Realm::Users && k.state == state)
+                .map(|k| k.kid)
+        }
+    };
+    let active = users_key(KeyState::Active).await.unwrap();
+
+    let refused = run(&["keys", "revoke", &active, "--partition", "acme"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("rotate first"), "{err}");
+    let unknown = run(&["keys", "revoke", "no-such-kid", "--partition", "acme"]);
+    assert!(!unknown.status.success());
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("no signing key no-such-kid"), "{err}");
+
+    let rotate = run(&["keys", "rotate", "--partition", "acme", "--realm", "users"]);
+    assert!(rotate.status.success());
+    assert_eq!(
+        users_key(KeyState::Retired).await.as_deref(),
+        Some(active.as_str())
+    );
+    let done = run(&["keys", "revoke", &active, "--partition", "acme"]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&done.stdout).contains(&format!("acme-U: withdrew key {active}")),
+        "{}",
+        String::from_utf8_lossy(&done.stdout)
+    );
+    assert_eq!(users_key(KeyState::Retired).await, None, "the key is gone");
+}

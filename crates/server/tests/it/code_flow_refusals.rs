@@ -19,9 +19,9 @@ use crate::support::{PARTITION, TestServer};
 type Changes<'a> = Vec<(&'a str, Option<&'a str>)>;
 
 /// The PKCE verifier of every raw authorization request here.
-const VERIFIER: &str = "tessera-test-verifier-0123456789-abcdefghijklmnop";
+pub const VERIFIER: &str = "tessera-test-verifier-0123456789-abcdefghijklmnop";
 
-fn challenge() -> String {
+pub fn challenge() -> String {
     PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(VERIFIER.into()))
         .as_str()
         .to_owned()
@@ -30,7 +30,7 @@ fn challenge() -> String {
 /// An authorization URL at `realm` for `client_id`: `response_type=code`, `scope=openid
 /// offline_access`, `state=st-1`, an S256 challenge of [`VERIFIER`], changed by `changes`
 /// (`Some` sets a parameter, `None` removes it).
-fn auth_url(
+pub fn auth_url(
     s: &TestServer,
     realm: char,
     client_id: &str,
@@ -62,12 +62,12 @@ fn auth_url(
 }
 
 /// The app's authorization URL with the defaults and `changes`.
-fn app_url(s: &TestServer, realm: char, app: &App, changes: &[(&str, Option<&str>)]) -> String {
+pub fn app_url(s: &TestServer, realm: char, app: &App, changes: &[(&str, Option<&str>)]) -> String {
     auth_url(s, realm, &app.id, &app.redirect, changes)
 }
 
 /// Redeems `code` for `app` at `realm` with [`VERIFIER`] (unless `verifier` says otherwise).
-async fn redeem_raw(
+pub async fn redeem_raw(
     s: &TestServer,
     realm: char,
     app: &App,
@@ -89,7 +89,7 @@ async fn redeem_raw(
 }
 
 /// A server with a user `agent7` and the usual Web app.
-async fn setup() -> (TestServer, String, App) {
+pub async fn setup() -> (TestServer, String, App) {
     let s = TestServer::start().await;
     let id = create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
     let app = web_app(&s, "Agent desk").await;
@@ -97,7 +97,7 @@ async fn setup() -> (TestServer, String, App) {
 }
 
 /// Signs `login` in at `realm` for `app` in `browser`; returns the code.
-async fn code_for(
+pub async fn code_for(
     s: &TestServer,
     browser: &Browser,
     realm: char,

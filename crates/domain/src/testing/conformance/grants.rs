@@ -2,7 +2,7 @@
 //! tokens), browser sessions, and purging them.
 
 use super::*;
-use crate::grant::{CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation};
+use crate::grant::{CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation};
 use crate::session::BrowserSession;
 use crate::testing::fixtures::{
     authorization_code, browser_session, grant, issued_access_token, refresh_token,
@@ -113,6 +113,150 @@ pub async fn codes_are_redeemed_once(store: &dyn Store) {
             Err(StoreError::UnknownReference(_))
         ),
         "the grant of the refused code was not stored"
+    );
+}
+
+/// Looking a code up changes nothing: it is found with its grant as often as asked, consumed or
+/// not, and is still redeemed once afterwards. Other partitions' and unknown codes are not found.
+pub async fn codes_are_found_without_being_consumed(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let g = grant(&p, seed_ids(&p).web, at(3600));
+    let code = authorization_code(&g, b"code-1");
+    ok(store.create_grant(&g, &code).await, "create_grant");
+    let find = |p: &PartitionId, hash: &'static [u8]| {
+        let p = p.clone();
+        async move { ok(store.find_code(&p, hash).await, "find_code") }
+    };
+    let unspent = Some(CodeLookup {
+        code: code.clone(),
+        grant: g.clone(),
+        consumed: false,
+    });
+    assert_eq!(find(&p, b"code-1").await, unspent);
+    assert_eq!(
+        find(&p, b"code-1").await,
+        unspent,
+        "a look-up does not consume"
+    );
+    assert_eq!(find(&other, b"code-1").await, None, "another partition");
+    assert_eq!(find(&p, b"nope").await, None);
+    assert!(
+        matches!(
+            redeem(store, &p, b"code-1").await,
+            CodeRedemption::Redeemed { .. }
+        ),
+        "the looked-up code is still redeemed once"
+    );
+    assert_eq!(
+        find(&p, b"code-1").await,
+        Some(CodeLookup {
+            code,
+            grant: g.clone(),
+            consumed: true,
+        }),
+        "a consumed code is still found, marked consumed"
+    );
+    ok(store.revoke_grant(&p, g.id, at(20)).await, "revoke_grant");
+    assert_eq!(
+        find(&p, b"code-1").await.map(|l| l.grant.revoked_at),
+        Some(Some(at(20))),
+        "with its grant as it is now"
+    );
+}
+
+/// A password change (user or customer) ends that account's browser sessions and revokes its
+/// grants, at the change's `updated_at`, in the same write; an update without a password, and
+/// other accounts (the same id in the other realm, another partition), are left alone.
+pub async fn a_password_change_signs_the_account_out(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let ids = seed_ids(&p);
+    let ev = || event(&p, "account.change", "user", "u");
+    // The agent's grant with an access token and a refresh token, and a session.
+    let mut g = grant(&p, ids.web, at(86_400));
+    g.subject = ids.agent;
+    granted(store, &g, b"code-agent").await;
+    let access = issued_access_token(&g, at(900));
+    ok(
+        store
+            .record_issued(&access, Some(&refresh_token(&g, b"r-agent", at(3600))))
+            .await,
+        "record_issued",
+    );
+    let mut session = browser_session(&p, Realm::Users, b"s-agent", at(3600));
+    session.subject = ids.agent;
+    ok(store.create_session(&session).await, "create_session");
+    // The same subject id in the customers realm, and the agent of another partition.
+    let mut customer_side = grant(&p, ids.web, at(86_400));
+    customer_side.subject = ids.agent;
+    customer_side.realm = Realm::Customers;
+    granted(store, &customer_side, b"code-c").await;
+    let mut elsewhere = grant(&other, seed_ids(&other).web, at(86_400));
+    elsewhere.subject = seed_ids(&other).agent;
+    granted(store, &elsewhere, b"code-o").await;
+    let mut other_session = browser_session(&other, Realm::Users, b"s-o", at(3600));
+    other_session.subject = seed_ids(&other).agent;
+    ok(store.create_session(&other_session).await, "create_session");
+
+    let mut agent = found(store.get_user(&p, ids.agent).await, "get_user");
+    agent.updated_at = at(40);
+    ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert!(
+        !revoked(store, &p, access.jti).await,
+        "no password, nothing ends"
+    );
+    agent.updated_at = at(50);
+    ok(
+        store
+            .update_user(&agent, Some("$argon2id$new"), &ev())
+            .await,
+        "update_user with password",
+    );
+    assert!(revoked(store, &p, access.jti).await, "access token revoked");
+    let (_, g_now) = found(store.find_refresh_token(&p, b"r-agent").await, "refresh");
+    assert_eq!(
+        g_now.revoked_at,
+        Some(at(50)),
+        "grant revoked at the change"
+    );
+    let s_now = found(store.get_session(&p, session.id).await, "session");
+    assert_eq!(s_now.ended_at, Some(at(50)), "session ended at the change");
+    let lookup = |p: &PartitionId, hash: &'static [u8]| {
+        let p = p.clone();
+        async move { found(store.find_code(&p, hash).await, "find_code").grant }
+    };
+    assert_eq!(lookup(&p, b"code-c").await.revoked_at, None, "other realm");
+    assert_eq!(
+        lookup(&other, b"code-o").await.revoked_at,
+        None,
+        "other partition"
+    );
+    assert_eq!(
+        found(store.get_session(&other, other_session.id).await, "session").ended_at,
+        None
+    );
+
+    // A customer's password change does the same in the customers realm.
+    let mut cg = grant(&p, ids.web, at(86_400));
+    cg.subject = ids.customer;
+    cg.realm = Realm::Customers;
+    granted(store, &cg, b"code-cust").await;
+    let mut cs = browser_session(&p, Realm::Customers, b"s-cust", at(3600));
+    cs.subject = ids.customer;
+    ok(store.create_session(&cs).await, "create_session");
+    let mut customer = found(store.get_customer(&p, ids.customer).await, "get_customer");
+    customer.updated_at = at(60);
+    ok(
+        store
+            .update_customer(&customer, Some("$argon2id$c2"), &ev())
+            .await,
+        "update_customer with password",
+    );
+    assert_eq!(lookup(&p, b"code-cust").await.revoked_at, Some(at(60)));
+    assert_eq!(
+        found(store.get_session(&p, cs.id).await, "session").ended_at,
+        Some(at(60))
     );
 }
 

@@ -161,3 +161,67 @@ pub async fn rotation_without_next_key_keeps_active(store: &dyn Store) {
         ]
     );
 }
+
+/// Withdrawing a key: only a retired key of the partition goes, with its audit event in the same
+/// write; the active and next keys, unknown kids and other partitions' keys are refused with
+/// `NotFound` and leave everything (audit log included) as it was.
+pub async fn retired_keys_are_withdrawn_at_once(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let ev = |action: &str| event(&p, action, "signing_key", "k");
+    let next = signing_key(&p, "k1", Realm::Users, KeyState::Next);
+    ok(
+        store
+            .rotate_signing_keys(&p, Realm::Users, &next, at(60), &ev("signing_key.rotate"))
+            .await,
+        "rotate",
+    );
+    let before = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    let actions = audit_actions(store, &p).await;
+    for kid in ["acme-users-next", "k1", "acme-customers-active", "nope"] {
+        assert_not_found(
+            store
+                .withdraw_signing_key(&p, kid, &ev("signing_key.revoke"))
+                .await,
+            kid,
+        );
+    }
+    assert_not_found(
+        store
+            .withdraw_signing_key(&other, "acme-users-active", &ev("signing_key.revoke"))
+            .await,
+        "another partition's key",
+    );
+    assert_eq!(ok(store.list_signing_keys(&p).await, "unchanged"), before);
+    assert_eq!(audit_actions(store, &p).await, actions, "no audit event");
+
+    ok(
+        store
+            .withdraw_signing_key(&p, "acme-users-active", &ev("signing_key.revoke"))
+            .await,
+        "withdraw the retired key",
+    );
+    let after = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    assert_eq!(
+        after.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        before
+            .iter()
+            .map(|k| k.kid.as_str())
+            .filter(|k| *k != "acme-users-active")
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        audit_actions(store, &p).await.last().map(String::as_str),
+        Some("signing_key.revoke")
+    );
+    assert_not_found(
+        store
+            .withdraw_signing_key(&p, "acme-users-active", &ev("signing_key.revoke"))
+            .await,
+        "a second withdrawal",
+    );
+    assert_eq!(
+        ok(store.list_signing_keys(&other).await, "other partition"),
+        sample_seed(&other).signing_keys
+    );
+}

@@ -44,12 +44,16 @@ pub use clients::{
     secret_cap_ignores_expired_secrets, touch_records_last_use,
 };
 pub use grants::{
-    access_tokens_are_revoked_by_jti, browser_sessions_round_trip, codes_are_redeemed_once,
+    a_password_change_signs_the_account_out, access_tokens_are_revoked_by_jti,
+    browser_sessions_round_trip, codes_are_found_without_being_consumed, codes_are_redeemed_once,
     concurrent_redemptions_have_one_winner, deleting_a_client_removes_its_grants,
     expired_grants_are_purged, refresh_tokens_rotate_once,
     revoking_a_grant_revokes_its_access_tokens,
 };
-pub use keys::{rotation_without_next_key_keeps_active, signing_key_rotation};
+pub use keys::{
+    retired_keys_are_withdrawn_at_once, rotation_without_next_key_keeps_active,
+    signing_key_rotation,
+};
 pub use partitions::{cross_partition_isolation, partition_seed_round_trip};
 
 /// A suite function applied to a store: what a store crate's runner receives.
@@ -74,6 +78,7 @@ macro_rules! conformance_tests {
             delete_client_removes_secrets_and_permissions,
             signing_key_rotation,
             rotation_without_next_key_keeps_active,
+            retired_keys_are_withdrawn_at_once,
             changes_write_audit_events,
             audit_events_filter_and_page,
             catalog_import_upserts,
@@ -83,6 +88,8 @@ macro_rules! conformance_tests {
             users_and_customers_update_and_delete,
             times_are_kept_to_the_microsecond,
             codes_are_redeemed_once,
+            codes_are_found_without_being_consumed,
+            a_password_change_signs_the_account_out,
             concurrent_redemptions_have_one_winner,
             refresh_tokens_rotate_once,
             revoking_a_grant_revokes_its_access_tokens,

@@ -23,7 +23,7 @@ use tessera_oauth_types::ErrorCode;
 use time::Duration;
 
 use self::request::{AuthorizationRequest, AuthorizeError, ErrorRedirect, Prompt, redirect_url};
-use super::browser::{self, SESSION_COOKIE};
+use super::browser::{self, Cookie};
 use super::error::OAuthError;
 use super::form::Params;
 use super::subject::Person;
@@ -226,7 +226,7 @@ fn login_page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let (csrf, set_csrf) = browser::csrf_token(state, headers, partition, realm);
+    let (csrf, set_csrf) = browser::csrf_token(state, headers, partition, realm, "login");
     let action = urls::endpoint(&state.config.public_url, partition, realm, "oauth2/login");
     let body = pages::login(&LoginView {
         action: &action,
@@ -348,7 +348,14 @@ pub async fn login(
             status,
         )
     };
-    if !browser::csrf_ok(&headers, form.get("csrf")) {
+    if !browser::csrf_ok(
+        &state,
+        &headers,
+        &partition,
+        realm,
+        "login",
+        form.get("csrf"),
+    ) {
         return again(
             "This sign-in form has expired or was opened in another window. Please sign in again.",
             StatusCode::BAD_REQUEST,
@@ -457,9 +464,10 @@ pub async fn login(
             state.audit.record(event).await;
             let cookie = browser::set_cookie(
                 &state,
-                SESSION_COOKIE,
+                Cookie::Session,
+                &partition,
+                realm,
                 &cookie_value,
-                &browser::realm_path(&partition, realm),
                 None,
             );
             redirect(&url, cookie)

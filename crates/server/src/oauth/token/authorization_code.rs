@@ -1,11 +1,13 @@
 //! The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636): a Web app (secret) or
 //! a SPA (PKCE, no secret) redeems the code its user's browser brought back.
 //!
-//! A code is single use: the store consumes it atomically, and a second presentation revokes
-//! the grant — every token issued from the first (RFC 6749 §4.1.2, RFC 9700 §4.5.3).
+//! A code is single use: its bindings (client, realm, expiry, redirect URI, PKCE) are checked
+//! first, then the store consumes it atomically, and a second presentation by its client revokes
+//! the grant — every token issued from the first (RFC 6749 §4.1.2, RFC 9700 §4.5.3). A
+//! presentation that fails the bindings does not spend the code.
 
 use axum::http::HeaderMap;
-use tessera_domain::grant::CodeRedemption;
+use tessera_domain::grant::{AuthorizationCode, CodeRedemption, Grant};
 use tessera_domain::{PartitionId, Realm, pkce};
 use tessera_oauth_types::TokenResponse;
 
@@ -36,6 +38,28 @@ pub(super) async fn handle(
     }
     let now = state.clock.now();
     let hash = state.secrets.hash(code);
+    // The bindings are checked before the code is spent, so a presentation by another client,
+    // with another redirect URI or without the right verifier leaves it usable by its rightful
+    // client (RFC 6749 §4.1.3, RFC 7636 §4.6).
+    let Some(found) = state.store.find_code(partition, &hash).await? else {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code is invalid or has expired",
+        ));
+    };
+    let client = &auth.view.client;
+    if found.grant.client_id != client.client_id {
+        // Consumed or not, another client's presentation changes nothing: revoking here would
+        // let any client that saw a used code (in a log, a referrer) end another client's
+        // sign-in, and it cannot use the code either way.
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client application",
+        ));
+    }
+    if found.consumed {
+        return Err(replayed(state, partition, found.grant.id, now).await);
+    }
+    check_bindings(&found.code, &found.grant, realm, redirect_uri, params, now)?;
+    // Then the compare-and-set: of concurrent rightful redemptions exactly one gets the code.
     let (code, grant) = match state.store.redeem_code(partition, &hash, now).await? {
         CodeRedemption::Unknown => {
             return Err(OAuthError::invalid_grant(
@@ -43,37 +67,16 @@ pub(super) async fn handle(
             ));
         }
         CodeRedemption::Replayed { grant_id } => {
-            state.store.revoke_grant(partition, grant_id, now).await?;
-            tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
-            return Err(OAuthError::invalid_grant(
-                "the authorization code was already used; the tokens issued for it have been revoked",
-            ));
+            return Err(replayed(state, partition, grant_id, now).await);
         }
         CodeRedemption::Redeemed { code, grant } => (code, grant),
     };
-    let client = &auth.view.client;
-    if grant.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was issued to another client application",
-        ));
-    }
-    if grant.realm != realm {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was issued by the other realm of this partition; redeem it at the issuer that issued it",
-        ));
-    }
-    if code.expires_at <= now || !grant.is_live(now) {
+    // The grant as it is now: it may have been revoked between the look-up and the consumption.
+    if !grant.is_live(now) {
         return Err(OAuthError::invalid_grant(
             "the authorization code has expired",
         ));
     }
-    if code.redirect_uri != redirect_uri {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri differs from the one in the authorization request",
-        ));
-    }
-    pkce::verify(code.code_challenge.as_deref(), params.get("code_verifier"))
-        .map_err(|e| OAuthError::invalid_grant(e.to_string()))?;
     let person = live_person(state, partition, &grant).await?;
     let granted = still_granted(ctx, &auth.view, &grant.scope);
     let (mut resp, record) = mint(
@@ -96,4 +99,49 @@ pub(super) async fn handle(
         state.audit.secret_used(sid, now).await;
     }
     Ok(resp)
+}
+
+/// A second use of a code by its own client: the grant is revoked, and with it every token
+/// issued from the first use (RFC 6749 §4.1.2, RFC 9700 §4.5.3).
+async fn replayed(
+    state: &AppState,
+    partition: &PartitionId,
+    grant_id: uuid::Uuid,
+    now: time::OffsetDateTime,
+) -> OAuthError {
+    if let Err(e) = state.store.revoke_grant(partition, grant_id, now).await {
+        return e.into();
+    }
+    tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
+    OAuthError::invalid_grant(
+        "the authorization code was already used; the tokens issued for it have been revoked",
+    )
+}
+
+/// What the code is bound to besides its client: realm, expiry, redirect URI and PKCE.
+fn check_bindings(
+    code: &AuthorizationCode,
+    grant: &Grant,
+    realm: Realm,
+    redirect_uri: &str,
+    params: &Params,
+    now: time::OffsetDateTime,
+) -> Result<(), OAuthError> {
+    if grant.realm != realm {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued by the other realm of this partition; redeem it at the issuer that issued it",
+        ));
+    }
+    if code.expires_at <= now || !grant.is_live(now) {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code has expired",
+        ));
+    }
+    if code.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the one in the authorization request",
+        ));
+    }
+    pkce::verify(code.code_challenge.as_deref(), params.get("code_verifier"))
+        .map_err(|e| OAuthError::invalid_grant(e.to_string()))
 }
