@@ -941,6 +941,7 @@ async fn the_login_page_cannot_be_framed_or_cached() {
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").starts_with("text/html"));
     assert_eq!(page.header("x-frame-options"), "DENY");
+    assert_eq!(page.header("referrer-policy"), "no-referrer");
     let csp = page.header("content-security-policy");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     // The form posts to Tessera, whose redirect leads to the client's origin.
