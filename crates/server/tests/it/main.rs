@@ -11,6 +11,9 @@
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
+//! - `login_backoff`: parallel and cross-name guessing against the login back-off;
+//!   `client_address`: budgets per client behind a trusted proxy, forged headers ignored
+//!   otherwise; `password_concurrency`: 503 with `Retry-After` when hashing is at its limit.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -24,13 +27,16 @@
 mod admin_api;
 mod anonymous;
 mod cli;
+mod client_address;
 mod client_credentials;
 mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
 mod guard_e2e;
 mod keys;
+mod login_backoff;
 mod on_behalf_of;
+mod password_concurrency;
 mod spa_browser;
 mod support;
 mod token_exchange;
