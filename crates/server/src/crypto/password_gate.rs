@@ -57,22 +57,28 @@ impl PasswordGate {
     /// # Errors
     /// [`Busy`] when none became free in time, or too many callers already wait.
     pub async fn enter(&self) -> Result<Slot, Busy> {
-        let busy = Busy {
+        let slot = self.acquire().await;
+        if slot.is_none() {
+            // Operators watch this to size `password_concurrency`.
+            metrics::counter!("tessera_password_hashing_refused_total").increment(1);
+        }
+        slot.map(|permit| Slot { _permit: permit }).ok_or(Busy {
             retry_after: RETRY_AFTER,
-        };
+        })
+    }
+
+    async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
         if let Ok(p) = self.slots.clone().try_acquire_owned() {
-            return Ok(Slot { _permit: p });
+            return Some(p);
         }
         if self.wait.is_zero() {
-            return Err(busy);
+            return None;
         }
-        let Some(_queued) = Waiting::join(&self.waiting, self.max_waiting) else {
-            return Err(busy);
-        };
-        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
-            Ok(Ok(p)) => Ok(Slot { _permit: p }),
-            _ => Err(busy),
-        }
+        let _queued = Waiting::join(&self.waiting, self.max_waiting)?;
+        tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
     }
 }
 
