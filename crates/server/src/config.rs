@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tessera_domain::signing_key::SigningAlg;
 
+use crate::cidr::Cidr;
 use crate::crypto::password::PasswordParams;
+use crate::forwarded::ForwardedHeader;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +40,64 @@ pub struct Config {
     pub signing: SigningConfig,
     /// The anonymous-customer token endpoint.
     pub anonymous: AnonymousConfig,
+    /// Reverse proxies in front of Tessera.
+    pub proxy: ProxyConfig,
+    /// How many passwords are hashed or verified at once.
+    pub password_concurrency: PasswordConcurrencyConfig,
+}
+
+/// Reverse proxies whose forwarding header names the client. Behind a proxy every connection
+/// comes from the proxy, so without this the login back-off and the anonymous endpoint's rate
+/// limit would treat all clients as one address; with it, a client that connects directly can
+/// still not choose its address by sending the header itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyConfig {
+    /// Peers (CIDR blocks) whose forwarding header is believed.
+    #[serde(deserialize_with = "crate::cidr::deserialize_list")]
+    pub trusted_proxies: Vec<Cidr>,
+    /// The header those proxies append the client's address to.
+    pub client_address_header: ForwardedHeader,
+}
+
+impl ProxyConfig {
+    /// Whether `ip` is a trusted proxy.
+    #[must_use]
+    pub fn trusts(&self, ip: std::net::IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|c| c.contains(ip))
+    }
+}
+
+/// Each Argon2id computation holds `passwords.memory_kib` of memory and a core for tens of
+/// milliseconds, so they are limited: a burst of sign-ins waits briefly for a slot and is then
+/// refused with 503 and `Retry-After`, instead of growing memory with the burst.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConcurrencyConfig {
+    /// Computations at once; unset: one per CPU core.
+    pub limit: Option<u32>,
+    /// How long a request waits for a slot before it is refused, milliseconds.
+    pub wait_ms: u64,
+}
+
+impl Default for PasswordConcurrencyConfig {
+    fn default() -> Self {
+        Self {
+            limit: None,
+            wait_ms: 1000,
+        }
+    }
+}
+
+impl PasswordConcurrencyConfig {
+    /// The number of slots: the configured limit, or the CPU cores.
+    #[must_use]
+    pub fn slots(&self) -> usize {
+        match self.limit {
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        }
+    }
 }
 
 /// The anonymous-customer endpoint needs no credentials, so it is limited per source address.
@@ -167,6 +227,8 @@ impl Default for Config {
             http: HttpConfig::default(),
             signing: SigningConfig::default(),
             anonymous: AnonymousConfig::default(),
+            proxy: ProxyConfig::default(),
+            password_concurrency: PasswordConcurrencyConfig::default(),
         }
     }
 }
@@ -318,6 +380,12 @@ impl Config {
                 "clients.max_secrets must be 1 to 10".into(),
             ));
         }
+        if self.password_concurrency.limit == Some(0) || self.password_concurrency.wait_ms > 10_000
+        {
+            return Err(ConfigError::Invalid(
+                "password_concurrency.limit must be at least 1 (or unset for one per CPU core) and password_concurrency.wait_ms at most 10000".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -464,6 +532,22 @@ pub fn reference() -> String {
             "anonymous.burst",
             "Anonymous-customer burst allowance per source address.",
         ),
+        (
+            "proxy.trusted_proxies",
+            "Reverse proxies whose client_address_header is believed, as CIDR blocks (a bare address is one host), e.g. [\"10.0.0.0/8\"]. From them, the client (login back-off, anonymous rate limit, audit log) is the header's rightmost address that is not a trusted proxy; from any other peer the header is ignored. In the environment: comma-separated.",
+        ),
+        (
+            "proxy.client_address_header",
+            "The header the trusted proxies append the client to: \"x-forwarded-for\" or \"forwarded\" (RFC 7239). Only this one is read, since a proxy passes the other through from the client.",
+        ),
+        (
+            "password_concurrency.limit",
+            "Password hashes and verifications (Argon2id, passwords.memory_kib each) at once; unset: one per CPU core. Beyond it, login pages and the admin API answer 503 with Retry-After.",
+        ),
+        (
+            "password_concurrency.wait_ms",
+            "How long a request waits for a free slot before that 503, milliseconds (0-10000).",
+        ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut out = String::from(
@@ -548,6 +632,33 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::load(None, vec![], &o).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_checked_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(
+            &file,
+            "[proxy]\ntrusted_proxies = [\"10.0.0.0/8\", \"10.0.0/8\"]\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&file), vec![], &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"10.0.0/8\" is not a CIDR block such as 10.0.0.0/8"),
+            "{e}"
+        );
+        let env = vec![(
+            "TESSERA_PROXY__TRUSTED_PROXIES".to_owned(),
+            "10.0.0.0/8, 2001:db8::/32".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.proxy.trusts("10.1.2.3".parse().unwrap()));
+        assert!(c.proxy.trusts("2001:db8::1".parse().unwrap()));
+        assert!(!c.proxy.trusts("192.0.2.1".parse().unwrap()));
+        assert!(Config::default().proxy.trusted_proxies.is_empty());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::catalog;
 use crate::config::Config;
 use crate::crypto::CryptoError;
 use crate::crypto::master_key::MasterKey;
-use crate::crypto::password::PasswordHasher;
+use crate::crypto::password::{PasswordError, PasswordHasher};
 use crate::crypto::rng::random_token;
 use crate::crypto::secret_hash::SecretHasher;
 use crate::crypto::signing;
@@ -98,6 +98,9 @@ pub enum ProvisionError {
     /// Crypto failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// A password could not be hashed (hashing at its concurrency limit, or Argon2 failed).
+    #[error(transparent)]
+    Password(#[from] PasswordError),
     /// Storage failed (e.g. the partition exists).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -181,7 +184,7 @@ impl Provisioner<'_> {
             apis: data.apis,
             users: vec![UserRecord {
                 user: admin,
-                password_hash: self.passwords.hash(self.rng, &spec.admin_password)?,
+                password_hash: self.passwords.hash(self.rng, &spec.admin_password).await?,
             }],
             customers: vec![],
             clients: vec![],
@@ -199,7 +202,7 @@ impl Provisioner<'_> {
         let automation_id = automation.client_id;
         seed.clients.push(automation);
         let demo = if spec.demo {
-            Some(self.demo(&mut seed)?)
+            Some(self.demo(&mut seed).await?)
         } else {
             None
         };
@@ -322,7 +325,7 @@ impl Provisioner<'_> {
         })
     }
 
-    fn demo(&self, seed: &mut PartitionSeed) -> Result<DemoData, ProvisionError> {
+    async fn demo(&self, seed: &mut PartitionSeed) -> Result<DemoData, ProvisionError> {
         let now = self.clock.now();
         let p = seed.partition.id.clone();
         let delegated: Vec<String> = seed
@@ -384,7 +387,7 @@ impl Provisioner<'_> {
         };
         seed.users.push(UserRecord {
             user: agent,
-            password_hash: self.passwords.hash(self.rng, &agent_password)?,
+            password_hash: self.passwords.hash(self.rng, &agent_password).await?,
         });
         let customer = Customer {
             id: self.rng.uuid(),
@@ -397,7 +400,7 @@ impl Provisioner<'_> {
         };
         seed.customers.push(CustomerRecord {
             customer,
-            password_hash: self.passwords.hash(self.rng, &customer_password)?,
+            password_hash: self.passwords.hash(self.rng, &customer_password).await?,
         });
         let demo = DemoData {
             web_client_id: web.client_id.to_string(),

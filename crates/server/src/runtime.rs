@@ -13,6 +13,7 @@ use crate::cache::TtlCache;
 use crate::config::Config;
 use crate::crypto::master_key::{MasterKey, MasterKeyError};
 use crate::crypto::password::PasswordHasher;
+use crate::crypto::password_gate::PasswordGate;
 use crate::crypto::rng::SystemRng;
 use crate::crypto::secret_hash::SecretHasher;
 use crate::state::{AppState, Inner};
@@ -151,8 +152,12 @@ pub fn build_state_with(
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Rng>,
 ) -> Result<AppState, StartError> {
-    let passwords =
-        PasswordHasher::new(config.passwords).map_err(|e| StartError::Passwords(e.to_string()))?;
+    let gate = PasswordGate::new(
+        config.password_concurrency.slots(),
+        std::time::Duration::from_millis(config.password_concurrency.wait_ms),
+    );
+    let passwords = PasswordHasher::new(config.passwords, gate)
+        .map_err(|e| StartError::Passwords(e.to_string()))?;
     let audit = AuditSink::start(store.clone());
     let known_partitions = Arc::new(crate::known_partitions::KnownPartitions::default());
     let admin_guard = crate::admin_api::auth::admin_guard(

@@ -1,18 +1,20 @@
 //! Shared pieces of the `users` and `customers` resources.
 
 use super::error::ApiError;
+use crate::crypto::password::PasswordError;
 use crate::state::AppState;
 
-/// Hashes a password with Argon2id on the blocking pool (it takes tens of milliseconds by
-/// design and must not stall the async workers).
+/// Hashes a password with Argon2id (through the hashing limit: 503 when it is full).
 pub(super) async fn hash_password(state: &AppState, password: String) -> Result<String, ApiError> {
-    let hasher = state.passwords.clone();
-    let rng = state.rng.clone();
-    tokio::task::spawn_blocking(move || hasher.hash(&*rng, &password))
+    state
+        .passwords
+        .hash(&*state.rng, &password)
         .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            ApiError::Internal
+        .map_err(|e| match e {
+            PasswordError::Busy(b) => ApiError::Busy(b),
+            PasswordError::Crypto(e) => {
+                tracing::error!(error = %e, "password hashing failed");
+                ApiError::Internal
+            }
         })
 }

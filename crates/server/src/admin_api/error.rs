@@ -7,6 +7,7 @@ use tessera_domain::store::StoreError;
 use tessera_domain::validation::FieldErrors;
 use tessera_oauth_types::ProblemDetails;
 
+use crate::crypto::password_gate::Busy;
 use crate::state::LoadError;
 
 /// An admin API failure.
@@ -36,6 +37,9 @@ pub enum ApiError {
     /// 503: database unreachable.
     #[error("database unavailable")]
     Unavailable,
+    /// 503 with `Retry-After`: password hashing is at its concurrency limit.
+    #[error(transparent)]
+    Busy(Busy),
     /// 500: logged, not described.
     #[error("internal error")]
     Internal,
@@ -107,6 +111,10 @@ impl From<LoadError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            Self::Busy(b) => Some(b.retry_after.as_secs().max(1)),
+            _ => None,
+        };
         let (problem, challenge) = match self {
             Self::Problem(p, challenge) => (*p, challenge),
             other => (other.problem(), None),
@@ -120,6 +128,10 @@ impl IntoResponse for ApiError {
         );
         if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+        }
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }
@@ -157,6 +169,14 @@ impl ApiError {
                 503,
                 "Service Unavailable",
                 "the database is unreachable; retry shortly",
+            ),
+            Self::Busy(b) => ProblemDetails::new(
+                503,
+                "Service Unavailable",
+                format!(
+                    "too many passwords are being hashed at the moment; retry in {} s",
+                    b.retry_after.as_secs().max(1)
+                ),
             ),
             Self::Internal => ProblemDetails::new(
                 500,

@@ -27,7 +27,7 @@ pub(super) async fn post(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    if let Some(ip) = meta.source_ip.as_deref().and_then(|s| s.parse().ok())
+    if let Some(ip) = meta.ip
         && let Err(wait) = state.anonymous_limiter.check(ip, Instant::now())
     {
         let secs = wait.as_secs().max(1);

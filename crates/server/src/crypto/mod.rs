@@ -5,6 +5,7 @@
 pub mod jwt;
 pub mod master_key;
 pub mod password;
+pub mod password_gate;
 pub mod rng;
 pub mod secret_hash;
 pub mod signing;

@@ -916,7 +916,7 @@ async fn repeated_failures_lock_the_account() {
     let (s, _, app) = setup().await;
     let browser = Browser::new();
     let form = browser.get(&app_url(&s, 'U', &app, &[])).await.login_form();
-    for i in 0..6 {
+    for i in 0..tessera_server::login_backoff::ACCOUNT_FREE {
         let page = browser.submit(&form, "agent7", "not-the-password").await;
         assert_eq!(page.status, 401, "attempt {i}");
     }

@@ -11,11 +11,14 @@
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
-//! - `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
+//!   `client_address`: budgets per client behind a trusted proxy, forged headers ignored
+//!   otherwise; `password_concurrency`: 503 with `Retry-After` when hashing is at its limit.
 //!   permissions, revoked sign-ins and demoted administrators.
+//! - `dev_server`: `tessera serve --dev` as a child process, for the tests that need the binary.
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat.
 //! - `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
-//! - `dev_server`: `tessera serve --dev` as a child process, for the tests that need the binary.
+//! - `login_backoff`: parallel and cross-name guessing against the login back-off;
+//! - `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,6 +32,7 @@
 mod admin_api;
 mod anonymous;
 mod cli;
+mod client_address;
 mod client_credentials;
 mod code_binding;
 mod code_flow;
@@ -41,9 +45,11 @@ mod junk_tokens;
 mod key_withdrawal;
 mod keys;
 mod log_hygiene;
+mod login_backoff;
 mod logout_hint;
 mod on_behalf_of;
 mod password_change;
+mod password_concurrency;
 mod spa_browser;
 mod support;
 mod token_exchange;

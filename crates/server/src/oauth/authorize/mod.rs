@@ -8,7 +8,7 @@
 
 pub mod request;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -28,8 +28,9 @@ use super::error::OAuthError;
 use super::form::Params;
 use super::subject::Person;
 use crate::audit::AuditContext;
+use crate::crypto::password::PasswordError;
 use crate::crypto::rng::random_token;
-use crate::login_backoff::{account_key, address_key};
+use crate::login_backoff::{Account, account_key, address_key};
 use crate::pages::{self, Html, LoginView};
 use crate::request_meta::RequestMeta;
 use crate::state::{AppState, PartitionContext};
@@ -368,33 +369,61 @@ pub async fn login(
             StatusCode::BAD_REQUEST,
         );
     }
-    let account = account_key(partition.as_str(), realm.as_str(), &login);
-    let address = meta.source_ip.as_deref().map(address_key);
-    let mut keys = vec![account.as_str()];
-    keys.extend(address.as_deref());
-    if let Err(wait) = state.login_backoff.check(&keys, Instant::now()) {
-        return again(
-            &format!(
-                "Too many failed sign-in attempts. Wait {} seconds and try again.",
-                wait.as_secs().max(1)
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
+    let found = match find_account(&state, &partition, realm, &login).await {
+        Ok(f) => f,
+        Err(e) => return error_page(e.status, &e.description),
+    };
+    let whose = match &found {
+        Some((person, _)) => Account::Known(person.id()),
+        None => Account::Unknown(&login),
+    };
+    // Counted before the password is checked, so parallel guesses cannot outrun the count.
+    let attempt = match state.login_backoff.reserve(
+        account_key(&partition, realm, &whose),
+        meta.source_ip.as_deref().map(address_key),
+        Instant::now(),
+    ) {
+        Ok(a) => a,
+        Err(wait) => {
+            let secs = wait.as_secs().max(1);
+            return retry_after(
+                again(
+                    &format!(
+                        "Too many failed sign-in attempts. Wait {secs} seconds and try again."
+                    ),
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                secs,
+            );
+        }
+    };
     let mut audit = AuditContext {
         partition: Some(partition.clone()),
         actor_kind: ActorKind::Anonymous,
         actor_id: None,
         source_ip: meta.source_ip.clone(),
     };
-    let person = match check_password(&state, &partition, realm, &login, password).await {
-        Ok(p) => p,
-        Err(e) => return error_page(e.status, &e.description),
+    let (person, hash) = found.unzip();
+    let right = match state.passwords.verify(password, hash.as_deref()).await {
+        Ok(right) => right,
+        Err(PasswordError::Busy(busy)) => {
+            state.login_backoff.unchecked(attempt);
+            return retry_after(
+                again(
+                    "Too many sign-ins are being checked at this moment. Please try again in a few seconds.",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                ),
+                busy.retry_after.as_secs().max(1),
+            );
+        }
+        Err(PasswordError::Crypto(e)) => {
+            let e = OAuthError::internal(&e);
+            return error_page(e.status, &e.description);
+        }
     };
-    let Some(person) = person else {
-        state
-            .login_backoff
-            .failed(&account, address.as_deref(), Instant::now());
+    let Some(person) = person.filter(|_| right) else {
+        // The attempt stays counted.
+        drop(attempt);
         let event = audit.event(
             &state,
             "login.refuse",
@@ -410,6 +439,8 @@ pub async fn login(
         };
         return again(message, StatusCode::UNAUTHORIZED);
     };
+    // The password was right (even if the account turns out to be disabled).
+    state.login_backoff.succeeded(attempt);
     audit.actor_kind = ActorKind::User;
     audit.actor_id = Some(person.id().to_string());
     if !person.enabled() {
@@ -427,7 +458,6 @@ pub async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    state.login_backoff.succeeded(&account);
     let now = state.clock.now();
     let cookie_value = random_token(&*state.rng, 32);
     let session = BrowserSession {
@@ -476,19 +506,15 @@ pub async fn login(
     }
 }
 
-/// A PHC hash to verify against when the account does not exist, so an unknown name takes as
-/// long as a wrong password.
-static DUMMY_HASH: OnceLock<String> = OnceLock::new();
-
-/// The person whose `login` and `password` these are, `None` when either is wrong.
-async fn check_password(
+/// The person signing in as `login` with their password hash, `None` when no account has
+/// that name (users: username, or email; customers: email).
+async fn find_account(
     state: &AppState,
     partition: &PartitionId,
     realm: Realm,
     login: &str,
-    password: &str,
-) -> Result<Option<Person>, OAuthError> {
-    let (person, hash) = match realm {
+) -> Result<Option<(Person, String)>, OAuthError> {
+    Ok(match realm {
         Realm::Users => {
             let mut rec = state.store.find_user_by_username(partition, login).await?;
             if rec.is_none()
@@ -500,32 +526,19 @@ async fn check_password(
                     .find_user_by_username(partition, &u.username)
                     .await?;
             }
-            match rec {
-                Some(r) => (Some(Person::User(r.user)), Some(r.password_hash)),
-                None => (None, None),
-            }
+            rec.map(|r| (Person::User(r.user), r.password_hash))
         }
-        Realm::Customers => match state.store.find_customer_by_email(partition, login).await? {
-            Some(r) => (Some(Person::Customer(r.customer)), Some(r.password_hash)),
-            None => (None, None),
-        },
-    };
-    let hash = match hash {
-        Some(h) => h,
-        None => DUMMY_HASH
-            .get_or_init(|| {
-                state
-                    .passwords
-                    .hash(&*state.rng, "no such account")
-                    .unwrap_or_default()
-            })
-            .clone(),
-    };
-    let verifier = state.clone();
-    let password = password.to_owned();
-    // Argon2id takes tens of milliseconds of CPU: off the async workers.
-    let ok = tokio::task::spawn_blocking(move || verifier.passwords.verify(&password, &hash))
-        .await
-        .map_err(|e| OAuthError::internal(&e))?;
-    Ok(if ok { person } else { None })
+        Realm::Customers => state
+            .store
+            .find_customer_by_email(partition, login)
+            .await?
+            .map(|r| (Person::Customer(r.customer), r.password_hash)),
+    })
+}
+
+/// Adds `Retry-After: secs` (RFC 9110 §10.2.3) to a refusal that a later retry may pass.
+fn retry_after(mut resp: Response, secs: u64) -> Response {
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    resp
 }
