@@ -38,6 +38,30 @@ pub struct Config {
     pub signing: SigningConfig,
     /// The anonymous-customer token endpoint.
     pub anonymous: AnonymousConfig,
+    /// Fetches from external identity providers.
+    pub federation: FederationConfig,
+}
+
+/// Identity providers' `jwks_uri` is chosen by whoever administers a partition, and Tessera
+/// fetches it from inside the deployment: only public addresses are contacted, so a
+/// registration cannot reach services on the host or its private network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Also allow loopback (127.0.0.0/8, `::1`, `localhost`, and plain http to them) for an
+    /// identity provider running on the same machine. Development and tests only: unsafe in
+    /// production, where it exposes every service listening on the host.
+    pub allow_loopback: bool,
+}
+
+impl FederationConfig {
+    /// The address policy of outbound fetches.
+    #[must_use]
+    pub const fn policy(self) -> tessera_domain::address::OutboundPolicy {
+        tessera_domain::address::OutboundPolicy {
+            allow_loopback: self.allow_loopback,
+        }
+    }
 }
 
 /// The anonymous-customer endpoint needs no credentials, so it is limited per source address.
@@ -167,6 +191,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             signing: SigningConfig::default(),
             anonymous: AnonymousConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }
@@ -464,6 +489,10 @@ pub fn reference() -> String {
             "anonymous.burst",
             "Anonymous-customer burst allowance per source address.",
         ),
+        (
+            "federation.allow_loopback",
+            "UNSAFE outside development: let identity providers' jwks_uri reach loopback (127.0.0.0/8, ::1, localhost; plain http allowed there). Off, only public addresses are fetched from.",
+        ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut out = String::from(
@@ -548,6 +577,18 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::load(None, vec![], &o).is_err());
+    }
+
+    #[test]
+    fn loopback_fetches_are_off_unless_switched_on() {
+        let c = Config::load(None, vec![], &Overrides::default()).unwrap();
+        assert!(!c.federation.policy().allow_loopback);
+        let env = vec![(
+            "TESSERA_FEDERATION__ALLOW_LOOPBACK".to_owned(),
+            "true".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.federation.policy().allow_loopback);
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
+//! - `token_exchange`: RFC 8693 with external identity providers and how accounts are linked;
+//!   `jwks_fetch`: the providers' keys are fetched from public addresses only.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,6 +31,7 @@ mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
 mod guard_e2e;
+mod jwks_fetch;
 mod keys;
 mod on_behalf_of;
 mod spa_browser;
