@@ -1,6 +1,6 @@
 // A real external identity provider for Tessera's token-exchange tests: panva/oidc-provider with
 // the client credentials grant and resource indicators, issuing ES256 JWT access tokens for the
-// audience `api://tessera` that carry the subject's email. Prints "listening <issuer>" when ready.
+// audience `api://tessera` that carry the subject's email, verified. Prints "listening <issuer>" when ready.
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
@@ -39,7 +39,7 @@ server.listen(port, '127.0.0.1', () => {
         }),
       },
     },
-    extraTokenClaims: () => ({ email }),
+    extraTokenClaims: () => ({ email, email_verified: true }),
   });
   server.on('request', provider.callback());
   console.log(`listening ${issuer}`);

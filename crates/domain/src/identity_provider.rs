@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::address::{AddressClass, OutboundPolicy, classify};
 use crate::ids::{PartitionId, Realm};
 use crate::validation::FieldErrors;
 
@@ -55,7 +56,8 @@ pub struct IdentityProvider {
     pub name: String,
     /// Expected `iss` of its tokens.
     pub issuer: String,
-    /// Where its keys are published (https, or http on loopback for tests).
+    /// Where its keys are published: https to a public address (loopback, and http to it, only
+    /// where the deployment allows loopback for development).
     pub jwks_uri: Option<String>,
     /// Inline keys, instead of `jwks_uri`.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
@@ -68,6 +70,11 @@ pub struct IdentityProvider {
     pub match_claim: String,
     /// Account attribute the claim is matched against.
     pub match_attribute: MatchAttribute,
+    /// When matching on the account's email, require the token's `email_verified` to be `true`
+    /// (OpenID Connect Core §5.1). Switching it off links accounts on addresses the provider
+    /// never checked, so anyone who can register that address there becomes the account: only
+    /// for providers that verify every address themselves.
+    pub require_email_verified: bool,
     /// Disabled providers are refused at token exchange.
     pub enabled: bool,
     /// Creation time.
@@ -101,6 +108,9 @@ pub struct IdentityProviderChanges {
     pub match_claim: Option<String>,
     /// New attribute.
     pub match_attribute: Option<MatchAttribute>,
+    /// Whether `email_verified: true` is required when matching on email (switching it off is
+    /// unsafe unless the provider verifies every address).
+    pub require_email_verified: Option<bool>,
     /// Enabled flag.
     pub enabled: Option<bool>,
 }
@@ -120,31 +130,68 @@ pub mod double_option {
     }
 }
 
-fn check_endpoint_url(e: &mut FieldErrors, field: &str, raw: &str) {
-    match url::Url::parse(raw) {
-        Err(_) => e.add(field, "must be an absolute URL"),
-        Ok(u) => {
-            let loopback = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-            if !(u.scheme() == "https" || (u.scheme() == "http" && loopback)) {
-                e.add(field, "must use https (plain http is allowed only for localhost, 127.0.0.1 and [::1])");
-            }
+fn check_jwks_uri(e: &mut FieldErrors, raw: &str, policy: OutboundPolicy) {
+    const FIELD: &str = "jwks_uri";
+    let Ok(u) = url::Url::parse(raw) else {
+        e.add(FIELD, "must be an absolute URL");
+        return;
+    };
+    // The URL parser has already normalised numeric IPv4 forms (`http://2130706433/`,
+    // `http://0x7f.1/`) into dotted addresses, so literals cannot hide.
+    let (loopback, refused) = match u.host() {
+        Some(url::Host::Ipv4(ip)) => address_verdict(ip.into(), policy),
+        Some(url::Host::Ipv6(ip)) => address_verdict(ip.into(), policy),
+        Some(url::Host::Domain(name)) if OutboundPolicy::is_localhost_name(name) => (
+            true,
+            (!policy.allow_loopback).then(|| {
+                "must not point at localhost: Tessera fetches keys only from public addresses"
+                    .to_owned()
+            }),
+        ),
+        Some(url::Host::Domain(_)) => (false, None),
+        None => {
+            e.add(FIELD, "must name a host");
+            return;
         }
+    };
+    if let Some(why) = refused {
+        e.add(FIELD, why);
+    } else if !(u.scheme() == "https" || (u.scheme() == "http" && loopback)) {
+        e.add(
+            FIELD,
+            if policy.allow_loopback {
+                "must use https (plain http is allowed only for loopback addresses and localhost)"
+            } else {
+                "must use https"
+            },
+        );
     }
 }
 
+/// Whether a literal address is loopback, and why it is refused, if it is.
+fn address_verdict(ip: std::net::IpAddr, policy: OutboundPolicy) -> (bool, Option<String>) {
+    let loopback = classify(ip) == AddressClass::Loopback;
+    let refused = policy.check(ip).err().map(|class| {
+        format!(
+            "must not point at a {class} address ({ip}): Tessera fetches keys only from public addresses"
+        )
+    });
+    (loopback, refused)
+}
+
 impl IdentityProvider {
-    /// Checks the field rules.
+    /// Checks the field rules; `policy` decides which addresses `jwks_uri` may name.
     ///
     /// # Errors
     /// Every rule broken.
-    pub fn validate(&self) -> Result<(), FieldErrors> {
+    pub fn validate(&self, policy: OutboundPolicy) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
         e.check_len("name", &self.name, 1, 100);
         if self.issuer.is_empty() || self.issuer.len() > 2000 {
             e.add("issuer", "is required (at most 2000 characters)");
         }
         match (&self.jwks_uri, &self.jwks) {
-            (Some(u), None) => check_endpoint_url(&mut e, "jwks_uri", u),
+            (Some(u), None) => check_jwks_uri(&mut e, u, policy),
             (None, Some(j)) => {
                 if j.get("keys")
                     .and_then(serde_json::Value::as_array)
@@ -172,7 +219,7 @@ impl IdentityProvider {
         e.into_result()
     }
 
-    /// Applies changes and validates.
+    /// Applies changes and validates them under `policy`.
     ///
     /// # Errors
     /// Every rule broken.
@@ -180,6 +227,7 @@ impl IdentityProvider {
         &mut self,
         c: IdentityProviderChanges,
         now: OffsetDateTime,
+        policy: OutboundPolicy,
     ) -> Result<(), FieldErrors> {
         if let Some(v) = c.name {
             self.name = v;
@@ -208,7 +256,81 @@ impl IdentityProvider {
         if let Some(v) = c.enabled {
             self.enabled = v;
         }
+        if let Some(v) = c.require_email_verified {
+            self.require_email_verified = v;
+        }
         self.updated_at = now;
-        self.validate()
+        self.validate(policy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_uri(uri: &str) -> IdentityProvider {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        IdentityProvider {
+            id: uuid::Uuid::nil(),
+            partition: PartitionId::parse("acme").unwrap(),
+            name: "SSO".into(),
+            issuer: "https://sso.example".into(),
+            jwks_uri: Some(uri.into()),
+            jwks: None,
+            audiences: vec!["api://tessera".into()],
+            realm: Realm::Users,
+            match_claim: "email".into(),
+            match_attribute: MatchAttribute::Email,
+            require_email_verified: true,
+            enabled: true,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    const STRICT: OutboundPolicy = OutboundPolicy {
+        allow_loopback: false,
+    };
+    const DEV: OutboundPolicy = OutboundPolicy {
+        allow_loopback: true,
+    };
+
+    #[test]
+    fn jwks_uri_must_be_public_https() {
+        for uri in [
+            "https://idp.example/jwks",
+            "https://8.8.8.8/jwks",
+            "https://[2606:4700::1111]/jwks",
+        ] {
+            assert!(with_uri(uri).validate(STRICT).is_ok(), "{uri}");
+            assert!(with_uri(uri).validate(DEV).is_ok(), "{uri}");
+        }
+        for uri in [
+            "http://idp.example/jwks",
+            "https://10.0.0.1/jwks",
+            "https://169.254.169.254/jwks",
+            "https://[::1]/jwks",
+            "https://[::ffff:192.168.1.1]/jwks",
+            "https://127.0.0.1/jwks",
+            "http://127.0.0.1:8080/jwks",
+            "https://localhost/jwks",
+            "https://idp.localhost/jwks",
+            "https://0x7f000001/jwks",
+            "not a url",
+        ] {
+            let e = with_uri(uri).validate(STRICT).unwrap_err();
+            assert!(format!("{e:?}").contains("jwks_uri"), "{uri}: {e:?}");
+        }
+        for uri in [
+            "http://127.0.0.1:8080/jwks",
+            "http://[::1]:8080/jwks",
+            "http://localhost:8080/jwks",
+            "https://127.0.0.2/jwks",
+        ] {
+            assert!(with_uri(uri).validate(DEV).is_ok(), "{uri}");
+        }
+        for uri in ["https://10.0.0.1/jwks", "http://idp.example/jwks"] {
+            assert!(with_uri(uri).validate(DEV).is_err(), "{uri}");
+        }
     }
 }

@@ -6,6 +6,8 @@
 //! `New…` params struct whose `validate` returns [`validation::FieldErrors`], add its repository
 //! trait to [`store`], implement it in both store crates, and cover it in `testing::conformance`.
 
+pub mod account_link;
+pub mod address;
 pub mod api;
 pub mod audit;
 pub mod client;

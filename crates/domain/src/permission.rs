@@ -108,6 +108,9 @@ pub struct Permission {
 /// The reserved scope that stands for "every assigned permission this flow allows".
 pub const DEFAULT_SCOPE: &str = ".default";
 
+/// The delegated permission of the admin API: a Partition Administrator's own access to it.
+pub const ADMIN_DELEGATED: &str = "core.admin.manage";
+
 impl Permission {
     /// Checks the naming rules of SPEC §1.
     ///

@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::flow::Flow;
-use crate::permission::{DEFAULT_SCOPE, Permission, PermissionKind, short_form};
+use crate::permission::{ADMIN_DELEGATED, DEFAULT_SCOPE, Permission, PermissionKind, short_form};
 
 /// The OpenID Connect scopes the authorization code flow may add.
 pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
@@ -168,11 +168,14 @@ pub fn resolve(
     let flow = req.flow;
     let fits =
         |p: &Permission| p.kind == flow.kind() && (flow != Flow::AnonymousCustomer || p.anonymous);
+    // Token exchange turns an outside provider's token into a Tessera one: the admin API comes
+    // with it only when the request names it, never through a missing `scope` or `.default`.
+    let implied = |p: &Permission| flow != Flow::TokenExchange || p.name != ADMIN_DELEGATED;
     let all_assigned = || {
         assigned
             .iter()
             .filter_map(|name| catalog.get(name))
-            .filter(|p| fits(p))
+            .filter(|p| fits(p) && implied(p))
             .map(|p| p.name.clone())
             .collect::<BTreeSet<_>>()
     };
@@ -306,6 +309,46 @@ mod tests {
             &catalog(),
             &assigned(),
         )
+    }
+
+    #[test]
+    fn token_exchange_grants_the_admin_permission_only_when_named() {
+        let mut cat = catalog();
+        cat.insert(
+            ADMIN_DELEGATED.to_owned(),
+            Permission {
+                name: ADMIN_DELEGATED.into(),
+                hub: Hub::Core,
+                kind: PermissionKind::Delegated,
+                description: String::new(),
+                anonymous: false,
+            },
+        );
+        let mut mine = assigned();
+        mine.insert(ADMIN_DELEGATED.to_owned());
+        let go = |scope: Option<&str>| {
+            resolve(
+                ScopeRequest {
+                    flow: Flow::TokenExchange,
+                    requested: scope,
+                    prefix: PREFIX,
+                },
+                &cat,
+                &mine,
+            )
+            .unwrap()
+            .to_scope_string()
+        };
+        let everyday = "knowledge.portalmgr.manage knowledge.portalmgr.read";
+        assert_eq!(go(None), everyday);
+        assert_eq!(go(Some(".default")), everyday);
+        assert_eq!(go(Some("core.admin.manage")), "core.admin.manage");
+        assert_eq!(
+            go(Some(
+                ".default https://api.acme.test/auth/core.admin.manage"
+            )),
+            format!("core.admin.manage {everyday}")
+        );
     }
 
     #[test]

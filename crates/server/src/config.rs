@@ -44,6 +44,8 @@ pub struct Config {
     pub proxy: ProxyConfig,
     /// How many passwords are hashed or verified at once.
     pub password_concurrency: PasswordConcurrencyConfig,
+    /// Fetches from external identity providers.
+    pub federation: FederationConfig,
 }
 
 /// Reverse proxies whose forwarding header names the client. Behind a proxy every connection
@@ -96,6 +98,28 @@ impl PasswordConcurrencyConfig {
         match self.limit {
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
             None => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        }
+    }
+}
+
+/// Identity providers' `jwks_uri` is chosen by whoever administers a partition, and Tessera
+/// fetches it from inside the deployment: only public addresses are contacted, so a
+/// registration cannot reach services on the host or its private network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Also allow loopback (127.0.0.0/8, `::1`, `localhost`, and plain http to them) for an
+    /// identity provider running on the same machine. Development and tests only: unsafe in
+    /// production, where it exposes every service listening on the host.
+    pub allow_loopback: bool,
+}
+
+impl FederationConfig {
+    /// The address policy of outbound fetches.
+    #[must_use]
+    pub const fn policy(self) -> tessera_domain::address::OutboundPolicy {
+        tessera_domain::address::OutboundPolicy {
+            allow_loopback: self.allow_loopback,
         }
     }
 }
@@ -229,6 +253,7 @@ impl Default for Config {
             anonymous: AnonymousConfig::default(),
             proxy: ProxyConfig::default(),
             password_concurrency: PasswordConcurrencyConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }
@@ -548,6 +573,10 @@ pub fn reference() -> String {
             "password_concurrency.wait_ms",
             "How long a request waits for a free slot before that 503, milliseconds (0-10000).",
         ),
+        (
+            "federation.allow_loopback",
+            "UNSAFE outside development: let identity providers' jwks_uri reach loopback (127.0.0.0/8, ::1, localhost; plain http allowed there). Off, only public addresses are fetched from.",
+        ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut out = String::from(
@@ -659,6 +688,18 @@ mod tests {
         assert!(c.proxy.trusts("2001:db8::1".parse().unwrap()));
         assert!(!c.proxy.trusts("192.0.2.1".parse().unwrap()));
         assert!(Config::default().proxy.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn loopback_fetches_are_off_unless_switched_on() {
+        let c = Config::load(None, vec![], &Overrides::default()).unwrap();
+        assert!(!c.federation.policy().allow_loopback);
+        let env = vec![(
+            "TESSERA_FEDERATION__ALLOW_LOOPBACK".to_owned(),
+            "true".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.federation.policy().allow_loopback);
     }
 
     #[test]

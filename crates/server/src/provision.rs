@@ -34,7 +34,7 @@ use crate::urls;
 /// The permission the automation client gets: the admin API as an application.
 pub const ADMIN_APP_PERMISSION: &str = "app.core.admin.manage";
 /// The delegated admin permission (for a Partition Administrator's own tokens).
-pub const ADMIN_DELEGATED_PERMISSION: &str = "core.admin.manage";
+pub const ADMIN_DELEGATED_PERMISSION: &str = tessera_domain::permission::ADMIN_DELEGATED;
 
 /// What is needed to create a partition.
 #[derive(Debug, Clone)]

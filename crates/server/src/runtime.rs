@@ -175,7 +175,7 @@ pub fn build_state_with(
         admin_guard,
         anonymous_limiter,
         login_backoff: crate::login_backoff::LoginBackoff::default(),
-        external_keys: crate::oauth::external_token::ExternalKeys::default(),
+        external_keys: crate::oauth::external_token::ExternalKeys::new(config.federation.policy()),
         secrets: SecretHasher::new(&master),
         master: Arc::new(master),
         config,

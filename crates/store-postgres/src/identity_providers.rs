@@ -13,7 +13,7 @@ use crate::error::db;
 use crate::{PgStore, audit};
 
 const COLUMNS: &str = "seq, partition_id, id, name, issuer, jwks_uri, jwks, audiences, realm, \
-     match_claim, match_attribute, enabled, created_at, updated_at";
+     match_claim, match_attribute, require_email_verified, enabled, created_at, updated_at";
 
 fn provider(row: &PgRow) -> StoreResult<IdentityProvider> {
     Ok(IdentityProvider {
@@ -27,6 +27,7 @@ fn provider(row: &PgRow) -> StoreResult<IdentityProvider> {
         realm: parsed(row, "realm", Realm::parse)?,
         match_claim: get(row, "match_claim")?,
         match_attribute: parsed(row, "match_attribute", MatchAttribute::parse)?,
+        require_email_verified: get(row, "require_email_verified")?,
         enabled: get(row, "enabled")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -58,8 +59,9 @@ impl IdentityProviderRepository for PgStore {
         }
         sqlx::query(
             "INSERT INTO identity_providers (partition_id, id, name, issuer, jwks_uri, jwks, \
-             audiences, realm, match_claim, match_attribute, enabled, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             audiences, realm, match_claim, match_attribute, require_email_verified, enabled, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(p.as_str())
         .bind(idp.id)
@@ -71,6 +73,7 @@ impl IdentityProviderRepository for PgStore {
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
+        .bind(idp.require_email_verified)
         .bind(idp.enabled)
         .bind(idp.created_at)
         .bind(idp.updated_at)
@@ -129,8 +132,9 @@ impl IdentityProviderRepository for PgStore {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE identity_providers SET name = $1, issuer = $2, jwks_uri = $3, jwks = $4, \
-             audiences = $5, realm = $6, match_claim = $7, match_attribute = $8, enabled = $9, \
-             updated_at = $10 WHERE partition_id = $11 AND id = $12",
+             audiences = $5, realm = $6, match_claim = $7, match_attribute = $8, \
+             require_email_verified = $9, enabled = $10, updated_at = $11 \
+             WHERE partition_id = $12 AND id = $13",
         )
         .bind(&idp.name)
         .bind(&idp.issuer)
@@ -140,6 +144,7 @@ impl IdentityProviderRepository for PgStore {
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
+        .bind(idp.require_email_verified)
         .bind(idp.enabled)
         .bind(idp.updated_at)
         .bind(idp.partition.as_str())

@@ -13,7 +13,7 @@ use crate::error::db;
 use crate::{SqliteStore, audit};
 
 const COLUMNS: &str = "seq, partition_id, id, name, issuer, jwks_uri, jwks, audiences, realm, \
-     match_claim, match_attribute, enabled, created_at, updated_at";
+     match_claim, match_attribute, require_email_verified, enabled, created_at, updated_at";
 
 fn provider(row: &SqliteRow) -> StoreResult<IdentityProvider> {
     Ok(IdentityProvider {
@@ -27,6 +27,7 @@ fn provider(row: &SqliteRow) -> StoreResult<IdentityProvider> {
         realm: parsed(row, "realm", Realm::parse)?,
         match_claim: get(row, "match_claim")?,
         match_attribute: parsed(row, "match_attribute", MatchAttribute::parse)?,
+        require_email_verified: get(row, "require_email_verified")?,
         enabled: get(row, "enabled")?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
@@ -62,8 +63,9 @@ impl IdentityProviderRepository for SqliteStore {
         }
         sqlx::query(
             "INSERT INTO identity_providers (partition_id, id, name, issuer, jwks_uri, jwks, \
-             audiences, realm, match_claim, match_attribute, enabled, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             audiences, realm, match_claim, match_attribute, require_email_verified, enabled, \
+             created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(p.as_str())
         .bind(idp.id.to_string())
@@ -75,6 +77,7 @@ impl IdentityProviderRepository for SqliteStore {
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
+        .bind(idp.require_email_verified)
         .bind(idp.enabled)
         .bind(micros(idp.created_at))
         .bind(micros(idp.updated_at))
@@ -133,8 +136,9 @@ impl IdentityProviderRepository for SqliteStore {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE identity_providers SET name = ?, issuer = ?, jwks_uri = ?, jwks = ?, \
-             audiences = ?, realm = ?, match_claim = ?, match_attribute = ?, enabled = ?, \
-             updated_at = ? WHERE partition_id = ? AND id = ?",
+             audiences = ?, realm = ?, match_claim = ?, match_attribute = ?, \
+             require_email_verified = ?, enabled = ?, updated_at = ? \
+             WHERE partition_id = ? AND id = ?",
         )
         .bind(&idp.name)
         .bind(&idp.issuer)
@@ -144,6 +148,7 @@ impl IdentityProviderRepository for SqliteStore {
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
+        .bind(idp.require_email_verified)
         .bind(idp.enabled)
         .bind(micros(idp.updated_at))
         .bind(idp.partition.as_str())

@@ -222,6 +222,7 @@ pub fn identity_provider(
         realm: Realm::Users,
         match_claim: "email".to_owned(),
         match_attribute: MatchAttribute::Email,
+        require_email_verified: true,
         enabled: true,
         created_at: T0,
         updated_at: T0,

@@ -24,7 +24,8 @@ pub struct NewIdentityProvider {
     pub name: String,
     /// Expected `iss` of its tokens.
     pub issuer: String,
-    /// JWKS address (https, or http on loopback).
+    /// JWKS address: https to a public address (loopback, and plain http to it, only where the
+    /// deployment sets `[federation] allow_loopback` for development).
     #[serde(default)]
     pub jwks_uri: Option<String>,
     /// Inline JWK Set instead of `jwks_uri`.
@@ -42,6 +43,10 @@ pub struct NewIdentityProvider {
     /// Attribute matched (`email` or `username`).
     #[serde(default)]
     pub match_attribute: MatchAttribute,
+    /// When matching on email, require `email_verified: true` in the provider's token (default
+    /// true). Unsafe to switch off unless the provider verifies every address it asserts.
+    #[serde(default = "yes")]
+    pub require_email_verified: bool,
     /// Enabled (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -111,11 +116,12 @@ pub async fn create(
         realm: b.realm,
         match_claim: b.match_claim,
         match_attribute: b.match_attribute,
+        require_email_verified: b.require_email_verified,
         enabled: b.enabled,
         created_at: now,
         updated_at: now,
     };
-    idp.validate()?;
+    idp.validate(state.config.federation.policy())?;
     let audit = caller.event(
         &state,
         "identity_provider.create",
@@ -154,7 +160,7 @@ pub async fn update(
     StrictJson(changes): StrictJson<IdentityProviderChanges>,
 ) -> Result<Json<IdentityProvider>, ApiError> {
     let mut idp = load(&state, &caller, &id).await?;
-    idp.apply(changes, state.clock.now())?;
+    idp.apply(changes, state.clock.now(), state.config.federation.policy())?;
     let audit = caller.event(
         &state,
         "identity_provider.update",

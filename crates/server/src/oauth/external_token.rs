@@ -2,6 +2,11 @@
 //! provider's JWKS (fetched with a timeout and size cap, cached, refreshed on an unknown `kid`
 //! at most every few seconds) or its inline JWK Set; asymmetric algorithms only; `iss`, `aud`,
 //! `exp`, `nbf` and `iat` checked with a small leeway. Refusals say why without echoing keys.
+//!
+//! Fetches go through [`jwks_client`](super::jwks_client), which reaches public addresses only
+//! (loopback too with `[federation] allow_loopback`). Why a fetch failed is never told to the
+//! caller — connection errors and response bodies would make the token endpoint a port scanner
+//! and a reader of internal services — only to the server log and the audit trail.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,10 +14,13 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
+use tessera_domain::address::OutboundPolicy;
 use tessera_domain::identity_provider::IdentityProvider;
 use tessera_guard::{HttpKeySource, KeySource};
 use tessera_oauth_types::JwkSet;
 use tokio::sync::Mutex;
+
+use super::jwks_client;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY_SECS: u64 = 30;
@@ -54,11 +62,15 @@ type Slot = Arc<Mutex<Option<Entry>>>;
 const MAX_PROVIDERS: usize = 10_000;
 
 /// Per-provider key sets.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ExternalKeys {
     slots: std::sync::Mutex<HashMap<(uuid::Uuid, String), Slot>>,
     client: std::sync::OnceLock<reqwest::Client>,
+    policy: OutboundPolicy,
 }
+
+/// The whole answer when a provider's keys cannot be had, whatever the reason.
+pub const KEYS_UNAVAILABLE: &str = "the identity provider's signing keys could not be fetched";
 
 /// Why a subject token was refused (the text goes into `error_description`).
 #[derive(Debug, thiserror::Error)]
@@ -69,12 +81,23 @@ pub enum SubjectTokenError {
     /// Signature, issuer, audience or time checks failed.
     #[error("the subject_token was refused: {0}")]
     Invalid(String),
-    /// The provider's keys could not be obtained.
-    #[error("the identity provider's keys could not be fetched: {0}")]
+    /// The provider's keys could not be obtained. The text answered is fixed; the detail is
+    /// for the server log and the audit event only.
+    #[error("{}", KEYS_UNAVAILABLE)]
     KeysUnavailable(String),
 }
 
 impl ExternalKeys {
+    /// Key sets fetched only from addresses `policy` allows.
+    #[must_use]
+    pub fn new(policy: OutboundPolicy) -> Self {
+        Self {
+            slots: std::sync::Mutex::default(),
+            client: std::sync::OnceLock::new(),
+            policy,
+        }
+    }
+
     async fn keys(
         &self,
         idp: &IdentityProvider,
@@ -111,8 +134,14 @@ impl ExternalKeys {
         let url = reqwest::Url::parse(&uri).map_err(|_| {
             SubjectTokenError::KeysUnavailable("the registered jwks_uri is not a URL".into())
         })?;
-        let source = HttpKeySource::with_client(self.client()?, url, MAX_JWKS_BYTES);
-        match source.fetch().await {
+        let fetched = match jwks_client::check_url(&url, self.policy) {
+            Ok(()) => HttpKeySource::with_client(self.client()?, url, MAX_JWKS_BYTES)
+                .fetch()
+                .await
+                .map_err(|e| chain(&e)),
+            Err(refused) => Err(refused.to_string()),
+        };
+        match fetched {
             Ok(set) => {
                 let keys = Arc::new(set);
                 *entry = Some(Entry {
@@ -127,21 +156,17 @@ impl ExternalKeys {
                     tracing::warn!(error = %e, registration_id = %idp.id, "identity provider JWKS refetch failed; using cached keys");
                     Ok(old.keys.clone())
                 }
-                None => Err(SubjectTokenError::KeysUnavailable(e.to_string())),
+                None => Err(SubjectTokenError::KeysUnavailable(e)),
             },
         }
     }
 
-    /// The HTTP client for provider JWKS: a bounded timeout, and no redirects, so the https rule
-    /// checked at registration cannot be bypassed by a redirect to another address.
+    /// The HTTP client for provider JWKS, built on first use.
     fn client(&self) -> Result<reqwest::Client, SubjectTokenError> {
         if let Some(c) = self.client.get() {
             return Ok(c.clone());
         }
-        let c = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        let c = jwks_client::build(self.policy, FETCH_TIMEOUT)
             .map_err(|e| SubjectTokenError::KeysUnavailable(e.to_string()))?;
         Ok(self.client.get_or_init(|| c).clone())
     }
@@ -204,6 +229,19 @@ impl ExternalKeys {
         }
         Ok(data.claims)
     }
+}
+
+/// An error with its causes, for the log: the connector's reason (a refused address, a refused
+/// connection) sits several sources below the HTTP client's "error sending request".
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 fn find<'a>(set: &'a JwkSet, kid: Option<&str>) -> Option<&'a tessera_oauth_types::Jwk> {

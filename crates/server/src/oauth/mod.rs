@@ -11,6 +11,7 @@ pub mod external_token;
 pub mod form;
 pub mod introspection;
 pub mod issue;
+pub mod jwks_client;
 pub mod logout;
 pub mod own_token;
 pub mod revocation;

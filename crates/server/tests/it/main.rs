@@ -12,12 +12,14 @@
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
 //!   `client_address`: budgets per client behind a trusted proxy, forged headers ignored
+//!   `jwks_fetch`: the providers' keys are fetched from public addresses only.
 //!   otherwise; `password_concurrency`: 503 with `Retry-After` when hashing is at its limit.
 //!   permissions, revoked sign-ins and demoted administrators.
 //! - `dev_server`: `tessera serve --dev` as a child process, for the tests that need the binary.
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat.
 //! - `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
 //! - `login_backoff`: parallel and cross-name guessing against the login back-off;
+//! - `token_exchange`: RFC 8693 with external identity providers and how accounts are linked;
 //! - `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
 #![expect(
     clippy::unwrap_used,
@@ -42,6 +44,7 @@ mod cookies;
 mod dev_server;
 mod guard_e2e;
 mod junk_tokens;
+mod jwks_fetch;
 mod key_withdrawal;
 mod keys;
 mod log_hygiene;

@@ -1,5 +1,6 @@
 //! Token exchange (RFC 8693) with an external identity provider served on a loopback socket:
-//! the success path and every refusal the issue lists.
+//! the success path and every refusal the issue lists. The providers run on 127.0.0.1, so these
+//! servers set the development switch `[federation] allow_loopback`.
 
 use std::sync::Arc;
 
@@ -14,20 +15,25 @@ use tessera_server::crypto::signing::{Signer, generate};
 
 use crate::support::{Backend, TestServer, postgres_url};
 
-const ISS: &str = "https://idp.example.test";
-const AUD: &str = "api://tessera";
+/// A server that may fetch keys from loopback, where these tests run their providers.
+pub async fn start_allowing_loopback(backend: Backend) -> TestServer {
+    TestServer::start_with(backend, |c| c.federation.allow_loopback = true).await
+}
+
+pub const ISS: &str = "https://idp.example.test";
+pub const AUD: &str = "api://tessera";
 const TE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const AT: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// An external provider: a signing key, its JWKS on a loopback server, and a key it does not publish.
-struct Idp {
-    key: JwsKey,
+pub struct Idp {
+    pub key: JwsKey,
     stranger: JwsKey,
-    jwks_uri: String,
+    pub jwks_uri: String,
     public: Value,
 }
 
-async fn idp() -> Idp {
+pub async fn idp() -> Idp {
     let g = generate(SigningAlg::ES256, "idp-1").unwrap();
     let key = JwsKey::new(
         "idp-1".into(),
@@ -65,11 +71,12 @@ fn now() -> i64 {
     i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap()
 }
 
-fn claims(email: &str) -> Value {
-    json!({"iss": ISS, "aud": AUD, "sub": "ext-123", "email": email, "iat": now(), "exp": now() + 300})
+/// A provider token for `email`, which the provider says it verified.
+pub fn claims(email: &str) -> Value {
+    json!({"iss": ISS, "aud": AUD, "sub": "ext-123", "email": email, "email_verified": true, "iat": now(), "exp": now() + 300})
 }
 
-async fn exchange(
+pub async fn exchange(
     s: &TestServer,
     url: &str,
     id: &str,
@@ -77,16 +84,33 @@ async fn exchange(
     token: &str,
     registration: &str,
 ) -> (u16, Value) {
+    exchange_with(s, url, id, secret, token, registration, None).await
+}
+
+/// [`exchange`] with a `scope` parameter when `scope` is given.
+async fn exchange_with(
+    s: &TestServer,
+    url: &str,
+    id: &str,
+    secret: &str,
+    token: &str,
+    registration: &str,
+    scope: Option<&str>,
+) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", TE),
+        ("subject_token", token),
+        ("subject_token_type", AT),
+        ("registration_id", registration),
+    ];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
     let resp = s
         .http
         .post(url)
         .basic_auth(id, Some(secret))
-        .form(&[
-            ("grant_type", TE),
-            ("subject_token", token),
-            ("subject_token_type", AT),
-            ("registration_id", registration),
-        ])
+        .form(&form)
         .send()
         .await
         .unwrap();
@@ -106,7 +130,7 @@ async fn token_exchange_on_postgres() {
 }
 
 async fn run_token_exchange(backend: Backend) {
-    let s = TestServer::start_on(backend).await;
+    let s = start_allowing_loopback(backend).await;
     let idp = idp().await;
     let (st, reg) = s
         .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Okta","issuer":ISS,"jwks_uri":idp.jwks_uri,"audiences":[AUD],"realm":"users","match_claim":"email","match_attribute":"email"})))
@@ -309,7 +333,7 @@ async fn run_token_exchange(backend: Backend) {
 /// matches the token's `sub` (beta's client id) to an acme username.
 #[tokio::test]
 async fn another_tessera_partition_as_identity_provider() {
-    let s = TestServer::start().await;
+    let s = start_allowing_loopback(Backend::Sqlite).await;
     let beta = s.other_partition("beta").await;
     let beta_issuer = format!("{}/system/auth/beta-U", s.base);
     let (st, reg) = s
@@ -468,7 +492,7 @@ async fn oidc_provider_tokens_are_exchanged() {
     let Some(op) = start_oidc_provider() else {
         return;
     };
-    let s = TestServer::start().await;
+    let s = start_allowing_loopback(Backend::Sqlite).await;
     let (st, reg) = s
         .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"oidc-provider","issuer":op.issuer,"jwks_uri":format!("{}/jwks", op.issuer),"audiences":[AUD]})))
         .await;
@@ -533,7 +557,7 @@ async fn oidc_provider_tokens_are_exchanged() {
 /// within its timeout and the exchange is answered 503 `temporarily_unavailable`.
 #[tokio::test]
 async fn a_hanging_jwks_endpoint_is_bounded() {
-    let s = TestServer::start().await;
+    let s = start_allowing_loopback(Backend::Sqlite).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // Accepts connections and never writes a byte.
@@ -579,4 +603,205 @@ async fn a_hanging_jwks_endpoint_is_bounded() {
         (503, Some("temporarily_unavailable")),
         "{v}"
     );
+}
+
+/// A users-realm provider on a loopback JWKS, a Web client with token exchange on and
+/// `permissions`, and the partition's token URL.
+struct Bridge {
+    idp: Idp,
+    reg_id: String,
+    id: String,
+    secret: String,
+}
+
+async fn bridge(s: &TestServer, permissions: &[&str]) -> Bridge {
+    let idp = idp().await;
+    let (st, reg) = s
+        .admin_json(
+            Method::POST,
+            "/identity-providers",
+            Some(json!({"name":"Okta","issuer":ISS,"jwks_uri":idp.jwks_uri,"audiences":[AUD]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{reg}");
+    assert_eq!(reg["require_email_verified"], true, "safe by default");
+    let (id, secret) = s.web_client("SSO bridge", permissions).await;
+    let (st, _) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{id}"),
+            Some(json!({"token_exchange_enabled": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    Bridge {
+        idp,
+        reg_id: reg["id"].as_str().unwrap().to_owned(),
+        id,
+        secret,
+    }
+}
+
+#[tokio::test]
+async fn unverified_emails_do_not_link_accounts() {
+    run_unverified_emails(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn unverified_emails_do_not_link_accounts_pg() {
+    if postgres_url().is_some() {
+        run_unverified_emails(Backend::Postgres).await;
+    }
+}
+
+async fn run_unverified_emails(backend: Backend) {
+    let s = start_allowing_loopback(backend).await;
+    let b = bridge(&s, &["knowledge.portalmgr.read"]).await;
+    let (st, user) = s.admin_json(Method::POST, "/users", Some(json!({"username":"kim","email":"kim@acme.test","display_name":"Kim","password":"a-long-password"}))).await;
+    assert_eq!(st, 201, "{user}");
+    let url = s.token_url();
+    let with_verified = |v: Option<Value>| {
+        let mut c = claims("kim@acme.test");
+        match v {
+            Some(v) => c["email_verified"] = v,
+            None => {
+                c.as_object_mut().unwrap().remove("email_verified");
+            }
+        }
+        b.idp.key.sign(&c).unwrap()
+    };
+    // Missing, false, or not a JSON boolean: refused.
+    for v in [
+        None,
+        Some(json!(false)),
+        Some(json!("true")),
+        Some(json!(1)),
+    ] {
+        let token = with_verified(v.clone());
+        let (st, t) = exchange(&s, &url, &b.id, &b.secret, &token, &b.reg_id).await;
+        assert_eq!(
+            (st, t["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{v:?}: {t}"
+        );
+        assert!(
+            t["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("email_verified"),
+            "{t}"
+        );
+    }
+    let token = with_verified(Some(json!(true)));
+    let (st, t) = exchange(&s, &url, &b.id, &b.secret, &token, &b.reg_id).await;
+    assert_eq!(st, 200, "{t}");
+    // A registration may switch the requirement off (documented as unsafe); it is stored.
+    let (st, reg) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/identity-providers/{}", b.reg_id),
+            Some(json!({"require_email_verified": false})),
+        )
+        .await;
+    assert_eq!((st, &reg["require_email_verified"]), (200, &json!(false)));
+    let (_, reg) = s
+        .admin_json(
+            Method::GET,
+            &format!("/identity-providers/{}", b.reg_id),
+            None,
+        )
+        .await;
+    assert_eq!(reg["require_email_verified"], false);
+    for v in [None, Some(json!(false))] {
+        let token = with_verified(v.clone());
+        let (st, t) = exchange(&s, &url, &b.id, &b.secret, &token, &b.reg_id).await;
+        assert_eq!(st, 200, "{v:?}: {t}");
+        let c = s.verify(t["access_token"].as_str().unwrap(), 'U').await;
+        assert_eq!(c["sub"], user["id"]);
+    }
+    // Creating with the switch off works too.
+    let (st, reg) = s
+        .admin_json(Method::POST, "/identity-providers", Some(json!({"name":"Lax","issuer":ISS,"jwks_uri":b.idp.jwks_uri,"audiences":[AUD],"require_email_verified":false})))
+        .await;
+    assert_eq!((st, &reg["require_email_verified"]), (201, &json!(false)));
+}
+
+#[tokio::test]
+async fn look_alike_emails_do_not_link_accounts() {
+    let s = start_allowing_loopback(Backend::Sqlite).await;
+    let b = bridge(&s, &["knowledge.portalmgr.read"]).await;
+    let (st, kim) = s.admin_json(Method::POST, "/users", Some(json!({"username":"kim","email":"kim@acme.test","display_name":"Kim","password":"a-long-password"}))).await;
+    assert_eq!(st, 201, "{kim}");
+    // An account whose own email carries a look-alike (KELVIN SIGN): its plain twin must not
+    // reach it either.
+    let (st, kelvin) = s.admin_json(Method::POST, "/users", Some(json!({"username":"key","email":"\u{212A}ey@acme.test","display_name":"Key","password":"a-long-password"}))).await;
+    assert_eq!(st, 201, "{kelvin}");
+    let url = s.token_url();
+    for (email, why) in [
+        ("\u{212A}im@acme.test", "KELVIN SIGN lowercases to k"),
+        ("\u{FF4B}im@acme.test", "FULLWIDTH k"),
+        ("kim@\u{FF41}cme.test", "FULLWIDTH a in the domain"),
+    ] {
+        let token = b.idp.key.sign(&claims(email)).unwrap();
+        let (st, t) = exchange(&s, &url, &b.id, &b.secret, &token, &b.reg_id).await;
+        assert_eq!(
+            (st, t["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{why}: {t}"
+        );
+        assert!(
+            t["error_description"].as_str().unwrap().contains("NFKC"),
+            "{why}: {t}"
+        );
+    }
+    let token = b.idp.key.sign(&claims("key@acme.test")).unwrap();
+    let (st, t) = exchange(&s, &url, &b.id, &b.secret, &token, &b.reg_id).await;
+    assert_eq!(
+        (st, t["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{t}"
+    );
+    assert!(
+        t["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("no enabled account"),
+        "{t}"
+    );
+    // Plain addresses still match case-insensitively.
+    let token = b.idp.key.sign(&claims("KIM@Acme.Test")).unwrap();
+    let (st, t) = exchange(&s, &url, &b.id, &b.secret, &token, &b.reg_id).await;
+    assert_eq!(st, 200, "{t}");
+    let c = s.verify(t["access_token"].as_str().unwrap(), 'U').await;
+    assert_eq!(c["sub"], kim["id"]);
+}
+
+#[tokio::test]
+async fn the_admin_permission_is_granted_only_when_requested() {
+    let s = start_allowing_loopback(Backend::Sqlite).await;
+    let b = bridge(&s, &["knowledge.portalmgr.read", "core.admin.manage"]).await;
+    let (st, _) = s.admin_json(Method::POST, "/users", Some(json!({"username":"kim","email":"kim@acme.test","display_name":"Kim","password":"a-long-password"}))).await;
+    assert_eq!(st, 201);
+    let url = s.token_url();
+    let token = b.idp.key.sign(&claims("kim@acme.test")).unwrap();
+    for scope in [None, Some(".default")] {
+        let (st, t) = exchange_with(&s, &url, &b.id, &b.secret, &token, &b.reg_id, scope).await;
+        assert_eq!(st, 200, "{scope:?}: {t}");
+        assert_eq!(t["scope"], "knowledge.portalmgr.read", "{scope:?}");
+        let c = s.verify(t["access_token"].as_str().unwrap(), 'U').await;
+        assert_eq!(c["scope"], "knowledge.portalmgr.read", "{scope:?}");
+    }
+    // Named explicitly (and assigned), it is granted.
+    let (st, t) = exchange_with(
+        &s,
+        &url,
+        &b.id,
+        &b.secret,
+        &token,
+        &b.reg_id,
+        Some("core.admin.manage knowledge.portalmgr.read"),
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["scope"], "core.admin.manage knowledge.portalmgr.read");
 }

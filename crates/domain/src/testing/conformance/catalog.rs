@@ -155,6 +155,7 @@ pub async fn identity_providers_round_trip_and_cap(store: &dyn Store) {
     changed.realm = Realm::Customers;
     changed.match_claim = "preferred_username".to_owned();
     changed.match_attribute = crate::identity_provider::MatchAttribute::Username;
+    changed.require_email_verified = false;
     changed.enabled = false;
     changed.updated_at = at(30);
     ok(

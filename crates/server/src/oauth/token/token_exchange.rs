@@ -2,8 +2,13 @@
 //! switch on trades a provider's JWT for a Tessera access token for the matching, enabled user
 //! (or customer). The new token lives the client's Access Token Expiry Time and names the
 //! provider's registration in `idp`.
+//!
+//! Linking follows `tessera_domain::account_link` (a verified email, no look-alikes), and the
+//! admin API's permission comes only when the request names it (`tessera_domain::scope`).
 
 use axum::http::HeaderMap;
+use tessera_domain::account_link::{self, names_account};
+use tessera_domain::audit::Outcome;
 use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
 use tessera_domain::identity_provider::MatchAttribute;
@@ -14,6 +19,7 @@ use tessera_oauth_types::{Actor, ErrorCode, TokenResponse, token_type};
 use crate::audit::AuditContext;
 use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
+use crate::oauth::external_token::{KEYS_UNAVAILABLE, SubjectTokenError};
 use crate::oauth::form::Params;
 use crate::oauth::issue::{self, Subject};
 use crate::state::{AppState, LoadError, PartitionContext};
@@ -81,31 +87,32 @@ pub(super) async fn handle(
             idp.realm.suffix()
         )));
     }
-    let claims = state
-        .external_keys
-        .verify(&idp, subject_token)
-        .await
-        .map_err(|e| match e {
-            crate::oauth::external_token::SubjectTokenError::KeysUnavailable(_) => OAuthError {
+    let claims = match state.external_keys.verify(&idp, subject_token).await {
+        Ok(claims) => claims,
+        Err(SubjectTokenError::KeysUnavailable(detail)) => {
+            // The detail (addresses, connection errors, what the endpoint answered) goes to the
+            // operators only; the caller learns nothing it could use to probe the network.
+            tracing::warn!(registration_id = %idp.id, detail = %detail, "identity provider signing keys could not be fetched");
+            let event = audit.event(
+                state,
+                "identity_provider.keys_unavailable",
+                "identity_provider",
+                Some(idp.id.to_string()),
+                Outcome::Failure,
+                Some(detail),
+            );
+            state.audit.record(event).await;
+            return Err(OAuthError {
                 status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 code: ErrorCode::TemporarilyUnavailable,
-                description: e.to_string(),
+                description: KEYS_UNAVAILABLE.to_owned(),
                 basic_challenge: false,
-            },
-            e => OAuthError::new(ErrorCode::InvalidGrant, e.to_string()),
-        })?;
-    let value = claims
-        .get(&idp.match_claim)
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| {
-            OAuthError::new(
-                ErrorCode::InvalidGrant,
-                format!(
-                    "the subject_token has no {:?} claim to identify the account",
-                    idp.match_claim
-                ),
-            )
-        })?;
+            });
+        }
+        Err(e) => return Err(OAuthError::new(ErrorCode::InvalidGrant, e.to_string())),
+    };
+    let value = account_link::identifier(&idp, &claims)
+        .map_err(|e| OAuthError::new(ErrorCode::InvalidGrant, e.to_string()))?;
     let no_account = || {
         OAuthError::new(
             ErrorCode::InvalidGrant,
@@ -115,6 +122,8 @@ pub(super) async fn handle(
             ),
         )
     };
+    // The stores match case-insensitively; `names_account` then refuses an account whose
+    // stored value equals the claim only through folding a look-alike.
     let (sub, actor) = match (realm, idp.match_attribute) {
         (Realm::Users, MatchAttribute::Email) => match state
             .store
@@ -122,7 +131,9 @@ pub(super) async fn handle(
             .await
             .map_err(LoadError::from)?
         {
-            Some(u) if u.enabled => (u.id.to_string(), Actor::User),
+            Some(u) if u.enabled && names_account(value, &u.email) => {
+                (u.id.to_string(), Actor::User)
+            }
             _ => return Err(no_account()),
         },
         (Realm::Users, MatchAttribute::Username) => match state
@@ -131,7 +142,9 @@ pub(super) async fn handle(
             .await
             .map_err(LoadError::from)?
         {
-            Some(r) if r.user.enabled => (r.user.id.to_string(), Actor::User),
+            Some(r) if r.user.enabled && names_account(value, &r.user.username) => {
+                (r.user.id.to_string(), Actor::User)
+            }
             _ => return Err(no_account()),
         },
         (Realm::Customers, _) => match state
@@ -140,7 +153,9 @@ pub(super) async fn handle(
             .await
             .map_err(LoadError::from)?
         {
-            Some(r) if r.customer.enabled => (r.customer.id.to_string(), Actor::Customer),
+            Some(r) if r.customer.enabled && names_account(value, &r.customer.email) => {
+                (r.customer.id.to_string(), Actor::Customer)
+            }
             _ => return Err(no_account()),
         },
     };
