@@ -7,6 +7,9 @@
 //!   published JWKS, and every refusal.
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation.
 //! - `keys`: rotation never breaks a token still valid.
+//! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format,
+//!   and the no-store headers of the admin API and the token endpoints.
+//! - `metrics`: `/metrics` off by default, on its own listener, behind a bearer token.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
@@ -29,7 +32,9 @@ mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
 mod guard_e2e;
+mod http_errors;
 mod keys;
+mod metrics;
 mod on_behalf_of;
 mod spa_browser;
 mod support;
