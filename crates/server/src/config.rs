@@ -619,7 +619,10 @@ mod tests {
         assert!(c.metrics.enabled() && !c.metrics.on_main_listener());
         for bad in ["nowhere", "127.0.0.1:8080"] {
             let env = vec![("TESSERA_METRICS__LISTEN".to_owned(), bad.to_owned())];
-            assert!(Config::load(None, env, &Overrides::default()).is_err(), "{bad}");
+            assert!(
+                Config::load(None, env, &Overrides::default()).is_err(),
+                "{bad}"
+            );
         }
     }
 

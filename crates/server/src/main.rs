@@ -305,8 +305,12 @@ fn print_created(c: &Created) {
 async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     init_tracing(config.log_format);
     let addr: SocketAddr = config.listen.parse()?;
-    let metrics_addr: Option<SocketAddr> =
-        config.metrics.listen.as_deref().map(str::parse).transpose()?;
+    let metrics_addr: Option<SocketAddr> = config
+        .metrics
+        .listen
+        .as_deref()
+        .map(str::parse)
+        .transpose()?;
     let state = open(config, true).await?;
     tracing::info!(backend = state.store.backend(), "storage ready");
     if dev {
@@ -319,7 +323,9 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     let metrics_server = match metrics_addr {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-                format!("cannot listen on {addr} for metrics; set [metrics] listen to a free address")
+                format!(
+                    "cannot listen on {addr} for metrics; set [metrics] listen to a free address"
+                )
             })?;
             tracing::info!(%addr, "serving /metrics on its own listener");
             let app = tessera_server::metrics_router(state.clone());

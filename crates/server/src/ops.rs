@@ -33,10 +33,7 @@ impl std::fmt::Debug for Metrics {
 impl Metrics {
     /// Serves `handle`'s metrics, to holders of `token` only when one is given.
     #[must_use]
-    pub fn new(
-        handle: metrics_exporter_prometheus::PrometheusHandle,
-        token: Option<&str>,
-    ) -> Self {
+    pub fn new(handle: metrics_exporter_prometheus::PrometheusHandle, token: Option<&str>) -> Self {
         Self {
             handle,
             token_digest: token.map(|t| Arc::from(sha256(t.as_bytes()))),
@@ -68,7 +65,11 @@ pub fn router(metrics_here: bool) -> Router<AppState> {
     let r = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
-    if metrics_here { r.merge(metrics_router()) } else { r }
+    if metrics_here {
+        r.merge(metrics_router())
+    } else {
+        r
+    }
 }
 
 /// `/metrics` alone: the separate metrics listener's routes.

@@ -11,11 +11,11 @@ use tessera_domain::{Clock, Rng};
 use crate::audit_sink::AuditSink;
 use crate::cache::TtlCache;
 use crate::config::Config;
-use crate::ops::Metrics;
 use crate::crypto::master_key::{MasterKey, MasterKeyError};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::rng::SystemRng;
 use crate::crypto::secret_hash::SecretHasher;
+use crate::ops::Metrics;
 use crate::state::{AppState, Inner};
 
 /// Why the process could not start.

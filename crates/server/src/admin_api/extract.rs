@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(field(r#"{"name":"x","inner":{}}"#).0, "inner.value");
         assert_eq!(field(r#"{"name":5}"#).0, "name");
         assert_eq!(field(r#"{"name":"x","list":[1,"2"]}"#).0, "list[1]");
-        assert_eq!(field(r#"{"name":"x","inner":{"value":"1"}}"#).0, "inner.value");
+        assert_eq!(
+            field(r#"{"name":"x","inner":{"value":"1"}}"#).0,
+            "inner.value"
+        );
         assert_eq!(field(r#"{"name":"x","colour":1}"#).0, "colour");
         assert_eq!(field(r#"{"name":"x","name":"y"}"#).0, "name");
         assert_eq!(field("[]").0, "body");

@@ -614,7 +614,10 @@ async fn all_pages(s: &TestServer, path: &str, limit: u32) -> Vec<Value> {
         let (st, page) = s.admin_json(Method::GET, &url, None).await;
         assert_eq!(st, 200, "{url}: {page}");
         let got = page["items"].as_array().unwrap();
-        assert!(got.len() <= limit as usize, "{url}: a page holds at most limit items");
+        assert!(
+            got.len() <= limit as usize,
+            "{url}: a page holds at most limit items"
+        );
         items.extend(got.iter().cloned());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
@@ -625,9 +628,11 @@ async fn all_pages(s: &TestServer, path: &str, limit: u32) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn signing_keys_apis_permissions_and_secrets_page_like_every_list() {
+async fn signing_keys_apis_permissions_secrets_and_departments_page_like_every_list() {
     let s = TestServer::start().await;
-    let (id, _) = s.web_client("Paged", &["app.knowledge.portalmgr.read"]).await;
+    let (id, _) = s
+        .web_client("Paged", &["app.knowledge.portalmgr.read"])
+        .await;
     let (st, _) = s
         .admin_json(
             Method::POST,
@@ -636,12 +641,24 @@ async fn signing_keys_apis_permissions_and_secrets_page_like_every_list() {
         )
         .await;
     assert_eq!(st, 201);
+    let (st, _) = s
+        .admin_json(Method::POST, "/departments", Some(json!({"name": "Paged"})))
+        .await;
+    assert_eq!(st, 201);
     let secrets = format!("/client-applications/{id}/secrets");
-    for path in ["/signing-keys", "/apis", "/permissions", secrets.as_str()] {
+    for path in [
+        "/signing-keys",
+        "/apis",
+        "/permissions",
+        secrets.as_str(),
+        "/departments",
+    ] {
         let whole = all_pages(&s, path, 200).await;
         assert!(whole.len() >= 2, "{path}: {whole:?}");
         assert_eq!(all_pages(&s, path, 1).await, whole, "{path} one at a time");
-        let (st, first) = s.admin_json(Method::GET, &format!("{path}?limit=1"), None).await;
+        let (st, first) = s
+            .admin_json(Method::GET, &format!("{path}?limit=1"), None)
+            .await;
         assert_eq!(st, 200);
         assert_eq!(first["items"].as_array().unwrap().len(), 1, "{path}");
         assert!(first["next_cursor"].is_string(), "{path}: {first}");
@@ -692,7 +709,11 @@ async fn missing_and_mistyped_fields_are_named() {
             "password",
         ),
         ("/departments", json!({}), "name"),
-        ("/client-applications", json!({"name": 5, "platform": "web"}), "name"),
+        (
+            "/client-applications",
+            json!({"name": 5, "platform": "web"}),
+            "name",
+        ),
         (
             "/client-applications",
             json!({"name": "x", "platform": "web", "obo_enabled": "yes"}),

@@ -213,7 +213,10 @@ async fn serve_creates_private_files_and_no_public_metrics() {
     let resp = reqwest::get(format!("{}/metrics", s.base)).await.unwrap();
     assert_eq!(resp.status(), 404);
     let log = s.stop();
-    assert!(!log.contains("chmod"), "no warning for private files: {log}");
+    assert!(
+        !log.contains("chmod"),
+        "no warning for private files: {log}"
+    );
 }
 
 /// Files others can read are reported at start with the command that fixes them.

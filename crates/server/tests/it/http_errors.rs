@@ -68,7 +68,10 @@ async fn post_chunked(base: &str, path: &str, content_type: &str, len: usize) ->
 async fn oversized_bodies_are_json_in_the_endpoint_format() {
     let s = TestServer::start().await;
     let form = "application/x-www-form-urlencoded";
-    let big = format!("grant_type=client_credentials&scope={}", "a".repeat(TOO_BIG));
+    let big = format!(
+        "grant_type=client_credentials&scope={}",
+        "a".repeat(TOO_BIG)
+    );
     let oauth_endpoints = [
         format!("{}/oauth2/token", s.issuer('U')),
         format!("{}/oauth2/revoke", s.issuer('U')),

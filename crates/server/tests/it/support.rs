@@ -116,7 +116,11 @@ impl TestServer {
         tessera_domain::Rng::fill(&rng, &mut key);
         // As `tessera serve` does, except that the recorder is not installed process-wide.
         let metrics = runtime::metrics(&config, || {
-            Some(metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder().handle())
+            Some(
+                metrics_exporter_prometheus::PrometheusBuilder::new()
+                    .build_recorder()
+                    .handle(),
+            )
         })
         .unwrap();
         let state = runtime::build_state_with(

@@ -207,10 +207,11 @@ pub async fn identity_providers_round_trip_and_cap(store: &dyn Store) {
     );
 }
 
-/// The admin API's lists of permissions, APIs, signing keys and secrets page in creation order
-/// like every other list: an import that updates a permission or replaces an API keeps its
-/// place, a rotation's new key comes last, and another partition's rows never appear.
-pub async fn catalog_keys_and_secrets_page_in_creation_order(store: &dyn Store) {
+/// The admin API's lists of permissions, APIs, signing keys, secrets and departments page in
+/// creation order like every other list: an import that updates a permission or replaces an
+/// API keeps its place, a rotation's new key comes last, and another partition's rows never
+/// appear.
+pub async fn admin_lists_page_in_creation_order(store: &dyn Store) {
     let p = seeded(store, "acme").await;
     let other = seeded(store, "globex").await;
     let ev = || event(&p, "x", "x", "y");
@@ -276,7 +277,10 @@ pub async fn catalog_keys_and_secrets_page_in_creation_order(store: &dyn Store) 
     let mut secrets = vec![seed.secrets[0].secret.clone()];
     for _ in 0..4 {
         let s = secret(&p, web, fresh_id(), None);
-        ok(store.add_client_secret(&s, 10, T0, &ev()).await, "add_client_secret");
+        ok(
+            store.add_client_secret(&s, 10, T0, &ev()).await,
+            "add_client_secret",
+        );
         secrets.push(s.secret);
     }
     ok(
@@ -289,6 +293,23 @@ pub async fn catalog_keys_and_secrets_page_in_creation_order(store: &dyn Store) 
     assert_eq!(
         all_pages(2, |req| store.list_client_secrets(&p, web, req)).await,
         secrets
+    );
+
+    let mut departments = seed.departments.clone();
+    for i in 0..3 {
+        let d = Department {
+            name: format!("Dept {i}"),
+            created_at: at(i),
+        };
+        ok(
+            store.create_department(&p, &d, &ev()).await,
+            "create_department",
+        );
+        departments.push(d);
+    }
+    assert_eq!(
+        all_pages(2, |req| store.list_departments(&p, req)).await,
+        departments
     );
 
     let other_web = seed_ids(&other).web;

@@ -38,7 +38,7 @@ pub use accounts::{
 };
 pub use audit::{audit_events_filter_and_page, changes_write_audit_events};
 pub use catalog::{
-    catalog_import_upserts, catalog_keys_and_secrets_page_in_creation_order,
+    admin_lists_page_in_creation_order, catalog_import_upserts,
     identity_providers_round_trip_and_cap,
 };
 pub use clients::{
@@ -71,7 +71,7 @@ macro_rules! conformance_tests {
             duplicate_names_conflict,
             usernames_and_emails_ignore_case,
             pagination_follows_cursors,
-            catalog_keys_and_secrets_page_in_creation_order,
+            admin_lists_page_in_creation_order,
             secret_cap_ignores_expired_secrets,
             concurrent_writers_respect_caps,
             permissions_are_replaced_and_checked,
