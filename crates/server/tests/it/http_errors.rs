@@ -36,12 +36,13 @@ async fn assert_problem(resp: reqwest::Response, status: u16, what: &str) -> Val
 }
 
 /// POSTs `len` bytes with chunked transfer encoding (no `Content-Length`, so the limit is found
-/// while reading) over a raw connection; returns the status line, headers and body.
-async fn post_chunked(base: &str, path: &str, content_type: &str, len: usize) -> (u16, String) {
+/// while reading) over a raw connection, with `headers` (each ending in CRLF); returns the
+/// status and the whole response.
+async fn post_chunked(base: &str, path: &str, headers: &str, len: usize) -> (u16, String) {
     let addr = base.strip_prefix("http://").unwrap();
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}\
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     let mut req = head.into_bytes();
@@ -97,8 +98,13 @@ async fn oversized_bodies_are_json_in_the_endpoint_format() {
             .unwrap();
         let body = assert_oauth_error(resp, 413, url).await;
         assert_eq!(body["error"], "invalid_request", "{url}");
+        if url.contains("/userinfo") {
+            // Userinfo never reads its body: without a Content-Length there is nothing to refuse.
+            continue;
+        }
         let path = url.strip_prefix(&s.base).unwrap();
-        let (status, text) = post_chunked(&s.base, path, form, TOO_BIG).await;
+        let (status, text) =
+            post_chunked(&s.base, path, &format!("Content-Type: {form}\r\n"), TOO_BIG).await;
         assert_eq!(status, 413, "chunked {url}: {text}");
         assert!(
             text.contains("\"error\":\"invalid_request\""),
@@ -125,7 +131,13 @@ async fn oversized_bodies_are_json_in_the_endpoint_format() {
         assert!(p["detail"].as_str().unwrap().contains("65536"), "{p}");
     }
     let path = "/admin/api/v1/partitions/acme/client-applications";
-    let (status, text) = post_chunked(&s.base, path, "application/json", TOO_BIG).await;
+    let (status, text) = post_chunked(
+        &s.base,
+        path,
+        &format!("Content-Type: application/json\r\nAuthorization: Bearer {token}\r\n"),
+        TOO_BIG,
+    )
+    .await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("application/problem+json"), "{text}");
 }
