@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::TestServer;
+use crate::support::{Backend, TestServer, postgres_url};
 
 #[tokio::test]
 async fn client_application_lifecycle() {
@@ -629,7 +629,18 @@ async fn all_pages(s: &TestServer, path: &str, limit: u32) -> Vec<Value> {
 
 #[tokio::test]
 async fn signing_keys_apis_permissions_secrets_and_departments_page_like_every_list() {
-    let s = TestServer::start().await;
+    every_list_pages(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_list_pages_on_postgres() {
+    if postgres_url().is_some() {
+        every_list_pages(Backend::Postgres).await;
+    }
+}
+
+async fn every_list_pages(backend: Backend) {
+    let s = TestServer::start_on(backend).await;
     let (id, _) = s
         .web_client("Paged", &["app.knowledge.portalmgr.read"])
         .await;
