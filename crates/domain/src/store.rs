@@ -129,8 +129,12 @@ pub trait PartitionRepository {
 /// Departments.
 #[async_trait]
 pub trait DepartmentRepository {
-    /// The partition's departments, in creation order.
-    async fn list_departments(&self, p: &PartitionId) -> StoreResult<Vec<Department>>;
+    /// A page of the partition's departments, in creation order.
+    async fn list_departments(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Department>>;
     /// Adds a department; [`StoreError::Conflict`] on a duplicate name.
     async fn create_department(
         &self,
@@ -254,12 +258,13 @@ pub trait ClientRepository {
         permissions: &[String],
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// The client's secrets (metadata only), in creation order.
+    /// A page of the client's secrets (metadata only), in creation order.
     async fn list_client_secrets(
         &self,
         p: &PartitionId,
         id: ClientId,
-    ) -> StoreResult<Vec<ClientSecret>>;
+        page: PageRequest,
+    ) -> StoreResult<Page<ClientSecret>>;
     /// The client's secrets with hashes, for authentication.
     async fn client_secret_hashes(
         &self,
@@ -294,6 +299,16 @@ pub trait CatalogRepository {
     async fn list_permissions(&self, p: &PartitionId) -> StoreResult<Vec<Permission>>;
     /// Every API with its operations, in creation order.
     async fn list_apis(&self, p: &PartitionId) -> StoreResult<Vec<Api>>;
+    /// A page of the permissions, in creation order (an import that updates a permission keeps
+    /// its place), for the admin API; the caches read [`Self::list_permissions`].
+    async fn page_permissions(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Permission>>;
+    /// A page of the APIs with their operations, in creation order (an import that replaces an
+    /// API keeps its place).
+    async fn page_apis(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<Api>>;
     /// One API with its operations.
     async fn get_api(&self, p: &PartitionId, id: &str) -> StoreResult<Option<Api>>;
     /// Adds or replaces (by id) APIs and adds or updates (by name) permissions, in one transaction.
@@ -349,6 +364,12 @@ pub trait IdentityProviderRepository {
 pub trait SigningKeyRepository {
     /// Every key of the partition (all realms and states), in creation order.
     async fn list_signing_keys(&self, p: &PartitionId) -> StoreResult<Vec<SigningKey>>;
+    /// A page of the keys (all realms and states), in creation order, for the admin API.
+    async fn page_signing_keys(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<SigningKey>>;
     /// Rotates a realm's keys in one transaction: the active key becomes retired (at `now`), the
     /// next key becomes active, and `new_next` is added as next.
     async fn rotate_signing_keys(

@@ -46,6 +46,8 @@ pub struct Config {
     pub password_concurrency: PasswordConcurrencyConfig,
     /// Fetches from external identity providers.
     pub federation: FederationConfig,
+    /// Where Prometheus metrics are served, and to whom.
+    pub metrics: MetricsConfig,
 }
 
 /// Reverse proxies whose forwarding header names the client. Behind a proxy every connection
@@ -121,6 +123,34 @@ impl FederationConfig {
         tessera_domain::address::OutboundPolicy {
             allow_loopback: self.allow_loopback,
         }
+    }
+}
+
+/// `/metrics` tells anyone who can read it the traffic, error rates and partitions of the
+/// deployment, so it is off unless configured: on a separate address (`listen`, for a
+/// scraper on an internal network; the main listener then does not serve it) and/or behind a
+/// bearer token (`bearer_token_file`; with no `listen` it is then served on the main listener).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Socket address of a listener serving only `/metrics`.
+    pub listen: Option<String>,
+    /// File holding the token a scraper must send as `Authorization: Bearer`.
+    pub bearer_token_file: Option<PathBuf>,
+}
+
+impl MetricsConfig {
+    /// Whether metrics are collected and served at all.
+    #[must_use]
+    pub fn enabled(&self) -> bool {
+        self.listen.is_some() || self.bearer_token_file.is_some()
+    }
+
+    /// Whether the main listener serves `/metrics` (only behind a token, and only when no
+    /// separate listener is configured).
+    #[must_use]
+    pub fn on_main_listener(&self) -> bool {
+        self.listen.is_none() && self.bearer_token_file.is_some()
     }
 }
 
@@ -254,6 +284,7 @@ impl Default for Config {
             proxy: ProxyConfig::default(),
             password_concurrency: PasswordConcurrencyConfig::default(),
             federation: FederationConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -399,6 +430,18 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "tokens.session_ttl must be 60 seconds to 30 days".into(),
             ));
+        }
+        if let Some(m) = &self.metrics.listen {
+            let addr = m.parse::<std::net::SocketAddr>().map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "metrics.listen {m:?} must be an address:port such as 127.0.0.1:9100"
+                ))
+            })?;
+            if self.listen.parse::<std::net::SocketAddr>().ok() == Some(addr) {
+                return Err(ConfigError::Invalid(
+                    "metrics.listen must differ from listen: it is a separate listener".into(),
+                ));
+            }
         }
         if !(1..=10).contains(&self.clients.max_secrets) {
             return Err(ConfigError::Invalid(
@@ -577,6 +620,14 @@ pub fn reference() -> String {
             "federation.allow_loopback",
             "UNSAFE outside development: let identity providers' jwks_uri reach loopback (127.0.0.0/8, ::1, localhost; plain http allowed there). Off, only public addresses are fetched from.",
         ),
+        (
+            "metrics.listen",
+            "Address of a separate listener serving only /metrics (e.g. 127.0.0.1:9100); the main listener then does not serve it. Metrics are off unless this or bearer_token_file is set.",
+        ),
+        (
+            "metrics.bearer_token_file",
+            "File holding a token (at least 32 characters) that /metrics requires as Authorization: Bearer; without metrics.listen, /metrics is then served on the main listener.",
+        ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut out = String::from(
@@ -700,6 +751,31 @@ mod tests {
         )];
         let c = Config::load(None, env, &Overrides::default()).unwrap();
         assert!(c.federation.policy().allow_loopback);
+    }
+
+    #[test]
+    fn metrics_are_off_unless_configured() {
+        let c = Config::default();
+        assert!(!c.metrics.enabled() && !c.metrics.on_main_listener());
+        let env = vec![(
+            "TESSERA_METRICS__BEARER_TOKEN_FILE".to_owned(),
+            "/run/secrets/metrics".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.metrics.enabled() && c.metrics.on_main_listener());
+        let env = vec![(
+            "TESSERA_METRICS__LISTEN".to_owned(),
+            "127.0.0.1:9100".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.metrics.enabled() && !c.metrics.on_main_listener());
+        for bad in ["nowhere", "127.0.0.1:8080"] {
+            let env = vec![("TESSERA_METRICS__LISTEN".to_owned(), bad.to_owned())];
+            assert!(
+                Config::load(None, env, &Overrides::default()).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod cidr;
 pub mod compat;
 pub mod config;
 pub mod crypto;
+pub mod error_format;
 pub mod forwarded;
 pub mod known_partitions;
 pub mod login_backoff;
@@ -47,7 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::router(&state))
         .route(pages::STYLESHEET_PATH, axum::routing::get(stylesheet))
         .merge(compat::router())
-        .merge(ops::router())
+        .merge(ops::router(state.config.metrics.on_main_listener()))
         .merge(admin_api::router())
         .layer(RequestBodyLimitLayer::new(limit));
     let large = admin_api::import_router().layer(RequestBodyLimitLayer::new(import_limit));
@@ -68,6 +69,18 @@ pub fn router(state: AppState) -> Router {
             tracing::error!("a request handler panicked");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_format::layer,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The separate metrics listener (`[metrics] listen`): `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    ops::metrics_router()
+        .fallback(not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -219,7 +219,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     vec![Realm::parse(other).context("--realm must be users, customers or both")?]
                 }
             };
-            let state = open(config).await?;
+            let state = open(config, false).await?;
             let actor = AuditContext::system(Some(partition.clone()));
             for realm in realms {
                 let key = state
@@ -243,7 +243,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(file, &common, None)?;
             init_tracing(config.log_format);
             let partition = PartitionId::parse(&partition)?;
-            let state = open(config).await?;
+            let state = open(config, false).await?;
             let actor = AuditContext::system(Some(partition.clone()));
             let withdrawn = state
                 .provisioner()
@@ -266,7 +266,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn open(config: Config) -> anyhow::Result<tessera_server::AppState> {
+/// Opens the store and builds the state; `serving` also sets up metrics (`tessera serve`).
+async fn open(config: Config, serving: bool) -> anyhow::Result<tessera_server::AppState> {
     // The master key first: a missing key is a configuration error worth reporting before any
     // database connection is attempted.
     let rng = tessera_server::crypto::rng::SystemRng::new();
@@ -277,9 +278,16 @@ async fn open(config: Config) -> anyhow::Result<tessera_server::AppState> {
     } else {
         tracing::info!(path = %path.display(), "using master key");
     }
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .ok();
+    runtime::check_file_permissions(&config, &path);
+    let metrics = if serving {
+        runtime::metrics(&config, || {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })?
+    } else {
+        None
+    };
     Ok(runtime::build_state(config, store, master, metrics)?)
 }
 
@@ -308,7 +316,7 @@ async fn create_partition(file: Option<&Path>, args: PartitionArgs) -> anyhow::R
         admin_email: args.admin_email.clone(),
         demo: false,
     };
-    let state = open(config).await?;
+    let state = open(config, false).await?;
     let created = state
         .provisioner()
         .create(&*state.store, &spec)
@@ -338,7 +346,13 @@ fn print_created(c: &Created) {
 async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     init_tracing(config.log_format);
     let addr: SocketAddr = config.listen.parse()?;
-    let state = open(config).await?;
+    let metrics_addr: Option<SocketAddr> = config
+        .metrics
+        .listen
+        .as_deref()
+        .map(str::parse)
+        .transpose()?;
+    let state = open(config, true).await?;
     tracing::info!(backend = state.store.backend(), "storage ready");
     if dev {
         dev_partition(&state).await?;
@@ -347,6 +361,23 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     tracing::info!(%addr, public_url = %state.config.public_url, "Tessera is listening");
     let app = tessera_server::router(state.clone());
     let purger = tokio::spawn(runtime::purge_expired(state.clone()));
+    let metrics_server = match metrics_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "cannot listen on {addr} for metrics; set [metrics] listen to a free address"
+                )
+            })?;
+            tracing::info!(%addr, "serving /metrics on its own listener");
+            let app = tessera_server::metrics_router(state.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -354,6 +385,9 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     purger.abort();
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     tracing::info!("shutting down: writing pending audit events");
     state.audit.close().await;
     Ok(())

@@ -1,7 +1,7 @@
 //! Opening the parts a process needs: the store chosen by the database URL, the master key, and
 //! the application state around them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tessera_domain::clock::SystemClock;
@@ -16,6 +16,7 @@ use crate::crypto::password::PasswordHasher;
 use crate::crypto::password_gate::PasswordGate;
 use crate::crypto::rng::SystemRng;
 use crate::crypto::secret_hash::SecretHasher;
+use crate::ops::Metrics;
 use crate::state::{AppState, Inner};
 
 /// Why the process could not start.
@@ -40,6 +41,14 @@ pub enum StartError {
     /// Bad password parameters, or another invalid setting.
     #[error("{0}")]
     Passwords(String),
+    /// The metrics token file is missing, unreadable or too short (its content is never shown).
+    #[error("metrics.bearer_token_file {path}: {message}")]
+    MetricsToken {
+        /// File.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// The database URL with any password removed, for messages.
@@ -125,6 +134,81 @@ pub fn master_key(
     }
 }
 
+/// The shortest metrics token accepted: a scraper's token is generated, never typed.
+const MIN_METRICS_TOKEN: usize = 32;
+
+/// The `/metrics` endpoint `config.metrics` asks for, or `None` when metrics are off; `handle`
+/// installs the recorder and is only called when they are on.
+///
+/// # Errors
+/// When the token file cannot be read or holds a token shorter than 32 characters.
+pub fn metrics(
+    config: &Config,
+    handle: impl FnOnce() -> Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> Result<Option<Metrics>, StartError> {
+    if !config.metrics.enabled() {
+        return Ok(None);
+    }
+    let token = match &config.metrics.bearer_token_file {
+        Some(path) => {
+            let err = |message: String| StartError::MetricsToken {
+                path: path.display().to_string(),
+                message,
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+            let token = text.trim().to_owned();
+            if token.chars().count() < MIN_METRICS_TOKEN {
+                return Err(err(format!(
+                    "the token must be at least {MIN_METRICS_TOKEN} characters; create one with `head -c32 /dev/urandom | basenc --base64url | tr -d '=\\n' > FILE`"
+                )));
+            }
+            warn_if_readable_by_others(path, "the metrics token file");
+            Some(token)
+        }
+        None => None,
+    };
+    Ok(handle().map(|h| Metrics::new(h, token.as_deref())))
+}
+
+/// Whether group or others may read `path` (never on platforms without Unix modes).
+#[must_use]
+pub fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// Logs a warning, with the command that fixes it, when `path` is readable by group or others.
+pub fn warn_if_readable_by_others(path: &Path, what: &str) {
+    if readable_by_others(path) {
+        tracing::warn!(
+            path = %path.display(),
+            "{what} is readable by group or others; only the server's user should read it: run `chmod 600 {}`",
+            path.display()
+        );
+    }
+}
+
+/// Warns about every file holding secrets that is readable by group or others: the master key,
+/// and with SQLite the database and its `-wal`/`-shm` files.
+pub fn check_file_permissions(config: &Config, master_key: &Path) {
+    warn_if_readable_by_others(master_key, "the master key");
+    if let Some(db) = sqlite_path(&config.database_url) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            warn_if_readable_by_others(Path::new(&name), "the database");
+        }
+    }
+}
+
 /// Builds the application state and starts the audit writer.
 ///
 /// # Errors
@@ -133,7 +217,7 @@ pub fn build_state(
     config: Config,
     store: Arc<dyn Store>,
     master: MasterKey,
-    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    metrics: Option<Metrics>,
 ) -> Result<AppState, StartError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rng: Arc<dyn Rng> = Arc::new(SystemRng::new());
@@ -148,7 +232,7 @@ pub fn build_state_with(
     config: Config,
     store: Arc<dyn Store>,
     master: MasterKey,
-    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    metrics: Option<Metrics>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Rng>,
 ) -> Result<AppState, StartError> {

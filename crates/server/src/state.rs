@@ -59,8 +59,8 @@ pub struct Inner {
     pub login_backoff: crate::login_backoff::LoginBackoff,
     /// The guard protecting the admin API.
     pub admin_guard: tessera_guard::Guard,
-    /// Prometheus renderer, when metrics are installed.
-    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Prometheus renderer and the token `/metrics` requires, when metrics are on.
+    pub metrics: Option<crate::ops::Metrics>,
 }
 
 impl std::ops::Deref for AppState {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
+use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::secret::{ClientSecret, StoredSecret};
 use tessera_domain::store::{StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
@@ -75,6 +76,31 @@ pub(crate) async fn list(
     .iter()
     .map(stored)
     .collect()
+}
+
+/// A page of a client's secrets (metadata only), in creation order.
+pub(crate) async fn page(
+    store: &PgStore,
+    p: &PartitionId,
+    id: ClientId,
+    page: PageRequest,
+) -> StoreResult<Page<ClientSecret>> {
+    let rows = sqlx::query(
+        "SELECT seq, partition_id, client_id, id, name, hint, hash, created_at, expires_at, \
+         last_used_at FROM client_secrets WHERE partition_id = $1 AND client_id = $2 \
+         AND seq > $3 ORDER BY seq LIMIT $4",
+    )
+    .bind(p.as_str())
+    .bind(id)
+    .bind(page.after_seq())
+    .bind(page.fetch())
+    .fetch_all(&store.pool)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(|r| Ok((get(r, "seq")?, stored(r)?.secret)))
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(rows, page))
 }
 
 /// Adds a secret unless the cap is reached. The client row is locked first, so concurrent

@@ -5,6 +5,7 @@ use sqlx::PgConnection;
 use tessera_domain::PartitionId;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::department::Department;
+use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{DepartmentRepository, StoreError, StoreResult};
 
 use crate::codec::get;
@@ -49,22 +50,33 @@ pub(crate) async fn require(
 
 #[async_trait]
 impl DepartmentRepository for PgStore {
-    async fn list_departments(&self, p: &PartitionId) -> StoreResult<Vec<Department>> {
+    async fn list_departments(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Department>> {
         let rows = sqlx::query(
-            "SELECT name, created_at FROM departments WHERE partition_id = $1 ORDER BY seq",
+            "SELECT seq, name, created_at FROM departments WHERE partition_id = $1 \
+             AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
         .fetch_all(&self.pool)
         .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Department {
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok((
+                get(r, "seq")?,
+                Department {
                     name: get(r, "name")?,
                     created_at: get(r, "created_at")?,
-                })
-            })
-            .collect()
+                },
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
     }
 
     async fn create_department(

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
+use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
 use tessera_domain::store::{SigningKeyRepository, StoreError, StoreResult};
 use tessera_domain::{PartitionId, Realm};
@@ -77,6 +78,28 @@ impl SigningKeyRepository for PgStore {
         .iter()
         .map(key)
         .collect()
+    }
+
+    async fn page_signing_keys(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<SigningKey>> {
+        let rows = sqlx::query(
+            "SELECT seq, partition_id, kid, realm, alg, state, public_jwk, private_key_encrypted, \
+             created_at, retired_at FROM signing_keys WHERE partition_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3",
+        )
+        .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((get(r, "seq")?, key(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
     }
 
     /// Retires the active key, promotes the next one and publishes `new_next` (stored as `next`

@@ -9,6 +9,7 @@ use sqlx::sqlite::SqliteRow;
 use tessera_domain::PartitionId;
 use tessera_domain::api::{Api, Operation};
 use tessera_domain::audit::AuditEvent;
+use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::permission::{Hub, Permission, PermissionKind};
 use tessera_domain::store::{CatalogRepository, StoreResult};
 
@@ -111,6 +112,44 @@ fn operation(row: &SqliteRow) -> StoreResult<Operation> {
 
 const OPERATION_COLUMNS: &str = "api_id, operation_id, method, path, summary, security";
 
+fn permission(r: &SqliteRow) -> StoreResult<Permission> {
+    Ok(Permission {
+        name: get(r, "name")?,
+        hub: parsed(r, "hub", Hub::parse)?,
+        kind: parsed(r, "kind", PermissionKind::parse)?,
+        description: get(r, "description")?,
+        anonymous: get(r, "anonymous")?,
+    })
+}
+
+/// Fills in the operations of `apis` (the partition's operations are read whole: a catalog
+/// holds a few dozen APIs).
+async fn attach_operations(
+    conn: &mut SqliteConnection,
+    p: &PartitionId,
+    apis: &mut [Api],
+) -> StoreResult<()> {
+    let ops = sqlx::query(&format!(
+        "SELECT {OPERATION_COLUMNS} FROM api_operations WHERE partition_id = ? \
+         ORDER BY api_id, position"
+    ))
+    .bind(p.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut by_api: HashMap<String, Vec<Operation>> = HashMap::new();
+    for row in &ops {
+        by_api
+            .entry(get(row, "api_id")?)
+            .or_default()
+            .push(operation(row)?);
+    }
+    for a in apis {
+        a.operations = by_api.remove(&a.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl CatalogRepository for SqliteStore {
     async fn list_permissions(&self, p: &PartitionId) -> StoreResult<Vec<Permission>> {
@@ -123,16 +162,29 @@ impl CatalogRepository for SqliteStore {
         .await
         .map_err(db)?
         .iter()
-        .map(|r| {
-            Ok(Permission {
-                name: get(r, "name")?,
-                hub: parsed(r, "hub", Hub::parse)?,
-                kind: parsed(r, "kind", PermissionKind::parse)?,
-                description: get(r, "description")?,
-                anonymous: get(r, "anonymous")?,
-            })
-        })
+        .map(permission)
         .collect()
+    }
+
+    async fn page_permissions(
+        &self,
+        p: &PartitionId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Permission>> {
+        let rows = sqlx::query(
+            "SELECT seq, name, hub, kind, description, anonymous FROM permissions \
+             WHERE partition_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((get(r, "seq")?, permission(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page))
     }
 
     async fn list_apis(&self, p: &PartitionId) -> StoreResult<Vec<Api>> {
@@ -148,26 +200,30 @@ impl CatalogRepository for SqliteStore {
         .iter()
         .map(api)
         .collect::<StoreResult<Vec<_>>>()?;
-        let ops = sqlx::query(&format!(
-            "SELECT {OPERATION_COLUMNS} FROM api_operations WHERE partition_id = ? \
-             ORDER BY api_id, position"
-        ))
+        attach_operations(&mut tx, p, &mut apis).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(apis)
+    }
+
+    async fn page_apis(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<Api>> {
+        let mut tx = self.read().await?;
+        let rows = sqlx::query(
+            "SELECT seq, id, name, hub, base_path, audience FROM apis \
+             WHERE partition_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
         .bind(p.as_str())
+        .bind(page.after_seq())
+        .bind(page.fetch())
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?;
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((get(r, "seq")?, api(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+        let mut page = Page::from_rows(rows, page);
+        attach_operations(&mut tx, p, &mut page.items).await?;
         tx.commit().await.map_err(db)?;
-        let mut by_api: HashMap<String, Vec<Operation>> = HashMap::new();
-        for row in &ops {
-            by_api
-                .entry(get(row, "api_id")?)
-                .or_default()
-                .push(operation(row)?);
-        }
-        for a in &mut apis {
-            a.operations = by_api.remove(&a.id).unwrap_or_default();
-        }
-        Ok(apis)
+        Ok(page)
     }
 
     async fn get_api(&self, p: &PartitionId, id: &str) -> StoreResult<Option<Api>> {

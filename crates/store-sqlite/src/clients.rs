@@ -264,10 +264,9 @@ impl ClientRepository for SqliteStore {
         &self,
         p: &PartitionId,
         id: ClientId,
-    ) -> StoreResult<Vec<ClientSecret>> {
-        client_secrets::list(self, p, id)
-            .await
-            .map(|v| v.into_iter().map(|s| s.secret).collect())
+        page: PageRequest,
+    ) -> StoreResult<Page<ClientSecret>> {
+        client_secrets::page(self, p, id, page).await
     }
 
     async fn client_secret_hashes(

@@ -42,6 +42,19 @@ const MAX_CONNECTIONS: u32 = 8;
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Creates `path` empty with mode 0600 unless it exists (see [`SqliteStore::connect`]).
+fn create_private(path: &std::path::Path) -> Result<(), sqlx::Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(sqlx::Error::Io(e)),
+    }
+}
+
 /// The SQLite implementation of [`Store`]. Cheap to clone: it is a handle to a pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -52,8 +65,14 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path/to/file.db`, or
     /// `sqlite::memory:` for a throw-away database kept on one connection).
     ///
+    /// A missing database file is created empty with mode 0600 before SQLite opens it: it holds
+    /// password and secret hashes and the encrypted signing keys. SQLite creates the `-wal` and
+    /// `-shm` files with the database file's own permissions, so they are 0600 too, whatever
+    /// the process umask (a umask only ever removes bits). This needs no change to the process
+    /// umask, which would also affect every other file the process writes.
+    ///
     /// # Errors
-    /// When the URL is malformed or the file cannot be opened.
+    /// When the URL is malformed or the file cannot be created or opened.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -62,6 +81,9 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            create_private(options.get_filename())?;
+        }
         let pool = if in_memory {
             // An in-memory database lives only as long as a connection to it: keep exactly one,
             // forever.

@@ -43,3 +43,26 @@ async fn migrations_are_idempotent() {
         .expect("journal mode");
     assert_eq!(mode, "wal");
 }
+
+/// The database and its `-wal`/`-shm` files hold secret hashes and encrypted keys: only the
+/// owner may read them, whatever the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_are_created_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("tessera.db");
+    let store = SqliteStore::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", db.display());
+        let mode = std::fs::metadata(&path)
+            .expect("file exists while the pool is open")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{path}: {mode:o}");
+    }
+    store.pool().close().await;
+}

@@ -12,7 +12,7 @@ use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::query_pairs;
+use super::extract::{ListQuery, query_pairs};
 use crate::catalog::{ImportOptions, import_openapi};
 use crate::state::AppState;
 
@@ -38,7 +38,7 @@ pub struct ApiSummary {
 pub struct ApiList {
     /// APIs in creation order.
     pub items: Vec<ApiSummary>,
-    /// Always null: the catalog is returned whole.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -63,20 +63,22 @@ fn summary(a: &Api) -> ApiSummary {
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/apis", tag = "apis",
-    params(("partition" = String, Path)), responses((status = 200, body = ApiList)))]
-/// Lists the API catalog.
+    params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ApiList), (status = 400, body = ProblemDetails)))]
+/// Lists the API catalog, a page at a time.
 pub async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<ApiList>, ApiError> {
-    let apis = state
+    let page = state
         .store
-        .list_apis(&caller.partition)
+        .page_apis(&caller.partition, page)
         .await
         .map_err(|e| ApiError::store("API", e))?;
     Ok(Json(ApiList {
-        items: apis.iter().map(summary).collect(),
-        next_cursor: None,
+        items: page.items.iter().map(summary).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 

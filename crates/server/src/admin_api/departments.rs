@@ -9,7 +9,7 @@ use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::StrictJson;
+use super::extract::{ListQuery, StrictJson};
 use crate::state::AppState;
 
 /// The body of `POST departments`.
@@ -25,25 +25,27 @@ pub struct NewDepartment {
 pub struct DepartmentList {
     /// Departments in creation order.
     pub items: Vec<Department>,
-    /// Always null: departments are returned whole.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/departments", tag = "departments",
-    params(("partition" = String, Path)), responses((status = 200, body = DepartmentList)))]
-/// Lists departments.
+    params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = DepartmentList), (status = 400, body = ProblemDetails)))]
+/// Lists departments, a page at a time.
 pub async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<DepartmentList>, ApiError> {
-    let items = state
+    let page = state
         .store
-        .list_departments(&caller.partition)
+        .list_departments(&caller.partition, page)
         .await
         .map_err(|e| ApiError::store("department", e))?;
     Ok(Json(DepartmentList {
-        items,
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 

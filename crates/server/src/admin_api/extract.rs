@@ -64,17 +64,36 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let inner = err.into_inner();
             match inner.classify() {
                 serde_json::error::Category::Data => {
-                    let field = if path == "." { "body".to_owned() } else { path };
                     let msg = inner.to_string();
                     // serde's message ends with " at line L column C"; the path says where.
                     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-                    Err(ApiError::Validation(FieldErrors::single(field, msg)))
+                    Err(ApiError::Validation(FieldErrors::single(
+                        field_of(&path, &msg),
+                        msg,
+                    )))
                 }
                 _ => Err(ApiError::BadRequest(format!(
                     "the request body is not valid JSON: {inner}"
                 ))),
             }
         }
+    }
+}
+
+/// The field a serde data error is about. The path names the value being read when the error
+/// happened; for a missing, duplicate or unknown field that is the object holding it, so the
+/// field's own name (quoted in backticks in serde's message) is appended.
+fn field_of(path: &str, msg: &str) -> String {
+    let named = ["missing field `", "duplicate field `", "unknown field `"]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next())
+        .filter(|name| !name.is_empty());
+    match (path, named) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (parent, Some(name)) if !parent.ends_with(name) => format!("{parent}.{name}"),
+        (p, _) => p.to_owned(),
     }
 }
 
@@ -142,4 +161,51 @@ pub fn query_pairs(uri: &axum::http::Uri) -> Result<Vec<(String, String)>, ApiEr
 /// Parses an id from the path; a malformed id is simply not found (like another partition's).
 pub(super) fn path_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialised")]
+    struct Outer {
+        name: String,
+        inner: Option<Inner>,
+        list: Option<Vec<u32>>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialised")]
+    struct Inner {
+        value: u32,
+    }
+
+    fn field(body: &str) -> (String, String) {
+        match parse_json::<Outer>(body.as_bytes()) {
+            Err(ApiError::Validation(e)) => {
+                let f = &e.0[0];
+                (f.field.clone(), f.message.clone())
+            }
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_errors_name_the_field() {
+        assert_eq!(field("{}").0, "name");
+        assert!(field("{}").1.contains("missing field `name`"));
+        assert_eq!(field(r#"{"name":"x","inner":{}}"#).0, "inner.value");
+        assert_eq!(field(r#"{"name":5}"#).0, "name");
+        assert_eq!(field(r#"{"name":"x","list":[1,"2"]}"#).0, "list[1]");
+        assert_eq!(
+            field(r#"{"name":"x","inner":{"value":"1"}}"#).0,
+            "inner.value"
+        );
+        assert_eq!(field(r#"{"name":"x","colour":1}"#).0, "colour");
+        assert_eq!(field(r#"{"name":"x","name":"y"}"#).0, "name");
+        assert_eq!(field("[]").0, "body");
+    }
 }

@@ -12,7 +12,7 @@ use tessera_oauth_types::ProblemDetails;
 use super::caller::AdminCaller;
 use super::clients::load;
 use super::error::ApiError;
-use super::extract::StrictJson;
+use super::extract::{ListQuery, StrictJson};
 use crate::state::AppState;
 
 /// A catalog permission as listed (SPEC §6).
@@ -32,14 +32,14 @@ pub struct PermissionItem {
     pub anonymous: bool,
 }
 
-/// `GET permissions`: the catalog, grouped by hub then kind, and as a flat list.
+/// `GET permissions`: a page of the catalog.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PermissionCatalog {
-    /// Every permission, ordered by hub, kind, name.
+    /// Permissions in creation order (an import that updates one keeps its place).
     pub items: Vec<PermissionItem>,
     /// The API permission prefix of the full forms.
     pub api_permission_prefix: String,
-    /// Always null: the catalog is returned whole.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -52,34 +52,38 @@ pub struct Assigned {
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/permissions", tag = "permissions",
-    params(("partition" = String, Path)), responses((status = 200, body = PermissionCatalog)))]
-/// The partition's permission catalog.
+    params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = PermissionCatalog), (status = 400, body = ProblemDetails)))]
+/// The partition's permission catalog, a page at a time.
 pub async fn catalog(
     caller: AdminCaller,
     State(state): State<AppState>,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<PermissionCatalog>, ApiError> {
     let ctx = state
         .partition(&caller.partition)
         .await?
         .ok_or(ApiError::NotFound("partition"))?;
-    let mut items: Vec<PermissionItem> = ctx
-        .catalog
-        .permissions
-        .values()
-        .map(|p| PermissionItem {
-            name: p.name.clone(),
-            full_name: p.full_name(&ctx.prefix),
-            hub: p.hub,
-            kind: p.kind,
-            description: p.description.clone(),
-            anonymous: p.anonymous,
-        })
-        .collect();
-    items.sort_by(|a, b| (a.hub, a.kind, &a.name).cmp(&(b.hub, b.kind, &b.name)));
+    let page = state
+        .store
+        .page_permissions(&caller.partition, page)
+        .await
+        .map_err(|e| ApiError::store("permission", e))?;
     Ok(Json(PermissionCatalog {
-        items,
+        items: page
+            .items
+            .into_iter()
+            .map(|p| PermissionItem {
+                full_name: p.full_name(&ctx.prefix),
+                name: p.name,
+                hub: p.hub,
+                kind: p.kind,
+                description: p.description,
+                anonymous: p.anonymous,
+            })
+            .collect(),
         api_permission_prefix: ctx.prefix.clone(),
-        next_cursor: None,
+        next_cursor: page.next_cursor,
     }))
 }
 

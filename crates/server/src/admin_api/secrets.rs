@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::caller::AdminCaller;
 use super::clients::load;
 use super::error::ApiError;
-use super::extract::{StrictJson, path_id};
+use super::extract::{ListQuery, StrictJson, path_id};
 use crate::crypto::secret_hash::SecretHasher;
 use crate::state::AppState;
 
@@ -57,28 +57,29 @@ pub struct CreatedSecret {
 pub struct SecretList {
     /// Secrets, without values, in creation order.
     pub items: Vec<ClientSecret>,
-    /// Always null: a client has only a few secrets.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/secrets", tag = "client-applications",
-    params(("partition" = String, Path), ("client_id" = String, Path)),
-    responses((status = 200, body = SecretList), (status = 404, body = ProblemDetails)))]
-/// Lists a client's secrets (metadata only).
+    params(("partition" = String, Path), ("client_id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = SecretList), (status = 400, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
+/// Lists a client's secrets (metadata only), a page at a time.
 pub async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<SecretList>, ApiError> {
     let client = load(&state, &caller, &id).await?;
-    let items = state
+    let page = state
         .store
-        .list_client_secrets(&caller.partition, client.client_id)
+        .list_client_secrets(&caller.partition, client.client_id, page)
         .await
         .map_err(|e| ApiError::store("client application", e))?;
     Ok(Json(SecretList {
-        items,
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 

@@ -9,16 +9,17 @@ use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::StrictJson;
+use super::extract::{ListQuery, StrictJson};
 use crate::provision::ProvisionError;
 use crate::state::AppState;
 
-/// The list response (private keys are never returned).
+/// A list of keys (private keys are never returned).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyList {
     /// Keys of both realms in creation order.
     pub items: Vec<SigningKey>,
-    /// Always null.
+    /// Pass as `cursor` to get the next page; `null` on the last page (and after a rotation,
+    /// which answers every key).
     pub next_cursor: Option<String>,
 }
 
@@ -32,20 +33,22 @@ pub struct Rotate {
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/signing-keys", tag = "signing-keys",
-    params(("partition" = String, Path)), responses((status = 200, body = KeyList)))]
-/// Lists signing keys with state and public JWK.
+    params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = KeyList), (status = 400, body = ProblemDetails)))]
+/// Lists signing keys with state and public JWK, a page at a time.
 pub async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
+    ListQuery(page): ListQuery,
 ) -> Result<Json<KeyList>, ApiError> {
-    let items = state
+    let page = state
         .store
-        .list_signing_keys(&caller.partition)
+        .page_signing_keys(&caller.partition, page)
         .await
         .map_err(|e| ApiError::store("signing key", e))?;
     Ok(Json(KeyList {
-        items,
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -73,7 +76,17 @@ pub async fn rotate(
             })?;
     }
     state.invalidate_partition(&caller.partition);
-    list(caller, State(state)).await
+    // Every key, not a page: a partition holds its active and next keys per realm plus the
+    // retired ones still published, so the answer stays small.
+    let items = state
+        .store
+        .list_signing_keys(&caller.partition)
+        .await
+        .map_err(|e| ApiError::store("signing key", e))?;
+    Ok(Json(KeyList {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/signing-keys/{kid}/revoke", tag = "signing-keys",
@@ -101,5 +114,14 @@ pub async fn revoke(
             }
         })?;
     state.invalidate_partition(&caller.partition);
-    list(caller, State(state)).await
+    // Every key, as after a rotation: the answer stays small.
+    let items = state
+        .store
+        .list_signing_keys(&caller.partition)
+        .await
+        .map_err(|e| ApiError::store("signing key", e))?;
+    Ok(Json(KeyList {
+        items,
+        next_cursor: None,
+    }))
 }

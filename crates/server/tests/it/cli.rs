@@ -207,3 +207,112 @@ async fn keys_revoke_withdraws_only_a_retired_key() {
     );
     assert_eq!(users_key(KeyState::Retired).await, None, "the key is gone");
 }
+
+/// A `tessera serve` child on a free loopback port, killed when dropped.
+struct Serving {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Serving {
+    /// Starts `serve` on `db` and waits until `/healthz` answers.
+    async fn start(db: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tessera()
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--database-url")
+            .arg(format!("sqlite://{}", db.display()))
+            .env("TESSERA_LOG", "info")
+            .env_remove("TESSERA_LOG_FORMAT")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut serving = Self { child, base };
+        for _ in 0..300 {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", serving.base)).await
+                && r.status() == 200
+            {
+                return serving;
+            }
+            if let Some(status) = serving.child.try_wait().unwrap() {
+                panic!("serve exited early: {status}: {}", serving.stop());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("serve did not come up: {}", serving.stop());
+    }
+
+    /// Stops the server; returns what it logged.
+    fn stop(&mut self) -> String {
+        use std::io::Read as _;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut log = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut log);
+        }
+        log
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The database, its WAL files and the master key are the server user's alone, and `/metrics`
+/// is not served unless configured.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_creates_private_files_and_no_public_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut s = Serving::start(&db).await;
+    for name in ["t.db", "t.db-wal", "t.db-shm", "master.key"] {
+        assert_eq!(mode(&dir.path().join(name)), 0o600, "{name}");
+    }
+    let resp = reqwest::get(format!("{}/metrics", s.base)).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let log = s.stop();
+    assert!(
+        !log.contains("chmod"),
+        "no warning for private files: {log}"
+    );
+}
+
+/// Files others can read are reported at start with the command that fixes them.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_warns_about_files_others_can_read() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut s = Serving::start(&db).await;
+    s.stop();
+    for name in ["t.db", "master.key"] {
+        std::fs::set_permissions(
+            dir.path().join(name),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let mut s = Serving::start(&db).await;
+    let log = s.stop();
+    for name in ["t.db", "master.key"] {
+        let fix = format!("chmod 600 {}", dir.path().join(name).display());
+        assert!(log.contains(&fix), "{fix} missing from: {log}");
+    }
+}

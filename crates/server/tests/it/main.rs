@@ -7,6 +7,9 @@
 //!   published JWKS, and every refusal.
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation.
 //! - `keys`: rotation never breaks a token still valid.
+//! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format,
+//!   and the no-store headers of the admin API and the token endpoints.
+//! - `metrics`: `/metrics` off by default, on its own listener, behind a bearer token.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
@@ -43,6 +46,7 @@ mod code_flow_support;
 mod cookies;
 mod dev_server;
 mod guard_e2e;
+mod http_errors;
 mod junk_tokens;
 mod jwks_fetch;
 mod key_withdrawal;
@@ -50,6 +54,7 @@ mod keys;
 mod log_hygiene;
 mod login_backoff;
 mod logout_hint;
+mod metrics;
 mod on_behalf_of;
 mod password_change;
 mod password_concurrency;

@@ -24,6 +24,8 @@ pub enum Backend {
 /// A running server.
 pub struct TestServer {
     pub base: String,
+    /// The separate metrics listener, when the configuration asked for one.
+    pub metrics_base: Option<String>,
     pub state: AppState,
     pub created: Created,
     pub http: reqwest::Client,
@@ -99,19 +101,43 @@ impl TestServer {
                 url
             }
         };
+        // A separate metrics listener, when the test asks for one, on a port of its own.
+        let metrics_listener = match config.metrics.listen {
+            Some(_) => {
+                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                config.metrics.listen = Some(l.local_addr().unwrap().to_string());
+                Some(l)
+            }
+            None => None,
+        };
         let store = runtime::open_store(&config, true).await.unwrap();
         let rng = SystemRng::new();
         let mut key = [0u8; 32];
         tessera_domain::Rng::fill(&rng, &mut key);
+        // As `tessera serve` does, except that the recorder is not installed process-wide.
+        let metrics = runtime::metrics(&config, || {
+            Some(
+                metrics_exporter_prometheus::PrometheusBuilder::new()
+                    .build_recorder()
+                    .handle(),
+            )
+        })
+        .unwrap();
         let state = runtime::build_state_with(
             config,
             store,
             MasterKey::from_bytes(key),
-            None,
+            metrics,
             Arc::new(SystemClock),
             Arc::new(rng),
         )
         .unwrap();
+        let metrics_base = metrics_listener.map(|l| {
+            let base = format!("http://{}", l.local_addr().unwrap());
+            let app = tessera_server::metrics_router(state.clone());
+            tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+            base
+        });
         let created = state
             .provisioner()
             .create(
@@ -141,6 +167,7 @@ impl TestServer {
             .unwrap();
         Self {
             base: format!("http://{addr}"),
+            metrics_base,
             state,
             created,
             http,

@@ -104,10 +104,16 @@ pub async fn departments_guard_their_users(store: &dyn Store) {
         store.create_department(&p, &support, &ev()).await,
         "create_department",
     );
-    let names: Vec<String> = ok(store.list_departments(&p).await, "list_departments")
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
+    let names: Vec<String> = ok(
+        store
+            .list_departments(&p, PageRequest::default())
+            .await
+            .map(|p| p.items),
+        "list_departments",
+    )
+    .into_iter()
+    .map(|d| d.name)
+    .collect();
     assert_eq!(names, ["Service", "Sales", "Support"]);
     assert_not_found(
         store
@@ -150,7 +156,17 @@ pub async fn departments_guard_their_users(store: &dyn Store) {
     ));
     // Same name in another partition is independent.
     let other = seeded(store, "globex").await;
-    assert_eq!(ok(store.list_departments(&other).await, "list").len(), 2);
+    assert_eq!(
+        ok(
+            store
+                .list_departments(&other, PageRequest::default())
+                .await
+                .map(|p| p.items),
+            "list"
+        )
+        .len(),
+        2
+    );
 }
 
 /// Updates replace every field (and the password hash only when given); deletes remove.
@@ -339,10 +355,16 @@ pub async fn times_are_kept_to_the_microsecond(store: &dyn Store) {
             .await,
         "create_department",
     );
-    let back = ok(store.list_departments(&p).await, "list_departments")
-        .into_iter()
-        .find(|x| x.name == "Precise")
-        .map(|x| x.created_at);
+    let back = ok(
+        store
+            .list_departments(&p, PageRequest::default())
+            .await
+            .map(|p| p.items),
+        "list_departments",
+    )
+    .into_iter()
+    .find(|x| x.name == "Precise")
+    .map(|x| x.created_at);
     assert_eq!(back, Some(T0), "sub-microsecond digits are dropped");
     let mut e = event(&p, "precise", "x", "y");
     e.at = at(1) + time::Duration::nanoseconds(1_500);

@@ -207,3 +207,123 @@ pub async fn identity_providers_round_trip_and_cap(store: &dyn Store) {
         "update deleted",
     );
 }
+
+/// The admin API's lists of permissions, APIs, signing keys, secrets and departments page in
+/// creation order like every other list: an import that updates a permission or replaces an
+/// API keeps its place, a rotation's new key comes last, and another partition's rows never
+/// appear.
+pub async fn admin_lists_page_in_creation_order(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let ev = || event(&p, "x", "x", "y");
+    let seed = sample_seed(&p);
+
+    let mut updated = seed.permissions[0].clone();
+    updated.description = "Updated in place".to_owned();
+    let added: Vec<Permission> = (0..3)
+        .map(|i| permission(&format!("knowledge.extra{i}.read"), Hub::Knowledge))
+        .collect();
+    let mut apis = seed.apis.clone();
+    let mut replaced = sample_api();
+    replaced.name = "Replaced".to_owned();
+    apis[0] = replaced.clone();
+    let mut import_apis = Vec::new();
+    for i in 0..3 {
+        let mut a = sample_api();
+        a.id = format!("extra-{i}");
+        a.operations.truncate(i);
+        import_apis.push(a.clone());
+        apis.push(a);
+    }
+    import_apis.push(replaced);
+    let import_permissions: Vec<Permission> =
+        added.iter().cloned().chain([updated.clone()]).collect();
+    ok(
+        store
+            .import_catalog(&p, &import_permissions, &import_apis, &ev())
+            .await,
+        "import_catalog",
+    );
+    let mut permissions = seed.permissions.clone();
+    permissions[0] = updated;
+    permissions.extend(added);
+    for limit in [1, 2, 50] {
+        assert_eq!(
+            all_pages(limit, |req| store.page_permissions(&p, req)).await,
+            permissions,
+            "permissions with limit {limit}"
+        );
+        assert_eq!(
+            all_pages(limit, |req| store.page_apis(&p, req)).await,
+            apis,
+            "APIs with limit {limit}"
+        );
+    }
+
+    let new_next = signing_key(&p, "k-new", Realm::Users, KeyState::Next);
+    ok(
+        store
+            .rotate_signing_keys(&p, Realm::Users, &new_next, at(60), &ev())
+            .await,
+        "rotate",
+    );
+    let keys = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    assert_eq!(keys.last().map(|k| k.kid.as_str()), Some("k-new"));
+    assert_eq!(
+        all_pages(2, |req| store.page_signing_keys(&p, req)).await,
+        keys
+    );
+
+    let web = seed_ids(&p).web;
+    let mut secrets = vec![seed.secrets[0].secret.clone()];
+    for _ in 0..4 {
+        let s = secret(&p, web, fresh_id(), None);
+        ok(
+            store.add_client_secret(&s, 10, T0, &ev()).await,
+            "add_client_secret",
+        );
+        secrets.push(s.secret);
+    }
+    ok(
+        store
+            .delete_client_secret(&p, web, secrets[2].id, &ev())
+            .await,
+        "delete_client_secret",
+    );
+    secrets.remove(2);
+    assert_eq!(
+        all_pages(2, |req| store.list_client_secrets(&p, web, req)).await,
+        secrets
+    );
+
+    let mut departments = seed.departments.clone();
+    for i in 0..3 {
+        let d = Department {
+            name: format!("Dept {i}"),
+            created_at: at(i),
+        };
+        ok(
+            store.create_department(&p, &d, &ev()).await,
+            "create_department",
+        );
+        departments.push(d);
+    }
+    assert_eq!(
+        all_pages(2, |req| store.list_departments(&p, req)).await,
+        departments
+    );
+
+    let other_web = seed_ids(&other).web;
+    assert_eq!(
+        all_pages(1, |req| store.list_client_secrets(&other, other_web, req))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        all_pages(3, |req| store.page_signing_keys(&other, req))
+            .await
+            .len(),
+        4
+    );
+}

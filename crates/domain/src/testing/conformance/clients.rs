@@ -191,7 +191,16 @@ pub async fn delete_client_removes_secrets_and_permissions(store: &dyn Store) {
     );
     assert_eq!(ok(store.get_client(&p, ids.web).await, "get_client"), None);
     assert!(ok(store.client_secret_hashes(&p, ids.web).await, "hashes").is_empty());
-    assert!(ok(store.list_client_secrets(&p, ids.web).await, "secrets").is_empty());
+    assert!(
+        ok(
+            store
+                .list_client_secrets(&p, ids.web, PageRequest::default())
+                .await
+                .map(|p| p.items),
+            "secrets"
+        )
+        .is_empty()
+    );
     assert_not_found(
         store.delete_client(&p, ids.web, &ev()).await,
         "second delete",
@@ -252,7 +261,10 @@ pub async fn secret_cap_ignores_expired_secrets(store: &dyn Store) {
     );
 
     let listed = ok(
-        store.list_client_secrets(&p, cid).await,
+        store
+            .list_client_secrets(&p, cid, PageRequest::default())
+            .await
+            .map(|p| p.items),
         "list_client_secrets",
     );
     assert_eq!(
@@ -313,7 +325,10 @@ pub async fn touch_records_last_use(store: &dyn Store) {
     let (pr, web) = (&p, ids.web);
     let last_used = || async move {
         ok(
-            store.list_client_secrets(pr, web).await,
+            store
+                .list_client_secrets(pr, web, PageRequest::default())
+                .await
+                .map(|p| p.items),
             "list_client_secrets",
         )
         .into_iter()
@@ -381,7 +396,14 @@ pub async fn concurrent_writers_respect_caps(store: &dyn Store) {
             );
         }
         assert_eq!(
-            ok(store.list_client_secrets(&p, cid).await, "secrets").len(),
+            ok(
+                store
+                    .list_client_secrets(&p, cid, PageRequest::default())
+                    .await
+                    .map(|p| p.items),
+                "secrets"
+            )
+            .len(),
             2
         );
     }

@@ -37,7 +37,10 @@ pub use accounts::{
     usernames_and_emails_ignore_case, users_and_customers_update_and_delete,
 };
 pub use audit::{audit_events_filter_and_page, changes_write_audit_events};
-pub use catalog::{catalog_import_upserts, identity_providers_round_trip_and_cap};
+pub use catalog::{
+    admin_lists_page_in_creation_order, catalog_import_upserts,
+    identity_providers_round_trip_and_cap,
+};
 pub use clients::{
     concurrent_writers_respect_caps, delete_client_removes_secrets_and_permissions,
     duplicate_names_conflict, permissions_are_replaced_and_checked,
@@ -72,6 +75,7 @@ macro_rules! conformance_tests {
             duplicate_names_conflict,
             usernames_and_emails_ignore_case,
             pagination_follows_cursors,
+            admin_lists_page_in_creation_order,
             secret_cap_ignores_expired_secrets,
             concurrent_writers_respect_caps,
             permissions_are_replaced_and_checked,

@@ -30,7 +30,13 @@ pub async fn partition_seed_round_trip(store: &dyn Store) {
         None
     );
     assert_eq!(
-        ok(store.list_departments(&p).await, "list_departments"),
+        ok(
+            store
+                .list_departments(&p, PageRequest::default())
+                .await
+                .map(|p| p.items),
+            "list_departments"
+        ),
         seed.departments
     );
 
@@ -111,7 +117,10 @@ pub async fn partition_seed_round_trip(store: &dyn Store) {
     let s = &seed.secrets[0];
     assert_eq!(
         ok(
-            store.list_client_secrets(&p, ids.web).await,
+            store
+                .list_client_secrets(&p, ids.web, PageRequest::default())
+                .await
+                .map(|p| p.items),
             "list_client_secrets"
         ),
         vec![s.secret.clone()]
@@ -125,7 +134,10 @@ pub async fn partition_seed_round_trip(store: &dyn Store) {
     );
     assert!(
         ok(
-            store.list_client_secrets(&p, ids.spa).await,
+            store
+                .list_client_secrets(&p, ids.spa, PageRequest::default())
+                .await
+                .map(|p| p.items),
             "list_client_secrets"
         )
         .is_empty()
@@ -174,7 +186,16 @@ pub async fn cross_partition_isolation(store: &dyn Store) {
         ),
         None
     );
-    assert!(ok(store.list_client_secrets(&globex, a.web).await, "secrets").is_empty());
+    assert!(
+        ok(
+            store
+                .list_client_secrets(&globex, a.web, PageRequest::default())
+                .await
+                .map(|p| p.items),
+            "secrets"
+        )
+        .is_empty()
+    );
     assert!(ok(store.client_secret_hashes(&globex, a.web).await, "hashes").is_empty());
     assert_eq!(
         ok(
