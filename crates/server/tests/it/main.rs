@@ -2,28 +2,35 @@
 //!
 //! Table of contents:
 //! - `support`: start a server on a fresh database (SQLite, or PostgreSQL when
-//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants).
+//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants); `dev_server`: `tessera serve
+//!   --dev` as a child process, for the tests that need the binary itself.
 //! - `client_credentials`: the grant through the `oauth2` crate, token verification against the
 //!   published JWKS, and every refusal.
-//! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation.
-//! - `keys`: rotation never breaks a token still valid.
-//! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format,
-//!   and the no-store headers of the admin API and the token endpoints.
-//! - `metrics`: `/metrics` off by default, on its own listener, behind a bearer token.
-//! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
+//! - `anonymous`, `on_behalf_of`, `token_exchange`: the other token flows (token exchange also
+//!   covers how accounts are linked); `jwks_fetch`: identity providers' keys are fetched from
+//!   public addresses only.
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
-//!   refusal of the interactive flows; `code_flow_support`: the browser and relying party.
-//!   `client_address`: budgets per client behind a trusted proxy, forged headers ignored
-//!   `jwks_fetch`: the providers' keys are fetched from public addresses only.
-//!   otherwise; `password_concurrency`: 503 with `Retry-After` when hashing is at its limit.
+//!   refusal of the interactive flows; `code_flow_support`: the browser and relying party;
+//!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium.
+//! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
+//!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
+//!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
+//! - `login_backoff`: parallel and cross-name guessing against the back-off; `client_address`:
+//!   budgets per client behind a trusted proxy, forged headers ignored otherwise;
+//!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit.
+//! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation;
+//!   `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
 //!   permissions, revoked sign-ins and demoted administrators.
-//! - `dev_server`: `tessera serve --dev` as a child process, for the tests that need the binary.
-//! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat.
-//! - `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
-//! - `login_backoff`: parallel and cross-name guessing against the login back-off;
-//! - `token_exchange`: RFC 8693 with external identity providers and how accounts are linked;
-//! - `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
+//! - `keys`: rotation never breaks a token still valid; `key_withdrawal`: a withdrawn key stops
+//!   verifying everywhere.
+//! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
+//! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format, and
+//!   the no-store headers; `metrics`: `/metrics` off by default, on its own listener, behind a
+//!   bearer token.
+//! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat;
+//!   `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
+//! - `cli`: the `tessera` binary's commands and their output.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
