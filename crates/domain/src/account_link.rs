@@ -19,6 +19,12 @@ pub enum LinkError {
     /// The match claim is absent or not a string.
     #[error("the subject_token has no {0:?} claim to identify the account")]
     MissingClaim(String),
+    /// Matching on email through a claim other than `email`: `email_verified` speaks only for
+    /// the `email` claim, so nothing vouches for the value matched.
+    #[error(
+        "the identity provider matches emails on the {0:?} claim, which email_verified does not vouch for; match on the email claim or switch require_email_verified off"
+    )]
+    UnverifiableClaim(String),
     /// Matching on email, and the provider did not assert the address was verified.
     #[error(
         "the subject_token's email_verified claim is not true: an unverified email address cannot identify an account"
@@ -45,11 +51,16 @@ pub fn identifier<'a>(
         .and_then(Value::as_str)
         .ok_or_else(|| LinkError::MissingClaim(idp.match_claim.clone()))?;
     // OpenID Connect Core §5.1: `email_verified` is a JSON boolean; a string "true" is not.
-    if idp.match_attribute == MatchAttribute::Email
-        && idp.require_email_verified
-        && claims.get("email_verified") != Some(&Value::Bool(true))
-    {
-        return Err(LinkError::EmailNotVerified);
+    if idp.match_attribute == MatchAttribute::Email && idp.require_email_verified {
+        // `email_verified` is about the `email` claim only (OpenID Connect Core §5.1): a
+        // provider that lets users set `preferred_username` to anyone's address would otherwise
+        // link them to that account.
+        if idp.match_claim != "email" {
+            return Err(LinkError::UnverifiableClaim(idp.match_claim.clone()));
+        }
+        if claims.get("email_verified") != Some(&Value::Bool(true)) {
+            return Err(LinkError::EmailNotVerified);
+        }
     }
     if !is_plain(value) {
         return Err(LinkError::NotNormalized(idp.match_claim.clone()));
@@ -65,12 +76,31 @@ pub fn names_account(claim: &str, stored: &str) -> bool {
     is_plain(claim) && is_plain(stored) && claim.to_lowercase() == stored.to_lowercase()
 }
 
-/// In NFKC form, and free of control and whitespace characters (which no email address or
-/// username carries), so lowercasing is the only folding left.
+/// In NFKC form, and free of control, whitespace and invisible format characters (which no
+/// email address or username carries), so lowercasing is the only folding left.
 fn is_plain(s: &str) -> bool {
     !s.is_empty()
-        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+        && !s
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || is_invisible_format(c))
         && unicode_normalization::is_nfkc(s)
+}
+
+/// Format characters (Unicode category Cf) that render as nothing: soft hyphen, zero-width
+/// spaces and joiners, directional marks and overrides, word joiner and invisible operators,
+/// byte order mark. NFKC keeps them, so `kim\u{200B}@acme.test` would otherwise pass as plain.
+const fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]
@@ -140,6 +170,9 @@ mod tests {
             "k\u{0301}im@acme.test", // not composed: NFKC would compose it
             "kim\u{0007}@acme.test",
             "kim @acme.test",
+            "kim\u{200B}@acme.test", // ZERO WIDTH SPACE
+            "ki\u{00AD}m@acme.test", // SOFT HYPHEN
+            "kim@acme\u{202E}.test", // RIGHT-TO-LEFT OVERRIDE
             "",
         ] {
             let c = claims(serde_json::json!({"email": value, "email_verified": true}));
@@ -152,6 +185,22 @@ mod tests {
         // Plain non-ASCII addresses are fine (RFC 6531).
         let c = claims(serde_json::json!({"email": "jörg@bücher.test", "email_verified": true}));
         assert_eq!(identifier(&idp, &c), Ok("jörg@bücher.test"));
+    }
+
+    #[test]
+    fn email_verified_vouches_only_for_the_email_claim() {
+        let mut idp = provider(MatchAttribute::Email);
+        idp.match_claim = "preferred_username".into();
+        let c = claims(serde_json::json!({
+            "email": "me@attacker.test", "email_verified": true,
+            "preferred_username": "victim@acme.test"
+        }));
+        assert_eq!(
+            identifier(&idp, &c),
+            Err(LinkError::UnverifiableClaim("preferred_username".into()))
+        );
+        idp.require_email_verified = false;
+        assert_eq!(identifier(&idp, &c), Ok("victim@acme.test"));
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error_format::layer,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(request_trace())
         .with_state(state)
 }
 
@@ -81,8 +81,20 @@ pub fn router(state: AppState) -> Router {
 pub fn metrics_router(state: AppState) -> Router {
     ops::metrics_router()
         .fallback(not_found)
-        .layer(TraceLayer::new_for_http())
+        .layer(request_trace())
         .with_state(state)
+}
+
+/// Request spans with the method and the path only: query strings carry credentials
+/// (`id_token_hint` at logout, `code` at a client's callback, `login_hint`), and a span's fields
+/// reach the log at `debug`.
+fn request_trace() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
+> {
+    TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<axum::body::Body>| {
+        tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+    })
 }
 
 /// The login pages' stylesheet.

@@ -65,8 +65,8 @@ pub fn account_key(partition: &PartitionId, realm: Realm, account: &Account<'_>)
 
 /// The key of a source address.
 #[must_use]
-pub fn address_key(ip: &str) -> String {
-    format!("i|{ip}")
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    format!("i|{}", crate::rate_limit::client_block(ip))
 }
 
 /// An attempt counted against its keys until its outcome says otherwise. Dropping it without
@@ -107,8 +107,26 @@ impl LoginBackoff {
         if let Some(w) = wait {
             return Err(w);
         }
-        if entries.len() >= MAX_TRACKED {
+        let new_keys = usize::from(!entries.contains_key(&account))
+            + address
+                .as_ref()
+                .map_or(0, |a| usize::from(!entries.contains_key(a)));
+        if entries.len() + new_keys > MAX_TRACKED {
+            // First what is forgotten anyway, then entries below every free allowance: they
+            // have never locked anything, so dropping them costs an attacker's budget little
+            // and a user's nothing, while locks and their escalation are kept.
             entries.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
+            if entries.len() + new_keys > MAX_TRACKED {
+                entries.retain(|_, e| {
+                    e.attempts >= ACCOUNT_FREE.min(ADDRESS_FREE)
+                        || e.locked_until.is_some_and(|until| until > now)
+                });
+            }
+            if entries.len() + new_keys > MAX_TRACKED {
+                // Full of live locks: a flood from more accounts and addresses than the table
+                // holds. Newcomers wait rather than grow memory.
+                return Err(Duration::from_secs(1));
+            }
         }
         let mut count = |key: &str, free: u32| {
             let e = entries.entry(key.to_owned()).or_insert(Entry {
@@ -162,6 +180,11 @@ fn refund(entries: &mut HashMap<String, Entry>, key: &str, free: u32) {
         if e.attempts < free {
             e.locked_until = None;
         }
+        if e.attempts == 0 {
+            // Nothing left to remember: requests refused before their password was checked
+            // leave no entry behind.
+            entries.remove(key);
+        }
     }
 }
 
@@ -169,12 +192,47 @@ fn refund(entries: &mut HashMap<String, Entry>, key: &str, free: u32) {
 mod tests {
     use super::*;
 
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
     fn acct(name: &str) -> String {
         account_key(
             &PartitionId::parse("acme").unwrap(),
             Realm::Users,
             &Account::Unknown(name),
         )
+    }
+
+    #[test]
+    fn the_table_is_bounded_and_refused_attempts_leave_nothing_behind() {
+        let b = LoginBackoff::default();
+        let t0 = Instant::now();
+        for n in 0..MAX_TRACKED {
+            drop(b.reserve(acct(&format!("spray{n}")), None, t0).unwrap());
+        }
+        // Full of entries below the free allowance: they make room for a newcomer.
+        let locked = acct("victim");
+        for _ in 0..ACCOUNT_FREE {
+            drop(b.reserve(locked.clone(), None, t0).unwrap());
+        }
+        assert!(b.lock().len() <= MAX_TRACKED);
+        assert!(
+            b.reserve(locked.clone(), None, t0).is_err(),
+            "the lock survived"
+        );
+        // An attempt refused before its password was checked leaves no entry.
+        let before = b.lock().len();
+        let attempt = b
+            .reserve(acct("passing"), Some(address_key(ip("2001:db8::1"))), t0)
+            .unwrap();
+        b.unchecked(attempt);
+        assert_eq!(b.lock().len(), before);
+        // One /64 is one address budget.
+        assert_eq!(
+            address_key(ip("2001:db8::1")),
+            address_key(ip("2001:db8::ffff:1"))
+        );
     }
 
     #[test]
@@ -221,12 +279,12 @@ mod tests {
         let t0 = Instant::now();
         for _ in 0..ACCOUNT_FREE * 3 {
             let a = b
-                .reserve(acct("agent1"), Some(address_key("192.0.2.1")), t0)
+                .reserve(acct("agent1"), Some(address_key(ip("192.0.2.1"))), t0)
                 .unwrap();
             b.unchecked(a);
         }
         assert!(
-            b.reserve(acct("agent1"), Some(address_key("192.0.2.1")), t0)
+            b.reserve(acct("agent1"), Some(address_key(ip("192.0.2.1"))), t0)
                 .is_ok()
         );
     }
@@ -235,17 +293,17 @@ mod tests {
     fn addresses_have_their_own_allowance_and_keep_it_after_a_success() {
         let b = LoginBackoff::default();
         let t0 = Instant::now();
-        let ip = || Some(address_key("198.51.100.9"));
+        let from = || Some(address_key(ip("198.51.100.9")));
         for i in 0..ADDRESS_FREE - 1 {
-            drop(b.reserve(acct(&format!("u{i}")), ip(), t0).unwrap());
+            drop(b.reserve(acct(&format!("u{i}")), from(), t0).unwrap());
         }
         // A success gives back its own attempt only.
-        let good = b.reserve(acct("mine"), ip(), t0).unwrap();
+        let good = b.reserve(acct("mine"), from(), t0).unwrap();
         b.succeeded(good);
-        drop(b.reserve(acct("last"), ip(), t0).unwrap());
-        assert!(b.reserve(acct("other"), ip(), t0).is_err());
+        drop(b.reserve(acct("last"), from(), t0).unwrap());
+        assert!(b.reserve(acct("other"), from(), t0).is_err());
         assert!(
-            b.reserve(acct("other"), Some(address_key("198.51.100.8")), t0)
+            b.reserve(acct("other"), Some(address_key(ip("198.51.100.8"))), t0)
                 .is_ok()
         );
     }
@@ -256,23 +314,30 @@ mod tests {
         let t0 = Instant::now();
         for _ in 0..ACCOUNT_FREE {
             drop(
-                b.reserve(acct("locked"), Some(address_key("i")), t0)
+                b.reserve(acct("locked"), Some(address_key(ip("203.0.113.5"))), t0)
                     .unwrap(),
             );
         }
         for _ in 0..100 {
             assert!(
-                b.reserve(acct("locked"), Some(address_key("i")), t0)
+                b.reserve(acct("locked"), Some(address_key(ip("203.0.113.5"))), t0)
                     .is_err()
             );
         }
         // The address spent ACCOUNT_FREE of its ADDRESS_FREE, no more.
         for i in 0..ADDRESS_FREE - ACCOUNT_FREE {
             drop(
-                b.reserve(acct(&format!("n{i}")), Some(address_key("i")), t0)
-                    .unwrap(),
+                b.reserve(
+                    acct(&format!("n{i}")),
+                    Some(address_key(ip("203.0.113.5"))),
+                    t0,
+                )
+                .unwrap(),
             );
         }
-        assert!(b.reserve(acct("n"), Some(address_key("i")), t0).is_err());
+        assert!(
+            b.reserve(acct("n"), Some(address_key(ip("203.0.113.5"))), t0)
+                .is_err()
+        );
     }
 }

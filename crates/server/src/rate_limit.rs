@@ -37,12 +37,18 @@ impl RateLimiter {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_TRACKED {
+        let addr = client_block(addr);
+        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&addr) {
             // Forget addresses whose buckets have refilled: they would start full anyway.
             let (rate, burst) = (self.per_second, self.burst);
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
             });
+            if buckets.len() >= MAX_TRACKED {
+                // Every tracked address is mid-burst: a flood from more addresses than the
+                // table holds. Refusing newcomers for a moment keeps memory bounded.
+                return Err(Duration::from_secs(1));
+            }
         }
         let (tokens, at) = buckets.entry(addr).or_insert((self.burst, now));
         *tokens =
@@ -59,9 +65,53 @@ impl RateLimiter {
     }
 }
 
+/// The unit a client is counted by: an IPv4 address, or the /64 an IPv6 address is in (one
+/// subscriber line or host usually holds a whole /64, so counting single IPv6 addresses would
+/// hand one client 2^64 allowances). IPv4-mapped IPv6 addresses count as their IPv4 address.
+#[must_use]
+pub fn client_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_and_the_table_is_bounded() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(client_block(a), client_block(b));
+        assert_ne!(
+            client_block(a),
+            client_block("2001:db8:1:3::1".parse().unwrap())
+        );
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(client_block(mapped), "192.0.2.7".parse::<IpAddr>().unwrap());
+
+        let l = RateLimiter::new(60, 3);
+        let t0 = Instant::now();
+        for n in 0..MAX_TRACKED as u32 {
+            l.check(IpAddr::V4(std::net::Ipv4Addr::from(n)), t0)
+                .unwrap();
+        }
+        let newcomer = IpAddr::V4(std::net::Ipv4Addr::from(u32::MAX));
+        assert!(
+            l.check(newcomer, t0).is_err(),
+            "no room while every bucket is mid-burst"
+        );
+        assert!(l.buckets.lock().unwrap().len() <= MAX_TRACKED);
+        // Once the buckets have refilled, their addresses are forgotten and newcomers fit.
+        assert!(l.check(newcomer, t0 + Duration::from_secs(5)).is_ok());
+    }
 
     #[test]
     fn bursts_then_refills_per_address() {

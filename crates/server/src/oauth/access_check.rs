@@ -109,21 +109,9 @@ pub async fn standing(
     }
     let account_enabled = match (token.actor, realm) {
         (Actor::User, Realm::Users) | (Actor::Customer, Realm::Customers) => {
-            let Ok(id) = uuid::Uuid::parse_str(token.sub) else {
-                return Ok(Err(Inactive::AccountGone));
-            };
-            if realm == Realm::Users {
-                state
-                    .store
-                    .get_user(partition, id)
-                    .await?
-                    .is_some_and(|u| u.enabled)
-            } else {
-                state
-                    .store
-                    .get_customer(partition, id)
-                    .await?
-                    .is_some_and(|c| c.enabled)
+            match uuid::Uuid::parse_str(token.sub) {
+                Ok(id) => account_enabled(state, partition, realm, id).await?,
+                Err(_) => false,
             }
         }
         (Actor::Client, Realm::Users) => true,
@@ -137,6 +125,40 @@ pub async fn standing(
         Err(Inactive::AccountGone)
     })
 }
+
+/// Whether the user (users realm) or customer (customers realm) `id` exists and is enabled.
+///
+/// # Errors
+/// When storage fails.
+pub async fn account_enabled(
+    state: &AppState,
+    partition: &PartitionId,
+    realm: Realm,
+    id: uuid::Uuid,
+) -> Result<bool, tessera_domain::store::StoreError> {
+    Ok(match realm {
+        Realm::Users => state
+            .store
+            .get_user(partition, id)
+            .await?
+            .is_some_and(|u| u.enabled),
+        Realm::Customers => state
+            .store
+            .get_customer(partition, id)
+            .await?
+            .is_some_and(|c| c.enabled),
+    })
+}
+
+/// The scopes of OpenID Connect itself, which are not permissions and so are never assigned.
+const OIDC_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
 
 /// The claims of `token` if it is an active access token of `partition`'s `realm`.
 ///
@@ -164,7 +186,21 @@ pub async fn active_access_token(
     let Some(facts) = TokenFacts::from_claims(&claims) else {
         return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
     };
-    if let Err(why) = standing(state, partition, realm, facts, &[]).await? {
+    // Every permission the token carries must still be assigned to its client: a token is not
+    // honoured for what an administrator has since withdrawn. Anonymous customers' permissions
+    // come from the catalog, not from a client.
+    let needs: Vec<&str> = if facts.actor == Actor::AnonymousCustomer {
+        Vec::new()
+    } else {
+        claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty() && !OIDC_SCOPES.contains(s))
+            .collect()
+    };
+    if let Err(why) = standing(state, partition, realm, facts, &needs).await? {
         return Ok(Err(why));
     }
     Ok(Ok(claims))

@@ -195,12 +195,32 @@ pub fn csrf_ok(
     submitted: Option<&str>,
 ) -> bool {
     let name = cookie_name(https(state), Cookie::Csrf, p, realm);
-    csrf_matches(
-        &csrf_key(state),
-        &csrf_binding(p, realm, purpose),
-        cookie(headers, &name),
-        submitted,
-    )
+    same_origin(state, headers)
+        && csrf_matches(
+            &csrf_key(state),
+            &csrf_binding(p, realm, purpose),
+            cookie(headers, &name),
+            submitted,
+        )
+}
+
+/// Whether a form POST comes from one of Tessera's own pages, as far as the browser says. The
+/// MAC alone cannot tell: whoever can plant a CSRF cookie in a victim's browser (a sibling
+/// subdomain on plain http) can fetch the page with that cookie and read the matching token.
+/// Browsers say where a request comes from: `Sec-Fetch-Site` (`same-site` is a sibling
+/// subdomain, refused too) and `Origin`, which is `null` on our own pages because they send
+/// `Referrer-Policy: no-referrer` (Fetch, "append a request Origin header"). Clients that send
+/// neither (curl, old browsers) are judged by the token alone.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site").is_some_and(|v| v != "same-origin" && v != "none") {
+        return false;
+    }
+    match header("origin") {
+        None | Some("null") => true,
+        Some(origin) => url::Url::parse(&state.config.public_url)
+            .is_ok_and(|ours| ours.origin().ascii_serialization() == origin.trim_end_matches('/')),
+    }
 }
 
 /// The CSRF MAC key, derived from the master key like the client-secret pepper.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tessera_domain::client::Platform;
 
-use super::access_check::active_access_token;
+use super::access_check::{account_enabled, active_access_token};
 use super::error::OAuthError;
 use super::revocation::authenticated_form;
 use crate::request_meta::RequestMeta;
@@ -77,6 +77,7 @@ async fn respond(
     if grant.client_id != auth.view.client.client_id
         || grant.realm != realm
         || !rt.is_live(&grant, now)
+        || !account_enabled(state, &partition, realm, grant.subject).await?
     {
         return Ok(inactive);
     }

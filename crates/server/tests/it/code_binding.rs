@@ -1,6 +1,7 @@
 //! A code's bindings (client, redirect URI, PKCE verifier) are checked before it is consumed: a
 //! presentation that fails them leaves the code to its rightful client; a replay by that client
-//! still revokes the grant, another client's presentation of a used code revokes nothing.
+//! that passes them still revokes the grant, while another client's presentation of a used code,
+//! or one without the right verifier, revokes nothing.
 
 use crate::code_flow_refusals::{VERIFIER, code_for, redeem_raw, setup};
 use crate::code_flow_support::{Browser, WEB_REDIRECT, introspect_raw, token_request, web_app};
@@ -69,9 +70,25 @@ async fn failed_presentations_do_not_spend_the_code() {
         "another client's presentation of a used code revokes nothing"
     );
 
-    // The rightful client's replay revokes the grant, whatever else it sends.
+    // A replay that fails the bindings (here the verifier, which whoever saw the used code in a
+    // log or a referrer does not have) revokes nothing either.
     refused(
         redeem_raw(&s, 'U', &app, &code, Some(wrong)).await,
+        "replay with a wrong verifier",
+    );
+    refused(
+        redeem_raw(&s, 'U', &app, &code, None).await,
+        "replay without a verifier",
+    );
+    assert_eq!(
+        introspect_raw(&s, 'U', &app, access).await["active"],
+        true,
+        "a replay that fails the bindings revokes nothing"
+    );
+
+    // The rightful client's replay, bindings and all, revokes the grant.
+    refused(
+        redeem_raw(&s, 'U', &app, &code, Some(VERIFIER)).await,
         "replay",
     );
     assert_eq!(

@@ -166,6 +166,38 @@ async fn a_planted_csrf_cookie_cannot_be_paired_with_a_chosen_token() {
     let planted = "P".repeat(43);
     let page = post(&planted, format!("tessera_csrf={planted}")).await;
     assert_eq!(page.status, 400, "{:?}", page.alert());
+    // A token read by someone who planted the cookie is still refused when the browser says
+    // the form came from elsewhere: another site, or a sibling subdomain.
+    let post_from = |header: &'static str, value: String| {
+        let fields = [
+            ("request", form.request.clone()),
+            ("csrf", form.csrf.clone()),
+            ("username", "agent7".to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ];
+        let req = s
+            .http
+            .post(&form.action)
+            .form(&fields)
+            .header(header, value);
+        let cookie = format!("tessera_csrf={cookie_value}");
+        async move { send(req, Some(&cookie)).await }
+    };
+    for (header, value) in [
+        ("sec-fetch-site", "cross-site".to_owned()),
+        ("sec-fetch-site", "same-site".to_owned()),
+        ("origin", "https://evil.example".to_owned()),
+    ] {
+        let page = post_from(header, value.clone()).await;
+        assert_eq!(page.status, 400, "{header}: {value}: {:?}", page.alert());
+    }
+    // Our own pages: same-origin, or `Origin: null` (they send no referrer).
+    let page = post_from("sec-fetch-site", "same-origin".to_owned()).await;
+    assert_eq!(page.status, 303, "{:?}", page.alert());
+    let page = post_from("origin", "null".to_owned()).await;
+    assert_eq!(page.status, 303, "{:?}", page.alert());
+    let page = post_from("origin", s.base.clone()).await;
+    assert_eq!(page.status, 303, "{:?}", page.alert());
     // The server's token for the browser's own cookie works.
     let page = post(&form.csrf, format!("tessera_csrf={cookie_value}")).await;
     assert_eq!(page.status, 303, "{:?}", page.alert());

@@ -1,6 +1,7 @@
 //! Secrets, passwords and tokens never reach the logs: a real `tessera serve --dev` process at
 //! `debug` level runs every flow with known credentials — client credentials (right and wrong
-//! secret), sign-in (right and wrong password), code redemption, refresh, userinfo,
+//! secret), sign-in (right and wrong password), code redemption, logout with an `id_token_hint`
+//! in the query string, refresh, userinfo,
 //! introspection, revocation, on-behalf-of, anonymous customer, and admin calls that create a
 //! secret and set passwords — and none of those values appears in what it logged.
 
@@ -102,6 +103,16 @@ async fn no_secret_password_or_token_reaches_the_logs() {
     for k in ["access_token", "refresh_token", "id_token"] {
         secrets.push((k, s(&tokens, k)));
     }
+
+    // A logout request carries the ID token in its query string. It ends the browser's session;
+    // refresh tokens outlive it, and nothing below needs the session.
+    let logout = browser
+        .get(&format!(
+            "{issuer}/oauth2/logout?id_token_hint={}&client_id={web_id}",
+            s(&tokens, "id_token")
+        ))
+        .await;
+    assert!(logout.status < 500, "{}", logout.body);
 
     // Refresh, userinfo, introspection, revocation.
     let (st, refreshed) = token(

@@ -105,7 +105,7 @@ async fn revoked_disabled_deleted_and_withdrawn_clients(backend: Backend) {
     );
 
     // The admin permission withdrawn.
-    let (id, _, token) = automation(&s, "withdrawn").await;
+    let (id, secret, token) = automation(&s, "withdrawn").await;
     let (st, b) = s
         .admin_json(
             Method::PUT,
@@ -115,6 +115,16 @@ async fn revoked_disabled_deleted_and_withdrawn_clients(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{b}");
     assert_eq!(admin_status(&s, &token).await, 403);
+    // Introspection agrees: a token is not active for a permission its client no longer has.
+    let app = App {
+        id,
+        secret: Some(secret),
+        redirect: String::new(),
+    };
+    assert_eq!(
+        crate::code_flow_support::introspect_raw(&s, 'U', &app, &token).await["active"],
+        false
+    );
 }
 
 const ADMIN_REDIRECT: &str = "http://127.0.0.1:8082/callback";
@@ -226,9 +236,15 @@ async fn revoked_sign_ins_and_demoted_administrators(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{b}");
     assert_eq!(admin_status(&s, access).await, 401);
-    // Userinfo agrees: the account's tokens are no longer honoured anywhere.
+    // Userinfo and introspection agree: the account's tokens, its refresh token included, are
+    // no longer honoured anywhere.
     let (st, _) = crate::code_flow_support::userinfo_raw(&s, 'U', access).await;
     assert_eq!(st, 401);
+    let refresh = field(&tokens, "refresh_token");
+    assert_eq!(
+        crate::code_flow_support::introspect_raw(&s, 'U', &app, refresh).await["active"],
+        false
+    );
 }
 
 #[tokio::test]

@@ -380,7 +380,7 @@ pub async fn login(
     // Counted before the password is checked, so parallel guesses cannot outrun the count.
     let attempt = match state.login_backoff.reserve(
         account_key(&partition, realm, &whose),
-        meta.source_ip.as_deref().map(address_key),
+        meta.ip.map(address_key),
         Instant::now(),
     ) {
         Ok(a) => a,

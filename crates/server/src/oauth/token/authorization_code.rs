@@ -56,9 +56,21 @@ pub(super) async fn handle(
         ));
     }
     if found.consumed {
+        // Only a presentation that passes the bindings (the realm, redirect URI and PKCE
+        // verifier; the code's expiry no longer matters) is a replay worth revoking for:
+        // otherwise anyone who saw a used SPA code — whose client id is public — could end the
+        // sign-in without the verifier.
+        check_bindings(&found.code, &found.grant, realm, redirect_uri, params, None)?;
         return Err(replayed(state, partition, found.grant.id, now).await);
     }
-    check_bindings(&found.code, &found.grant, realm, redirect_uri, params, now)?;
+    check_bindings(
+        &found.code,
+        &found.grant,
+        realm,
+        redirect_uri,
+        params,
+        Some(now),
+    )?;
     // Then the compare-and-set: of concurrent rightful redemptions exactly one gets the code.
     let (code, grant) = match state.store.redeem_code(partition, &hash, now).await? {
         CodeRedemption::Unknown => {
@@ -118,21 +130,24 @@ async fn replayed(
     )
 }
 
-/// What the code is bound to besides its client: realm, expiry, redirect URI and PKCE.
+/// What the code is bound to besides its client: realm, redirect URI, PKCE and, given `now`,
+/// expiry.
 fn check_bindings(
     code: &AuthorizationCode,
     grant: &Grant,
     realm: Realm,
     redirect_uri: &str,
     params: &Params,
-    now: time::OffsetDateTime,
+    now: Option<time::OffsetDateTime>,
 ) -> Result<(), OAuthError> {
     if grant.realm != realm {
         return Err(OAuthError::invalid_grant(
             "the authorization code was issued by the other realm of this partition; redeem it at the issuer that issued it",
         ));
     }
-    if code.expires_at <= now || !grant.is_live(now) {
+    if let Some(now) = now
+        && (code.expires_at <= now || !grant.is_live(now))
+    {
         return Err(OAuthError::invalid_grant(
             "the authorization code has expired",
         ));
