@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use tessera_domain::Realm;
 use tessera_domain::signing_key::SigningKey;
+use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
@@ -75,18 +75,7 @@ pub async fn rotate(
                 }
             })?;
     }
-    state.invalidate_partition(&caller.partition);
-    // Every key, not a page: a partition holds its active and next keys per realm plus the
-    // retired ones still published, so the answer stays small.
-    let items = state
-        .store
-        .list_signing_keys(&caller.partition)
-        .await
-        .map_err(|e| ApiError::store("signing key", e))?;
-    Ok(Json(KeyList {
-        items,
-        next_cursor: None,
-    }))
+    every_key(&state, &caller.partition).await
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/signing-keys/{kid}/revoke", tag = "signing-keys",
@@ -113,11 +102,16 @@ pub async fn revoke(
                 ApiError::Internal
             }
         })?;
-    state.invalidate_partition(&caller.partition);
-    // Every key, as after a rotation: the answer stays small.
+    every_key(&state, &caller.partition).await
+}
+
+/// Every key of the partition, not a page: the answer to a change of keys. A partition holds
+/// its active and next keys per realm plus the retired ones still published, so it stays small.
+async fn every_key(state: &AppState, partition: &PartitionId) -> Result<Json<KeyList>, ApiError> {
+    state.invalidate_partition(partition);
     let items = state
         .store
-        .list_signing_keys(&caller.partition)
+        .list_signing_keys(partition)
         .await
         .map_err(|e| ApiError::store("signing key", e))?;
     Ok(Json(KeyList {
