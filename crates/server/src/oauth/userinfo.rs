@@ -25,12 +25,25 @@ fn bearer_error(status: StatusCode, code: ErrorCode, description: &str) -> Respo
     let challenge = format!(
         "Bearer error=\"{}\", error_description=\"{}\"",
         code.as_str(),
-        description.replace(['"', '\\'], "'")
+        challenge_text(description)
     );
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     resp
+}
+
+/// `description` within the characters RFC 6750 §3 allows in `error_description`
+/// (%x20-21 / %x23-5B / %x5D-7E): `§` is spelled out, anything else becomes `'`.
+fn challenge_text(description: &str) -> String {
+    description
+        .replace('§', "section ")
+        .chars()
+        .map(|c| match c {
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '\'',
+        })
+        .collect()
 }
 
 /// `GET|POST {issuer}/oauth2/userinfo`.

@@ -18,6 +18,7 @@
 //!   `jwks_fetch`: the providers' keys are fetched from public addresses only.
 //!   otherwise; `password_concurrency`: 503 with `Retry-After` when hashing is at its limit.
 //!   permissions, revoked sign-ins and demoted administrators.
+//! - `standard_claims`: the standard claims through the admin API to userinfo, userinfo by POST.
 //! - `dev_server`: `tessera serve --dev` as a child process, for the tests that need the binary.
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat.
 //! - `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
@@ -59,6 +60,7 @@ mod on_behalf_of;
 mod password_change;
 mod password_concurrency;
 mod spa_browser;
+mod standard_claims;
 mod support;
 mod token_exchange;
 mod token_standing;
