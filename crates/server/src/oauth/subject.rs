@@ -135,10 +135,9 @@ impl Person {
                 extra.phone_number_verified.into(),
             );
         }
-        if let Some(a) = extra.address.as_ref().filter(|_| has("address")) {
-            if let Ok(v) = serde_json::to_value(a) {
-                out.insert("address".into(), v);
-            }
+        let address = extra.address.as_ref().filter(|_| has("address"));
+        if let Some(v) = address.and_then(|a| serde_json::to_value(a).ok()) {
+            out.insert("address".into(), v);
         }
         out
     }
