@@ -60,7 +60,7 @@ pub async fn userinfo(
     }
 }
 
-/// Where the access token came from, or why the request is refused before looking at it.
+/// Whether the request carried an access token.
 enum Presented<'a> {
     /// One token, sent one way.
     Token(&'a str),
