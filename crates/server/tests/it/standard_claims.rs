@@ -239,6 +239,54 @@ async fn the_admin_api_checks_each_standard_claim() {
         c["phone_number_verified"], false,
         "a new number is unverified"
     );
+    // The OpenAPI document describes them.
+    let doc: Value = s
+        .http
+        .get(format!("{}/admin/api/v1/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for name in ["StandardClaims", "StandardClaimsChanges"] {
+        for field in [
+            "given_name",
+            "locale",
+            "zoneinfo",
+            "phone_number",
+            "address",
+            "email_verified",
+        ] {
+            assert!(
+                schemas[name]["properties"].get(field).is_some(),
+                "{name}.{field}: {}",
+                schemas[name]
+            );
+        }
+    }
+    assert!(
+        schemas["PostalAddress"]["properties"]
+            .get("postal_code")
+            .is_some()
+    );
+    for user in [
+        "User",
+        "Customer",
+        "NewUser",
+        "NewCustomer",
+        "UserChanges",
+        "CustomerChanges",
+    ] {
+        assert!(
+            schemas[user]
+                .to_string()
+                .contains("#/components/schemas/StandardClaims"),
+            "{user}: {}",
+            schemas[user]
+        );
+    }
 }
 
 #[tokio::test]
