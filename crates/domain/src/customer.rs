@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::PartitionId;
+use crate::standard_claims::{StandardClaims, StandardClaimsChanges};
 use crate::user::check_password;
 use crate::validation::FieldErrors;
 
@@ -22,6 +23,9 @@ pub struct Customer {
     pub display_name: String,
     /// Disabled customers cannot sign in or be acted for.
     pub enabled: bool,
+    /// The optional OpenID Connect standard claims.
+    #[serde(flatten)]
+    pub claims: StandardClaims,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -43,6 +47,9 @@ pub struct CustomerChanges {
     pub password: Option<String>,
     /// Enabled flag.
     pub enabled: Option<bool>,
+    /// Changes to the standard claims.
+    #[serde(flatten)]
+    pub claims: StandardClaimsChanges,
 }
 
 impl Customer {
@@ -52,9 +59,14 @@ impl Customer {
     /// Every rule broken.
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
+        self.check(&mut e);
+        e.into_result()
+    }
+
+    fn check(&self, e: &mut FieldErrors) {
         e.check_email("email", &self.email);
         e.check_len("display_name", &self.display_name, 1, 200);
-        e.into_result()
+        self.claims.check(e);
     }
 
     /// Applies changes and validates.
@@ -63,12 +75,14 @@ impl Customer {
     /// Every rule broken.
     pub fn apply(&mut self, c: CustomerChanges, now: OffsetDateTime) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
+        let email_changed = c.email.as_ref().is_some_and(|v| *v != self.email);
         if let Some(v) = c.email {
             self.email = v;
         }
         if let Some(v) = c.display_name {
             self.display_name = v;
         }
+        self.claims.apply(c.claims, email_changed);
         if let Some(v) = c.enabled {
             self.enabled = v;
         }
@@ -76,8 +90,7 @@ impl Customer {
             check_password(&mut e, "password", p);
         }
         self.updated_at = now;
-        e.check_email("email", &self.email);
-        e.check_len("display_name", &self.display_name, 1, 200);
+        self.check(&mut e);
         e.into_result()
     }
 }

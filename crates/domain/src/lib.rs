@@ -26,6 +26,7 @@ pub mod scope;
 pub mod secret;
 pub mod session;
 pub mod signing_key;
+pub mod standard_claims;
 pub mod store;
 pub mod user;
 pub mod validation;

@@ -9,8 +9,17 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use crate::flow::Flow;
 use crate::permission::{ADMIN_DELEGATED, DEFAULT_SCOPE, Permission, PermissionKind, short_form};
 
-/// The OpenID Connect scopes the authorization code flow may add.
-pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// The OpenID Connect scopes the authorization code flow may add: the standard ones of OIDC
+/// Core §5.4 (`address` and `phone` included, even when an account has no such claim — the
+/// scope then releases nothing) and `offline_access` (§11).
+pub const OIDC_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
 
 /// What the caller asked for and the context to decide in.
 #[derive(Debug, Clone, Copy)]
@@ -432,6 +441,23 @@ mod tests {
             g.to_scope_string(),
             "offline_access openid knowledge.portalmgr.read"
         );
+    }
+
+    #[test]
+    fn address_and_phone_are_standard_scopes() {
+        let g = run(
+            Flow::AuthorizationCode,
+            Some("openid profile email address phone"),
+        )
+        .unwrap();
+        assert_eq!(g.to_scope_string(), "address email openid phone profile");
+        for flow in [Flow::ClientCredentials, Flow::TokenExchange] {
+            let text = run(flow, Some("address phone")).unwrap_err().to_string();
+            assert!(
+                text.contains("'address': OpenID Connect scopes are not granted"),
+                "{text}"
+            );
+        }
     }
 
     proptest! {

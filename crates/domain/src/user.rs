@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::PartitionId;
+use crate::standard_claims::{StandardClaims, StandardClaimsChanges};
 use crate::validation::FieldErrors;
 
 /// An agent.
@@ -27,6 +28,9 @@ pub struct User {
     pub partition_admin: bool,
     /// Disabled users cannot sign in or be acted for.
     pub enabled: bool,
+    /// The optional OpenID Connect standard claims.
+    #[serde(flatten)]
+    pub claims: StandardClaims,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -54,6 +58,9 @@ pub struct UserChanges {
     pub partition_admin: Option<bool>,
     /// Enabled flag.
     pub enabled: Option<bool>,
+    /// Changes to the standard claims.
+    #[serde(flatten)]
+    pub claims: StandardClaimsChanges,
 }
 
 /// Smallest password length accepted.
@@ -91,6 +98,7 @@ impl User {
         e.check_email("email", &self.email);
         e.check_len("display_name", &self.display_name, 1, 200);
         e.check_len("department", &self.department, 1, 100);
+        self.claims.check(e);
     }
 
     /// Applies changes and validates.
@@ -102,12 +110,14 @@ impl User {
         if let Some(v) = c.username {
             self.username = v;
         }
+        let email_changed = c.email.as_ref().is_some_and(|v| *v != self.email);
         if let Some(v) = c.email {
             self.email = v;
         }
         if let Some(v) = c.display_name {
             self.display_name = v;
         }
+        self.claims.apply(c.claims, email_changed);
         if let Some(v) = c.department {
             self.department = v;
         }

@@ -123,4 +123,7 @@ pub struct ProfileClaims {
     /// Email address (`email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether an administrator verified `email` (`email`; OIDC Core §5.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
 }

@@ -13,6 +13,7 @@ use tessera_domain::partition::Partition;
 use tessera_domain::permission::Permission;
 use tessera_domain::secret::{ClientSecret, StoredSecret, hint};
 use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
+use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::{CustomerRecord, PartitionSeed, Store, StoreError, UserRecord};
 use tessera_domain::user::{User, check_password};
 use tessera_domain::validation::FieldErrors;
@@ -170,6 +171,7 @@ impl Provisioner<'_> {
             department: DEFAULT_DEPARTMENT.to_owned(),
             partition_admin: true,
             enabled: true,
+            claims: StandardClaims::default(),
             created_at: now,
             updated_at: now,
         };
@@ -382,6 +384,7 @@ impl Provisioner<'_> {
             department: DEFAULT_DEPARTMENT.to_owned(),
             partition_admin: false,
             enabled: true,
+            claims: StandardClaims::default(),
             created_at: now,
             updated_at: now,
         };
@@ -395,6 +398,7 @@ impl Provisioner<'_> {
             email: "customer1@demo.example".to_owned(),
             display_name: "Customer One".to_owned(),
             enabled: true,
+            claims: StandardClaims::default(),
             created_at: now,
             updated_at: now,
         };

@@ -31,6 +31,7 @@ mod identity_providers;
 mod keys;
 mod partitions;
 mod sessions;
+mod standard_claims;
 mod users;
 
 /// The schema migrations, embedded at build time (numbered like the SQLite crate's).

@@ -12,10 +12,13 @@ use tessera_domain::{PartitionId, Realm};
 
 use crate::codec::{get, partition};
 use crate::error::db;
+use crate::standard_claims::{self, Accounts};
 use crate::{PgStore, audit, departments};
 
 const COLUMNS: &str = "seq, partition_id, id, username, email, display_name, department, \
-     partition_admin, enabled, password_hash, created_at, updated_at";
+     partition_admin, enabled, password_hash, created_at, updated_at, \
+     given_name, family_name, locale, zoneinfo, email_verified, phone_number, \
+     phone_number_verified, address";
 
 /// Inserts a user after checking their department (shared with partition creation).
 pub(crate) async fn insert(
@@ -43,10 +46,10 @@ pub(crate) async fn insert(
     .bind(&r.password_hash)
     .bind(u.created_at)
     .bind(u.updated_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(db)?;
-    Ok(())
+    standard_claims::write(conn, Accounts::Users, p, u.id, &u.claims).await
 }
 
 fn user(row: &PgRow) -> StoreResult<User> {
@@ -59,6 +62,7 @@ fn user(row: &PgRow) -> StoreResult<User> {
         department: get(row, "department")?,
         partition_admin: get(row, "partition_admin")?,
         enabled: get(row, "enabled")?,
+        claims: standard_claims::read(row)?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -186,6 +190,7 @@ impl UserRepository for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        standard_claims::write(&mut tx, Accounts::Users, p, u.id, &u.claims).await?;
         if password_hash.is_some() {
             crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at)
                 .await?;

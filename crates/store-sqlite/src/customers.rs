@@ -11,10 +11,12 @@ use tessera_domain::{PartitionId, Realm};
 
 use crate::codec::{get, micros, partition, time, uuid};
 use crate::error::db;
+use crate::standard_claims::{self, Accounts};
 use crate::{SqliteStore, audit};
 
-const COLUMNS: &str =
-    "seq, partition_id, id, email, display_name, enabled, password_hash, created_at, updated_at";
+const COLUMNS: &str = "seq, partition_id, id, email, display_name, enabled, password_hash, created_at, updated_at, \
+     given_name, family_name, locale, zoneinfo, email_verified, phone_number, \
+     phone_number_verified, address";
 
 /// Inserts a customer (shared with partition creation).
 pub(crate) async fn insert(
@@ -36,10 +38,10 @@ pub(crate) async fn insert(
     .bind(&r.password_hash)
     .bind(micros(c.created_at))
     .bind(micros(c.updated_at))
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(db)?;
-    Ok(())
+    standard_claims::write(conn, Accounts::Customers, p, c.id, &c.claims).await
 }
 
 fn customer(row: &SqliteRow) -> StoreResult<Customer> {
@@ -49,6 +51,7 @@ fn customer(row: &SqliteRow) -> StoreResult<Customer> {
         email: get(row, "email")?,
         display_name: get(row, "display_name")?,
         enabled: get(row, "enabled")?,
+        claims: standard_claims::read(row)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })
@@ -147,6 +150,7 @@ impl CustomerRepository for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        standard_claims::write(&mut tx, Accounts::Customers, &c.partition, c.id, &c.claims).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

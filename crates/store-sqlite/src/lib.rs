@@ -32,6 +32,7 @@ mod identity_providers;
 mod keys;
 mod partitions;
 mod sessions;
+mod standard_claims;
 mod users;
 
 /// The schema migrations, embedded at build time (numbered like the PostgreSQL crate's).

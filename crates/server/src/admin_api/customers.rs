@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use tessera_domain::customer::{Customer, CustomerChanges};
 use tessera_domain::page::Page;
+use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::CustomerRecord;
 use tessera_domain::user::check_password;
 use tessera_oauth_types::ProblemDetails;
@@ -29,6 +30,9 @@ pub struct NewCustomer {
     /// Enabled (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// The optional OpenID Connect standard claims.
+    #[serde(flatten)]
+    pub claims: StandardClaims,
 }
 
 const fn yes() -> bool {
@@ -78,6 +82,7 @@ pub async fn create(
         email: body.email,
         display_name: body.display_name,
         enabled: body.enabled,
+        claims: body.claims,
         created_at: now,
         updated_at: now,
     };

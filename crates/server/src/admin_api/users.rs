@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tessera_domain::page::Page;
+use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::UserRecord;
 use tessera_domain::user::{User, UserChanges, check_password};
 use tessera_oauth_types::ProblemDetails;
@@ -36,6 +37,9 @@ pub struct NewUser {
     /// Enabled (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// The optional OpenID Connect standard claims.
+    #[serde(flatten)]
+    pub claims: StandardClaims,
 }
 
 fn service() -> String {
@@ -92,6 +96,7 @@ pub async fn create(
         department: body.department,
         partition_admin: body.partition_admin,
         enabled: body.enabled,
+        claims: body.claims,
         created_at: now,
         updated_at: now,
     };

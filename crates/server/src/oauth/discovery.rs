@@ -85,8 +85,17 @@ pub fn metadata(
             "at_hash",
             "sid",
             "name",
+            "given_name",
+            "family_name",
             "preferred_username",
+            "locale",
+            "zoneinfo",
+            "updated_at",
             "email",
+            "email_verified",
+            "address",
+            "phone_number",
+            "phone_number_verified",
         ]
         .into_iter()
         .map(str::to_owned)

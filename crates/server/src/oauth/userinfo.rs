@@ -1,15 +1,18 @@
 //! The OpenID Connect userinfo endpoint (OIDC Core §5.3): the signed-in person's claims, by the
-//! scopes of the access token presented. Errors follow RFC 6750 §3.
+//! scopes of the access token presented — by GET or POST, the token in the `Authorization`
+//! header or in a POST form body (RFC 6750 §2.1, §2.2). Errors follow RFC 6750 §3.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tessera_oauth_types::ErrorCode;
 
 use super::access_check::{active_access_token, bearer};
 use super::error::OAuthError;
+use super::form::Params;
 use super::subject::Person;
 use crate::state::AppState;
 
@@ -22,7 +25,7 @@ fn bearer_error(status: StatusCode, code: ErrorCode, description: &str) -> Respo
     let challenge = format!(
         "Bearer error=\"{}\", error_description=\"{}\"",
         code.as_str(),
-        description.replace(['"', '\\'], "'")
+        challenge_text(description)
     );
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
@@ -30,34 +33,111 @@ fn bearer_error(status: StatusCode, code: ErrorCode, description: &str) -> Respo
     resp
 }
 
+/// `description` within the characters RFC 6750 §3 allows in `error_description`
+/// (%x20-21 / %x23-5B / %x5D-7E): `§` is spelled out, anything else becomes `'`.
+fn challenge_text(description: &str) -> String {
+    description
+        .replace('§', "section ")
+        .chars()
+        .map(|c| match c {
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '\'',
+        })
+        .collect()
+}
+
 /// `GET|POST {issuer}/oauth2/userinfo`.
 pub async fn userinfo(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
+    method: Method,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    match respond(&state, &tenant, &headers).await {
+    match respond(&state, &tenant, &method, &headers, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    }
+}
+
+/// Whether the request carried an access token.
+enum Presented<'a> {
+    /// One token, sent one way.
+    Token(&'a str),
+    /// No token at all (RFC 6750 §3.1: answered without an error code).
+    Missing,
+}
+
+/// Finds the access token: in the `Authorization` header (RFC 6750 §2.1) or, for POST, in an
+/// `application/x-www-form-urlencoded` body's `access_token` (§2.2) — exactly one way, once
+/// (§2: "MUST NOT use more than one method").
+fn presented<'a>(
+    method: &Method,
+    headers: &'a HeaderMap,
+    form: Option<&'a Params>,
+) -> Result<Presented<'a>, &'static str> {
+    if headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+        return Err("send the access token once: there is more than one Authorization header");
+    }
+    let in_body = form.and_then(|f| f.get("access_token"));
+    if *method != Method::POST && in_body.is_some() {
+        return Err("a form body with access_token is accepted with POST only (RFC 6750 §2.2)");
+    }
+    match (headers.contains_key(header::AUTHORIZATION), in_body) {
+        (true, Some(_)) => Err(
+            "send the access token one way only: in the Authorization header or in the form body",
+        ),
+        (false, Some(t)) => Ok(Presented::Token(t)),
+        (true, None) => Ok(bearer(headers).map_or(Presented::Missing, Presented::Token)),
+        (false, None) => Ok(Presented::Missing),
     }
 }
 
 async fn respond(
     state: &AppState,
     tenant: &str,
+    method: &Method,
     headers: &HeaderMap,
+    body: &[u8],
 ) -> Result<Response, OAuthError> {
     let (ctx, partition, realm) = super::discovery::context(state, tenant).await?;
-    let Some(token) = bearer(headers) else {
-        let mut resp = bearer_error(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::InvalidRequest,
-            "send the access token in an Authorization: Bearer header",
-        );
-        // RFC 6750 §3.1: no error code when the request carried no credentials at all.
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return Ok(resp);
+    // An empty POST carries no form at all; anything else must be a well-formed form (repeated
+    // parameters — `access_token` twice — are refused by the parser).
+    let form = if body.is_empty() {
+        None
+    } else {
+        match Params::from_body(headers, body) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                return Ok(bearer_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::InvalidRequest,
+                    &e.description,
+                ));
+            }
+        }
+    };
+    let token = match presented(method, headers, form.as_ref()) {
+        Ok(Presented::Token(t)) => t,
+        Ok(Presented::Missing) => {
+            let mut resp = bearer_error(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::InvalidRequest,
+                "send the access token in an Authorization: Bearer header or, with POST, in \
+                 the form body's access_token",
+            );
+            // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Ok(resp);
+        }
+        Err(why) => {
+            return Ok(bearer_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                why,
+            ));
+        }
     };
     let claims = match active_access_token(state, &ctx, &partition, realm, token).await? {
         Ok(c) => c,
@@ -95,10 +175,9 @@ async fn respond(
             "the token's user or customer no longer exists or is disabled",
         ));
     };
-    let mut body = serde_json::to_value(person.claims(scope)).unwrap_or_default();
-    if let Value::Object(map) = &mut body {
-        map.insert("sub".into(), Value::String(person.id().to_string()));
-    }
+    // `sub` is the account id, as in the ID token (OIDC Core §5.3.2: they must match).
+    let mut body = person.userinfo_claims(scope);
+    body.insert("sub".into(), Value::String(person.id().to_string()));
     let mut resp = Json(body).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1192,8 +1192,29 @@ async fn discovery_lists_the_interactive_endpoints() {
             assert!(grants.iter().any(|x| x == g), "{g}");
         }
         let scopes = d["scopes_supported"].as_array().unwrap();
-        for sc in ["openid", "profile", "email", "offline_access"] {
+        for sc in [
+            "openid",
+            "profile",
+            "email",
+            "address",
+            "phone",
+            "offline_access",
+        ] {
             assert!(scopes.iter().any(|x| x == sc), "{sc}");
+        }
+        let claims = d["claims_supported"].as_array().unwrap();
+        for c in [
+            "given_name",
+            "family_name",
+            "locale",
+            "zoneinfo",
+            "updated_at",
+            "email_verified",
+            "address",
+            "phone_number",
+            "phone_number_verified",
+        ] {
+            assert!(claims.iter().any(|x| x == c), "{c}");
         }
         assert!(
             !d["id_token_signing_alg_values_supported"]

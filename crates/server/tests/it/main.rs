@@ -12,7 +12,8 @@
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party;
-//!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium.
+//!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium;
+//!   `standard_claims`: the standard scopes and claims at userinfo, by GET and POST.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
 //!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
 //!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
@@ -66,6 +67,7 @@ mod on_behalf_of;
 mod password_change;
 mod password_concurrency;
 mod spa_browser;
+mod standard_claims;
 mod support;
 mod token_exchange;
 mod token_standing;

@@ -1,6 +1,7 @@
 //! Users, customers and departments, and paging through them.
 
 use super::*;
+use crate::standard_claims::{PostalAddress, StandardClaims};
 
 /// Usernames (users) and emails (customers) are unique regardless of case and found in any case.
 pub async fn usernames_and_emails_ignore_case(store: &dyn Store) {
@@ -268,6 +269,91 @@ pub async fn users_and_customers_update_and_delete(store: &dyn Store) {
     assert_not_found(
         store.delete_customer(&p, ids.customer, &ev()).await,
         "second delete",
+    );
+}
+
+/// Every standard claim (OIDC Core §5.1) is kept on create, partition seeding and update, for
+/// users and customers, including removal back to "unknown" and the verification flags.
+pub async fn standard_claims_round_trip(store: &dyn Store) {
+    let full = || StandardClaims {
+        given_name: Some("Ada".to_owned()),
+        family_name: Some("Lovelace".to_owned()),
+        locale: Some("en-GB".to_owned()),
+        zoneinfo: Some("Europe/London".to_owned()),
+        email_verified: true,
+        phone_number: Some("+442071234567".to_owned()),
+        phone_number_verified: true,
+        address: Some(PostalAddress {
+            formatted: Some("12 St James's Square\nLondon SW1Y 4LB".to_owned()),
+            street_address: Some("12 St James's Square".to_owned()),
+            locality: Some("London".to_owned()),
+            region: None,
+            postal_code: Some("SW1Y 4LB".to_owned()),
+            country: Some("United Kingdom".to_owned()),
+        }),
+    };
+    // Partition seeding writes accounts through its own path.
+    let p = pid("claims");
+    let mut seed = sample_seed(&p);
+    seed.users[1].user.claims = full();
+    seed.customers[0].customer.claims = full();
+    ok(
+        store
+            .create_partition(&seed, &event(&p, "x", "x", "y"))
+            .await,
+        "create_partition",
+    );
+    let ids = seed_ids(&p);
+    let ev = || event(&p, "account.change", "user", "u");
+    assert_eq!(
+        found(store.get_user(&p, ids.agent).await, "get_user").claims,
+        full()
+    );
+    assert_eq!(
+        found(store.get_customer(&p, ids.customer).await, "get_customer").claims,
+        full()
+    );
+
+    let mut u = user(&p, fresh_id(), "ada", "Service");
+    u.user.claims = full();
+    ok(store.create_user(&u, &ev()).await, "create_user");
+    let got = found(store.get_user(&p, u.user.id).await, "get_user");
+    assert_eq!(got, u.user);
+    let listed = ok(
+        store.list_users(&p, PageRequest::default()).await,
+        "list_users",
+    );
+    assert!(listed.items.contains(&u.user), "listed with its claims");
+    u.user.claims = StandardClaims {
+        given_name: Some("Augusta".to_owned()),
+        ..StandardClaims::default()
+    };
+    ok(store.update_user(&u.user, None, &ev()).await, "update_user");
+    assert_eq!(
+        found(store.get_user(&p, u.user.id).await, "get_user"),
+        u.user
+    );
+
+    let mut c = customer(&p, fresh_id(), "ada@example.test");
+    c.customer.claims = full();
+    ok(store.create_customer(&c, &ev()).await, "create_customer");
+    assert_eq!(
+        found(
+            store.find_customer_by_email(&p, "ADA@example.test").await,
+            "find"
+        )
+        .customer,
+        c.customer
+    );
+    c.customer.claims.address = None;
+    c.customer.claims.phone_number_verified = false;
+    ok(
+        store.update_customer(&c.customer, None, &ev()).await,
+        "update_customer",
+    );
+    assert_eq!(
+        found(store.get_customer(&p, c.customer.id).await, "get_customer"),
+        c.customer
     );
 }
 

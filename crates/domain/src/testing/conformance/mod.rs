@@ -33,8 +33,9 @@ mod keys;
 mod partitions;
 
 pub use accounts::{
-    departments_guard_their_users, pagination_follows_cursors, times_are_kept_to_the_microsecond,
-    usernames_and_emails_ignore_case, users_and_customers_update_and_delete,
+    departments_guard_their_users, pagination_follows_cursors, standard_claims_round_trip,
+    times_are_kept_to_the_microsecond, usernames_and_emails_ignore_case,
+    users_and_customers_update_and_delete,
 };
 pub use audit::{audit_events_filter_and_page, changes_write_audit_events};
 pub use catalog::{
@@ -90,6 +91,7 @@ macro_rules! conformance_tests {
             touch_records_last_use,
             departments_guard_their_users,
             users_and_customers_update_and_delete,
+            standard_claims_round_trip,
             times_are_kept_to_the_microsecond,
             codes_are_redeemed_once,
             codes_are_found_without_being_consumed,
