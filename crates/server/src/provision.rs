@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use tessera_domain::audit::Outcome;
-use tessera_domain::client::{ClientApplication, DEFAULT_ACCESS_TOKEN_TTL, Platform, ResourceType};
+use tessera_domain::client::{
+    ClientApplication, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_ALG, Platform, ResourceType,
+};
 use tessera_domain::customer::Customer;
 use tessera_domain::department::{DEFAULT_DEPARTMENT, Department};
 use tessera_domain::partition::Partition;
@@ -207,14 +209,11 @@ impl Provisioner<'_> {
             None
         };
         for realm in Realm::ALL {
-            for state in [KeyState::Active, KeyState::Next] {
-                seed.signing_keys.push(self.signing_key(
-                    &spec.id,
-                    realm,
-                    state,
-                    self.config.signing.algorithm,
-                    now,
-                )?);
+            for alg in key_algorithms(self.config.signing.algorithm) {
+                for state in [KeyState::Active, KeyState::Next] {
+                    seed.signing_keys
+                        .push(self.signing_key(&spec.id, realm, state, alg, now)?);
+                }
             }
         }
         let audit = AuditContext::system(Some(spec.id.clone())).event(
@@ -263,6 +262,7 @@ impl Provisioner<'_> {
             token_exchange_enabled: false,
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             enabled: true,
+            id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
             permissions: permissions
                 .iter()
                 .map(AsRef::as_ref)
@@ -415,9 +415,22 @@ impl Provisioner<'_> {
     }
 }
 
+/// The algorithms a realm keeps a key family (active and next key) for: the configured one,
+/// which signs access tokens, and RS256, which every OpenID Provider must offer for ID tokens
+/// (OIDC Core §15.1) and which is the default `id_token_signed_response_alg`. The configured
+/// algorithm comes first.
+#[must_use]
+pub fn key_algorithms(configured: SigningAlg) -> Vec<SigningAlg> {
+    let mut algs = vec![configured];
+    if configured != SigningAlg::RS256 {
+        algs.push(SigningAlg::RS256);
+    }
+    algs
+}
+
 impl Provisioner<'_> {
-    /// Rotates a realm's keys: next becomes active, active becomes retired, a new next key is
-    /// generated. Tokens signed by the old key stay verifiable: it is published until the
+    /// Rotates a realm's keys, every family of [`key_algorithms`] together: next becomes active,
+    /// active becomes retired, a new next key is generated; returns the new next keys. Tokens signed by the old key stay verifiable: it is published until the
     /// longest possible token lifetime has passed. Keys retired longer ago than that are purged.
     ///
     /// # Errors
@@ -428,20 +441,27 @@ impl Provisioner<'_> {
         p: &PartitionId,
         realm: Realm,
         actor: &AuditContext,
-    ) -> Result<SigningKey, ProvisionError> {
+    ) -> Result<Vec<SigningKey>, ProvisionError> {
         let now = self.clock.now();
         if store.get_partition(p).await?.is_none() {
             return Err(StoreError::NotFound.into());
         }
-        let next =
-            self.signing_key(p, realm, KeyState::Next, self.config.signing.algorithm, now)?;
+        let next = key_algorithms(self.config.signing.algorithm)
+            .into_iter()
+            .map(|alg| self.signing_key(p, realm, KeyState::Next, alg, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        let others: Vec<&str> = next.iter().skip(1).map(|k| k.kid.as_str()).collect();
         let audit = actor.event(
             &(self.clock, self.rng),
             "signing_key.rotate",
             "signing_key",
-            Some(next.kid.clone()),
+            next.first().map(|k| k.kid.clone()),
             Outcome::Success,
-            Some(format!("realm={}", realm.as_str())),
+            Some(format!(
+                "realm={} also={}",
+                realm.as_str(),
+                others.join(",")
+            )),
         );
         store
             .rotate_signing_keys(p, realm, &next, now, &audit)
