@@ -7,6 +7,8 @@
 //!   published JWKS, and every refusal.
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation.
 //! - `keys`: rotation never breaks a token still valid.
+//! - `id_token_alg`: ID tokens signed with each client's algorithm (RS256 by default), the RSA
+//!   key family beside the default one, discovery, rotation and logout hints.
 //! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format,
 //!   and the no-store headers of the admin API and the token endpoints.
 //! - `metrics`: `/metrics` off by default, on its own listener, behind a bearer token.
@@ -47,6 +49,7 @@ mod cookies;
 mod dev_server;
 mod guard_e2e;
 mod http_errors;
+mod id_token_alg;
 mod junk_tokens;
 mod jwks_fetch;
 mod key_withdrawal;
