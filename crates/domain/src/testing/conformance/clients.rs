@@ -448,7 +448,7 @@ pub async fn concurrent_writers_respect_caps(store: &dyn Store) {
         let audit = event(pr, "signing_key.rotate", "signing_key", "k");
         async move {
             store
-                .rotate_signing_keys(pr, Realm::Users, &[k.clone()], at(10), &audit)
+                .rotate_signing_keys(pr, Realm::Users, std::slice::from_ref(&k), at(10), &audit)
                 .await
         }
     };

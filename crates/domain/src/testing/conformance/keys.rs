@@ -17,7 +17,13 @@ pub async fn signing_key_rotation(store: &dyn Store) {
     let first = signing_key(&p, "k1", Realm::Users, KeyState::Next);
     ok(
         store
-            .rotate_signing_keys(&p, Realm::Users, &[first.clone()], at(60), &ev())
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                std::slice::from_ref(&first),
+                at(60),
+                &ev(),
+            )
             .await,
         "rotate",
     );
@@ -49,7 +55,13 @@ pub async fn signing_key_rotation(store: &dyn Store) {
     let second = signing_key(&p, "k2", Realm::Users, KeyState::Next);
     ok(
         store
-            .rotate_signing_keys(&p, Realm::Users, &[second.clone()], at(120), &ev())
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                std::slice::from_ref(&second),
+                at(120),
+                &ev(),
+            )
             .await,
         "rotate",
     );
@@ -74,14 +86,20 @@ pub async fn signing_key_rotation(store: &dyn Store) {
     let dup = signing_key(&p, "k2", Realm::Users, KeyState::Next);
     assert!(matches!(
         store
-            .rotate_signing_keys(&p, Realm::Users, &[dup.clone()], at(130), &ev())
+            .rotate_signing_keys(&p, Realm::Users, std::slice::from_ref(&dup), at(130), &ev())
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(ok(store.list_signing_keys(&p).await, "unchanged"), keys);
     assert_not_found(
         store
-            .rotate_signing_keys(&pid("nobody"), Realm::Users, &[dup.clone()], at(130), &ev())
+            .rotate_signing_keys(
+                &pid("nobody"),
+                Realm::Users,
+                std::slice::from_ref(&dup),
+                at(130),
+                &ev(),
+            )
             .await,
         "unknown partition",
     );
@@ -221,7 +239,7 @@ pub async fn retired_keys_are_withdrawn_at_once(store: &dyn Store) {
             .rotate_signing_keys(
                 &p,
                 Realm::Users,
-                &[next.clone()],
+                std::slice::from_ref(&next),
                 at(60),
                 &ev("signing_key.rotate"),
             )
