@@ -208,14 +208,17 @@ impl Provisioner<'_> {
         } else {
             None
         };
+        // Generated concurrently: with an RSA family per realm this is the slow part of
+        // creating a partition.
+        let mut keys = Vec::new();
         for realm in Realm::ALL {
             for alg in key_algorithms(self.config.signing.algorithm) {
                 for state in [KeyState::Active, KeyState::Next] {
-                    seed.signing_keys
-                        .push(self.signing_key(&spec.id, realm, state, alg, now)?);
+                    keys.push(self.signing_key(&spec.id, realm, state, alg, now));
                 }
             }
         }
+        seed.signing_keys = futures::future::try_join_all(keys).await?;
         let audit = AuditContext::system(Some(spec.id.clone())).event(
             &(self.clock, self.rng),
             "partition.create",
@@ -293,11 +296,13 @@ impl Provisioner<'_> {
         value
     }
 
-    /// A new signing key with its private half encrypted under the master key.
+    /// A new signing key with its private half encrypted under the master key. The key pair is
+    /// generated on a blocking thread: an RSA key takes a hundred milliseconds or more, which
+    /// must not stall the requests sharing this worker.
     ///
     /// # Errors
     /// When key generation fails.
-    pub fn signing_key(
+    pub async fn signing_key(
         &self,
         p: &PartitionId,
         realm: Realm,
@@ -306,7 +311,10 @@ impl Provisioner<'_> {
         now: OffsetDateTime,
     ) -> Result<SigningKey, CryptoError> {
         let kid = random_token(self.rng, 12);
-        let generated = signing::generate(alg, &kid)?;
+        let for_thread = kid.clone();
+        let generated = tokio::task::spawn_blocking(move || signing::generate(alg, &for_thread))
+            .await
+            .map_err(|_| CryptoError::Operation("key generation"))??;
         let encrypted = self.master.encrypt(
             self.rng,
             key_context(p, realm, &kid).as_bytes(),
@@ -446,10 +454,12 @@ impl Provisioner<'_> {
         if store.get_partition(p).await?.is_none() {
             return Err(StoreError::NotFound.into());
         }
-        let next = key_algorithms(self.config.signing.algorithm)
-            .into_iter()
-            .map(|alg| self.signing_key(p, realm, KeyState::Next, alg, now))
-            .collect::<Result<Vec<_>, _>>()?;
+        let next = futures::future::try_join_all(
+            key_algorithms(self.config.signing.algorithm)
+                .into_iter()
+                .map(|alg| self.signing_key(p, realm, KeyState::Next, alg, now)),
+        )
+        .await?;
         let others: Vec<&str> = next.iter().skip(1).map(|k| k.kid.as_str()).collect();
         let audit = actor.event(
             &(self.clock, self.rng),
