@@ -187,3 +187,58 @@ fn at_hash(alg: SigningAlg, token: &str) -> String {
     let bytes = d.as_ref();
     URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2])
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::crypto::signing::{Signer, generate};
+
+    fn key(alg: SigningAlg, kid: &str) -> Arc<JwsKey> {
+        let g = generate(alg, kid).unwrap();
+        Arc::new(JwsKey::new(
+            kid.to_owned(),
+            Signer::from_pkcs8(alg, &g.pkcs8).unwrap(),
+            "JWT",
+        ))
+    }
+
+    fn realm(keys: &[(SigningAlg, &str)]) -> RealmKeys {
+        let id_token: HashMap<_, _> = keys.iter().map(|(a, k)| (*a, key(*a, k))).collect();
+        RealmKeys {
+            active: id_token.get(&SigningAlg::ES256).cloned(),
+            id_token,
+            jwks: Arc::default(),
+            verifier: crate::oauth::own_token::Verifier::default(),
+        }
+    }
+
+    #[test]
+    fn id_tokens_use_the_clients_algorithm() {
+        let keys = realm(&[(SigningAlg::ES256, "ec"), (SigningAlg::RS256, "rsa")]);
+        let k = id_token_key(&keys, SigningAlg::RS256).unwrap();
+        assert_eq!(k.signer().alg(), SigningAlg::RS256);
+        let k = id_token_key(&keys, SigningAlg::ES256).unwrap();
+        assert_eq!(k.signer().alg(), SigningAlg::ES256);
+    }
+
+    #[test]
+    fn a_realm_without_the_family_yet_signs_with_its_access_token_key() {
+        // A partition created before realms kept an RSA key, not yet rotated twice.
+        let keys = realm(&[(SigningAlg::ES256, "ec")]);
+        let k = id_token_key(&keys, SigningAlg::RS256).unwrap();
+        assert_eq!(k.signer().alg(), SigningAlg::ES256);
+    }
+
+    #[test]
+    fn at_hash_follows_the_algorithm() {
+        // OIDC Core §3.1.3.6: left half of the hash; SHA-256 gives 16 bytes, SHA-512 32.
+        assert_eq!(at_hash(SigningAlg::RS256, "t").len(), 22);
+        assert_eq!(
+            at_hash(SigningAlg::ES256, "t"),
+            at_hash(SigningAlg::RS256, "t")
+        );
+        assert_eq!(at_hash(SigningAlg::EdDSA, "t").len(), 43);
+    }
+}
