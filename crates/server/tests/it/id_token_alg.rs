@@ -241,6 +241,59 @@ async fn discovery_and_jwks_list_what_really_signs() {
 }
 
 #[tokio::test]
+async fn an_eddsa_deployment_offers_eddsa_id_tokens() {
+    let s = TestServer::start_with(Backend::Sqlite, |c| {
+        c.signing.algorithm = SigningAlg::EdDSA;
+    })
+    .await;
+    let d = discover(&s, 'U').await;
+    let algs: Vec<String> = d
+        .id_token_signing_alg_values_supported()
+        .iter()
+        .map(|a| {
+            serde_json::to_value(a)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(algs, ["EdDSA", "RS256"]);
+    create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
+    let app = web_app(&s, "Desk").await;
+    let (st, c) = s
+        .admin_json(
+            Method::PATCH,
+            &format!("/client-applications/{}", app.id),
+            Some(json!({"id_token_signed_response_alg": "EdDSA"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    let t = tokens(&s, &Browser::new(), 'U', &app, "agent7").await;
+    assert_eq!(
+        header(field(&t, "id_token")).alg,
+        jsonwebtoken::Algorithm::EdDSA
+    );
+    let verifier =
+        default_id_token_verifier(&app, &d).set_allowed_algs([CoreJwsSigningAlgorithm::EdDsa]);
+    let id_token: CoreIdToken = field(&t, "id_token").parse().unwrap();
+    let claims = id_token
+        .claims(&verifier, |_: Option<&Nonce>| Ok(()))
+        .expect("valid EdDSA ID token");
+    let expected = AccessTokenHash::from_token(
+        &AccessToken::new(field(&t, "access_token").to_owned()),
+        id_token.signing_alg().unwrap(),
+        id_token.signing_key(&verifier).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims.access_token_hash(),
+        Some(&expected),
+        "SHA-512 at_hash"
+    );
+}
+
+#[tokio::test]
 async fn old_id_tokens_stay_valid_hints_after_rotation_until_withdrawn() {
     let s = TestServer::start().await;
     create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
@@ -371,4 +424,23 @@ async fn the_admin_api_refuses_unsigned_symmetric_and_unavailable_algorithms() {
         )
         .await;
     assert_eq!(c["id_token_signed_response_alg"], "RS256", "unchanged");
+
+    // The OpenAPI document describes the field on create, change and read.
+    let doc: Value = s
+        .http
+        .get(format!("{}/admin/api/v1/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for schema in ["NewClientApplication", "ClientChanges", "ClientApplication"] {
+        assert!(
+            doc["components"]["schemas"][schema]["properties"]
+                .get("id_token_signed_response_alg")
+                .is_some(),
+            "{schema}"
+        );
+    }
 }
