@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{ClientId, PartitionId};
+use crate::signing_key::SigningAlg;
 use crate::validation::FieldErrors;
 
 /// Where the application runs, which decides whether it can keep a secret.
@@ -56,6 +57,10 @@ pub const MAX_ACCESS_TOKEN_TTL: u32 = 86_400;
 pub const DEFAULT_ACCESS_TOKEN_TTL: u32 = 3_600;
 /// Most redirect URLs (of each list) a client may register.
 pub const MAX_REDIRECT_URLS: usize = 20;
+/// The ID token algorithm of a client that chose none: RS256, the one every OpenID Provider
+/// must support and every relying party assumes by default (OIDC Core §15.1, OpenID Connect
+/// Dynamic Client Registration §2 `id_token_signed_response_alg`).
+pub const DEFAULT_ID_TOKEN_ALG: SigningAlg = SigningAlg::RS256;
 
 /// A registered client application.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -85,6 +90,8 @@ pub struct ClientApplication {
     pub access_token_ttl: u32,
     /// A disabled client fails every flow with `invalid_client`.
     pub enabled: bool,
+    /// How its ID tokens are signed (`id_token_signed_response_alg`); RS256 unless chosen.
+    pub id_token_signed_response_alg: SigningAlg,
     /// Assigned permission names (short form), sorted.
     pub permissions: Vec<String>,
     /// Creation time.
@@ -118,6 +125,8 @@ pub struct ClientChanges {
     pub access_token_ttl: Option<u32>,
     /// Enabled flag.
     pub enabled: Option<bool>,
+    /// ID token signing algorithm.
+    pub id_token_signed_response_alg: Option<SigningAlg>,
 }
 
 impl ClientApplication {
@@ -144,6 +153,7 @@ impl ClientApplication {
             token_exchange_enabled,
             access_token_ttl,
             enabled,
+            id_token_signed_response_alg,
             ..
         } = changes;
         if let Some(v) = name {
@@ -167,6 +177,9 @@ impl ClientApplication {
         if let Some(v) = enabled {
             self.enabled = v;
         }
+        if let Some(v) = id_token_signed_response_alg {
+            self.id_token_signed_response_alg = v;
+        }
         self.updated_at = now;
         validate_fields(self, &mut e);
         e.into_result()
@@ -180,6 +193,26 @@ impl ClientApplication {
         let mut e = FieldErrors::default();
         validate_fields(self, &mut e);
         e.into_result()
+    }
+
+    /// Checks that the ID token algorithm is one the deployment keeps keys for (`available`):
+    /// a client must never be promised ID tokens the realm cannot sign.
+    ///
+    /// # Errors
+    /// The field, naming the algorithms that are available.
+    pub fn check_id_token_alg(&self, available: &[SigningAlg]) -> Result<(), FieldErrors> {
+        if available.contains(&self.id_token_signed_response_alg) {
+            return Ok(());
+        }
+        let names: Vec<&str> = available.iter().map(|a| a.as_str()).collect();
+        Err(FieldErrors::single(
+            "id_token_signed_response_alg",
+            format!(
+                "{} is not available here (the realms keep no key for it); use one of {}",
+                self.id_token_signed_response_alg.as_str(),
+                names.join(", ")
+            ),
+        ))
     }
 
     /// Whether `uri` is one of the registered redirect URLs (exact string match, RFC 9700 §4.1.3).
@@ -280,6 +313,7 @@ mod tests {
             token_exchange_enabled: false,
             access_token_ttl: 3600,
             enabled: true,
+            id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
             permissions: vec![],
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
@@ -340,6 +374,21 @@ mod tests {
             .unwrap_err();
         let fields: Vec<_> = err.0.into_iter().map(|f| f.field).collect();
         assert_eq!(fields, ["platform", "redirect_urls[0]", "access_token_ttl"]);
+    }
+
+    #[test]
+    fn id_token_alg_must_have_a_key() {
+        let mut c = sample(Platform::Web);
+        assert!(
+            c.check_id_token_alg(&[SigningAlg::ES256, SigningAlg::RS256])
+                .is_ok()
+        );
+        c.id_token_signed_response_alg = SigningAlg::EdDSA;
+        let err = c
+            .check_id_token_alg(&[SigningAlg::ES256, SigningAlg::RS256])
+            .unwrap_err();
+        assert_eq!(err.0[0].field, "id_token_signed_response_alg");
+        assert!(err.0[0].message.contains("ES256, RS256"));
     }
 
     #[test]

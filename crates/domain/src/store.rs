@@ -370,13 +370,14 @@ pub trait SigningKeyRepository {
         p: &PartitionId,
         page: PageRequest,
     ) -> StoreResult<Page<SigningKey>>;
-    /// Rotates a realm's keys in one transaction: the active key becomes retired (at `now`), the
-    /// next key becomes active, and `new_next` is added as next.
+    /// Rotates a realm's keys in one transaction, one algorithm (key family) per key of
+    /// `new_next`: that algorithm's active key becomes retired (at `now`), its next key becomes
+    /// active, and the new key is added as next. Families not named are left as they are.
     async fn rotate_signing_keys(
         &self,
         p: &PartitionId,
         realm: Realm,
-        new_next: &SigningKey,
+        new_next: &[SigningKey],
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> StoreResult<()>;

@@ -254,7 +254,8 @@ impl Default for HttpConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SigningConfig {
-    /// Algorithm for new keys: `ES256`, `RS256` or `EdDSA`.
+    /// Algorithm for new keys: `ES256`, `RS256` or `EdDSA`. It signs access tokens; realms also
+    /// keep an RS256 key family for ID tokens (docs/flows/authorization-code.md).
     pub algorithm: SigningAlg,
 }
 
@@ -590,7 +591,7 @@ pub fn reference() -> String {
         ),
         (
             "signing.algorithm",
-            "Algorithm of new signing keys: ES256, RS256 or EdDSA.",
+            "Algorithm of new signing keys: ES256, RS256 or EdDSA. It signs access tokens; each realm also keeps an RS256 key family, the default for ID tokens.",
         ),
         (
             "anonymous.requests_per_minute",

@@ -222,14 +222,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = open(config, false).await?;
             let actor = AuditContext::system(Some(partition.clone()));
             for realm in realms {
-                let key = state
+                let keys = state
                     .provisioner()
                     .rotate_keys(&*state.store, &partition, realm, &actor)
                     .await?;
+                let kids: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("{} ({})", k.kid, k.alg.as_str()))
+                    .collect();
                 println!(
-                    "{partition}-{}: rotated; new next key {}",
+                    "{partition}-{}: rotated; new next keys {}",
                     realm.suffix(),
-                    key.kid
+                    kids.join(", ")
                 );
             }
             state.audit.close().await;

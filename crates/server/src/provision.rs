@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use tessera_domain::audit::Outcome;
-use tessera_domain::client::{ClientApplication, DEFAULT_ACCESS_TOKEN_TTL, Platform, ResourceType};
+use tessera_domain::client::{
+    ClientApplication, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_ALG, Platform, ResourceType,
+};
 use tessera_domain::customer::Customer;
 use tessera_domain::department::{DEFAULT_DEPARTMENT, Department};
 use tessera_domain::partition::Partition;
@@ -208,17 +210,17 @@ impl Provisioner<'_> {
         } else {
             None
         };
+        // Generated concurrently: with an RSA family per realm this is the slow part of
+        // creating a partition.
+        let mut keys = Vec::new();
         for realm in Realm::ALL {
-            for state in [KeyState::Active, KeyState::Next] {
-                seed.signing_keys.push(self.signing_key(
-                    &spec.id,
-                    realm,
-                    state,
-                    self.config.signing.algorithm,
-                    now,
-                )?);
+            for alg in key_algorithms(self.config.signing.algorithm) {
+                for state in [KeyState::Active, KeyState::Next] {
+                    keys.push(self.signing_key(&spec.id, realm, state, alg, now));
+                }
             }
         }
+        seed.signing_keys = futures::future::try_join_all(keys).await?;
         let audit = AuditContext::system(Some(spec.id.clone())).event(
             &(self.clock, self.rng),
             "partition.create",
@@ -265,6 +267,7 @@ impl Provisioner<'_> {
             token_exchange_enabled: false,
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             enabled: true,
+            id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
             permissions: permissions
                 .iter()
                 .map(AsRef::as_ref)
@@ -295,11 +298,13 @@ impl Provisioner<'_> {
         value
     }
 
-    /// A new signing key with its private half encrypted under the master key.
+    /// A new signing key with its private half encrypted under the master key. The key pair is
+    /// generated on a blocking thread: an RSA key takes a hundred milliseconds or more, which
+    /// must not stall the requests sharing this worker.
     ///
     /// # Errors
     /// When key generation fails.
-    pub fn signing_key(
+    pub async fn signing_key(
         &self,
         p: &PartitionId,
         realm: Realm,
@@ -308,7 +313,10 @@ impl Provisioner<'_> {
         now: OffsetDateTime,
     ) -> Result<SigningKey, CryptoError> {
         let kid = random_token(self.rng, 12);
-        let generated = signing::generate(alg, &kid)?;
+        let for_thread = kid.clone();
+        let generated = tokio::task::spawn_blocking(move || signing::generate(alg, &for_thread))
+            .await
+            .map_err(|_| CryptoError::Operation("key generation"))??;
         let encrypted = self.master.encrypt(
             self.rng,
             key_context(p, realm, &kid).as_bytes(),
@@ -419,9 +427,22 @@ impl Provisioner<'_> {
     }
 }
 
+/// The algorithms a realm keeps a key family (active and next key) for: the configured one,
+/// which signs access tokens, and RS256, which every OpenID Provider must offer for ID tokens
+/// (OIDC Core §15.1) and which is the default `id_token_signed_response_alg`. The configured
+/// algorithm comes first.
+#[must_use]
+pub fn key_algorithms(configured: SigningAlg) -> Vec<SigningAlg> {
+    let mut algs = vec![configured];
+    if configured != SigningAlg::RS256 {
+        algs.push(SigningAlg::RS256);
+    }
+    algs
+}
+
 impl Provisioner<'_> {
-    /// Rotates a realm's keys: next becomes active, active becomes retired, a new next key is
-    /// generated. Tokens signed by the old key stay verifiable: it is published until the
+    /// Rotates a realm's keys, every family of [`key_algorithms`] together: next becomes active,
+    /// active becomes retired, a new next key is generated; returns the new next keys. Tokens signed by the old key stay verifiable: it is published until the
     /// longest possible token lifetime has passed. Keys retired longer ago than that are purged.
     ///
     /// # Errors
@@ -432,20 +453,29 @@ impl Provisioner<'_> {
         p: &PartitionId,
         realm: Realm,
         actor: &AuditContext,
-    ) -> Result<SigningKey, ProvisionError> {
+    ) -> Result<Vec<SigningKey>, ProvisionError> {
         let now = self.clock.now();
         if store.get_partition(p).await?.is_none() {
             return Err(StoreError::NotFound.into());
         }
-        let next =
-            self.signing_key(p, realm, KeyState::Next, self.config.signing.algorithm, now)?;
+        let next = futures::future::try_join_all(
+            key_algorithms(self.config.signing.algorithm)
+                .into_iter()
+                .map(|alg| self.signing_key(p, realm, KeyState::Next, alg, now)),
+        )
+        .await?;
+        let others: Vec<&str> = next.iter().skip(1).map(|k| k.kid.as_str()).collect();
         let audit = actor.event(
             &(self.clock, self.rng),
             "signing_key.rotate",
             "signing_key",
-            Some(next.kid.clone()),
+            next.first().map(|k| k.kid.clone()),
             Outcome::Success,
-            Some(format!("realm={}", realm.as_str())),
+            Some(format!(
+                "realm={} also={}",
+                realm.as_str(),
+                others.join(",")
+            )),
         );
         store
             .rotate_signing_keys(p, realm, &next, now, &audit)

@@ -7,7 +7,7 @@ use tessera_domain::api::Catalog;
 use tessera_domain::client::ClientApplication;
 use tessera_domain::partition::Partition;
 use tessera_domain::secret::StoredSecret;
-use tessera_domain::signing_key::{KeyState, SigningKey};
+use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
 use tessera_domain::store::{Store, StoreError};
 use tessera_domain::{ClientId, Clock, PartitionId, Realm, Rng};
 use tessera_oauth_types::{Jwk, JwkSet};
@@ -133,16 +133,19 @@ impl AppState {
         let mut realms = HashMap::new();
         for realm in Realm::ALL {
             let mine: Vec<&SigningKey> = keys.iter().filter(|k| k.realm == realm).collect();
-            let active = mine
-                .iter()
-                .rev()
-                .find(|k| k.state == KeyState::Active)
-                .map(|k| self.decrypt_key(k))
-                .transpose()?;
-            // ID tokens are plain JWTs (OIDC Core §2); a distinct `typ` keeps an ID token from
-            // being accepted where an access token is expected, and the other way round.
-            let id_token = active.as_ref().map(|k| Arc::new(k.retyped("JWT")));
-            let active = active.map(Arc::new);
+            // One active key per algorithm (docs/flows/authorization-code.md, ID tokens): the
+            // configured algorithm's signs access tokens, each one can sign ID tokens.
+            let mut id_token = HashMap::new();
+            let mut active = None;
+            for k in mine.iter().filter(|k| k.state == KeyState::Active) {
+                let key = self.decrypt_key(k)?;
+                // ID tokens are plain JWTs (OIDC Core §2); a distinct `typ` keeps an ID token
+                // from being accepted where an access token is expected, and the other way round.
+                id_token.insert(k.alg, Arc::new(key.retyped("JWT")));
+                if k.alg == self.config.signing.algorithm || active.is_none() {
+                    active = Some(Arc::new(key));
+                }
+            }
             let jwks = JwkSet {
                 keys: mine
                     .iter()
@@ -282,10 +285,10 @@ pub struct PartitionContext {
 /// A realm's signing key and published key set.
 #[derive(Debug)]
 pub struct RealmKeys {
-    /// The key that signs access tokens now.
+    /// The key that signs access tokens now: the active key of the configured algorithm.
     pub active: Option<Arc<JwsKey>>,
-    /// The same key, for ID tokens (`typ: JWT`).
-    pub id_token: Option<Arc<JwsKey>>,
+    /// The active key of each algorithm, for ID tokens (`typ: JWT`).
+    pub id_token: HashMap<SigningAlg, Arc<JwsKey>>,
     /// What `/oauth2/keys` publishes.
     pub jwks: Arc<JwkSet>,
     /// The published keys, ready to verify this realm's own tokens.

@@ -8,6 +8,7 @@ use tessera_domain::audit::AuditEvent;
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::secret::{ClientSecret, StoredSecret};
+use tessera_domain::signing_key::SigningAlg;
 use tessera_domain::store::{ClientRepository, StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
@@ -20,7 +21,8 @@ use crate::{PgStore, audit, client_secrets};
 /// permissions are read in one statement (one snapshot).
 const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
      c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
-     c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.created_at, c.updated_at, \
+     c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.id_token_signed_response_alg, \
+     c.created_at, c.updated_at, \
      ARRAY(SELECT cp.permission FROM client_permissions cp \
       WHERE cp.partition_id = c.partition_id AND cp.client_id = c.client_id) AS permissions \
      FROM client_applications c";
@@ -50,6 +52,11 @@ fn client(row: &PgRow) -> StoreResult<ClientApplication> {
         token_exchange_enabled: get(row, "token_exchange_enabled")?,
         access_token_ttl: u32_col(row, "access_token_ttl")?,
         enabled: get(row, "enabled")?,
+        id_token_signed_response_alg: parsed(
+            row,
+            "id_token_signed_response_alg",
+            SigningAlg::parse,
+        )?,
         permissions,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -65,8 +72,8 @@ pub(crate) async fn insert(
     sqlx::query(
         "INSERT INTO client_applications (partition_id, client_id, name, resource_type, platform, \
          redirect_urls, post_logout_redirect_urls, obo_enabled, token_exchange_enabled, \
-         access_token_ttl, enabled, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         access_token_ttl, enabled, id_token_signed_response_alg, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(p.as_str())
     .bind(c.client_id)
@@ -79,6 +86,7 @@ pub(crate) async fn insert(
     .bind(c.token_exchange_enabled)
     .bind(int(c.access_token_ttl)?)
     .bind(c.enabled)
+    .bind(c.id_token_signed_response_alg.as_str())
     .bind(c.created_at)
     .bind(c.updated_at)
     .execute(&mut *conn)
@@ -196,8 +204,9 @@ impl ClientRepository for PgStore {
         let done = sqlx::query(
             "UPDATE client_applications SET name = $1, resource_type = $2, platform = $3, \
              redirect_urls = $4, post_logout_redirect_urls = $5, obo_enabled = $6, \
-             token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, updated_at = $10 \
-             WHERE partition_id = $11 AND client_id = $12",
+             token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, \
+             id_token_signed_response_alg = $10, updated_at = $11 \
+             WHERE partition_id = $12 AND client_id = $13",
         )
         .bind(&c.name)
         .bind(resource_type_name(c.resource_type))
@@ -208,6 +217,7 @@ impl ClientRepository for PgStore {
         .bind(c.token_exchange_enabled)
         .bind(int(c.access_token_ttl)?)
         .bind(c.enabled)
+        .bind(c.id_token_signed_response_alg.as_str())
         .bind(c.updated_at)
         .bind(c.partition.as_str())
         .bind(c.client_id)

@@ -8,6 +8,7 @@ use tessera_domain::audit::AuditEvent;
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::secret::{ClientSecret, StoredSecret};
+use tessera_domain::signing_key::SigningAlg;
 use tessera_domain::store::{ClientRepository, StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
@@ -20,7 +21,8 @@ use crate::{SqliteStore, audit, client_secrets};
 /// permissions are read in one statement.
 const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
      c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
-     c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.created_at, c.updated_at, \
+     c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.id_token_signed_response_alg, \
+     c.created_at, c.updated_at, \
      (SELECT json_group_array(cp.permission) FROM client_permissions cp \
       WHERE cp.partition_id = c.partition_id AND cp.client_id = c.client_id) AS permissions \
      FROM client_applications c";
@@ -50,6 +52,11 @@ fn client(row: &SqliteRow) -> StoreResult<ClientApplication> {
         token_exchange_enabled: get(row, "token_exchange_enabled")?,
         access_token_ttl: u32_col(row, "access_token_ttl")?,
         enabled: get(row, "enabled")?,
+        id_token_signed_response_alg: parsed(
+            row,
+            "id_token_signed_response_alg",
+            SigningAlg::parse,
+        )?,
         permissions,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
@@ -65,8 +72,8 @@ pub(crate) async fn insert(
     sqlx::query(
         "INSERT INTO client_applications (partition_id, client_id, name, resource_type, platform, \
          redirect_urls, post_logout_redirect_urls, obo_enabled, token_exchange_enabled, \
-         access_token_ttl, enabled, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         access_token_ttl, enabled, id_token_signed_response_alg, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.as_str())
     .bind(c.client_id.to_string())
@@ -79,6 +86,7 @@ pub(crate) async fn insert(
     .bind(c.token_exchange_enabled)
     .bind(i64::from(c.access_token_ttl))
     .bind(c.enabled)
+    .bind(c.id_token_signed_response_alg.as_str())
     .bind(micros(c.created_at))
     .bind(micros(c.updated_at))
     .execute(&mut *conn)
@@ -193,7 +201,8 @@ impl ClientRepository for SqliteStore {
         let done = sqlx::query(
             "UPDATE client_applications SET name = ?, resource_type = ?, platform = ?, \
              redirect_urls = ?, post_logout_redirect_urls = ?, obo_enabled = ?, \
-             token_exchange_enabled = ?, access_token_ttl = ?, enabled = ?, updated_at = ? \
+             token_exchange_enabled = ?, access_token_ttl = ?, enabled = ?, \
+             id_token_signed_response_alg = ?, updated_at = ? \
              WHERE partition_id = ? AND client_id = ?",
         )
         .bind(&c.name)
@@ -205,6 +214,7 @@ impl ClientRepository for SqliteStore {
         .bind(c.token_exchange_enabled)
         .bind(i64::from(c.access_token_ttl))
         .bind(c.enabled)
+        .bind(c.id_token_signed_response_alg.as_str())
         .bind(micros(c.updated_at))
         .bind(c.partition.as_str())
         .bind(c.client_id.to_string())

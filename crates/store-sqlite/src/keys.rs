@@ -102,49 +102,55 @@ impl SigningKeyRepository for SqliteStore {
         Ok(Page::from_rows(rows, page))
     }
 
-    /// Retires the active key, promotes the next one and publishes `new_next` (stored as `next`
-    /// in `p`/`realm` whatever its own fields say). A realm without a next key keeps its active
-    /// key and only gains `new_next`: promoting a key nobody has seen in the JWKS yet would
-    /// break verifiers, so the switch happens at the following rotation.
+    /// Per algorithm of `new_next`: retires the active key, promotes the next one and publishes
+    /// the new key (stored as `next` in `p`/`realm` whatever its own fields say). A family
+    /// without a next key (an algorithm the realm did not have yet) keeps its active key, if any,
+    /// and only gains the new key: promoting a key nobody has seen in the JWKS yet would break
+    /// verifiers, so the switch happens at the following rotation.
     async fn rotate_signing_keys(
         &self,
         p: &PartitionId,
         realm: Realm,
-        new_next: &SigningKey,
+        new_next: &[SigningKey],
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         crate::partitions::require(&mut tx, p).await?;
-        let next: Option<String> = sqlx::query_scalar(
-            "SELECT kid FROM signing_keys WHERE partition_id = ? AND realm = ? AND state = 'next'",
-        )
-        .bind(p.as_str())
-        .bind(realm.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        if let Some(next) = next {
-            sqlx::query(
-                "UPDATE signing_keys SET state = 'retired', retired_at = ? \
-                 WHERE partition_id = ? AND realm = ? AND state = 'active'",
+        for key in new_next {
+            let next: Option<String> = sqlx::query_scalar(
+                "SELECT kid FROM signing_keys WHERE partition_id = ? AND realm = ? \
+                 AND alg = ? AND state = 'next'",
             )
-            .bind(micros(now))
             .bind(p.as_str())
             .bind(realm.as_str())
-            .execute(&mut *tx)
+            .bind(key.alg.as_str())
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query(
-                "UPDATE signing_keys SET state = 'active' WHERE partition_id = ? AND kid = ?",
-            )
-            .bind(p.as_str())
-            .bind(next)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            if let Some(next) = next {
+                sqlx::query(
+                    "UPDATE signing_keys SET state = 'retired', retired_at = ? \
+                     WHERE partition_id = ? AND realm = ? AND alg = ? AND state = 'active'",
+                )
+                .bind(micros(now))
+                .bind(p.as_str())
+                .bind(realm.as_str())
+                .bind(key.alg.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                sqlx::query(
+                    "UPDATE signing_keys SET state = 'active' WHERE partition_id = ? AND kid = ?",
+                )
+                .bind(p.as_str())
+                .bind(next)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            insert_as(&mut tx, p, realm, key, KeyState::Next, None).await?;
         }
-        insert_as(&mut tx, p, realm, new_next, KeyState::Next, None).await?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

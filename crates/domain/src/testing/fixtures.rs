@@ -156,6 +156,7 @@ pub fn web_client(p: &PartitionId, client_id: ClientId, name: &str) -> ClientApp
         token_exchange_enabled: true,
         access_token_ttl: 900,
         enabled: true,
+        id_token_signed_response_alg: SigningAlg::RS256,
         permissions: Vec::new(),
         created_at: T0,
         updated_at: at(2),
@@ -329,6 +330,7 @@ pub fn sample_seed(p: &PartitionId) -> PartitionSeed {
         access_token_ttl: 3600,
         post_logout_redirect_urls: Vec::new(),
         permissions: vec!["knowledge.portalmgr.read".to_owned()],
+        id_token_signed_response_alg: SigningAlg::ES256,
         ..web_client(p, ids.spa, "Portal SPA")
     };
     let mut stored = secret(p, ids.web, ids.secret, Some(at(86_400 * 90)));

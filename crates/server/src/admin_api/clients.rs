@@ -5,14 +5,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tessera_domain::client::{
-    ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, Platform, ResourceType,
+    ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_ALG, Platform,
+    ResourceType,
 };
 use tessera_domain::page::Page;
+use tessera_domain::signing_key::SigningAlg;
 use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
+use crate::provision::key_algorithms;
 use crate::state::AppState;
 
 /// The body of `POST client-applications` (SPEC §6).
@@ -44,6 +47,19 @@ pub struct NewClientApplication {
     /// Enabled (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// How its ID tokens are signed: `RS256` (the default every OpenID Connect library
+    /// assumes), `ES256`, or `EdDSA` where the deployment's signing algorithm is EdDSA.
+    #[serde(default = "default_id_token_alg")]
+    pub id_token_signed_response_alg: SigningAlg,
+}
+
+const fn default_id_token_alg() -> SigningAlg {
+    DEFAULT_ID_TOKEN_ALG
+}
+
+/// Refuses an ID token algorithm the realms keep no key for (a per-field 422).
+fn check_id_token_alg(state: &AppState, client: &ClientApplication) -> Result<(), ApiError> {
+    Ok(client.check_id_token_alg(&key_algorithms(state.config.signing.algorithm))?)
 }
 
 const fn default_ttl() -> u32 {
@@ -108,11 +124,13 @@ pub async fn create(
         token_exchange_enabled: body.token_exchange_enabled,
         access_token_ttl: body.access_token_ttl,
         enabled: body.enabled,
+        id_token_signed_response_alg: body.id_token_signed_response_alg,
         permissions: vec![],
         created_at: now,
         updated_at: now,
     };
     client.validate()?;
+    check_id_token_alg(&state, &client)?;
     let audit = caller.event(
         &state,
         "client_application.create",
@@ -158,6 +176,7 @@ pub async fn update(
 ) -> Result<Json<ClientApplication>, ApiError> {
     let mut client = load(&state, &caller, &id).await?;
     client.apply(changes, state.clock.now())?;
+    check_id_token_alg(&state, &client)?;
     let audit = caller.event(
         &state,
         "client_application.update",

@@ -24,10 +24,12 @@ pub fn metadata(
     let public = &state.config.public_url;
     let mut scopes: Vec<String> = ctx.catalog.permissions.keys().cloned().collect();
     scopes.sort();
+    // The algorithms an ID token can really be signed with here: those of the realm's active
+    // keys (a key that is only published, or retired, signs nothing).
     let mut algs: Vec<String> = ctx
         .realms
         .get(&realm)
-        .map(|r| r.jwks.keys.iter().filter_map(|k| k.alg.clone()).collect())
+        .map(|r| r.id_token.keys().map(|a| a.as_str().to_owned()).collect())
         .unwrap_or_default();
     if algs.is_empty() {
         algs.push(SigningAlg::default().as_str().to_owned());

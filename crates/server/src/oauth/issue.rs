@@ -1,5 +1,7 @@
 //! Minting access tokens (RFC 9068 JWTs) — shared by every grant.
 
+use std::sync::Arc;
+
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,7 +13,8 @@ use time::OffsetDateTime;
 
 use super::error::OAuthError;
 use super::subject::Person;
-use crate::state::{AppState, PartitionContext};
+use crate::crypto::jwt::JwsKey;
+use crate::state::{AppState, PartitionContext, RealmKeys};
 use crate::urls;
 
 /// Who a token is for.
@@ -122,6 +125,19 @@ pub struct IdTokenParts<'a> {
     pub sid: uuid::Uuid,
     /// The access token issued alongside (for `at_hash`).
     pub access_token: &'a str,
+    /// The client's `id_token_signed_response_alg`.
+    pub alg: SigningAlg,
+}
+
+/// The key that signs a client's ID tokens: the realm's active key of the client's algorithm.
+/// A realm created before it kept an RSA key has none until its keys are rotated twice (the
+/// first rotation publishes the new key, the second lets it sign, docs/flows/authorization-code.md);
+/// meanwhile its ID tokens are signed with the realm's access token key, as before.
+fn id_token_key(keys: &RealmKeys, alg: SigningAlg) -> Option<Arc<JwsKey>> {
+    keys.id_token.get(&alg).cloned().or_else(|| {
+        let fallback = keys.active.as_ref()?.signer().alg();
+        keys.id_token.get(&fallback).cloned()
+    })
 }
 
 /// Signs an OpenID Connect ID token.
@@ -138,7 +154,7 @@ pub fn id_token(
     let key = ctx
         .realms
         .get(&realm)
-        .and_then(|r| r.id_token.clone())
+        .and_then(|r| id_token_key(r, parts.alg))
         .ok_or_else(|| OAuthError::internal(&"the realm has no active signing key"))?;
     let now = state.clock.now().unix_timestamp();
     let claims = IdTokenClaims {
@@ -159,7 +175,8 @@ pub fn id_token(
 }
 
 /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of the ID
-/// token's algorithm (SHA-256 for ES256 and RS256; SHA-512 for EdDSA with Ed25519, as the
+/// token's algorithm — the key's, which is the client's unless the fallback of
+/// [`id_token_key`] applied (SHA-256 for ES256 and RS256; SHA-512 for EdDSA with Ed25519, as the
 /// common client libraries compute it).
 fn at_hash(alg: SigningAlg, token: &str) -> String {
     let algorithm = match alg {
@@ -169,4 +186,59 @@ fn at_hash(alg: SigningAlg, token: &str) -> String {
     let d = digest::digest(algorithm, token.as_bytes());
     let bytes = d.as_ref();
     URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::crypto::signing::{Signer, generate};
+
+    fn key(alg: SigningAlg, kid: &str) -> Arc<JwsKey> {
+        let g = generate(alg, kid).unwrap();
+        Arc::new(JwsKey::new(
+            kid.to_owned(),
+            Signer::from_pkcs8(alg, &g.pkcs8).unwrap(),
+            "JWT",
+        ))
+    }
+
+    fn realm(keys: &[(SigningAlg, &str)]) -> RealmKeys {
+        let id_token: HashMap<_, _> = keys.iter().map(|(a, k)| (*a, key(*a, k))).collect();
+        RealmKeys {
+            active: id_token.get(&SigningAlg::ES256).cloned(),
+            id_token,
+            jwks: Arc::default(),
+            verifier: crate::oauth::own_token::Verifier::default(),
+        }
+    }
+
+    #[test]
+    fn id_tokens_use_the_clients_algorithm() {
+        let keys = realm(&[(SigningAlg::ES256, "ec"), (SigningAlg::RS256, "rsa")]);
+        let k = id_token_key(&keys, SigningAlg::RS256).unwrap();
+        assert_eq!(k.signer().alg(), SigningAlg::RS256);
+        let k = id_token_key(&keys, SigningAlg::ES256).unwrap();
+        assert_eq!(k.signer().alg(), SigningAlg::ES256);
+    }
+
+    #[test]
+    fn a_realm_without_the_family_yet_signs_with_its_access_token_key() {
+        // A partition created before realms kept an RSA key, not yet rotated twice.
+        let keys = realm(&[(SigningAlg::ES256, "ec")]);
+        let k = id_token_key(&keys, SigningAlg::RS256).unwrap();
+        assert_eq!(k.signer().alg(), SigningAlg::ES256);
+    }
+
+    #[test]
+    fn at_hash_follows_the_algorithm() {
+        // OIDC Core §3.1.3.6: left half of the hash; SHA-256 gives 16 bytes, SHA-512 32.
+        assert_eq!(at_hash(SigningAlg::RS256, "t").len(), 22);
+        assert_eq!(
+            at_hash(SigningAlg::ES256, "t"),
+            at_hash(SigningAlg::RS256, "t")
+        );
+        assert_eq!(at_hash(SigningAlg::EdDSA, "t").len(), 43);
+    }
 }

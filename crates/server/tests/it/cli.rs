@@ -173,7 +173,11 @@ async fn keys_revoke_withdraws_only_a_retired_key() {
             let keys = store.list_signing_keys(&acme).await.unwrap();
             store.pool().close().await;
             keys.into_iter()
-                .find(|k| k.realm == tessera_domain::Realm::Users && k.state == state)
+                .find(|k| {
+                    k.realm == tessera_domain::Realm::Users
+                        && k.state == state
+                        && k.alg == tessera_domain::signing_key::SigningAlg::ES256
+                })
                 .map(|k| k.kid)
         }
     };

@@ -442,10 +442,21 @@ async fn discovery_lists_what_is_implemented() {
         .await
         .unwrap();
     let keys = jwks["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 2, "active and next keys are published");
-    assert!(
+    // The active and next key of each family: the default ES256 one and the RS256 one that ID
+    // tokens use by default (docs/flows/authorization-code.md).
+    assert_eq!(keys.len(), 4, "active and next keys are published");
+    assert!(keys.iter().all(|k| k.get("d").is_none()));
+    assert_eq!(
         keys.iter()
-            .all(|k| k["kty"] == "EC" && k["alg"] == "ES256" && k.get("d").is_none())
+            .filter(|k| k["kty"] == "EC" && k["alg"] == "ES256")
+            .count(),
+        2
+    );
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k["kty"] == "RSA" && k["alg"] == "RS256")
+            .count(),
+        2
     );
 }
 

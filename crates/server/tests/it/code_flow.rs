@@ -7,7 +7,7 @@
 
 use openidconnect::core::{
     CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType, CoreIdToken,
-    CoreProviderMetadata, CoreRevocableToken, CoreTokenResponse,
+    CoreIdTokenVerifier, CoreProviderMetadata, CoreRevocableToken, CoreTokenResponse,
 };
 use openidconnect::{
     AccessToken, AccessTokenHash, AuthorizationCode, CsrfToken, IssuerUrl, LogoutRequest, Nonce,
@@ -17,8 +17,8 @@ use openidconnect::{
 
 use crate::code_flow_support::{
     App, Browser, DELEGATED, Oidc, PASSWORD, SPA_REDIRECT, WEB_POST_LOGOUT, create_customer,
-    create_user, interactive_client, introspect_raw, jwt_claims, oauth_error, relying_party,
-    tls_terminator, userinfo_raw, web_app,
+    create_user, default_id_token_verifier, interactive_client, introspect_raw, jwt_claims,
+    oauth_error, relying_party, tls_terminator, userinfo_raw, web_app,
 };
 use crate::support::{Backend, TestServer, postgres_url};
 
@@ -57,15 +57,16 @@ fn authorization(
     (url.to_string(), state, nonce, verifier)
 }
 
-/// Verifies an ID token with the library's verifier and checks `at_hash` against the access
-/// token; returns the raw claims for the rest of the checks.
+/// Verifies an ID token with the library's verifier in its default configuration (RS256 only,
+/// what a relying party assumes when it registered no algorithm) and checks `at_hash` against
+/// the access token; returns the raw claims for the rest of the checks.
 fn verify_id_token(
-    rp: &Oidc,
+    verifier: &CoreIdTokenVerifier<'_>,
     id_token: &CoreIdToken,
     access_token: &AccessToken,
     nonce: impl NonceVerifier,
 ) -> serde_json::Value {
-    let verifier = rp.id_token_verifier();
+    let verifier = verifier.clone();
     let claims = id_token.claims(&verifier, nonce).expect("valid ID token");
     let expected = claims.access_token_hash().expect("at_hash");
     let actual = AccessTokenHash::from_token(
@@ -119,6 +120,7 @@ async fn web_app_flow(s: &TestServer, app: &App, who: &Person<'_>) {
             .unwrap();
     assert_eq!(core.issuer().as_str(), issuer);
     let (rp, md) = relying_party(s, realm, app).await;
+    let ids = default_id_token_verifier(app, &md);
     assert!(
         md.additional_metadata()
             .authorization_response_iss_parameter_supported
@@ -135,7 +137,7 @@ async fn web_app_flow(s: &TestServer, app: &App, who: &Person<'_>) {
 
     // The ID token, verified by the library (signature, iss, aud, exp, nonce) and at_hash.
     let id_token = token.id_token().expect("id_token for openid");
-    let claims = verify_id_token(&rp, id_token, token.access_token(), &nonce);
+    let claims = verify_id_token(&ids, id_token, token.access_token(), &nonce);
     check_identity(&claims, who, app, &issuer);
     assert_eq!(claims["nonce"], nonce.secret().as_str());
     let header = jsonwebtoken::decode_header(id_token.to_string()).unwrap();
@@ -204,7 +206,7 @@ async fn web_app_flow(s: &TestServer, app: &App, who: &Person<'_>) {
     let rotated = refreshed.refresh_token().expect("rotated").clone();
     assert_ne!(rotated.secret(), refresh.secret());
     let new_claims = verify_id_token(
-        &rp,
+        &ids,
         refreshed.id_token().expect("id_token on refresh"),
         refreshed.access_token(),
         |_: Option<&Nonce>| Ok(()),
@@ -248,7 +250,12 @@ async fn web_app_flow(s: &TestServer, app: &App, who: &Person<'_>) {
     assert_eq!(cb.get("state"), state.secret());
     assert_eq!(cb.get("iss"), issuer);
     let token = redeem(s, &rp, cb.get("code"), verifier).await;
-    let sso_claims = verify_id_token(&rp, token.id_token().unwrap(), token.access_token(), &nonce);
+    let sso_claims = verify_id_token(
+        &ids,
+        token.id_token().unwrap(),
+        token.access_token(),
+        &nonce,
+    );
     assert_eq!(sso_claims["sid"], claims["sid"], "same session");
     assert_eq!(sso_claims["auth_time"], claims["auth_time"]);
 
@@ -306,7 +313,7 @@ async fn web_app_flow(s: &TestServer, app: &App, who: &Person<'_>) {
     let cb = browser.sign_in(&url, who.login, PASSWORD).await;
     let token = redeem(s, &rp, cb.get("code"), verifier).await;
     let id_token = token.id_token().unwrap().clone();
-    let relogin = verify_id_token(&rp, &id_token, token.access_token(), &nonce);
+    let relogin = verify_id_token(&ids, &id_token, token.access_token(), &nonce);
     assert_ne!(
         relogin["sid"], claims["sid"],
         "a new session on every sign-in"
@@ -382,14 +389,20 @@ async fn run_spa(backend: Backend) {
     let id = create_user(&s, "Agent8", "a8@acme.test", "Agent Eight").await;
     let app = interactive_client(&s, "Agent SPA", "spa", SPA_REDIRECT, &[], &[DELEGATED]).await;
     assert!(app.secret.is_none());
-    let (rp, _) = relying_party(&s, 'U', &app).await;
+    let (rp, md) = relying_party(&s, 'U', &app).await;
+    let ids = default_id_token_verifier(&app, &md);
     let browser = Browser::new();
     let (url, state, nonce, verifier) = authorization(&rp, None);
     let cb = browser.sign_in(&url, "Agent8", PASSWORD).await;
     assert_eq!(cb.base, SPA_REDIRECT);
     assert_eq!(cb.get("state"), state.secret());
     let token = redeem(&s, &rp, cb.get("code"), verifier).await;
-    let claims = verify_id_token(&rp, token.id_token().unwrap(), token.access_token(), &nonce);
+    let claims = verify_id_token(
+        &ids,
+        token.id_token().unwrap(),
+        token.access_token(),
+        &nonce,
+    );
     assert_eq!(claims["sub"], id.as_str());
     assert_eq!(claims["aud"], app.id.as_str());
     let refreshed = rp

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
-    CoreErrorResponseType, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
-    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreErrorResponseType, CoreGrantType, CoreIdTokenVerifier, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode,
+    CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
     AdditionalProviderMetadata, ClientId, ClientSecret, EndSessionUrl, EndpointMaybeSet,
@@ -476,6 +477,24 @@ pub async fn relying_party(s: &TestServer, realm: char, app: &App) -> (Oidc, Met
     .set_revocation_url(as_https(&md.additional_metadata().revocation_endpoint))
     .set_introspection_url(md.additional_metadata().introspection_endpoint.clone());
     (client, md)
+}
+
+/// The library's ID token verifier for `app` in its default configuration: the realm's keys
+/// from discovery, and no allowed-algorithm list, so only RS256 is accepted — what a relying
+/// party that registered no `id_token_signed_response_alg` expects (OIDC Core §15.1).
+pub fn default_id_token_verifier(app: &App, md: &Metadata) -> CoreIdTokenVerifier<'static> {
+    let id = ClientId::new(app.id.clone());
+    let issuer = md.issuer().clone();
+    let keys = md.jwks().clone();
+    match &app.secret {
+        Some(secret) => CoreIdTokenVerifier::new_confidential_client(
+            id,
+            ClientSecret::new(secret.clone()),
+            issuer,
+            keys,
+        ),
+        None => CoreIdTokenVerifier::new_public_client(id, issuer, keys),
+    }
 }
 
 /// The `oauth2` crate refuses a revocation endpoint that is not https (RFC 7009 §2), and the

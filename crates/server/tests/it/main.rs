@@ -24,7 +24,8 @@
 //!   `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
 //!   permissions, revoked sign-ins and demoted administrators.
 //! - `keys`: rotation never breaks a token still valid; `key_withdrawal`: a withdrawn key stops
-//!   verifying everywhere.
+//!   verifying everywhere; `id_token_alg`: ID tokens signed with each client's algorithm (RS256
+//!   by default), the RSA key family beside the default one, discovery, rotation and hints.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
 //! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format, and
 //!   the no-store headers; `metrics`: `/metrics` off by default, on its own listener, behind a
@@ -54,6 +55,7 @@ mod code_flow_support;
 mod cookies;
 mod dev_server;
 mod guard_e2e;
+mod id_token_alg;
 mod http_errors;
 mod junk_tokens;
 mod jwks_fetch;

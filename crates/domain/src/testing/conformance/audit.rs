@@ -82,7 +82,7 @@ pub async fn changes_write_audit_events(store: &dyn Store) {
     change!("key.rotate", |e| store.rotate_signing_keys(
         &p,
         Realm::Users,
-        &k,
+        std::slice::from_ref(&k),
         at(4),
         &e
     ));

@@ -83,7 +83,7 @@ pub async fn catalog_import_upserts(store: &dyn Store) {
     emptied.operations.clear();
     ok(
         store
-            .import_catalog(&p, &[], &[emptied.clone()], &ev())
+            .import_catalog(&p, &[], std::slice::from_ref(&emptied), &ev())
             .await,
         "empty API",
     );
@@ -263,7 +263,13 @@ pub async fn admin_lists_page_in_creation_order(store: &dyn Store) {
     let new_next = signing_key(&p, "k-new", Realm::Users, KeyState::Next);
     ok(
         store
-            .rotate_signing_keys(&p, Realm::Users, &new_next, at(60), &ev())
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                std::slice::from_ref(&new_next),
+                at(60),
+                &ev(),
+            )
             .await,
         "rotate",
     );

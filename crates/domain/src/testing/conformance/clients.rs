@@ -2,6 +2,28 @@
 
 use super::*;
 
+/// The ID token algorithm is kept as chosen, at creation and on update
+/// (docs/flows/authorization-code.md, ID tokens).
+pub async fn id_token_alg_round_trips(store: &dyn Store) {
+    let acme = seeded(store, "acme").await;
+    let ev = || event(&acme, "x.create", "x", "y");
+    let mut c = web_client(&acme, fresh_id(), "Signed");
+    c.id_token_signed_response_alg = crate::signing_key::SigningAlg::ES256;
+    ok(store.create_client(&c, &ev()).await, "create_client");
+    assert_eq!(
+        found(store.get_client(&acme, c.client_id).await, "get_client"),
+        c
+    );
+    c.id_token_signed_response_alg = crate::signing_key::SigningAlg::EdDSA;
+    ok(store.update_client(&c, &ev()).await, "update_client");
+    let got = found(store.get_client(&acme, c.client_id).await, "get_client");
+    assert_eq!(
+        got.id_token_signed_response_alg,
+        crate::signing_key::SigningAlg::EdDSA
+    );
+    assert_eq!(got, c);
+}
+
 /// Names unique within a partition are reported as conflicts naming the field.
 pub async fn duplicate_names_conflict(store: &dyn Store) {
     let acme = seeded(store, "acme").await;
@@ -426,7 +448,7 @@ pub async fn concurrent_writers_respect_caps(store: &dyn Store) {
         let audit = event(pr, "signing_key.rotate", "signing_key", "k");
         async move {
             store
-                .rotate_signing_keys(pr, Realm::Users, &k, at(10), &audit)
+                .rotate_signing_keys(pr, Realm::Users, std::slice::from_ref(&k), at(10), &audit)
                 .await
         }
     };

@@ -17,7 +17,13 @@ pub async fn signing_key_rotation(store: &dyn Store) {
     let first = signing_key(&p, "k1", Realm::Users, KeyState::Next);
     ok(
         store
-            .rotate_signing_keys(&p, Realm::Users, &first, at(60), &ev())
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                std::slice::from_ref(&first),
+                at(60),
+                &ev(),
+            )
             .await,
         "rotate",
     );
@@ -49,7 +55,13 @@ pub async fn signing_key_rotation(store: &dyn Store) {
     let second = signing_key(&p, "k2", Realm::Users, KeyState::Next);
     ok(
         store
-            .rotate_signing_keys(&p, Realm::Users, &second, at(120), &ev())
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                std::slice::from_ref(&second),
+                at(120),
+                &ev(),
+            )
             .await,
         "rotate",
     );
@@ -74,14 +86,20 @@ pub async fn signing_key_rotation(store: &dyn Store) {
     let dup = signing_key(&p, "k2", Realm::Users, KeyState::Next);
     assert!(matches!(
         store
-            .rotate_signing_keys(&p, Realm::Users, &dup, at(130), &ev())
+            .rotate_signing_keys(&p, Realm::Users, std::slice::from_ref(&dup), at(130), &ev())
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(ok(store.list_signing_keys(&p).await, "unchanged"), keys);
     assert_not_found(
         store
-            .rotate_signing_keys(&pid("nobody"), Realm::Users, &dup, at(130), &ev())
+            .rotate_signing_keys(
+                &pid("nobody"),
+                Realm::Users,
+                std::slice::from_ref(&dup),
+                at(130),
+                &ev(),
+            )
             .await,
         "unknown partition",
     );
@@ -99,6 +117,52 @@ pub async fn signing_key_rotation(store: &dyn Store) {
             "signing_key.rotate",
             "signing_key.rotate"
         ]
+    );
+}
+
+/// A realm keeps one key family per algorithm, each with its own active and next key; one
+/// rotation rotates every family it is given, in one transaction, and leaves the others alone.
+pub async fn key_families_rotate_together(store: &dyn Store) {
+    let p = pid("acme");
+    let mut seed = sample_seed(&p);
+    for state in [KeyState::Active, KeyState::Next] {
+        let mut k = signing_key(&p, &format!("rsa-{}", state.as_str()), Realm::Users, state);
+        k.alg = crate::signing_key::SigningAlg::RS256;
+        seed.signing_keys.push(k);
+    }
+    ok(
+        store
+            .create_partition(&seed, &event(&p, "partition.create", "partition", "acme"))
+            .await,
+        "create_partition",
+    );
+    let mut rsa = signing_key(&p, "rsa-new", Realm::Users, KeyState::Next);
+    rsa.alg = crate::signing_key::SigningAlg::RS256;
+    let es = signing_key(&p, "es-new", Realm::Users, KeyState::Next);
+    ok(
+        store
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                &[es, rsa],
+                at(60),
+                &event(&p, "signing_key.rotate", "signing_key", "k"),
+            )
+            .await,
+        "rotate",
+    );
+    let keys = ok(store.list_signing_keys(&p).await, "list_signing_keys");
+    let state = |kid: &str| keys.iter().find(|k| k.kid == kid).map(|k| k.state);
+    assert_eq!(state("acme-users-active"), Some(KeyState::Retired));
+    assert_eq!(state("acme-users-next"), Some(KeyState::Active));
+    assert_eq!(state("es-new"), Some(KeyState::Next));
+    assert_eq!(state("rsa-active"), Some(KeyState::Retired));
+    assert_eq!(state("rsa-next"), Some(KeyState::Active));
+    assert_eq!(state("rsa-new"), Some(KeyState::Next));
+    assert_eq!(state("acme-customers-active"), Some(KeyState::Active));
+    assert_eq!(
+        keys.iter().find(|k| k.kid == "rsa-new").map(|k| k.alg),
+        Some(crate::signing_key::SigningAlg::RS256)
     );
 }
 
@@ -120,7 +184,7 @@ pub async fn rotation_without_next_key_keeps_active(store: &dyn Store) {
             .rotate_signing_keys(
                 &p,
                 Realm::Customers,
-                &signing_key(&p, "n1", Realm::Customers, KeyState::Next),
+                &[signing_key(&p, "n1", Realm::Customers, KeyState::Next)],
                 at(1),
                 &ev(),
             )
@@ -145,7 +209,7 @@ pub async fn rotation_without_next_key_keeps_active(store: &dyn Store) {
             .rotate_signing_keys(
                 &p,
                 Realm::Customers,
-                &signing_key(&p, "n2", Realm::Customers, KeyState::Next),
+                &[signing_key(&p, "n2", Realm::Customers, KeyState::Next)],
                 at(2),
                 &ev(),
             )
@@ -172,7 +236,13 @@ pub async fn retired_keys_are_withdrawn_at_once(store: &dyn Store) {
     let next = signing_key(&p, "k1", Realm::Users, KeyState::Next);
     ok(
         store
-            .rotate_signing_keys(&p, Realm::Users, &next, at(60), &ev("signing_key.rotate"))
+            .rotate_signing_keys(
+                &p,
+                Realm::Users,
+                std::slice::from_ref(&next),
+                at(60),
+                &ev("signing_key.rotate"),
+            )
             .await,
         "rotate",
     );

@@ -44,7 +44,7 @@ pub use catalog::{
 };
 pub use clients::{
     concurrent_writers_respect_caps, delete_client_removes_secrets_and_permissions,
-    duplicate_names_conflict, permissions_are_replaced_and_checked,
+    duplicate_names_conflict, id_token_alg_round_trips, permissions_are_replaced_and_checked,
     secret_cap_ignores_expired_secrets, touch_records_last_use,
 };
 pub use grants::{
@@ -55,8 +55,8 @@ pub use grants::{
     revoking_a_grant_revokes_its_access_tokens,
 };
 pub use keys::{
-    retired_keys_are_withdrawn_at_once, rotation_without_next_key_keeps_active,
-    signing_key_rotation,
+    key_families_rotate_together, retired_keys_are_withdrawn_at_once,
+    rotation_without_next_key_keeps_active, signing_key_rotation,
 };
 pub use partitions::{cross_partition_isolation, partition_seed_round_trip};
 
@@ -83,6 +83,8 @@ macro_rules! conformance_tests {
             delete_client_removes_secrets_and_permissions,
             signing_key_rotation,
             rotation_without_next_key_keeps_active,
+            key_families_rotate_together,
+            id_token_alg_round_trips,
             retired_keys_are_withdrawn_at_once,
             changes_write_audit_events,
             audit_events_filter_and_page,

@@ -325,7 +325,12 @@ pub async fn cross_partition_isolation(store: &dyn Store) {
     api.operations.truncate(1);
     ok(
         store
-            .import_catalog(&globex, &[], &[api.clone()], &ev("catalog.import"))
+            .import_catalog(
+                &globex,
+                &[],
+                std::slice::from_ref(&api),
+                &ev("catalog.import"),
+            )
             .await,
         "import_catalog",
     );

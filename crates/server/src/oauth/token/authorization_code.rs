@@ -100,6 +100,7 @@ pub(super) async fn handle(
         &person,
         &granted,
         code.nonce.clone(),
+        auth.view.client.id_token_signed_response_alg,
     )?;
     let refresh = wants_refresh(&granted).then(|| new_refresh_token(state, &grant, now));
     state

@@ -4,6 +4,7 @@
 use tessera_domain::grant::{Grant, IssuedAccessToken, RefreshToken};
 use tessera_domain::permission::PermissionKind;
 use tessera_domain::scope::{GrantedScopes, OIDC_SCOPES};
+use tessera_domain::signing_key::SigningAlg;
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{ErrorCode, TokenResponse};
 use time::{Duration, OffsetDateTime};
@@ -74,8 +75,8 @@ pub fn new_refresh_token(
     (value, stored)
 }
 
-/// Signs the access token (and ID token, when `openid` is granted) for `grant`; returns the
-/// response and the access token's record.
+/// Signs the access token (and ID token, when `openid` is granted, with the client's
+/// `id_token_alg`) for `grant`; returns the response and the access token's record.
 ///
 /// # Errors
 /// 500 when signing fails.
@@ -92,6 +93,7 @@ pub fn mint(
     person: &Person,
     granted: &GrantedScopes,
     nonce: Option<String>,
+    id_token_alg: SigningAlg,
 ) -> Result<(TokenResponse, IssuedAccessToken), OAuthError> {
     let ttl = state.config.tokens.access_token_ttl;
     let jti = state.rng.uuid();
@@ -126,6 +128,7 @@ pub fn mint(
                 nonce,
                 sid: grant.session_id,
                 access_token: &resp.access_token,
+                alg: id_token_alg,
             },
         )?);
     }

@@ -79,7 +79,15 @@ pub(super) async fn handle(
         granted = narrowed;
     }
     let (mut resp, record) = mint(
-        state, ctx, partition, realm, &grant, &person, &granted, None,
+        state,
+        ctx,
+        partition,
+        realm,
+        &grant,
+        &person,
+        &granted,
+        None,
+        auth.view.client.id_token_signed_response_alg,
     )?;
     let (new_value, new_token) = new_refresh_token(state, &grant, now);
     match state
