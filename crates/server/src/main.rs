@@ -363,6 +363,13 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}; is another server running there? pass --listen to choose another address"))?;
     tracing::info!(%addr, public_url = %state.config.public_url, "Tessera is listening");
+    if !public_url_is_safe(&state.config.public_url) {
+        // OpenID Connect Core §16.17 and RFC 9700 §2.6: issuers and every endpoint are https.
+        tracing::warn!(
+            public_url = %state.config.public_url,
+            "the public URL is plain http on a host other than loopback: tokens, passwords and cookies would cross the network in clear; put Tessera behind TLS and set --public-url https://..."
+        );
+    }
     let app = tessera_server::router(state.clone());
     let purger = tokio::spawn(runtime::purge_expired(state.clone()));
     let metrics_server = match metrics_addr {
@@ -506,5 +513,40 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+/// Whether the issuers built from `public_url` are fit to leave this machine: https, or plain
+/// http only on a loopback host (development).
+fn public_url_is_safe(public_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(public_url) else {
+        return false;
+    };
+    match (url.scheme(), url.host()) {
+        ("https", _) => true,
+        ("http", Some(url::Host::Domain(d))) => d.eq_ignore_ascii_case("localhost"),
+        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod public_url_tests {
+    use super::public_url_is_safe;
+
+    #[test]
+    fn only_https_or_loopback_http_is_safe() {
+        for safe in [
+            "https://auth.example",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert!(public_url_is_safe(safe), "{safe}");
+        }
+        for unsafe_url in ["http://auth.example", "http://10.0.0.5:8080", "not a url"] {
+            assert!(!public_url_is_safe(unsafe_url), "{unsafe_url}");
+        }
     }
 }
