@@ -358,6 +358,19 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         .transpose()?;
     let state = open(config, true).await?;
     tracing::info!(backend = state.store.backend(), "storage ready");
+    match state
+        .provisioner()
+        .complete_key_families(&*state.store)
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            families = n,
+            "created the signing keys that realms lacked (RS256 for ID tokens: OpenID Connect Core §15.1)"
+        ),
+        // Another instance starting at the same moment may have created them first.
+        Err(e) => tracing::warn!(error = %e, "could not complete the realms' signing key families"),
+    }
     if dev {
         dev_partition(&state).await?;
     }

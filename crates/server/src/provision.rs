@@ -486,6 +486,63 @@ impl Provisioner<'_> {
         Ok(next)
     }
 
+    /// Gives every realm an active and a next key of each family of [`key_algorithms`] that it
+    /// lacks, and returns how many families it completed. A partition created before the RSA
+    /// family existed would otherwise sign ID tokens with its access-token key until two
+    /// rotations had passed, while an OpenID Provider MUST sign them with RS256 for relying
+    /// parties that registered no algorithm (OpenID Connect Core §15.1). `tessera serve` runs it
+    /// at start. The new active key signs at once: without it such relying parties refuse every
+    /// ID token anyway, and they fetch the JWKS for a key id they do not know.
+    ///
+    /// Two instances starting together may both try; the loser's insert meets the one-key-per-
+    /// state rule and is reported, not fatal.
+    ///
+    /// # Errors
+    /// Key generation or storage failure.
+    pub async fn complete_key_families(&self, store: &dyn Store) -> Result<usize, ProvisionError> {
+        let mut completed = 0;
+        for partition in store.list_partitions().await? {
+            let p = &partition.id;
+            let actor = AuditContext::system(Some(p.clone()));
+            let keys = store.list_signing_keys(p).await?;
+            for realm in Realm::ALL {
+                for alg in key_algorithms(self.config.signing.algorithm) {
+                    let has = |state: KeyState| {
+                        keys.iter()
+                            .any(|k| k.realm == realm && k.alg == alg && k.state == state)
+                    };
+                    if has(KeyState::Active) {
+                        continue;
+                    }
+                    // A family with a next key but no active one needs one rotation; an absent
+                    // family two (the first adds its next key, the second promotes it).
+                    let rounds = if has(KeyState::Next) { 1 } else { 2 };
+                    for _ in 0..rounds {
+                        let now = self.clock.now();
+                        let next = self.signing_key(p, realm, KeyState::Next, alg, now).await?;
+                        let audit = actor.event(
+                            &(self.clock, self.rng),
+                            "signing_key.rotate",
+                            "signing_key",
+                            Some(next.kid.clone()),
+                            Outcome::Success,
+                            Some(format!(
+                                "realm={} alg={} completing a missing key family",
+                                realm.as_str(),
+                                alg.as_str()
+                            )),
+                        );
+                        store
+                            .rotate_signing_keys(p, realm, std::slice::from_ref(&next), now, &audit)
+                            .await?;
+                    }
+                    completed += 1;
+                }
+            }
+        }
+        Ok(completed)
+    }
+
     /// Withdraws a retired key at once, for a leaked key: it leaves the realm's JWKS and stops
     /// verifying on this instance at once (the caller invalidates the partition cache) and on
     /// the others within their cache lifetime. The active and next keys are refused

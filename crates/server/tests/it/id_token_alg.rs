@@ -444,3 +444,69 @@ async fn the_admin_api_refuses_unsigned_symmetric_and_unavailable_algorithms() {
         );
     }
 }
+
+/// The ID-token algorithms a realm's discovery document lists.
+async fn discovered_algs(s: &TestServer, realm: char) -> Value {
+    let d: Value = s
+        .http
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            s.issuer(realm)
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    d["id_token_signing_alg_values_supported"].clone()
+}
+
+#[tokio::test]
+async fn a_partition_from_before_the_rsa_family_gets_it_at_start() {
+    use sqlx::Connection as _;
+
+    let s = TestServer::start().await;
+    create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
+    let app = web_app(&s, "Desk").await;
+    // A partition created before realms kept RSA keys: its RS256 family does not exist.
+    let mut db = sqlx::SqliteConnection::connect(&s.state.config.database_url)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM signing_keys WHERE alg = 'RS256'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    s.state
+        .invalidate_partition(&tessera_domain::PartitionId::parse("acme").unwrap());
+    assert_eq!(discovered_algs(&s, 'U').await, json!(["ES256"]));
+
+    // What `tessera serve` does at start.
+    let completed = s
+        .state
+        .provisioner()
+        .complete_key_families(&*s.state.store)
+        .await
+        .unwrap();
+    assert_eq!(completed, 2, "one RSA family per realm");
+    let again = s
+        .state
+        .provisioner()
+        .complete_key_families(&*s.state.store)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "nothing left to complete");
+    s.state
+        .invalidate_partition(&tessera_domain::PartitionId::parse("acme").unwrap());
+    for realm in ['U', 'C'] {
+        assert_eq!(discovered_algs(&s, realm).await, json!(["ES256", "RS256"]));
+    }
+    // A relying party in its default configuration accepts the ID tokens at once.
+    let t = tokens(&s, &Browser::new(), 'U', &app, "agent7").await;
+    assert_eq!(
+        header(field(&t, "id_token")).alg,
+        jsonwebtoken::Algorithm::RS256
+    );
+    verify_by_default(&s, 'U', &app, &t).await;
+}
