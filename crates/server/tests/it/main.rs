@@ -45,6 +45,7 @@
 
 mod admin_api;
 mod anonymous;
+mod auth_context;
 mod cli;
 mod client_address;
 mod client_credentials;
@@ -55,8 +56,8 @@ mod code_flow_support;
 mod cookies;
 mod dev_server;
 mod guard_e2e;
-mod id_token_alg;
 mod http_errors;
+mod id_token_alg;
 mod junk_tokens;
 mod jwks_fetch;
 mod key_withdrawal;
