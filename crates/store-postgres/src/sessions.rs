@@ -41,8 +41,8 @@ pub(crate) async fn end_everything_of(
     Ok(())
 }
 
-const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, auth_method, expires_at, \
-     ended_at FROM browser_sessions";
+const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, auth_method, \
+     expires_at, ended_at FROM browser_sessions";
 
 fn session(row: &PgRow) -> StoreResult<BrowserSession> {
     Ok(BrowserSession {
