@@ -9,6 +9,7 @@
 
 use time::OffsetDateTime;
 
+use crate::auth_method::AuthMethod;
 use crate::ids::{ClientId, PartitionId, Realm};
 
 /// A user's authorization of a client, from code redemption to its absolute expiry.
@@ -30,6 +31,8 @@ pub struct Grant {
     pub session_id: uuid::Uuid,
     /// When the subject authenticated (OIDC `auth_time`).
     pub auth_time: OffsetDateTime,
+    /// How the subject authenticated (OIDC `amr`, `acr`): the session's method.
+    pub auth_method: AuthMethod,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Absolute end: no refresh token of the family outlives it.

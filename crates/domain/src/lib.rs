@@ -10,6 +10,7 @@ pub mod account_link;
 pub mod address;
 pub mod api;
 pub mod audit;
+pub mod auth_method;
 pub mod client;
 pub mod clock;
 pub mod customer;

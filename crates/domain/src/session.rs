@@ -3,6 +3,7 @@
 
 use time::OffsetDateTime;
 
+use crate::auth_method::AuthMethod;
 use crate::ids::{PartitionId, Realm};
 
 /// A signed-in browser.
@@ -20,6 +21,8 @@ pub struct BrowserSession {
     pub subject: uuid::Uuid,
     /// When the password was checked.
     pub auth_time: OffsetDateTime,
+    /// How the person authenticated (OIDC `amr`, `acr`).
+    pub auth_method: AuthMethod,
     /// Expiry.
     pub expires_at: OffsetDateTime,
     /// When the session was ended by logout.
@@ -43,6 +46,7 @@ impl std::fmt::Debug for BrowserSession {
             .field("realm", &self.realm)
             .field("subject", &self.subject)
             .field("auth_time", &self.auth_time)
+            .field("auth_method", &self.auth_method)
             .field("expires_at", &self.expires_at)
             .field("ended_at", &self.ended_at)
             .finish()

@@ -92,6 +92,12 @@ pub struct IdTokenClaims {
     pub iat: i64,
     /// When the subject signed in, Unix seconds.
     pub auth_time: i64,
+    /// How the subject signed in: RFC 8176 method values (`["pwd"]` for a password).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// The authentication context class the sign-in reached (`urn:tessera:acr:pwd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     /// The authorization request's `nonce`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,

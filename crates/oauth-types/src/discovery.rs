@@ -58,6 +58,10 @@ pub struct ProviderMetadata {
     /// Client authentication at the introspection endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    /// Authentication context classes the server can reach (OIDC Discovery §3), one per way of
+    /// signing in; `acr_values` at the authorization endpoint is matched against them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acr_values_supported: Vec<String>,
     /// Whether `request` objects are accepted (OIDC Discovery; default true, so say no).
     #[serde(default)]
     pub request_parameter_supported: bool,

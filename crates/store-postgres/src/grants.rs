@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::grant::{
     AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
 };
@@ -20,7 +21,7 @@ use crate::error::db;
 /// A grant's columns (table alias `g`); its times are renamed so they can sit beside a code's
 /// or token's own in one row.
 const GRANT_COLUMNS: &str = "g.partition_id, g.id, g.realm, g.client_id, g.subject_id, g.scope, \
-     g.session_id, g.auth_time, g.created_at AS grant_created_at, \
+     g.session_id, g.auth_time, g.auth_method, g.created_at AS grant_created_at, \
      g.expires_at AS grant_expires_at, g.revoked_at";
 
 fn grant(row: &PgRow) -> StoreResult<Grant> {
@@ -33,6 +34,7 @@ fn grant(row: &PgRow) -> StoreResult<Grant> {
         scope: get(row, "scope")?,
         session_id: get(row, "session_id")?,
         auth_time: get(row, "auth_time")?,
+        auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
         created_at: get(row, "grant_created_at")?,
         expires_at: get(row, "grant_expires_at")?,
         revoked_at: get(row, "revoked_at")?,
@@ -106,8 +108,8 @@ impl GrantRepository for PgStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO grants (partition_id, id, realm, client_id, subject_id, scope, \
-             session_id, auth_time, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             session_id, auth_time, auth_method, created_at, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(g.partition.as_str())
         .bind(g.id)
@@ -117,6 +119,7 @@ impl GrantRepository for PgStore {
         .bind(&g.scope)
         .bind(g.session_id)
         .bind(g.auth_time)
+        .bind(g.auth_method.as_str())
         .bind(g.created_at)
         .bind(g.expires_at)
         .bind(g.revoked_at)

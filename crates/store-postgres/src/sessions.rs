@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::session::BrowserSession;
 use tessera_domain::store::{SessionRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
@@ -40,8 +41,8 @@ pub(crate) async fn end_everything_of(
     Ok(())
 }
 
-const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, expires_at, \
-     ended_at FROM browser_sessions";
+const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, auth_method, \
+     expires_at, ended_at FROM browser_sessions";
 
 fn session(row: &PgRow) -> StoreResult<BrowserSession> {
     Ok(BrowserSession {
@@ -51,6 +52,7 @@ fn session(row: &PgRow) -> StoreResult<BrowserSession> {
         realm: parsed(row, "realm", Realm::parse)?,
         subject: get(row, "subject_id")?,
         auth_time: get(row, "auth_time")?,
+        auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
         expires_at: get(row, "expires_at")?,
         ended_at: get(row, "ended_at")?,
     })
@@ -66,7 +68,7 @@ impl SessionRepository for PgStore {
     async fn create_session(&self, s: &BrowserSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO browser_sessions (partition_id, id, hash, realm, subject_id, auth_time, \
-             expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             auth_method, expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(s.partition.as_str())
         .bind(s.id)
@@ -74,6 +76,7 @@ impl SessionRepository for PgStore {
         .bind(s.realm.as_str())
         .bind(s.subject)
         .bind(s.auth_time)
+        .bind(s.auth_method.as_str())
         .bind(s.expires_at)
         .bind(s.ended_at)
         .execute(&self.pool)

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::grant::{
     AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
 };
@@ -19,7 +20,7 @@ use crate::error::{corrupt, db};
 /// A grant's columns (table alias `g`); its times are renamed so they can sit beside a code's
 /// or token's own in one row.
 const GRANT_COLUMNS: &str = "g.partition_id, g.id, g.realm, g.client_id, g.subject_id, g.scope, \
-     g.session_id, g.auth_time, g.created_at AS grant_created_at, \
+     g.session_id, g.auth_time, g.auth_method, g.created_at AS grant_created_at, \
      g.expires_at AS grant_expires_at, g.revoked_at";
 
 fn grant(row: &SqliteRow) -> StoreResult<Grant> {
@@ -32,6 +33,7 @@ fn grant(row: &SqliteRow) -> StoreResult<Grant> {
         scope: get(row, "scope")?,
         session_id: uuid(row, "session_id")?,
         auth_time: time(row, "auth_time")?,
+        auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
         created_at: time(row, "grant_created_at")?,
         expires_at: time(row, "grant_expires_at")?,
         revoked_at: opt_time(row, "revoked_at")?,
@@ -108,8 +110,8 @@ impl GrantRepository for SqliteStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO grants (partition_id, id, realm, client_id, subject_id, scope, \
-             session_id, auth_time, created_at, expires_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             session_id, auth_time, auth_method, created_at, expires_at, revoked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(g.partition.as_str())
         .bind(g.id.to_string())
@@ -119,6 +121,7 @@ impl GrantRepository for SqliteStore {
         .bind(&g.scope)
         .bind(g.session_id.to_string())
         .bind(micros(g.auth_time))
+        .bind(g.auth_method.as_str())
         .bind(micros(g.created_at))
         .bind(micros(g.expires_at))
         .bind(opt_micros(g.revoked_at))

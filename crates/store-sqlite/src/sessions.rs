@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::session::BrowserSession;
 use tessera_domain::store::{SessionRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
@@ -40,8 +41,8 @@ pub(crate) async fn end_everything_of(
     Ok(())
 }
 
-const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, expires_at, \
-     ended_at FROM browser_sessions";
+const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, auth_method, \
+     expires_at, ended_at FROM browser_sessions";
 
 fn session(row: &SqliteRow) -> StoreResult<BrowserSession> {
     Ok(BrowserSession {
@@ -51,6 +52,7 @@ fn session(row: &SqliteRow) -> StoreResult<BrowserSession> {
         realm: parsed(row, "realm", Realm::parse)?,
         subject: uuid(row, "subject_id")?,
         auth_time: time(row, "auth_time")?,
+        auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
         expires_at: time(row, "expires_at")?,
         ended_at: opt_time(row, "ended_at")?,
     })
@@ -66,7 +68,7 @@ impl SessionRepository for SqliteStore {
     async fn create_session(&self, s: &BrowserSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO browser_sessions (partition_id, id, hash, realm, subject_id, auth_time, \
-             expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             auth_method, expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(s.partition.as_str())
         .bind(s.id.to_string())
@@ -74,6 +76,7 @@ impl SessionRepository for SqliteStore {
         .bind(s.realm.as_str())
         .bind(s.subject.to_string())
         .bind(micros(s.auth_time))
+        .bind(s.auth_method.as_str())
         .bind(micros(s.expires_at))
         .bind(opt_micros(s.ended_at))
         .execute(&self.pool)

@@ -9,6 +9,7 @@ use time::macros::datetime;
 
 use crate::api::{Api, Operation, SecurityRequirement};
 use crate::audit::{ActorKind, AuditEvent, Outcome};
+use crate::auth_method::AuthMethod;
 use crate::client::{ClientApplication, Platform, ResourceType};
 use crate::customer::Customer;
 use crate::department::{DEFAULT_DEPARTMENT, Department};
@@ -387,6 +388,7 @@ pub fn grant(p: &PartitionId, client: ClientId, expires_at: OffsetDateTime) -> G
         scope: "openid profile".to_owned(),
         session_id: fresh_id(),
         auth_time: T0,
+        auth_method: AuthMethod::Password,
         created_at: at(1),
         expires_at,
         revoked_at: None,
@@ -448,6 +450,7 @@ pub fn browser_session(
         realm,
         subject: seed_ids(p).admin,
         auth_time: T0,
+        auth_method: AuthMethod::Password,
         expires_at,
         ended_at: None,
     }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use tessera_domain::auth_method::ACR_VALUES_SUPPORTED;
 use tessera_domain::signing_key::SigningAlg;
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::discovery::ProviderMetadata;
@@ -83,6 +84,8 @@ pub fn metadata(
             "act",
             "idp",
             "auth_time",
+            "amr",
+            "acr",
             "nonce",
             "at_hash",
             "sid",
@@ -110,6 +113,7 @@ pub fn metadata(
             "client_secret_basic",
             "client_secret_post",
         ]),
+        acr_values_supported: strs(ACR_VALUES_SUPPORTED),
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
     }

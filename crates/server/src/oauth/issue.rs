@@ -5,6 +5,7 @@ use std::sync::Arc;
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::scope::GrantedScopes;
 use tessera_domain::signing_key::SigningAlg;
 use tessera_domain::{ClientId, PartitionId, Realm};
@@ -119,6 +120,8 @@ pub struct IdTokenParts<'a> {
     pub scope: &'a str,
     /// When the person signed in.
     pub auth_time: OffsetDateTime,
+    /// How the person signed in (`amr`, `acr`).
+    pub auth_method: AuthMethod,
     /// The authorization request's nonce (absent on refresh).
     pub nonce: Option<String>,
     /// The browser session.
@@ -164,6 +167,13 @@ pub fn id_token(
         exp: now + i64::from(state.config.tokens.access_token_ttl),
         iat: now,
         auth_time: parts.auth_time.unix_timestamp(),
+        amr: parts
+            .auth_method
+            .amr()
+            .iter()
+            .map(|m| (*m).to_owned())
+            .collect(),
+        acr: Some(parts.auth_method.acr().to_owned()),
         nonce: parts.nonce,
         at_hash: Some(at_hash(key.signer().alg(), parts.access_token)),
         sid: Some(parts.sid.to_string()),

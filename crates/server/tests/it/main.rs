@@ -45,6 +45,7 @@
 
 mod admin_api;
 mod anonymous;
+mod auth_context;
 mod cli;
 mod client_address;
 mod client_credentials;

@@ -16,6 +16,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::grant::{AuthorizationCode, Grant};
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
@@ -269,6 +270,7 @@ async fn issue_code(
         scope: req.scope.to_scope_string(),
         session_id: session.id,
         auth_time: session.auth_time,
+        auth_method: session.auth_method,
         created_at: now,
         expires_at: now + Duration::seconds(i64::from(tokens.refresh_token_absolute_ttl)),
         revoked_at: None,
@@ -467,6 +469,7 @@ pub async fn login(
         realm,
         subject: person.id(),
         auth_time: now,
+        auth_method: AuthMethod::Password,
         expires_at: now + Duration::seconds(i64::from(state.config.tokens.session_ttl)),
         ended_at: None,
     };

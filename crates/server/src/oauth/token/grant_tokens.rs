@@ -125,6 +125,7 @@ pub fn mint(
                 client_id: grant.client_id,
                 scope: &scope,
                 auth_time: grant.auth_time,
+                auth_method: grant.auth_method,
                 nonce,
                 sid: grant.session_id,
                 access_token: &resp.access_token,
