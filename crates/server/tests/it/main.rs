@@ -13,7 +13,8 @@
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party;
 //!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium;
-//!   `standard_claims`: the standard scopes and claims at userinfo, by GET and POST.
+//!   `standard_claims`: the standard scopes and claims at userinfo, by GET and POST;
+//!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
 //!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
 //!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
