@@ -297,6 +297,18 @@ async fn authorization_errors_go_back_to_the_client() {
             "invalid_request",
             "prompt",
         ),
+        (
+            "request object (OpenID Connect Core §6)",
+            vec![("request", Some("eyJhbGciOiJub25lIn0.e30."))],
+            "request_not_supported",
+            "request",
+        ),
+        (
+            "request_uri (OpenID Connect Core §6)",
+            vec![("request_uri", Some("https://app.example/request.jwt"))],
+            "request_uri_not_supported",
+            "request_uri",
+        ),
     ];
     for (what, changes, error, needle) in cases {
         let page = browser.get(&app_url(&s, 'U', &app, &changes)).await;
@@ -1183,6 +1195,9 @@ async fn discovery_lists_the_interactive_endpoints() {
         assert_eq!(d["response_types_supported"], json!(["code"]));
         assert_eq!(d["response_modes_supported"], json!(["query"]));
         assert_eq!(d["subject_types_supported"], json!(["public"]));
+        // Discovery §3: request_uri_parameter_supported defaults to true, so it must be said.
+        assert_eq!(d["request_parameter_supported"], false);
+        assert_eq!(d["request_uri_parameter_supported"], false);
         assert_eq!(
             d["token_endpoint_auth_methods_supported"],
             json!(["client_secret_basic", "client_secret_post", "none"])

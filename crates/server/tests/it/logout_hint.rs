@@ -117,3 +117,35 @@ async fn an_expired_hint_of_the_live_session_still_signs_out() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_client_id_that_is_not_the_hints_audience_is_refused() {
+    let s = TestServer::start().await;
+    create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
+    let app = web_app(&s, "Desk").await;
+    let other = web_app(&s, "Other desk").await;
+    let browser = Browser::new();
+    let hint = id_token(&s, &browser, &app, "agent7").await;
+    // RP-Initiated Logout 1.0 §2: when both are sent, client_id must be the hint's audience.
+    let url = url::Url::parse_with_params(
+        &format!("{}/oauth2/logout", s.issuer('U')),
+        &[
+            ("id_token_hint", hint.as_str()),
+            ("client_id", other.id.as_str()),
+            ("post_logout_redirect_uri", WEB_POST_LOGOUT),
+        ],
+    )
+    .unwrap();
+    let page = browser.get(url.as_str()).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.location().is_none(), "an error page, never a redirect");
+    assert!(
+        page.body.contains("does not match the audience"),
+        "{}",
+        page.body
+    );
+    // Nothing was signed out.
+    browser
+        .authorize_silently(&app_url(&s, 'U', &app, &[]))
+        .await;
+}

@@ -391,3 +391,29 @@ async fn userinfo_takes_the_token_by_post_one_way_only() {
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["www-authenticate"], "Bearer");
 }
+
+#[tokio::test]
+async fn userinfo_needs_the_openid_scope() {
+    let s = TestServer::start().await;
+    crate::code_flow_support::create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
+    let app = web_app(&s, "Web").await;
+    // A valid access token of the realm, granted no `openid`: 403 insufficient_scope (RFC 6750
+    // §3.1, OpenID Connect Core §5.3).
+    let t = tokens(&s, &app, "agent7", DELEGATED).await;
+    let resp = s
+        .http
+        .get(format!("{}/oauth2/userinfo", s.issuer('U')))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let challenge = resp.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer ") && challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+}
