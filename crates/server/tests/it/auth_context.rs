@@ -14,6 +14,7 @@ use crate::code_flow_refusals::{VERIFIER, app_url, code_for, redeem_raw};
 use crate::code_flow_support::{
     App, Browser, create_customer, create_user, default_id_token_verifier, discover, web_app,
 };
+use crate::id_token_alg::refresh;
 use crate::support::{Backend, TestServer, postgres_url};
 
 const PWD_ACR: &str = "urn:tessera:acr:pwd";
@@ -37,22 +38,6 @@ async fn redeem(s: &TestServer, realm: char, app: &App, code: &str) -> Value {
     let (st, tokens) = redeem_raw(s, realm, app, code, Some(VERIFIER)).await;
     assert_eq!(st, 200, "{tokens}");
     tokens
-}
-
-async fn refresh(s: &TestServer, realm: char, app: &App, tokens: &Value) -> Value {
-    let resp = s
-        .http
-        .post(format!("{}/oauth2/token", s.issuer(realm)))
-        .basic_auth(&app.id, app.secret.as_deref())
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
 }
 
 fn assert_password_context(c: &CoreIdTokenClaims, what: &str) {
@@ -108,7 +93,13 @@ async fn run(backend: Backend) {
 
         // A refresh a second later: a new ID token, the original sign-in's time and method.
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        let refreshed = id_claims(&s, realm, &app, &refresh(&s, realm, &app, &tokens).await).await;
+        let refreshed = id_claims(
+            &s,
+            realm,
+            &app,
+            &refresh(&s, realm, &app, tokens["refresh_token"].as_str().unwrap()).await,
+        )
+        .await;
         assert_password_context(&refreshed, "refresh");
         assert_eq!(refreshed.auth_time(), auth_time, "{realm}: auth_time");
         assert!(refreshed.issue_time() > first.issue_time(), "{realm}: iat");

@@ -25,7 +25,7 @@ async fn tokens(s: &TestServer, browser: &Browser, realm: char, app: &App, login
 }
 
 /// A refresh at `realm`; returns the token response.
-async fn refresh(s: &TestServer, realm: char, app: &App, refresh_token: &str) -> Value {
+pub async fn refresh(s: &TestServer, realm: char, app: &App, refresh_token: &str) -> Value {
     let resp = s
         .http
         .post(format!("{}/oauth2/token", s.issuer(realm)))
