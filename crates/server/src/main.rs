@@ -530,18 +530,9 @@ async fn shutdown_signal() {
 }
 
 /// Whether the issuers built from `public_url` are fit to leave this machine: https, or plain
-/// http only on a loopback host (development).
+/// http only on a loopback host (development) — the rule redirect URLs follow.
 fn public_url_is_safe(public_url: &str) -> bool {
-    let Ok(url) = url::Url::parse(public_url) else {
-        return false;
-    };
-    match (url.scheme(), url.host()) {
-        ("https", _) => true,
-        ("http", Some(url::Host::Domain(d))) => d.eq_ignore_ascii_case("localhost"),
-        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
-        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
-        _ => false,
-    }
+    tessera_domain::client::check_redirect_url(public_url).is_ok()
 }
 
 #[cfg(test)]

@@ -458,31 +458,64 @@ impl Provisioner<'_> {
         if store.get_partition(p).await?.is_none() {
             return Err(StoreError::NotFound.into());
         }
+        let next = self
+            .rotate_families(
+                store,
+                p,
+                realm,
+                &key_algorithms(self.config.signing.algorithm),
+                actor,
+                now,
+                None,
+            )
+            .await?;
+        let max_lifetime =
+            time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
+        store.purge_retired_keys(now - max_lifetime).await?;
+        Ok(next)
+    }
+
+    /// One rotation of the `algs` families of a realm, audited: a new next key per family (made
+    /// concurrently: RSA generation is slow), the store promoting and retiring in one
+    /// transaction. `reason`, when given, ends the audit detail. Returns the new next keys.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the rotation's inputs, each distinct"
+    )]
+    async fn rotate_families(
+        &self,
+        store: &dyn Store,
+        p: &PartitionId,
+        realm: Realm,
+        algs: &[SigningAlg],
+        actor: &AuditContext,
+        now: OffsetDateTime,
+        reason: Option<&str>,
+    ) -> Result<Vec<SigningKey>, ProvisionError> {
         let next = futures::future::try_join_all(
-            key_algorithms(self.config.signing.algorithm)
-                .into_iter()
-                .map(|alg| self.signing_key(p, realm, KeyState::Next, alg, now)),
+            algs.iter()
+                .map(|alg| self.signing_key(p, realm, KeyState::Next, *alg, now)),
         )
         .await?;
-        let others: Vec<&str> = next.iter().skip(1).map(|k| k.kid.as_str()).collect();
+        let kids: Vec<&str> = next.iter().map(|k| k.kid.as_str()).collect();
         let audit = actor.event(
             &(self.clock, self.rng),
             "signing_key.rotate",
             "signing_key",
             next.first().map(|k| k.kid.clone()),
             Outcome::Success,
-            Some(format!(
-                "realm={} also={}",
-                realm.as_str(),
-                others.join(",")
-            )),
+            Some(match reason {
+                None => format!(
+                    "realm={} also={}",
+                    realm.as_str(),
+                    kids.get(1..).unwrap_or_default().join(",")
+                ),
+                Some(why) => format!("realm={} {why}", realm.as_str()),
+            }),
         );
         store
             .rotate_signing_keys(p, realm, &next, now, &audit)
             .await?;
-        let max_lifetime =
-            time::Duration::seconds(i64::from(tessera_domain::client::MAX_ACCESS_TOKEN_TTL));
-        store.purge_retired_keys(now - max_lifetime).await?;
         Ok(next)
     }
 
@@ -519,21 +552,8 @@ impl Provisioner<'_> {
                     let rounds = if has(KeyState::Next) { 1 } else { 2 };
                     for _ in 0..rounds {
                         let now = self.clock.now();
-                        let next = self.signing_key(p, realm, KeyState::Next, alg, now).await?;
-                        let audit = actor.event(
-                            &(self.clock, self.rng),
-                            "signing_key.rotate",
-                            "signing_key",
-                            Some(next.kid.clone()),
-                            Outcome::Success,
-                            Some(format!(
-                                "realm={} alg={} completing a missing key family",
-                                realm.as_str(),
-                                alg.as_str()
-                            )),
-                        );
-                        store
-                            .rotate_signing_keys(p, realm, std::slice::from_ref(&next), now, &audit)
+                        let why = format!("alg={} completing a missing key family", alg.as_str());
+                        self.rotate_families(store, p, realm, &[alg], &actor, now, Some(&why))
                             .await?;
                     }
                     completed += 1;

@@ -27,6 +27,7 @@ use super::caller::Principal;
 use super::error::ApiError;
 use crate::known_partitions::KnownPartitions;
 use crate::oauth::access_check::{Inactive, TokenFacts, standing};
+use crate::oauth::subject::Person;
 use crate::provision::{ADMIN_APP_PERMISSION, ADMIN_DELEGATED_PERMISSION};
 use crate::state::AppState;
 use crate::urls;
@@ -159,39 +160,28 @@ pub async fn authorize(
         sub: &claims.sub,
         actor: claims.actor,
     };
-    match standing(state, partition, Realm::Users, facts, &[needed]).await? {
-        Ok(()) => {}
+    let person = match standing(state, partition, Realm::Users, facts, &[needed]).await? {
+        Ok(person) => person,
         Err(Inactive::PermissionWithdrawn) => {
             return Err(forbidden(
                 "the token's client application is no longer assigned the admin permission",
             ));
         }
         Err(why) => return Err(rejection(&Rejection::InvalidToken(why.to_string()))),
-    }
-    match claims.actor {
-        Actor::Client => Ok(Principal {
+    };
+    match (claims.actor, person) {
+        (Actor::Client, _) => Ok(Principal {
             kind: ActorKind::Client,
             id: claims.client_id,
         }),
-        _ => {
-            // `standing` found the user enabled; being an administrator is this API's own rule.
-            let id = uuid::Uuid::parse_str(&claims.sub)
-                .map_err(|_| forbidden("the token's subject is not a user of this partition"))?;
-            let user = state
-                .store
-                .get_user(partition, id)
-                .await
-                .map_err(|e| ApiError::store("user", e))?;
-            match user {
-                Some(u) if u.enabled && u.partition_admin => Ok(Principal {
-                    kind: ActorKind::User,
-                    id: u.id.to_string(),
-                }),
-                _ => Err(forbidden(
-                    "only an enabled Partition Administrator may use the admin API",
-                )),
-            }
-        }
+        // `standing` found the user enabled; being an administrator is this API's own rule.
+        (_, Some(Person::User(u))) if u.partition_admin => Ok(Principal {
+            kind: ActorKind::User,
+            id: u.id.to_string(),
+        }),
+        _ => Err(forbidden(
+            "only an enabled Partition Administrator may use the admin API",
+        )),
     }
 }
 

@@ -7,11 +7,13 @@
 //! check, shared by every consumer of Tessera's own tokens.
 
 use serde_json::{Map, Value};
+use tessera_domain::scope::OIDC_SCOPES;
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::Actor;
 
 use super::error::OAuthError;
 use super::own_token::OwnTokenError;
+use super::subject::Person;
 use crate::state::{AppState, LoadError, PartitionContext};
 use crate::urls;
 
@@ -64,7 +66,8 @@ impl<'a> TokenFacts<'a> {
 
 /// Whether a verified access token of `partition`'s `realm` is still in force: not revoked
 /// (directly or through its grant), its client present and enabled with every permission in
-/// `needs` still assigned, and its user or customer present and enabled.
+/// `needs` still assigned, and its user or customer present and enabled. A people's token
+/// stands with its account, which the caller gets back rather than loading it again.
 ///
 /// Costs the revocation query and, for people's tokens, one account lookup; clients come from
 /// the cache. It runs where tokens are presented back to Tessera, never on the token endpoint.
@@ -77,7 +80,7 @@ pub async fn standing(
     realm: Realm,
     token: TokenFacts<'_>,
     needs: &[&str],
-) -> Result<Result<(), Inactive>, LoadError> {
+) -> Result<Result<Option<Person>, Inactive>, LoadError> {
     let Ok(jti) = uuid::Uuid::parse_str(token.jti) else {
         return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
     };
@@ -88,7 +91,7 @@ pub async fn standing(
         // Nobody's client and nobody's account: only revocation applies, and nothing may be
         // needed of a client it does not have.
         return Ok(if needs.is_empty() {
-            Ok(())
+            Ok(None)
         } else {
             Err(Inactive::PermissionWithdrawn)
         });
@@ -107,60 +110,35 @@ pub async fn standing(
     if needs.iter().any(|p| !view.assigned.contains(*p)) {
         return Ok(Err(Inactive::PermissionWithdrawn));
     }
-    let account_enabled = match (token.actor, realm) {
+    match (token.actor, realm) {
         (Actor::User, Realm::Users) | (Actor::Customer, Realm::Customers) => {
-            match uuid::Uuid::parse_str(token.sub) {
-                Ok(id) => account_enabled(state, partition, realm, id).await?,
-                Err(_) => false,
-            }
+            let person = match uuid::Uuid::parse_str(token.sub) {
+                Ok(id) => Person::load(state, partition, realm, id).await?,
+                Err(_) => None,
+            };
+            Ok(match person.filter(Person::enabled) {
+                Some(p) => Ok(Some(p)),
+                None => Err(Inactive::AccountGone),
+            })
         }
-        (Actor::Client, Realm::Users) => true,
+        (Actor::Client, Realm::Users) => Ok(Ok(None)),
         // A people's actor at the other realm's issuer, or a client at -C: not a token Tessera
         // issues.
-        _ => false,
-    };
-    Ok(if account_enabled {
-        Ok(())
-    } else {
-        Err(Inactive::AccountGone)
-    })
+        _ => Ok(Err(Inactive::AccountGone)),
+    }
 }
 
-/// Whether the user (users realm) or customer (customers realm) `id` exists and is enabled.
-///
-/// # Errors
-/// When storage fails.
-pub async fn account_enabled(
-    state: &AppState,
-    partition: &PartitionId,
-    realm: Realm,
-    id: uuid::Uuid,
-) -> Result<bool, tessera_domain::store::StoreError> {
-    Ok(match realm {
-        Realm::Users => state
-            .store
-            .get_user(partition, id)
-            .await?
-            .is_some_and(|u| u.enabled),
-        Realm::Customers => state
-            .store
-            .get_customer(partition, id)
-            .await?
-            .is_some_and(|c| c.enabled),
-    })
+/// An active access token: its claims, and for a user's or customer's token their account.
+#[derive(Debug)]
+pub struct ActiveToken {
+    /// The verified claims.
+    pub claims: Map<String, Value>,
+    /// The enabled user or customer the token is for; `None` for clients and anonymous
+    /// customers.
+    pub person: Option<Person>,
 }
 
-/// The scopes of OpenID Connect itself, which are not permissions and so are never assigned.
-const OIDC_SCOPES: [&str; 6] = [
-    "openid",
-    "profile",
-    "email",
-    "address",
-    "phone",
-    "offline_access",
-];
-
-/// The claims of `token` if it is an active access token of `partition`'s `realm`.
+/// `token` with its account if it is an active access token of `partition`'s `realm`.
 ///
 /// # Errors
 /// `Ok(Err(..))` when it is not active; `Err` when storage fails.
@@ -170,7 +148,7 @@ pub async fn active_access_token(
     partition: &PartitionId,
     realm: Realm,
     token: &str,
-) -> Result<Result<Map<String, Value>, Inactive>, OAuthError> {
+) -> Result<Result<ActiveToken, Inactive>, OAuthError> {
     let Some(keys) = ctx.realms.get(&realm) else {
         return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
     };
@@ -187,7 +165,8 @@ pub async fn active_access_token(
         return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
     };
     // Every permission the token carries must still be assigned to its client: a token is not
-    // honoured for what an administrator has since withdrawn. Anonymous customers' permissions
+    // honoured for what an administrator has since withdrawn. OpenID Connect's own scopes are
+    // not permissions and are never assigned. Anonymous customers' permissions
     // come from the catalog, not from a client.
     let needs: Vec<&str> = if facts.actor == Actor::AnonymousCustomer {
         Vec::new()
@@ -200,10 +179,12 @@ pub async fn active_access_token(
             .filter(|s| !s.is_empty() && !OIDC_SCOPES.contains(s))
             .collect()
     };
-    if let Err(why) = standing(state, partition, realm, facts, &needs).await? {
-        return Ok(Err(why));
-    }
-    Ok(Ok(claims))
+    Ok(
+        match standing(state, partition, realm, facts, &needs).await? {
+            Ok(person) => Ok(ActiveToken { claims, person }),
+            Err(why) => Err(why),
+        },
+    )
 }
 
 /// The bearer token of an `Authorization: Bearer` header (RFC 6750 §2.1).

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tessera_domain::client::Platform;
 
-use super::access_check::{account_enabled, active_access_token};
+use super::access_check::active_access_token;
 use super::error::OAuthError;
 use super::revocation::authenticated_form;
+use super::subject::Person;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 use crate::urls;
@@ -60,7 +61,8 @@ async fn respond(
     if token.bytes().filter(|b| *b == b'.').count() == 2 {
         return Ok(
             match active_access_token(state, &ctx, &partition, realm, token).await? {
-                Ok(mut claims) => {
+                Ok(active) => {
+                    let mut claims = active.claims;
                     claims.insert("active".into(), Value::Bool(true));
                     claims.insert("token_type".into(), Value::String("Bearer".into()));
                     Value::Object(claims)
@@ -77,7 +79,9 @@ async fn respond(
     if grant.client_id != auth.view.client.client_id
         || grant.realm != realm
         || !rt.is_live(&grant, now)
-        || !account_enabled(state, &partition, realm, grant.subject).await?
+        || !Person::load(state, &partition, realm, grant.subject)
+            .await?
+            .is_some_and(|p| p.enabled())
     {
         return Ok(inactive);
     }

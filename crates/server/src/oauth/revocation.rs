@@ -104,7 +104,8 @@ async fn respond(
     }
     if revoked.is_none()
         && looks_like_jwt
-        && let Ok(claims) = active_access_token(state, &ctx, &partition, realm, token).await?
+        && let Ok(active) = active_access_token(state, &ctx, &partition, realm, token).await?
+        && let claims = &active.claims
         && claims.get("client_id").and_then(Value::as_str) == Some(&client_id.to_string())
         && let (Some(jti), Some(exp)) = (
             claims

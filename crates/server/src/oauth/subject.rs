@@ -2,11 +2,11 @@
 
 use serde_json::{Map, Value};
 use tessera_domain::customer::Customer;
+use tessera_domain::store::StoreError;
 use tessera_domain::user::User;
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{Actor, ProfileClaims};
 
-use super::error::OAuthError;
 use crate::state::AppState;
 
 /// A signed-in user or customer.
@@ -22,13 +22,13 @@ impl Person {
     /// Loads the realm's user or customer with `id`; `None` when it no longer exists.
     ///
     /// # Errors
-    /// 503/500 when storage fails.
+    /// When storage fails.
     pub async fn load(
         state: &AppState,
         p: &PartitionId,
         realm: Realm,
         id: uuid::Uuid,
-    ) -> Result<Option<Self>, OAuthError> {
+    ) -> Result<Option<Self>, StoreError> {
         Ok(match realm {
             Realm::Users => state.store.get_user(p, id).await?.map(Self::User),
             Realm::Customers => state.store.get_customer(p, id).await?.map(Self::Customer),

@@ -13,7 +13,6 @@ use tessera_oauth_types::ErrorCode;
 use super::access_check::{active_access_token, bearer};
 use super::error::OAuthError;
 use super::form::Params;
-use super::subject::Person;
 use crate::state::AppState;
 
 fn bearer_error(status: StatusCode, code: ErrorCode, description: &str) -> Response {
@@ -139,8 +138,8 @@ async fn respond(
             ));
         }
     };
-    let claims = match active_access_token(state, &ctx, &partition, realm, token).await? {
-        Ok(c) => c,
+    let active = match active_access_token(state, &ctx, &partition, realm, token).await? {
+        Ok(a) => a,
         Err(why) => {
             return Ok(bearer_error(
                 StatusCode::UNAUTHORIZED,
@@ -149,7 +148,8 @@ async fn respond(
             ));
         }
     };
-    let scope = claims
+    let scope = active
+        .claims
         .get("scope")
         .and_then(Value::as_str)
         .unwrap_or_default();
@@ -160,15 +160,8 @@ async fn respond(
             "userinfo needs an access token granted the openid scope",
         ));
     }
-    let person = match claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .and_then(|s| uuid::Uuid::parse_str(s).ok())
-    {
-        Some(id) => Person::load(state, &partition, realm, id).await?,
-        None => None,
-    };
-    let Some(person) = person.filter(Person::enabled) else {
+    // The token stood with its (enabled) account; a client's or anonymous token has none.
+    let Some(person) = active.person else {
         return Ok(bearer_error(
             StatusCode::UNAUTHORIZED,
             ErrorCode::InvalidToken,
