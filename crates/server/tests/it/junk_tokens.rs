@@ -45,11 +45,7 @@ async fn flood(base: &str, from: usize, count: usize) -> (usize, usize) {
         if tasks.len() >= CONCURRENCY
             && let Some(done) = tasks.join_next().await
         {
-            match done.unwrap() {
-                401 => unauthorized += 1,
-                404 => not_found += 1,
-                other => panic!("junk request answered {other}"),
-            }
+            tally(done.unwrap(), &mut unauthorized, &mut not_found);
         }
         let http = http.clone();
         let base = base.to_owned();
@@ -72,13 +68,18 @@ async fn flood(base: &str, from: usize, count: usize) -> (usize, usize) {
         });
     }
     while let Some(done) = tasks.join_next().await {
-        match done.unwrap() {
-            401 => unauthorized += 1,
-            404 => not_found += 1,
-            other => panic!("junk request answered {other}"),
-        }
+        tally(done.unwrap(), &mut unauthorized, &mut not_found);
     }
     (unauthorized, not_found)
+}
+
+/// Counts one answer; junk gets nothing but 401 (admin API) or 404 (unknown partition).
+fn tally(status: u16, unauthorized: &mut usize, not_found: &mut usize) {
+    match status {
+        401 => *unauthorized += 1,
+        404 => *not_found += 1,
+        other => panic!("junk request answered {other}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,22 +72,6 @@ async fn stored_provider(s: &TestServer, name: &str, jwks_uri: &str) -> String {
     idp.id.to_string()
 }
 
-/// A Web client with token exchange on.
-async fn exchanger(s: &TestServer) -> (String, String) {
-    let (id, secret) = s
-        .web_client("SSO bridge", &["knowledge.portalmgr.read"])
-        .await;
-    let (st, _) = s
-        .admin_json(
-            Method::PATCH,
-            &format!("/client-applications/{id}"),
-            Some(json!({"token_exchange_enabled": true})),
-        )
-        .await;
-    assert_eq!(st, 200);
-    (id, secret)
-}
-
 /// The audit details of failed key fetches, once `n` have been written (the writer batches).
 async fn fetch_failures(s: &TestServer, n: usize) -> Vec<Value> {
     for _ in 0..50 {
@@ -185,7 +169,9 @@ async fn fetches_never_connect_to_refused_addresses() {
     let s = TestServer::start().await;
     let (addr, accepted) = counting_listener().await;
     let port = addr.port();
-    let (id, secret) = exchanger(&s).await;
+    let (id, secret) = s
+        .token_exchange_client("SSO bridge", &["knowledge.portalmgr.read"])
+        .await;
     let provider = idp().await;
     let token = provider.key.sign(&claims("sso1@acme.test")).unwrap();
     let uris = [
@@ -230,7 +216,9 @@ async fn fetches_never_connect_to_refused_addresses() {
 #[tokio::test]
 async fn a_failed_fetch_tells_the_caller_nothing_about_the_endpoint() {
     let s = start_allowing_loopback(Backend::Sqlite).await;
-    let (id, secret) = exchanger(&s).await;
+    let (id, secret) = s
+        .token_exchange_client("SSO bridge", &["knowledge.portalmgr.read"])
+        .await;
     // An endpoint answering an error page with internal content, and a closed port.
     let app = axum::Router::new().route(
         "/jwks",

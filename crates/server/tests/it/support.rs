@@ -280,6 +280,25 @@ impl TestServer {
         )
     }
 
+    /// A Web client with `permissions`, a secret and the token exchange grant switched on;
+    /// returns (client_id, secret).
+    pub async fn token_exchange_client(
+        &self,
+        name: &str,
+        permissions: &[&str],
+    ) -> (String, String) {
+        let (id, secret) = self.web_client(name, permissions).await;
+        let (st, body) = self
+            .admin_json(
+                reqwest::Method::PATCH,
+                &format!("/client-applications/{id}"),
+                Some(serde_json::json!({"token_exchange_enabled": true})),
+            )
+            .await;
+        assert_eq!(st, 200, "{body}");
+        (id, secret)
+    }
+
     /// Registers a Web client with `permissions` and a secret; returns (client_id, secret).
     pub async fn web_client(&self, name: &str, permissions: &[&str]) -> (String, String) {
         let (s, c) = self

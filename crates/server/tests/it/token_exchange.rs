@@ -350,16 +350,8 @@ async fn another_tessera_partition_as_identity_provider() {
         .await;
     assert_eq!(st, 201, "{user}");
     let (id, secret) = s
-        .web_client("Beta bridge", &["knowledge.portalmgr.read"])
+        .token_exchange_client("Beta bridge", &["knowledge.portalmgr.read"])
         .await;
-    let (st, _) = s
-        .admin_json(
-            Method::PATCH,
-            &format!("/client-applications/{id}"),
-            Some(json!({"token_exchange_enabled": true})),
-        )
-        .await;
-    assert_eq!(st, 200);
     let external: Value = s
         .client_credentials_at(
             &format!("{beta_issuer}/oauth2/token"),
@@ -500,16 +492,8 @@ async fn oidc_provider_tokens_are_exchanged() {
     let (st, user) = s.admin_json(Method::POST, "/users", Some(json!({"username":"sso2","email":"sso2@acme.test","display_name":"SSO Two","password":"a-long-password"}))).await;
     assert_eq!(st, 201);
     let (id, secret) = s
-        .web_client("OP bridge", &["knowledge.portalmgr.read"])
+        .token_exchange_client("OP bridge", &["knowledge.portalmgr.read"])
         .await;
-    let (st, _) = s
-        .admin_json(
-            Method::PATCH,
-            &format!("/client-applications/{id}"),
-            Some(json!({"token_exchange_enabled": true})),
-        )
-        .await;
-    assert_eq!(st, 200);
     let op_client = BasicClient::new(ClientId::new("svc".into()))
         .set_client_secret(ClientSecret::new("svc-secret".into()))
         .set_token_uri(TokenUrl::new(format!("{}/token", op.issuer)).unwrap());
@@ -572,16 +556,8 @@ async fn a_hanging_jwks_endpoint_is_bounded() {
         .await;
     assert_eq!(st, 201, "{reg}");
     let (id, secret) = s
-        .web_client("Hang bridge", &["knowledge.portalmgr.read"])
+        .token_exchange_client("Hang bridge", &["knowledge.portalmgr.read"])
         .await;
-    let (st, _) = s
-        .admin_json(
-            Method::PATCH,
-            &format!("/client-applications/{id}"),
-            Some(json!({"token_exchange_enabled": true})),
-        )
-        .await;
-    assert_eq!(st, 200);
     let idp = idp().await;
     let token = idp.key.sign(&claims("sso1@acme.test")).unwrap();
     let started = std::time::Instant::now();
@@ -625,15 +601,7 @@ async fn bridge(s: &TestServer, permissions: &[&str]) -> Bridge {
         .await;
     assert_eq!(st, 201, "{reg}");
     assert_eq!(reg["require_email_verified"], true, "safe by default");
-    let (id, secret) = s.web_client("SSO bridge", permissions).await;
-    let (st, _) = s
-        .admin_json(
-            Method::PATCH,
-            &format!("/client-applications/{id}"),
-            Some(json!({"token_exchange_enabled": true})),
-        )
-        .await;
-    assert_eq!(st, 200);
+    let (id, secret) = s.token_exchange_client("SSO bridge", permissions).await;
     Bridge {
         idp,
         reg_id: reg["id"].as_str().unwrap().to_owned(),
