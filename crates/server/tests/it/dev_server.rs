@@ -45,9 +45,16 @@ impl DevServer {
 
     /// As [`Self::start`], with extra environment variables (configuration overrides).
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
+        Self::start_behind(None, env).await
+    }
+
+    /// As [`Self::start_with_env`], with `public_url` as the address clients see (a TLS front
+    /// the test runs); the server itself listens on plain http at `base`.
+    pub async fn start_behind(public_url: Option<&str>, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
+        let public_url = public_url.unwrap_or(&base).to_owned();
         let log = dir.path().join("tessera.log");
         let log_file = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
@@ -57,7 +64,7 @@ impl DevServer {
                 dir.path().join("tessera.db").display()
             ))
             .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--public-url", &base])
+            .args(["--public-url", &public_url])
             .env_remove("TESSERA_CONFIG")
             .env_remove("TESSERA_MASTER_KEY_FILE")
             // Cheap Argon2: the test signs in a handful of times; production uses the defaults.

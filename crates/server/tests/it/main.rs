@@ -12,7 +12,9 @@
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
 //!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party;
-//!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium;
+//!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium; `openid_client`:
+//!   the Node `openid-client` library, unmodified, at both realms behind TLS; `node_e2e`:
+//!   running those Node.js halves;
 //!   `standard_claims`: the standard scopes and claims at userinfo, by GET and POST;
 //!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
@@ -67,7 +69,9 @@ mod log_hygiene;
 mod login_backoff;
 mod logout_hint;
 mod metrics;
+mod node_e2e;
 mod on_behalf_of;
+mod openid_client;
 mod password_change;
 mod password_concurrency;
 mod spa_browser;

@@ -7,33 +7,23 @@
 //! `examples/spa` and `e2e/spa` (`npm ci --prefix ...`; `.ci/run` installs all of them). Without
 //! them the test is skipped with the reason, except in CI (`CI` set), where it fails.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::dev_server::{DevServer, free_port};
+use crate::node_e2e;
 
 /// Upper bound for one run of `run.mjs` (it budgets 60 s itself).
 const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(90);
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The chromium to drive, or why the test cannot run here.
+/// The chromium to drive and the packages the run needs, or why the test cannot run here.
 fn prerequisites() -> Result<PathBuf, String> {
-    let node = Command::new("node").arg("--version").output();
-    match node {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => return Err(format!("`node --version` failed: {}", out.status)),
-        Err(e) => {
-            return Err(format!(
-                "node is not installed ({e}); apt-get install nodejs npm"
-            ));
-        }
-    }
+    node_e2e::prerequisites(&[
+        ("examples/spa", "oidc-client-ts"),
+        ("e2e/spa", "playwright-core"),
+    ])?;
     let chromium = std::env::var_os("CHROMIUM")
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     if !chromium.exists() {
@@ -41,17 +31,6 @@ fn prerequisites() -> Result<PathBuf, String> {
             "no browser at {} (apt-get install chromium, or set CHROMIUM)",
             chromium.display()
         ));
-    }
-    let root = workspace_root();
-    for (dir, package) in [
-        ("examples/spa", "oidc-client-ts"),
-        ("e2e/spa", "playwright-core"),
-    ] {
-        if !root.join(dir).join("node_modules").join(package).exists() {
-            return Err(format!(
-                "{dir} has no node_modules/{package}: run `npm ci --prefix {dir}`"
-            ));
-        }
     }
     Ok(chromium)
 }
@@ -97,56 +76,11 @@ impl DevServer {
     }
 }
 
-/// Runs `node e2e/spa/run.mjs` with `env`; returns (success, what it printed).
-fn run_browser(chromium: &Path, env: &[(&str, String)]) -> (bool, String) {
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("run.log");
-    let out_file = std::fs::File::create(&out).unwrap();
-    let root = workspace_root();
-    let mut cmd = Command::new("node");
-    cmd.arg(root.join("e2e/spa/run.mjs"))
-        .current_dir(&root)
-        .env("CHROMIUM", chromium)
-        .stdin(Stdio::null())
-        .stdout(out_file.try_clone().unwrap())
-        .stderr(out_file);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let started = Instant::now();
-    let mut child = cmd.spawn().unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > BROWSER_RUN_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut printed = std::fs::read_to_string(&out).unwrap_or_default();
-    if status.is_none() {
-        printed.push_str(&format!(
-            "\n(killed: run.mjs took longer than {BROWSER_RUN_TIMEOUT:?})\n"
-        ));
-    }
-    (status.is_some_and(|s| s.success()), printed)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spa_signs_in_renews_and_signs_out_in_chromium() {
     let chromium = match prerequisites() {
         Ok(c) => c,
-        Err(reason) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "the SPA browser test cannot run: {reason}"
-            );
-            eprintln!("skipping the SPA browser test: {reason}");
-            return;
-        }
+        Err(reason) => return node_e2e::skip("the SPA browser test", &reason),
     };
     let server = DevServer::start().await;
     let spa_port = free_port();
@@ -174,11 +108,13 @@ async fn spa_signs_in_renews_and_signs_out_in_chromium() {
             ("TESSERA_USERNAME", username),
             ("TESSERA_PASSWORD", password),
             ("SPA_PORT", spa_port.to_string()),
+            ("CHROMIUM", chromium.display().to_string()),
         ];
-        let chromium = chromium.clone();
-        let (ok, printed) = tokio::task::spawn_blocking(move || run_browser(&chromium, &env))
-            .await
-            .unwrap();
+        let (ok, printed) = tokio::task::spawn_blocking(move || {
+            node_e2e::run_script("e2e/spa/run.mjs", &env, BROWSER_RUN_TIMEOUT)
+        })
+        .await
+        .unwrap();
         eprintln!("--- e2e/spa/run.mjs at the {realm} realm ---\n{printed}");
         assert!(
             ok,
