@@ -5,7 +5,6 @@ pub mod admin_api;
 pub mod audit;
 pub mod audit_sink;
 pub mod cache;
-pub mod catalog;
 pub mod cidr;
 pub mod compat;
 pub mod config;

@@ -23,7 +23,6 @@ use tessera_domain::{Clock, PartitionId, Realm, Rng};
 use time::OffsetDateTime;
 
 use crate::audit::AuditContext;
-use crate::catalog;
 use crate::config::Config;
 use crate::crypto::CryptoError;
 use crate::crypto::master_key::MasterKey;
@@ -33,6 +32,7 @@ use crate::crypto::secret_hash::SecretHasher;
 use crate::crypto::signing;
 use crate::state::key_context;
 use crate::urls;
+use tessera_catalog as catalog;
 
 /// The permission the automation client gets: the admin API as an application.
 pub const ADMIN_APP_PERMISSION: &str = "app.core.admin.manage";

@@ -13,8 +13,8 @@ use tessera_oauth_types::ProblemDetails;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, query_pairs};
-use crate::catalog::{ImportOptions, import_openapi};
 use crate::state::AppState;
+use tessera_catalog::{ImportOptions, import_openapi};
 
 /// One API in the list (without operations).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -546,7 +546,7 @@ async fn another_partitions_objects_are_not_found() {
 #[tokio::test]
 async fn openapi_import_of_a_real_sized_document() {
     let s = TestServer::start().await;
-    let doc = include_str!("../fixtures/knowledge-portalmgr-v4.openapi.yaml");
+    let doc = include_str!("../../../catalog/fixtures/knowledge-portalmgr-v4.openapi.yaml");
     let token = s.admin_token().await;
     let resp = s
         .http

@@ -10,7 +10,7 @@ use tessera_oauth_types::SecurityScheme;
 
 use super::*;
 
-const FIXTURE: &str = include_str!("../../tests/fixtures/knowledge-portalmgr-v4.openapi.yaml");
+const FIXTURE: &str = include_str!("../../fixtures/knowledge-portalmgr-v4.openapi.yaml");
 
 fn opts() -> ImportOptions {
     ImportOptions {

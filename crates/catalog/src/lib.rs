@@ -2,16 +2,13 @@
 //! Knowledge APIs, seeded into every new partition) and OpenAPI 3 documents imported by a
 //! Partition Administrator ([`import_openapi`]).
 //!
-//! The shipped catalog lives in `catalog/*.json` at the repository root, one file per hub, in
+//! The shipped catalog lives in `data/*.json` in this crate, one file per hub, in
 //! exactly the serde shapes of [`Permission`] and [`Api`], so it can be reviewed and edited as
 //! data. It is compiled into the binary (no file to lose at deploy time) and checked by the same
 //! rules as an import, so a broken edit fails the unit tests rather than a partition's creation.
 
 mod node;
 mod openapi;
-
-#[cfg(test)]
-mod openapi_tests;
 
 use std::collections::HashMap;
 
@@ -31,7 +28,7 @@ pub struct CatalogData {
     pub apis: Vec<Api>,
 }
 
-/// Why the shipped catalog could not be loaded. Only an edit of `catalog/*.json` that the unit
+/// Why the shipped catalog could not be loaded. Only an edit of `data/*.json` that the unit
 /// tests would have caught can cause it.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -56,20 +53,16 @@ pub enum CatalogError {
 
 /// The shipped files, by hub.
 const FILES: [(&str, Hub, &str); 3] = [
-    (
-        "core.json",
-        Hub::Core,
-        include_str!("../../../../catalog/core.json"),
-    ),
+    ("core.json", Hub::Core, include_str!("../data/core.json")),
     (
         "conversation.json",
         Hub::Conversation,
-        include_str!("../../../../catalog/conversation.json"),
+        include_str!("../data/conversation.json"),
     ),
     (
         "knowledge.json",
         Hub::Knowledge,
-        include_str!("../../../../catalog/knowledge.json"),
+        include_str!("../data/knowledge.json"),
     ),
 ];
 
