@@ -1,7 +1,6 @@
 //! The document's security schemes and requirements: which platform scheme each oauth2 scheme
 //! stands for, the permissions its flows declare, and the `security` arrays that name them.
 
-/// A security scheme of the document, as far as the import cares.use std::collections::HashMap;
 use tessera_domain::api::SecurityRequirement;
 use tessera_domain::permission::{DEFAULT_SCOPE, Hub, Permission, PermissionKind};
 use tessera_oauth_types::SecurityScheme;
@@ -10,6 +9,7 @@ use super::operations::clip;
 use super::{Draft, Importer, MAX_DESCRIPTION_CHARS, index, key};
 use crate::node::Node;
 
+/// A security scheme of the document, as far as the import cares.
 pub(super) enum SchemeEntry {
     /// An oauth2 scheme: the platform scheme it stands for and the short names of the scopes
     /// its flows declare.
