@@ -11,12 +11,12 @@
 // front in front of Tessera, the way production runs it (Tessera serves http behind a
 // TLS-terminating proxy): a self-signed certificate made with `openssl` for 127.0.0.1, trusted
 // through NODE_EXTRA_CA_CERTS (the test harness starts node with it), and an https server on
-// TESSERA_PUBLIC_PORT that forwards every request to TESSERA_BACKEND.
+// E2E_PUBLIC_PORT that forwards every request to E2E_BACKEND.
 //
 // The browser's part (following redirects, keeping cookies, filling the login form) is played
 // by fetch with a cookie jar; the real browser runs of Tessera's pages are e2e/spa.
 //
-// Environment: TESSERA_BACKEND (http://127.0.0.1:PORT), TESSERA_PUBLIC_PORT, TESSERA_DEV_JSON
+// Environment: E2E_BACKEND (http://127.0.0.1:PORT), E2E_PUBLIC_PORT, E2E_DEV_JSON
 // (what `serve --dev` wrote), TLS_DIR (holds cert.pem and key.pem).
 
 import { readFileSync } from 'node:fs';
@@ -36,9 +36,9 @@ function need(name) {
   return v;
 }
 
-const backend = new URL(need('TESSERA_BACKEND'));
-const publicPort = Number(need('TESSERA_PUBLIC_PORT'));
-const dev = JSON.parse(readFileSync(need('TESSERA_DEV_JSON'), 'utf8'));
+const backend = new URL(need('E2E_BACKEND'));
+const publicPort = Number(need('E2E_PUBLIC_PORT'));
+const dev = JSON.parse(readFileSync(need('E2E_DEV_JSON'), 'utf8'));
 const tlsDir = need('TLS_DIR');
 
 function check(cond, what, detail) {

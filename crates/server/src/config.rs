@@ -344,10 +344,21 @@ impl Config {
                 .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
             merge(&mut table, file_table);
         }
-        // Only variables naming a known top-level key are configuration; other TESSERA_* names
-        // (such as the test suite's TESSERA_TEST_POSTGRES_URL) belong to someone else.
-        let mut env = env_table(env);
-        env.retain(|k, _| table.contains_key(k) || k == "api_url" || k == "master_key_file");
+        // Every TESSERA_* variable is configuration except the few other tools read
+        // ([`NOT_CONFIGURATION`]): a misspelt one is an error, as an unknown key in the file is,
+        // rather than a setting silently not applied.
+        let env = env_table(env);
+        if let Some(unknown) = env
+            .keys()
+            .find(|k| !table.contains_key(*k) && *k != "api_url" && *k != "master_key_file")
+        {
+            return Err(ConfigError::Invalid(format!(
+                "unknown environment variable TESSERA_{}: there is no configuration key `{unknown}` \
+                 (`tessera config example` lists every key and its variable; TESSERA_CONFIG, \
+                 TESSERA_LOG and TESSERA_TEST_* are the only other names Tessera reads)",
+                unknown.to_ascii_uppercase()
+            )));
+        }
         merge(&mut table, env);
         let mut config: Self = table.try_into_config()?;
         if let Some(v) = &overrides.listen {
@@ -494,6 +505,25 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
+/// `TESSERA_*` names that are not configuration: the configuration file's path, the log
+/// filter, the test suite's (`TESSERA_TEST_*`), and what the examples in `examples/` and their
+/// end-to-end drivers read, so a shell set up to run an example can still start the server.
+const NOT_CONFIGURATION: &[&str] = &[
+    "CONFIG",
+    "LOG",
+    "ISSUER",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "SPA_CLIENT_ID",
+    "SPA_SCOPE",
+    "USERNAME",
+    "PASSWORD",
+];
+
+fn is_not_configuration(rest: &str) -> bool {
+    NOT_CONFIGURATION.contains(&rest) || rest.starts_with("TEST_")
+}
+
 /// `TESSERA_A__B=v` → `{a = {b = v}}`; values parse as TOML scalars when they can
 /// (`3600` → integer, `true` → boolean), else as strings.
 fn env_table(env: impl IntoIterator<Item = (String, String)>) -> toml::Table {
@@ -502,7 +532,7 @@ fn env_table(env: impl IntoIterator<Item = (String, String)>) -> toml::Table {
         let Some(rest) = key.strip_prefix("TESSERA_") else {
             continue;
         };
-        if rest == "CONFIG" || rest.is_empty() {
+        if rest.is_empty() || is_not_configuration(rest) {
             continue;
         }
         let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
@@ -713,6 +743,37 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::load(None, vec![], &o).is_err());
+    }
+
+    #[test]
+    fn unknown_environment_variables_are_refused() {
+        let load = |name: &str| {
+            Config::load(
+                None,
+                vec![(name.to_owned(), "x".to_owned())],
+                &Overrides::default(),
+            )
+        };
+        let e = load("TESSERA_PUBLIK_URL").unwrap_err().to_string();
+        assert!(
+            e.contains("TESSERA_PUBLIK_URL") && e.contains("config example"),
+            "{e}"
+        );
+        let e = load("TESSERA_TOKENS__ACCES_TOKEN_TTL")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("acces_token_ttl"), "{e}");
+        // What other tools read is not configuration, and not an error.
+        for other in [
+            "TESSERA_CONFIG",
+            "TESSERA_LOG",
+            "TESSERA_TEST_POSTGRES_URL",
+            "TESSERA_ISSUER",
+            "TESSERA_SPA_CLIENT_ID",
+            "OTHER",
+        ] {
+            assert!(load(other).is_ok(), "{other}");
+        }
     }
 
     #[test]

@@ -54,10 +54,10 @@ async fn openid_client_in_its_default_configuration_completes_every_step() {
     let server =
         DevServer::start_behind(Some(&format!("https://127.0.0.1:{public_port}")), &[]).await;
     let env = [
-        ("TESSERA_BACKEND", server.base.clone()),
-        ("TESSERA_PUBLIC_PORT", public_port.to_string()),
+        ("E2E_BACKEND", server.base.clone()),
+        ("E2E_PUBLIC_PORT", public_port.to_string()),
         (
-            "TESSERA_DEV_JSON",
+            "E2E_DEV_JSON",
             server
                 .dir
                 .path()
