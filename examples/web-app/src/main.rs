@@ -4,37 +4,36 @@
 //! Sessions live in memory, keyed by a random `HttpOnly; SameSite=Lax` cookie; tokens never reach
 //! the browser. See `README.md` beside this crate for how to run it against `tessera serve --dev`.
 
+mod config;
+mod error;
 mod html;
+mod session;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::{Html, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, serve};
-use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreTokenResponse, CoreUserInfoClaims,
-};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreUserInfoClaims};
 use openidconnect::{
-    AccessToken, AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LogoutRequest, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
-    ProviderMetadataWithLogout, RedirectUrl, RefreshToken, Scope, SubjectIdentifier, TokenResponse,
-    reqwest,
+    AccessTokenHash, AuthorizationCode, CsrfToken, EndSessionUrl, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, SubjectIdentifier,
+    TokenResponse, reqwest,
 };
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
+use crate::config::Config;
+use crate::error::{Error, chain};
 use crate::html::{HOME_LINK, esc, page};
+use crate::session::{Pending, Session, Tokens, new_session, session_id};
 
-const DEFAULT_ISSUER: &str = "http://127.0.0.1:8080/system/auth/demo-U";
-const DEFAULT_LISTEN: &str = "127.0.0.1:8081";
-const SESSION_COOKIE: &str = "web_app_session";
 /// Asked for besides `openid` (which the client adds itself): profile and email claims, a refresh
 /// token, and one delegated permission (the Demo Web App has every non-admin one assigned).
 const SCOPES: &str = "profile email offline_access knowledge.portalmgr.read";
@@ -48,163 +47,6 @@ type OidcClient = CoreClient<
     EndpointMaybeSet,
     EndpointMaybeSet,
 >;
-
-/// Everything that can go wrong, each rendered as a page (or logged at start-up).
-#[derive(Debug, thiserror::Error)]
-enum Error {
-    #[error("{0} is not set: copy the \"Demo Web App\" line printed by `tessera serve --dev`")]
-    MissingEnv(&'static str),
-    #[error("{0} is not valid: {1}")]
-    InvalidEnv(&'static str, String),
-    #[error("cannot start: {0}")]
-    Startup(String),
-    #[error("no sign-in is in progress in this browser (session cookie missing or unknown)")]
-    NoPendingLogin,
-    #[error("the state parameter does not match the one this sign-in sent")]
-    StateMismatch,
-    #[error("the response names issuer {0}, not the one this app signs in with")]
-    IssuerMismatch(String),
-    #[error("Tessera answered {0}: {1}")]
-    Authorization(String, String),
-    #[error("the callback carries neither `code` nor `error`")]
-    MissingCode,
-    #[error("token request failed: {0}")]
-    Token(String),
-    #[error("the ID token is not acceptable: {0}")]
-    IdToken(String),
-    #[error("you are not signed in")]
-    NotSignedIn,
-    #[error("userinfo request failed: {0}")]
-    UserInfo(String),
-    #[error("there is no refresh token (was offline_access granted?)")]
-    NoRefreshToken,
-}
-
-impl Error {
-    fn token(e: impl std::error::Error) -> Self {
-        Self::Token(chain(&e))
-    }
-    fn id_token(e: impl std::error::Error) -> Self {
-        Self::IdToken(chain(&e))
-    }
-    fn userinfo(e: impl std::error::Error) -> Self {
-        Self::UserInfo(chain(&e))
-    }
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = match self {
-            Self::Token(_) | Self::IdToken(_) | Self::UserInfo(_) => StatusCode::BAD_GATEWAY,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        let body = format!(
-            "<p class=\"error\" role=\"alert\">{}</p>",
-            esc(&self.to_string())
-        );
-        (status, page("Error", &(body + HOME_LINK))).into_response()
-    }
-}
-
-/// An error and its sources on one line: the crate's errors keep the useful part in `source()`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        out = format!("{out}: {cause}");
-        next = cause.source();
-    }
-    out
-}
-
-/// Settings from the environment.
-#[derive(Debug)]
-struct Config {
-    issuer: IssuerUrl,
-    client_id: ClientId,
-    client_secret: ClientSecret,
-    listen: SocketAddr,
-}
-
-impl Config {
-    /// Reads the settings through `var` (the environment in `main`, a list in tests).
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let required = |name| {
-            var(name)
-                .filter(|v| !v.is_empty())
-                .ok_or(Error::MissingEnv(name))
-        };
-        let issuer = var("TESSERA_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
-        let listen = var("LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        Ok(Self {
-            issuer: IssuerUrl::new(issuer)
-                .map_err(|e| Error::InvalidEnv("TESSERA_ISSUER", e.to_string()))?,
-            client_id: ClientId::new(required("TESSERA_CLIENT_ID")?),
-            client_secret: ClientSecret::new(required("TESSERA_CLIENT_SECRET")?),
-            listen: listen
-                .parse()
-                .map_err(|e| Error::InvalidEnv("LISTEN", format!("{e}")))?,
-        })
-    }
-
-    /// This app's own address: Tessera has `{base}/callback` and `{base}/` registered for it.
-    fn base_url(&self) -> String {
-        format!("http://{}", self.listen)
-    }
-}
-
-/// A browser's server-side session.
-#[derive(Debug, Default)]
-struct Session {
-    /// Between `/login` and `/callback`.
-    pending: Option<Pending>,
-    /// After a successful callback.
-    tokens: Option<Tokens>,
-    /// The `state` sent to the end-session endpoint, checked when Tessera redirects back.
-    logout_state: Option<String>,
-}
-
-/// What `/callback` checks the authorization response against.
-#[derive(Debug)]
-struct Pending {
-    state: CsrfToken,
-    nonce: Nonce,
-    verifier: PkceCodeVerifier,
-}
-
-/// The signed-in user (from the verified ID token) and their tokens.
-#[derive(Debug)]
-struct Tokens {
-    sub: String,
-    name: Option<String>,
-    preferred_username: Option<String>,
-    email: Option<String>,
-    id_token: CoreIdToken,
-    access_token: AccessToken,
-    refresh_token: Option<RefreshToken>,
-    scope: String,
-    expires_at: Option<Instant>,
-}
-
-impl Tokens {
-    /// Takes a token response's tokens; a refresh response may leave out the ID and refresh
-    /// tokens, which are then kept.
-    fn update(&mut self, response: &CoreTokenResponse) {
-        self.access_token = response.access_token().clone();
-        self.refresh_token = response
-            .refresh_token()
-            .cloned()
-            .or(self.refresh_token.take());
-        if let Some(id_token) = response.id_token() {
-            self.id_token = id_token.clone();
-        }
-        let scopes = response.scopes().into_iter().flatten();
-        self.scope = scopes.map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
-        self.expires_at = response.expires_in().map(|d| Instant::now() + d);
-    }
-}
-
-/// Shared by every handler.
 #[derive(Debug)]
 struct App {
     issuer: IssuerUrl,
@@ -543,81 +385,4 @@ fn signed_in(t: &Tokens, note: &str) -> Html<String> {
         esc(&expires),
     );
     page("Tessera web-app sample", &body)
-}
-
-/// Stores `session` under a new random id and answers `then` with its cookie set.
-fn new_session(
-    sessions: &mut HashMap<String, Session>,
-    session: Session,
-    then: Redirect,
-) -> Response {
-    let id = CsrfToken::new_random().into_secret();
-    // `HttpOnly`: scripts cannot read it. Served over HTTPS, it should be `Secure` too.
-    let cookie = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax");
-    sessions.insert(id, session);
-    ([(header::SET_COOKIE, cookie)], then).into_response()
-}
-
-/// The session id from the request's `Cookie` header(s).
-fn session_id(headers: &HeaderMap) -> Option<&str> {
-    let mut values = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok());
-    values.find_map(|v| cookie_value(v, SESSION_COOKIE))
-}
-
-/// One cookie's value from a `Cookie` header (`a=1; b=2`).
-fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
-    let mut pairs = header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='));
-    pairs.find_map(|(k, v)| (k == name).then_some(v))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_the_session_cookie_among_others() {
-        let header = "a=1; web_app_session=xyz; b=2";
-        assert_eq!(cookie_value(header, SESSION_COOKIE), Some("xyz"));
-        assert_eq!(cookie_value("web_app_session_x=1", SESSION_COOKIE), None);
-        assert_eq!(cookie_value("", SESSION_COOKIE), None);
-    }
-
-    fn vars(pairs: &'static [(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
-
-    #[test]
-    fn config_defaults_and_errors() {
-        const ID_AND_SECRET: &[(&str, &str)] =
-            &[("TESSERA_CLIENT_ID", "c"), ("TESSERA_CLIENT_SECRET", "s")];
-        let config = Config::from_vars(vars(ID_AND_SECRET)).unwrap();
-        assert_eq!(config.issuer.as_str(), DEFAULT_ISSUER);
-        assert_eq!(config.base_url(), "http://127.0.0.1:8081");
-
-        let err = Config::from_vars(vars(&[("TESSERA_CLIENT_ID", "c")])).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("TESSERA_CLIENT_SECRET is not set"),
-            "{err}"
-        );
-        assert!(err.to_string().contains("\"Demo Web App\""), "{err}");
-
-        let bad_listen = &[
-            ("TESSERA_CLIENT_ID", "c"),
-            ("TESSERA_CLIENT_SECRET", "s"),
-            ("LISTEN", "x"),
-        ];
-        let err = Config::from_vars(vars(bad_listen)).unwrap_err();
-        assert!(err.to_string().starts_with("LISTEN is not valid"), "{err}");
-    }
 }
