@@ -279,8 +279,9 @@ pub fn build_state_with(
 /// How often expired codes, refresh tokens, sessions and revocations are deleted.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// Deletes expired grant and session rows every 15 minutes (`PURGE_EVERY`), for as long as the
-/// server runs. Several instances purging at once is harmless: each deletes what the others left.
+/// Deletes expired grant and session rows every 15 minutes (`PURGE_EVERY`), for as long as
+/// the server runs. Several instances purging at once is harmless: each deletes what the
+/// others left.
 pub async fn purge_expired(state: AppState) {
     let mut tick = tokio::time::interval(PURGE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
