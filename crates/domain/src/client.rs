@@ -1,4 +1,5 @@
-//! Client applications (SPEC §2) and the rules for registering and changing them.
+//! Client applications and the rules for registering and changing them
+//! (docs/product.md#client-applications).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -66,7 +67,7 @@ pub const DEFAULT_ID_TOKEN_ALG: SigningAlg = SigningAlg::RS256;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientApplication {
-    /// Owning partition.
+    /// The partition it is registered in; only that partition's realms issue it tokens.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Generated on save, immutable.
@@ -94,10 +95,11 @@ pub struct ClientApplication {
     pub id_token_signed_response_alg: SigningAlg,
     /// Assigned permission names (short form), sorted.
     pub permissions: Vec<String>,
-    /// Creation time.
+    /// When it was registered; admin lists are in creation order.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Last change.
+    /// When its settings last changed (an update); assigning permissions or managing secrets
+    /// does not touch it.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -107,23 +109,23 @@ pub struct ClientApplication {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChanges {
-    /// New name.
+    /// Must stay unique in the partition.
     pub name: Option<String>,
     /// Must stay `global`.
     pub resource_type: Option<ResourceType>,
     /// Must equal the current platform (platform is immutable).
     pub platform: Option<Platform>,
-    /// New redirect URLs.
+    /// Replaces the whole list.
     pub redirect_urls: Option<Vec<String>>,
-    /// New post-logout redirect URLs.
+    /// Replaces the whole list.
     pub post_logout_redirect_urls: Option<Vec<String>>,
-    /// OBO switch.
+    /// Web applications only.
     pub obo_enabled: Option<bool>,
-    /// Token exchange switch.
+    /// Web applications only.
     pub token_exchange_enabled: Option<bool>,
-    /// Access Token Expiry Time.
+    /// Seconds, 300–86,400.
     pub access_token_ttl: Option<u32>,
-    /// Enabled flag.
+    /// `false` makes every flow fail with `invalid_client` at once.
     pub enabled: Option<bool>,
     /// ID token signing algorithm.
     pub id_token_signed_response_alg: Option<SigningAlg>,
@@ -185,7 +187,7 @@ impl ClientApplication {
         e.into_result()
     }
 
-    /// Checks every field rule of SPEC §2.
+    /// Checks every field rule of docs/product.md#client-applications.
     ///
     /// # Errors
     /// Every rule the client breaks.

@@ -1,4 +1,5 @@
-//! Time and randomness as parameters (DESIGN §3 habit 3): rules never read the system clock.
+//! Time and randomness as parameters (docs/design.md#habits, habit 3): rules never read the
+//! system clock.
 
 use time::OffsetDateTime;
 

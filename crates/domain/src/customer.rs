@@ -14,38 +14,42 @@ use crate::validation::FieldErrors;
 pub struct Customer {
     /// Id; a customer token's `sub`.
     pub id: uuid::Uuid,
-    /// Owning partition.
+    /// The partition whose customers realm the customer signs in to; the email is unique only
+    /// here.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
-    /// Unique in the partition, compared case-insensitively.
+    /// The login name and the OpenID Connect `email` claim; unique in the partition, compared
+    /// case-insensitively.
     pub email: String,
-    /// Display name.
+    /// Released as the OpenID Connect `name` claim.
     pub display_name: String,
     /// Disabled customers cannot sign in or be acted for.
     pub enabled: bool,
     /// The optional OpenID Connect standard claims.
     #[serde(flatten)]
     pub claims: StandardClaims,
-    /// Creation time.
+    /// When the account was created; admin lists are in creation order.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Last change.
+    /// When the account last changed; released as the OpenID Connect `updated_at` claim.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
-/// Changes to a customer.
+/// Changes to a customer; `None` leaves a field as it is.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerChanges {
-    /// New email.
+    /// Must stay unique in the partition; a new address is no longer verified
+    /// (`email_verified` becomes `false` unless the same change sets it).
     pub email: Option<String>,
-    /// New display name.
+    /// Changes the `name` claim.
     pub display_name: Option<String>,
-    /// New password.
+    /// New password, at least [`MIN_PASSWORD_LEN`](crate::user::MIN_PASSWORD_LEN) characters
+    /// (hashed by the caller before storing).
     pub password: Option<String>,
-    /// Enabled flag.
+    /// `false`: the account can no longer sign in or be acted for.
     pub enabled: Option<bool>,
     /// Changes to the standard claims.
     #[serde(flatten)]

@@ -1,4 +1,4 @@
-//! The token flows and which permission kinds each may carry (SPEC §4).
+//! The token flows and which permission kinds each may carry (docs/product.md#flows).
 
 use crate::permission::PermissionKind;
 

@@ -15,9 +15,11 @@ use crate::ids::{ClientId, PartitionId, Realm};
 /// A user's authorization of a client, from code redemption to its absolute expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    /// Grant (token family) id.
+    /// Grant id: the token family that the code, the refresh tokens and the access tokens of one
+    /// sign-in share, and the unit of revocation.
     pub id: uuid::Uuid,
-    /// Partition.
+    /// The partition the grant belongs to; store lookups are keyed by it, so no request finds
+    /// another partition's grant.
     pub partition: PartitionId,
     /// Realm whose user (`-U`) or customer (`-C`) signed in.
     pub realm: Realm,
@@ -54,7 +56,7 @@ impl Grant {
 pub struct AuthorizationCode {
     /// Keyed hash of the code value.
     pub hash: Vec<u8>,
-    /// Partition.
+    /// The grant's partition, part of every lookup by hash.
     pub partition: PartitionId,
     /// The grant the code starts.
     pub grant_id: uuid::Uuid,
@@ -64,7 +66,7 @@ pub struct AuthorizationCode {
     pub nonce: Option<String>,
     /// PKCE `code_challenge` (S256 only).
     pub code_challenge: Option<String>,
-    /// Creation time.
+    /// When the code was issued (at the end of the sign-in).
     pub created_at: OffsetDateTime,
     /// Expiry (60 s by default).
     pub expires_at: OffsetDateTime,
@@ -87,9 +89,9 @@ impl std::fmt::Debug for AuthorizationCode {
 /// that fails those checks must leave the code usable by its rightful client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeLookup {
-    /// The code.
+    /// The stored code, with what it is bound to.
     pub code: AuthorizationCode,
-    /// Its grant.
+    /// The grant it starts, whose client and realm the token endpoint compares with the request.
     pub grant: Grant,
     /// Whether the code was consumed already.
     pub consumed: bool,
@@ -104,9 +106,9 @@ pub struct CodeLookup {
 pub enum CodeRedemption {
     /// First use: the code is now consumed. Expiry is for the caller to check.
     Redeemed {
-        /// The code.
+        /// The code, now spent.
         code: AuthorizationCode,
-        /// Its grant.
+        /// The grant the code starts, whose tokens the caller now issues.
         grant: Grant,
     },
     /// The code was consumed before: a replay. The caller revokes the grant.
@@ -124,11 +126,11 @@ pub enum CodeRedemption {
 pub struct RefreshToken {
     /// Keyed hash of the token value.
     pub hash: Vec<u8>,
-    /// Partition.
+    /// The grant's partition, part of every lookup by hash.
     pub partition: PartitionId,
-    /// Its grant.
+    /// The grant (token family) it extends; reusing the token revokes this grant.
     pub grant_id: uuid::Uuid,
-    /// Creation time.
+    /// When it was issued (by the code redemption or the previous rotation).
     pub created_at: OffsetDateTime,
     /// Sliding expiry (never after the grant's absolute expiry).
     pub expires_at: OffsetDateTime,
@@ -161,9 +163,9 @@ impl std::fmt::Debug for RefreshToken {
 pub struct IssuedAccessToken {
     /// The token's `jti`.
     pub jti: uuid::Uuid,
-    /// Partition.
+    /// The grant's partition.
     pub partition: PartitionId,
-    /// Its grant.
+    /// The grant whose revocation revokes this token.
     pub grant_id: uuid::Uuid,
     /// The token's `exp` (after which the row can be purged).
     pub expires_at: OffsetDateTime,

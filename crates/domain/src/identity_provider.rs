@@ -49,7 +49,7 @@ impl MatchAttribute {
 pub struct IdentityProvider {
     /// Generated id: the `registration_id` of token exchange.
     pub id: uuid::Uuid,
-    /// Owning partition.
+    /// The partition whose accounts its tokens may be exchanged for.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Display name, unique in the partition.
@@ -77,10 +77,10 @@ pub struct IdentityProvider {
     pub require_email_verified: bool,
     /// Disabled providers are refused at token exchange.
     pub enabled: bool,
-    /// Creation time.
+    /// When it was registered; admin lists are in creation order.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Last change.
+    /// When its registration last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -90,9 +90,9 @@ pub struct IdentityProvider {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityProviderChanges {
-    /// New name.
+    /// Must stay unique in the partition.
     pub name: Option<String>,
-    /// New issuer.
+    /// The `iss` its tokens must now carry.
     pub issuer: Option<String>,
     /// New JWKS URI (`null` removes it).
     #[serde(default, with = "double_option")]
@@ -100,18 +100,18 @@ pub struct IdentityProviderChanges {
     /// New inline JWKS (`null` removes it).
     #[serde(default, with = "double_option")]
     pub jwks: Option<Option<serde_json::Value>>,
-    /// New audiences.
+    /// Replaces the whole list of accepted `aud` values.
     pub audiences: Option<Vec<String>>,
-    /// New realm.
+    /// Moves the registration to the other realm's accounts.
     pub realm: Option<Realm>,
-    /// New claim.
+    /// The token claim to match from now on.
     pub match_claim: Option<String>,
-    /// New attribute.
+    /// The account attribute to match it against from now on.
     pub match_attribute: Option<MatchAttribute>,
     /// Whether `email_verified: true` is required when matching on email (switching it off is
     /// unsafe unless the provider verifies every address).
     pub require_email_verified: Option<bool>,
-    /// Enabled flag.
+    /// `false` refuses its tokens at token exchange from now on.
     pub enabled: Option<bool>,
 }
 

@@ -2,9 +2,17 @@
 //! what a token may carry, and the repository traits behind which storage lives.
 //!
 //! This crate performs no I/O. Time and randomness come in as parameters ([`Clock`], [`Rng`]) so
-//! every rule is testable with fixed values. To add an entity: define it in its own module with a
-//! `New…` params struct whose `validate` returns [`validation::FieldErrors`], add its repository
-//! trait to [`store`], implement it in both store crates, and cover it in `testing::conformance`.
+//! every rule is testable with fixed values (docs/design.md#habits, habits 1 and 3).
+//!
+//! To add an entity, follow [`user`] or [`client`]: define the entity in its own module with a
+//! `validate` method that collects every broken field rule in [`validation::FieldErrors`] (the
+//! admin API turns them into a 422 with one message per field), and a `…Changes` struct of
+//! `Option` fields that an `apply(changes, now)` method merges into the entity before validating
+//! the result. Add a repository trait to [`store`] (lookups return `Option`; an admin change
+//! takes the [`audit::AuditEvent`] to commit in its transaction) and to the [`store::Store`]
+//! supertrait, implement it in both store crates with a migration of the same number in each, and
+//! cover it with a function in `testing::conformance` listed in `conformance_tests!`, so it runs
+//! on every backend.
 
 pub mod account_link;
 pub mod address;

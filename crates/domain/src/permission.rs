@@ -112,7 +112,7 @@ pub const DEFAULT_SCOPE: &str = ".default";
 pub const ADMIN_DELEGATED: &str = "core.admin.manage";
 
 impl Permission {
-    /// Checks the naming rules of SPEC §1.
+    /// Checks the naming rules of docs/product.md#permissions.
     ///
     /// # Errors
     /// Each rule the permission breaks, under `field_prefix`.

@@ -191,8 +191,9 @@ pub fn resolve(
 
     let raw = req.requested.map(str::trim).filter(|s| !s.is_empty());
     let Some(raw) = raw else {
-        // SPEC §4: token exchange defaults to every assigned delegated permission; the other
-        // flows require an explicit request (RFC 6749 §3.3 allows failing instead of defaulting).
+        // Token exchange defaults to every assigned delegated permission (docs/product.md#flows);
+        // the other flows require an explicit request (RFC 6749 §3.3 allows failing instead of
+        // defaulting).
         if flow == Flow::TokenExchange {
             let permissions = all_assigned();
             if permissions.is_empty() {

@@ -17,22 +17,23 @@ pub const DEFAULT_MAX_SECRETS: u32 = 2;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSecret {
-    /// Secret id.
+    /// Secret id, used to delete it; never part of the value.
     pub id: uuid::Uuid,
-    /// Owning partition.
+    /// The client's partition.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
-    /// Owning client.
+    /// The Web application that authenticates with it.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub client_id: ClientId,
-    /// Label.
+    /// A label for people, such as where the secret is deployed; not unique.
     pub name: String,
     /// Last four characters, prefixed with an ellipsis: `…abcd`.
     pub hint: String,
-    /// Creation time.
+    /// When it was created; its expiry is counted from here.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Expiry, or never.
+    /// After this instant the secret no longer authenticates; `None` for a secret that never
+    /// expires.
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// Last successful authentication with it (written in batches, may lag by seconds).

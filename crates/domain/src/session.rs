@@ -13,9 +13,10 @@ pub struct BrowserSession {
     pub id: uuid::Uuid,
     /// Keyed hash of the cookie value.
     pub hash: Vec<u8>,
-    /// Partition.
+    /// The partition of the realm signed in to.
     pub partition: PartitionId,
-    /// Realm signed in to.
+    /// The realm signed in to: single sign-on is per realm, so a users-realm session never signs
+    /// anyone in at the customers realm.
     pub realm: Realm,
     /// The user's or customer's id.
     pub subject: uuid::Uuid,
@@ -23,7 +24,7 @@ pub struct BrowserSession {
     pub auth_time: OffsetDateTime,
     /// How the person authenticated (OIDC `amr`, `acr`).
     pub auth_method: AuthMethod,
-    /// Expiry.
+    /// When the browser must sign in again (`tokens.session_ttl` after sign-in).
     pub expires_at: OffsetDateTime,
     /// When the session was ended by logout.
     pub ended_at: Option<OffsetDateTime>,

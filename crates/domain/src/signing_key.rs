@@ -85,16 +85,17 @@ impl KeyState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningKey {
-    /// Key id.
+    /// Key id, the JWT header's `kid` that tells verifiers which published key to use.
     pub kid: String,
-    /// Owning partition.
+    /// The partition of the realm it signs for.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
-    /// Realm it signs for.
+    /// Realm it signs for: each realm is an issuer with keys of its own.
     pub realm: Realm,
-    /// Algorithm.
+    /// Algorithm; each realm keeps one key family per algorithm in use.
     pub alg: SigningAlg,
-    /// State.
+    /// Where it is in its life: `next` (published, not signing), `active` (signing) or `retired`
+    /// (published until the tokens it signed have expired).
     pub state: KeyState,
     /// The public JWK, as published.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
@@ -102,10 +103,11 @@ pub struct SigningKey {
     /// The PKCS#8 private key, encrypted with the master key (AES-256-GCM, nonce prepended).
     #[serde(skip)]
     pub private_key_encrypted: Vec<u8>,
-    /// Creation time.
+    /// When it was generated (as the family's `next` key).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// When it was retired.
+    /// When rotation retired it; it stays published until the tokens it signed have expired,
+    /// unless withdrawn first.
     #[serde(with = "time::serde::rfc3339::option")]
     pub retired_at: Option<OffsetDateTime>,
 }

@@ -13,16 +13,18 @@ use crate::validation::FieldErrors;
 pub struct User {
     /// Id; a user token's `sub`.
     pub id: uuid::Uuid,
-    /// Owning partition.
+    /// The partition whose users realm the agent signs in to; the username is unique only here.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub partition: PartitionId,
     /// Unique in the partition, compared case-insensitively.
     pub username: String,
-    /// Email address.
+    /// Released as the OpenID Connect `email` claim; the login page also accepts it in place of
+    /// the username, and token exchange may match a provider's `email` claim against it.
     pub email: String,
-    /// Display name.
+    /// Released as the OpenID Connect `name` claim.
     pub display_name: String,
-    /// Department name.
+    /// The name of one of the partition's departments (a department with users in it cannot be
+    /// deleted).
     pub department: String,
     /// Whether the user is a Partition Administrator.
     pub partition_admin: bool,
@@ -31,10 +33,10 @@ pub struct User {
     /// The optional OpenID Connect standard claims.
     #[serde(flatten)]
     pub claims: StandardClaims,
-    /// Creation time.
+    /// When the account was created; admin lists are in creation order.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Last change.
+    /// When the account last changed; released as the OpenID Connect `updated_at` claim.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -44,19 +46,21 @@ pub struct User {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserChanges {
-    /// New username.
+    /// Must stay unique in the partition.
     pub username: Option<String>,
-    /// New email.
+    /// A new address is no longer verified: `email_verified` becomes `false` unless the same
+    /// change sets it.
     pub email: Option<String>,
-    /// New display name.
+    /// Changes the `name` claim.
     pub display_name: Option<String>,
-    /// New department.
+    /// Must name an existing department.
     pub department: Option<String>,
-    /// New password (hashed by the caller before storing).
+    /// New password, at least [`MIN_PASSWORD_LEN`] characters (hashed by the caller before
+    /// storing).
     pub password: Option<String>,
-    /// Administrator flag.
+    /// Grants or withdraws the admin API's delegated access.
     pub partition_admin: Option<bool>,
-    /// Enabled flag.
+    /// `false`: the account can no longer sign in or be acted for.
     pub enabled: Option<bool>,
     /// Changes to the standard claims.
     #[serde(flatten)]

@@ -1,5 +1,5 @@
 //! The guard's only source of wall-clock time, so expiry rules are testable without sleeping
-//! (DESIGN §3 habit 3).
+//! (docs/design.md#habits, habit 3).
 
 use std::fmt::Debug;
 

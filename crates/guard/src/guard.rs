@@ -132,7 +132,7 @@ impl Default for GuardBuilder {
 
 impl GuardBuilder {
     /// Trusts tokens whose `iss` is exactly `issuer`, verified with the JWKS at
-    /// `{issuer}/oauth2/keys` (SPEC §3) fetched over HTTP(S).
+    /// `{issuer}/oauth2/keys` (docs/product.md#endpoints) fetched over HTTP(S).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuers.push((issuer.into(), None));
         self
@@ -289,7 +289,7 @@ impl GuardBuilder {
     }
 }
 
-/// A realm's JWKS address (SPEC §3).
+/// A realm's JWKS address (docs/product.md#endpoints).
 fn jwks_uri(issuer: &str) -> String {
     format!("{}/oauth2/keys", issuer.trim_end_matches('/'))
 }

@@ -1,4 +1,5 @@
-//! A tower layer for resource servers that accept access tokens issued by Tessera (SPEC §5).
+//! A tower layer for resource servers that accept access tokens issued by Tessera
+//! (docs/product.md#resource-servers).
 //!
 //! The guard validates `Authorization: Bearer` JWT access tokens (RFC 9068) against each trusted
 //! realm's JWKS — fetched over HTTP(S) from `{issuer}/oauth2/keys`, cached, refreshed when a token

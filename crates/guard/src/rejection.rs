@@ -1,5 +1,6 @@
 //! Why a request was refused, and the response that says so: RFC 6750 §3 `WWW-Authenticate`
-//! challenges and an RFC 9457 problem body carrying the platform's `code` (SPEC §5).
+//! challenges and an RFC 9457 problem body carrying the platform's `code`
+//! (docs/product.md#resource-servers).
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
@@ -55,8 +56,9 @@ impl Rejection {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
-            // RFC 6750 §3.1 pairs `invalid_request` with 400; the platform (and SPEC §5) answers
-            // a malformed header 401-104, which is also what makes clients fetch a new token.
+            // RFC 6750 §3.1 pairs `invalid_request` with 400; the platform answers a malformed
+            // header 401-104 (docs/product.md#resource-servers), which is also what makes clients
+            // fetch a new token.
             Self::MissingToken | Self::MalformedHeader(_) | Self::InvalidToken(_) => {
                 StatusCode::UNAUTHORIZED
             }

@@ -7,9 +7,9 @@ use tessera_oauth_types::{AccessTokenClaims, Actor, SecurityScheme};
 use crate::Rejection;
 
 /// The scope that stands for "every application permission assigned to the client" (the
-/// platform's client-credentials convention, SPEC §4). A token never carries it literally: the
-/// server expands it into the assigned `app.` permissions, so a requirement of `.default` is met
-/// by any token of the scheme's actor.
+/// platform's client-credentials convention, docs/product.md#permissions). A token never carries
+/// it literally: the server expands it into the assigned `app.` permissions, so a requirement of
+/// `.default` is met by any token of the scheme's actor.
 pub const DEFAULT_SCOPE: &str = ".default";
 
 /// One alternative: a token satisfies it when its actor and `act` claim match `scheme`
@@ -77,7 +77,8 @@ impl SecurityRequirement {
 }
 
 /// The short form of a scope: permission names never contain `/`, and the full form is a URL
-/// prefix followed by the short name (SPEC §1), so whatever follows the last `/` is the name.
+/// prefix followed by the short name (docs/product.md#permissions), so whatever follows the last
+/// `/` is the name.
 fn short_name(scope: &str) -> &str {
     scope.rsplit('/').next().unwrap_or(scope)
 }

@@ -1,9 +1,10 @@
 //! Writes audit events and secret `last_used_at` times in batches, off the request path.
 //!
-//! The token endpoint must not wait for a database write (DESIGN §2), yet every issuance is
-//! audited. Requests hand events to a bounded channel; one task writes them in batches (a
-//! transaction per batch), retrying with back-off while the database is down, and drains the
-//! channel on shutdown so a clean stop loses nothing.
+//! The token endpoint must not wait for a database write
+//! (docs/design.md#audit-off-the-request-path), yet every issuance is audited. Requests hand
+//! events to a bounded channel; one task writes them in batches (a transaction per batch),
+//! retrying with back-off while the database is down, and drains the channel on shutdown so a
+//! clean stop loses nothing.
 
 use std::collections::HashMap;
 use std::sync::Arc;

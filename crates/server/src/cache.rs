@@ -1,9 +1,10 @@
 //! In-memory caches for the hot path (clients, partition catalogs and keys).
 //!
 //! Entries live at most [`TTL`]: that bounds how long another instance's admin change takes to be
-//! in force here (SPEC §7: within 1 s). Changes made through this instance invalidate at once.
-//! When an entry expires, one request reloads it while the others keep using the stale value, so
-//! an expiry never becomes a stampede on the database.
+//! in force here (within 1 s: docs/product.md#storage-and-deployment). Changes made through this
+//! instance invalidate at once. When an entry expires, one request reloads it while the others
+//! keep using the stale value, so an expiry never becomes a stampede on the database. Why this is
+//! not a cache crate: docs/design.md#where-the-code-departs-from-the-original-design-and-why.
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -11,7 +11,7 @@
 //!
 //! A partition created through this process is added at once ([`KnownPartitions::insert`]); one
 //! created by another instance or the CLI is seen at the first miss after [`MIN_RELOAD`], which
-//! keeps the deployment's one-second propagation bound (see `docs/architecture.md`).
+//! keeps the deployment's one-second propagation bound (docs/product.md#storage-and-deployment).
 
 use std::collections::HashSet;
 use std::future::Future;

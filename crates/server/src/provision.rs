@@ -54,7 +54,7 @@ pub struct NewPartition {
     pub demo: bool,
 }
 
-/// What `init` / `partition create` print (SPEC §6 `--json` shape).
+/// What `init` / `partition create` print (the `--json` shape of docs/product.md#cli).
 #[derive(Debug, Clone, Serialize)]
 pub struct Created {
     /// Partition id.

@@ -175,7 +175,7 @@ impl AppState {
     }
 
     /// The origins of the partition's SPA clients' redirect URLs: the browsers allowed to call
-    /// the token, userinfo and revocation endpoints cross-origin (SPEC §6 CORS).
+    /// the token, userinfo and revocation endpoints cross-origin (docs/product.md#cors).
     async fn spa_origins(&self, id: &PartitionId) -> Result<HashSet<String>, StoreError> {
         let mut out = HashSet::new();
         let mut page = tessera_domain::page::PageRequest {

@@ -1,6 +1,6 @@
 //! A sample resource server: a subset of the Knowledge Portal Manager v4 API, protected by
 //! [`tessera_guard`] with the security alternatives the API catalog lists for each operation
-//! (research/egain-auth.md §14).
+//! (docs/product.md#apis-and-the-catalog).
 //!
 //! | operation | route | alternatives |
 //! |---|---|---|

@@ -5,9 +5,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use tessera_oauth_types::Jwk;
 
-/// The algorithms a Tessera realm signs with (SPEC §1, signing keys). Never `none` and never an
-/// HMAC algorithm: a resource server holds no shared secret, and accepting HS256 would let anyone
-/// "sign" with the public key (the classic algorithm-confusion attack, RFC 8725 §2.1).
+/// The algorithms a Tessera realm signs with (docs/product.md#signing-keys). Never `none` and
+/// never an HMAC algorithm: a resource server holds no shared secret, and accepting HS256 would
+/// let anyone "sign" with the public key (the classic algorithm-confusion attack, RFC 8725 §2.1).
 pub(crate) const ALLOWED_ALGORITHMS: [Algorithm; 3] =
     [Algorithm::ES256, Algorithm::RS256, Algorithm::EdDSA];
 

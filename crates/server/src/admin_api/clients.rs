@@ -18,7 +18,7 @@ use super::extract::{ListQuery, StrictJson, path_id};
 use crate::provision::key_algorithms;
 use crate::state::AppState;
 
-/// The body of `POST client-applications` (SPEC §6).
+/// The body of `POST client-applications` (docs/product.md#admin-api).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClientApplication {

@@ -1,6 +1,6 @@
-//! The admin REST API (`/admin/api/v1`, SPEC §6): one file per resource, every handler guarded
-//! by [`caller::AdminCaller`], errors as RFC 9457 problem JSON, and an OpenAPI document generated
-//! from the handlers themselves.
+//! The admin REST API (`/admin/api/v1`, docs/product.md#admin-api): one file per resource,
+//! every handler guarded by [`caller::AdminCaller`], errors as RFC 9457 problem JSON, and an
+//! OpenAPI document generated from the handlers themselves.
 
 mod accounts;
 pub mod apis;

@@ -15,7 +15,7 @@ use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson};
 use crate::state::AppState;
 
-/// A catalog permission as listed (SPEC §6).
+/// A catalog permission as listed (docs/product.md#admin-api).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PermissionItem {
     /// Short name.

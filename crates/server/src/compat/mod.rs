@@ -1,5 +1,6 @@
-//! Compatibility addresses the modelled platform's own clients call (SPEC §3): the same
-//! behaviour as the realm endpoints, at other paths, on the API domain.
+//! Compatibility addresses the modelled platform's own clients call
+//! (docs/product.md#compatibility-addresses): the same behaviour as the realm endpoints, at other
+//! paths, on the API domain.
 
 mod anonymous;
 mod onbehalfof;

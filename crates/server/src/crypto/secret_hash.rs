@@ -1,7 +1,7 @@
 //! Client secrets: 256-bit random values, stored as HMAC-SHA-256 under a pepper derived from the
 //! master key. Secrets are high-entropy, so a slow hash would buy nothing and would cap the token
-//! endpoint at a few hundred requests per second (DESIGN §2); the pepper means a database leak
-//! alone does not allow offline checks.
+//! endpoint at a few hundred requests per second (docs/design.md#client-secrets); the pepper
+//! means a database leak alone does not allow offline checks.
 
 use aws_lc_rs::hmac;
 use subtle::ConstantTimeEq as _;

@@ -1,6 +1,6 @@
 //! CORS for the endpoints a single-page application calls from the browser: token, userinfo and
-//! revocation (SPEC §6). Only the origins of the partition's SPA clients' redirect URLs are
-//! allowed; any other origin gets no CORS headers, so its scripts cannot read the answers.
+//! revocation (docs/product.md#cors). Only the origins of the partition's SPA clients' redirect
+//! URLs are allowed; any other origin gets no CORS headers, so its scripts cannot read the answers.
 
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

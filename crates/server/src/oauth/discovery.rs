@@ -37,8 +37,8 @@ pub fn metadata(
     }
     algs.sort();
     algs.dedup();
-    // Client credentials are served only at -U (SPEC §6). On-behalf-of reuses `password` but is
-    // not the resource owner password grant, so it is not advertised under that name.
+    // Client credentials are served only at -U (docs/product.md#flows). On-behalf-of reuses
+    // `password` but is not the resource owner password grant, so it is not advertised as such.
     let mut grant_types = vec!["authorization_code".to_owned(), "refresh_token".to_owned()];
     if realm == Realm::Users {
         grant_types.push("client_credentials".to_owned());
@@ -138,7 +138,7 @@ pub(crate) async fn context(
 fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
     let mut resp = Json(value).into_response();
     let h = resp.headers_mut();
-    // Discovery and keys are public: any origin may read them (SPEC §6 CORS).
+    // Discovery and keys are public: any origin may read them (docs/product.md#cors).
     h.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),

@@ -26,7 +26,7 @@ use crate::state::AppState;
 
 /// Routes under `/system/auth/{partition}-{U|C}` and the RFC 8414 well-known address.
 pub fn router(state: &AppState) -> Router<AppState> {
-    // What a SPA calls from its own origin (SPEC §6 CORS).
+    // What a SPA calls from its own origin (docs/product.md#cors).
     let browser_facing = Router::new()
         .route(
             "/system/auth/{tenant}/oauth2/token",

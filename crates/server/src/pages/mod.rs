@@ -36,7 +36,7 @@ pub struct Html {
     /// The document.
     pub body: String,
     /// Origins a form on the page may end up at: browsers apply `form-action` to the redirect
-    /// that follows a form post, so the client's origin must be listed (SPEC §6).
+    /// that follows a form post, so the client's origin must be listed (docs/product.md#cors).
     pub form_targets: Vec<String>,
 }
 

@@ -1,5 +1,5 @@
 //! The storage conformance suite: what every [`Store`] must do, written once and run by each
-//! store crate against its own database (DESIGN §3 habit 7).
+//! store crate against its own database (docs/design.md#habits, habit 7).
 //!
 //! Each function takes a store with migrations applied and nothing else in it, and panics on
 //! the first broken rule. A store crate runs them all with [`conformance_tests!`], so a function

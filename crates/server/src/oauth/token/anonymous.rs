@@ -1,7 +1,8 @@
-//! The anonymous-customer flow (SPEC §4): client credentials at the compatibility address, for
-//! a visitor nobody signed in. The platform's clients send dummy `client_id`/`client_secret`
-//! values, so both are accepted and ignored; only delegated permissions marked `anonymous` are
-//! granted, and the token comes from the customers realm with a fresh subject.
+//! The anonymous-customer flow (docs/product.md#flows): client credentials at the compatibility
+//! address, for a visitor nobody signed in. The platform's clients send dummy
+//! `client_id`/`client_secret` values, so both are accepted and ignored; only delegated
+//! permissions marked `anonymous` are granted, and the token comes from the customers realm with
+//! a fresh subject.
 
 use tessera_domain::audit::ActorKind;
 use tessera_domain::flow::Flow;

@@ -1,7 +1,7 @@
-//! On-behalf-of (SPEC §4): the platform reuses `grant_type=password` with a `subject_*`
-//! parameter and no user password. A Web client with OBO enabled acts for a user (at `-U`, by
-//! `subject_username` or `subject_userid`) or a customer (at `-C`, by `subject_email`), with
-//! OBO-delegated permissions only. The token's `act` claim names the client (RFC 8693 §4.1).
+//! On-behalf-of (docs/product.md#flows): the platform reuses `grant_type=password` with a
+//! `subject_*` parameter and no user password. A Web client with OBO enabled acts for a user (at
+//! `-U`, by `subject_username` or `subject_userid`) or a customer (at `-C`, by `subject_email`),
+//! with OBO-delegated permissions only. The token's `act` claim names the client (RFC 8693 §4.1).
 
 use axum::http::HeaderMap;
 use tessera_domain::client::Platform;
