@@ -11,6 +11,8 @@ pub mod config;
 pub mod crypto;
 pub mod error_format;
 pub mod forwarded;
+pub mod jwks_client;
+pub mod jwt;
 pub mod known_partitions;
 pub mod login_backoff;
 pub mod metadata;
@@ -22,6 +24,7 @@ pub mod rate_limit;
 pub mod request_meta;
 pub mod runtime;
 pub mod state;
+pub mod telemetry;
 pub mod urls;
 
 use std::time::Duration;

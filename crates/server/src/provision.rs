@@ -30,7 +30,7 @@ use crate::crypto::password::{PasswordError, PasswordHasher};
 use crate::crypto::rng::random_token;
 use crate::crypto::secret_hash::SecretHasher;
 use crate::crypto::signing;
-use crate::state::key_context;
+use crate::state::{AppState, key_context};
 use crate::urls;
 use tessera_catalog as catalog;
 
@@ -601,5 +601,22 @@ impl Provisioner<'_> {
         );
         store.withdraw_signing_key(p, kid, &audit).await?;
         Ok(key)
+    }
+}
+
+/// Defined here rather than in `state.rs`, so that the state module depends on no feature
+/// module (provisioning depends on the state, not the other way round).
+impl AppState {
+    /// The partition and key provisioning tools bound to this state.
+    #[must_use]
+    pub fn provisioner(&self) -> Provisioner<'_> {
+        Provisioner {
+            config: &self.config,
+            clock: &*self.clock,
+            rng: &*self.rng,
+            master: &self.master,
+            secrets: &self.secrets,
+            passwords: &self.passwords,
+        }
     }
 }

@@ -16,8 +16,8 @@ use crate::crypto::password::PasswordHasher;
 use crate::crypto::password_gate::PasswordGate;
 use crate::crypto::rng::SystemRng;
 use crate::crypto::secret_hash::SecretHasher;
-use crate::ops::Metrics;
 use crate::state::{AppState, Inner};
+use crate::telemetry::Metrics;
 
 /// Why the process could not start.
 #[derive(Debug, thiserror::Error)]
@@ -259,7 +259,7 @@ pub fn build_state_with(
         admin_guard,
         anonymous_limiter,
         login_backoff: crate::login_backoff::LoginBackoff::default(),
-        external_keys: crate::oauth::external_token::ExternalKeys::new(config.federation.policy()),
+        external_keys: crate::jwt::external::ExternalKeys::new(config.federation.policy()),
         secrets: SecretHasher::new(&master),
         master: Arc::new(master),
         config,

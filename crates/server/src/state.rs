@@ -52,7 +52,7 @@ pub struct Inner {
     /// Cached clients with their secret hashes.
     pub clients: TtlCache<(PartitionId, ClientId), Option<Arc<ClientView>>>,
     /// External identity providers' keys (token exchange).
-    pub external_keys: crate::oauth::external_token::ExternalKeys,
+    pub external_keys: crate::jwt::external::ExternalKeys,
     /// Per-address limit of the anonymous-customer token endpoint.
     pub anonymous_limiter: crate::rate_limit::RateLimiter,
     /// Back-off against password guessing at the login pages.
@@ -60,7 +60,7 @@ pub struct Inner {
     /// The guard protecting the admin API.
     pub admin_guard: tessera_guard::Guard,
     /// Prometheus renderer and the token `/metrics` requires, when metrics are on.
-    pub metrics: Option<crate::ops::Metrics>,
+    pub metrics: Option<crate::telemetry::Metrics>,
 }
 
 impl std::ops::Deref for AppState {
@@ -153,7 +153,7 @@ impl AppState {
                     .filter_map(|k| serde_json::from_value::<Jwk>(k.public_jwk.clone()).ok())
                     .collect(),
             };
-            let verifier = crate::oauth::own_token::Verifier::new(&jwks);
+            let verifier = crate::jwt::own::Verifier::new(&jwks);
             realms.insert(
                 realm,
                 RealmKeys {
@@ -292,7 +292,7 @@ pub struct RealmKeys {
     /// What `/oauth2/keys` publishes.
     pub jwks: Arc<JwkSet>,
     /// The published keys, ready to verify this realm's own tokens.
-    pub verifier: crate::oauth::own_token::Verifier,
+    pub verifier: crate::jwt::own::Verifier,
 }
 
 /// A client as the token endpoint needs it.
@@ -315,19 +315,4 @@ pub enum LoadError {
     /// A stored key could not be decrypted (wrong master key?).
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-}
-
-impl AppState {
-    /// The partition and key provisioning tools bound to this state.
-    #[must_use]
-    pub fn provisioner(&self) -> crate::provision::Provisioner<'_> {
-        crate::provision::Provisioner {
-            config: &self.config,
-            clock: &*self.clock,
-            rng: &*self.rng,
-            master: &self.master,
-            secrets: &self.secrets,
-            passwords: &self.passwords,
-        }
-    }
 }

@@ -23,7 +23,6 @@ use tessera_guard::{
 };
 use tessera_oauth_types::{Actor, Jwk, JwkSet, ProblemDetails};
 
-use super::caller::Principal;
 use super::error::ApiError;
 use crate::known_partitions::KnownPartitions;
 use crate::oauth::access_check::{Inactive, TokenFacts, standing};
@@ -190,4 +189,13 @@ fn forbidden(detail: &str) -> ApiError {
         Box::new(ProblemDetails::new(403, "Forbidden", detail).with_code("403-178")),
         None,
     )
+}
+
+/// The authenticated principal behind an admin call.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// User or client.
+    pub kind: ActorKind,
+    /// User id or client id.
+    pub id: String,
 }

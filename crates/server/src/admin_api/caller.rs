@@ -5,7 +5,7 @@
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use tessera_domain::PartitionId;
-use tessera_domain::audit::{ActorKind, AuditEvent, Outcome};
+use tessera_domain::audit::{AuditEvent, Outcome};
 
 use super::error::ApiError;
 use crate::audit::AuditContext;
@@ -71,13 +71,4 @@ impl FromRequestParts<AppState> for AdminCaller {
             partition,
         })
     }
-}
-
-/// The authenticated principal behind an admin call.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// User or client.
-    pub kind: ActorKind,
-    /// User id or client id.
-    pub id: String,
 }

@@ -12,8 +12,8 @@ use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::Actor;
 
 use super::error::OAuthError;
-use super::own_token::OwnTokenError;
 use super::subject::Person;
+use crate::jwt::own::OwnTokenError;
 use crate::state::{AppState, LoadError, PartitionContext};
 use crate::urls;
 

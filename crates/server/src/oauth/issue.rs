@@ -220,7 +220,7 @@ mod tests {
             active: id_token.get(&SigningAlg::ES256).cloned(),
             id_token,
             jwks: Arc::default(),
-            verifier: crate::oauth::own_token::Verifier::default(),
+            verifier: crate::jwt::own::Verifier::default(),
         }
     }
 

@@ -35,7 +35,8 @@
 //!   bearer token.
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat;
 //!   `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
-//! - `cli`: the `tessera` binary's commands and their output.
+//! - `cli`: the `tessera` binary's commands and their output; `module_graph`: the server's
+//!   modules have no dependency cycle.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -69,6 +70,7 @@ mod log_hygiene;
 mod login_backoff;
 mod logout_hint;
 mod metrics;
+mod module_graph;
 mod node_e2e;
 mod on_behalf_of;
 mod openid_client;

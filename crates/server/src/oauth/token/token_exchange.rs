@@ -17,9 +17,9 @@ use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{Actor, ErrorCode, TokenResponse, token_type};
 
 use crate::audit::AuditContext;
+use crate::jwt::external::{KEYS_UNAVAILABLE, SubjectTokenError};
 use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
-use crate::oauth::external_token::{KEYS_UNAVAILABLE, SubjectTokenError};
 use crate::oauth::form::Params;
 use crate::oauth::issue::{self, Subject};
 use crate::state::{AppState, LoadError, PartitionContext};

@@ -3,7 +3,7 @@
 //! at most every few seconds) or its inline JWK Set; asymmetric algorithms only; `iss`, `aud`,
 //! `exp`, `nbf` and `iat` checked with a small leeway. Refusals say why without echoing keys.
 //!
-//! Fetches go through [`super::jwks_client`], which reaches public addresses only
+//! Fetches go through [`crate::jwks_client`], which reaches public addresses only
 //! (loopback too with `[federation] allow_loopback`). Why a fetch failed is never told to the
 //! caller — connection errors and response bodies would make the token endpoint a port scanner
 //! and a reader of internal services — only to the server log and the audit trail.
@@ -20,7 +20,7 @@ use tessera_guard::{HttpKeySource, KeySource};
 use tessera_oauth_types::JwkSet;
 use tokio::sync::Mutex;
 
-use super::jwks_client;
+use crate::jwks_client;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY_SECS: u64 = 30;
