@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod error;
 pub mod external_token;
 pub mod form;
+pub mod id_token_hint;
 pub mod introspection;
 pub mod issue;
 pub mod jwks_client;

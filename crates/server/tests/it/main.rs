@@ -14,7 +14,9 @@
 //!   refusal of the interactive flows; `code_flow_support`: the browser and relying party;
 //!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium;
 //!   `standard_claims`: the standard scopes and claims at userinfo, by GET and POST;
-//!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO.
+//!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO;
+//!   `claims_request`: the `claims` parameter (ID token and userinfo, refresh, refusals) and
+//!   `id_token_hint` at the authorization endpoint.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
 //!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
 //!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
@@ -47,6 +49,7 @@
 mod admin_api;
 mod anonymous;
 mod auth_context;
+mod claims_request;
 mod cli;
 mod client_address;
 mod client_credentials;
