@@ -4,8 +4,11 @@
 //! parameter, an essential `acr` Tessera cannot reach and a `sub` of another account are
 //! refused; a hint naming another account than the signed-in one is not answered silently.
 
+use std::sync::Arc;
+
 use reqwest::Method;
 use serde_json::{Value, json};
+use tessera_domain::clock::MockClock;
 
 use crate::code_flow_refusals::{VERIFIER, app_url, redeem_raw};
 use crate::code_flow_support::{
@@ -483,5 +486,54 @@ async fn id_token_hint_must_name_the_signed_in_account() {
     assert_eq!(
         jwt_claims(tokens["id_token"].as_str().unwrap())["sub"],
         bob.as_str()
+    );
+}
+
+#[tokio::test]
+async fn an_expired_id_token_hint_still_names_its_account() {
+    // §3.1.2.1 asks only that the OP issued the hint; like logout, Tessera takes an expired
+    // one. The server's clock moves; the session (10 h) outlives the ID token (1 h).
+    let clock = Arc::new(MockClock::new(time::OffsetDateTime::now_utc()));
+    let s = TestServer::start_with_clock(Backend::Sqlite, clock.clone(), |_| {}).await;
+    create_ada(&s).await;
+    create_user(&s, "bob", "bob@acme.test", "Bob").await;
+    let app = web_app(&s, "Claims app").await;
+    let ada_browser = Browser::new();
+    let cb = ada_browser
+        .sign_in(&app_url(&s, 'U', &app, &[]), "ada", PASSWORD)
+        .await;
+    let ada_hint = redeem(&s, &app, cb.get("code")).await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob_browser = Browser::new();
+    let cb = bob_browser
+        .sign_in(&app_url(&s, 'U', &app, &[]), "bob", PASSWORD)
+        .await;
+    let bob_hint = redeem(&s, &app, cb.get("code")).await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    clock.advance(time::Duration::hours(2));
+    let server_now = tessera_domain::Clock::now(&*clock).unix_timestamp();
+    assert!(
+        jwt_claims(&ada_hint)["exp"].as_i64().unwrap() < server_now,
+        "the hint has expired"
+    );
+
+    let silent = |hint: &str| {
+        app_url(
+            &s,
+            'U',
+            &app,
+            &[("id_token_hint", Some(hint)), ("prompt", Some("none"))],
+        )
+    };
+    let cb = ada_browser.authorize_silently(&silent(&ada_hint)).await;
+    assert!(!cb.get("code").is_empty());
+    let page = ada_browser.get(&silent(&bob_hint)).await;
+    assert_eq!(
+        refused(&s, &app, &page, "bob's expired hint").get("error"),
+        "login_required"
     );
 }

@@ -2,7 +2,7 @@
 //!
 //! Table of contents:
 //! - `support`: start a server on a fresh database (SQLite, or PostgreSQL when
-//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants); `dev_server`: `tessera serve
+//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants), optionally on a `MockClock`; `dev_server`: `tessera serve
 //!   --dev` as a child process, for the tests that need the binary itself.
 //! - `client_credentials`: the grant through the `oauth2` crate, token verification against the
 //!   published JWKS, and every refusal.
