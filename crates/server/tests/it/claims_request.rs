@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tessera_domain::clock::MockClock;
+use tessera_domain::Clock as _;
+use tessera_domain::clock::{MockClock, SystemClock};
 
 use crate::code_flow_refusals::{VERIFIER, app_url, redeem_raw};
 use crate::code_flow_support::{
@@ -493,7 +494,7 @@ async fn id_token_hint_must_name_the_signed_in_account() {
 async fn an_expired_id_token_hint_still_names_its_account() {
     // §3.1.2.1 asks only that the OP issued the hint; like logout, Tessera takes an expired
     // one. The server's clock moves; the session (10 h) outlives the ID token (1 h).
-    let clock = Arc::new(MockClock::new(time::OffsetDateTime::now_utc()));
+    let clock = Arc::new(MockClock::new(SystemClock.now()));
     let s = TestServer::start_with_clock(Backend::Sqlite, clock.clone(), |_| {}).await;
     create_ada(&s).await;
     create_user(&s, "bob", "bob@acme.test", "Bob").await;
@@ -515,7 +516,7 @@ async fn an_expired_id_token_hint_still_names_its_account() {
         .unwrap()
         .to_owned();
     clock.advance(time::Duration::hours(2));
-    let server_now = tessera_domain::Clock::now(&*clock).unix_timestamp();
+    let server_now = clock.now().unix_timestamp();
     assert!(
         jwt_claims(&ada_hint)["exp"].as_i64().unwrap() < server_now,
         "the hint has expired"

@@ -5,6 +5,10 @@
 //! code; otherwise it sees the login page, whose form posts to `{issuer}/oauth2/login` carrying
 //! the original request, which is validated again there. There is no consent screen: the
 //! permissions a Partition Administrator assigned to the client are the consent.
+//!
+//! A request may name the account it is for — by `id_token_hint` (OIDC Core §3.1.2.1) or by a
+//! `sub` value in the `claims` parameter (§5.5.1). A session of another account then counts as
+//! none, and a sign-in as another account gets no code.
 
 pub mod request;
 
