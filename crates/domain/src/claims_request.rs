@@ -176,9 +176,16 @@ pub enum ClaimsRequestError {
     },
 }
 
-/// A claim name as it may appear in an error description: at most 40 characters.
+/// A claim name as it may appear in an error description: at most 40 characters, each one
+/// RFC 6749 §4.1.2.1 allows there (%x20-21 / %x23-5B / %x5D-7E), others shown as `?`.
 fn shown(name: &str) -> String {
-    name.chars().take(40).collect()
+    name.chars()
+        .take(40)
+        .map(|c| match c {
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 fn is_scalar(v: &Value) -> bool {
@@ -509,6 +516,14 @@ mod tests {
                 target: Target::Userinfo,
                 claim: "x".repeat(40)
             })
+        );
+        assert_eq!(
+            parse(&json!({"userinfo": {"é\"\\\n": 3}})),
+            Err(E::ClaimNotAnObject {
+                target: Target::Userinfo,
+                claim: "????".into()
+            }),
+            "only characters error_description allows"
         );
         let big = json!({"userinfo": {"email": {"value": "a".repeat(MAX_CLAIMS_LEN)}}});
         assert_eq!(parse(&big), Err(E::TooLong));
