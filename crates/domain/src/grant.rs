@@ -10,6 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::auth_method::AuthMethod;
+use crate::claims_request::ClaimsRequest;
 use crate::ids::{ClientId, PartitionId, Realm};
 
 /// A user's authorization of a client, from code redemption to its absolute expiry.
@@ -35,6 +36,10 @@ pub struct Grant {
     pub auth_time: OffsetDateTime,
     /// How the subject authenticated (OIDC `amr`, `acr`): the session's method.
     pub auth_method: AuthMethod,
+    /// The authorization request's `claims` parameter (OIDC Core §5.5), as far as Tessera
+    /// understands it: kept with the grant so the code's ID token, every refreshed one and
+    /// userinfo all answer it. `None` when the request had none.
+    pub claims_request: Option<ClaimsRequest>,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Absolute end: no refresh token of the family outlives it.

@@ -471,6 +471,14 @@ pub trait GrantRepository {
     ) -> StoreResult<()>;
     /// Whether an access token was revoked, directly or through its grant.
     async fn is_access_token_revoked(&self, p: &PartitionId, jti: uuid::Uuid) -> StoreResult<bool>;
+    /// The grant an access token was issued from, by its `jti` (revoked or not: the caller has
+    /// checked the token's standing); `None` for tokens of other grant types, which record no
+    /// grant. Userinfo reads the grant's claims request (OIDC Core §5.5) with it.
+    async fn access_token_grant(
+        &self,
+        p: &PartitionId,
+        jti: uuid::Uuid,
+    ) -> StoreResult<Option<Grant>>;
     /// Deletes codes, refresh tokens, revocations, grants and sessions past their expiry before
     /// `before`; returns how many rows went.
     async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64>;

@@ -62,6 +62,9 @@ pub struct ProviderMetadata {
     /// signing in; `acr_values` at the authorization endpoint is matched against them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acr_values_supported: Vec<String>,
+    /// Whether the `claims` request parameter is accepted (OIDC Discovery §3; default false).
+    #[serde(default)]
+    pub claims_parameter_supported: bool,
     /// Whether `request` objects are accepted (OIDC Discovery; default true, so say no).
     #[serde(default)]
     pub request_parameter_supported: bool,

@@ -42,6 +42,9 @@ pub enum ErrorCode {
     RequestNotSupported,
     /// OpenID Connect: the `request_uri` parameter is not supported.
     RequestUriNotSupported,
+    /// OpenID Connect (the `unmet_authentication_requirements` error code, for Core §5.5.1.1):
+    /// the sign-in cannot reach the authentication context class requested as essential.
+    UnmetAuthenticationRequirements,
 }
 
 impl ErrorCode {
@@ -66,6 +69,7 @@ impl ErrorCode {
             Self::LoginRequired => "login_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
         }
     }
 }
@@ -108,6 +112,7 @@ mod tests {
             ErrorCode::InvalidScope,
             ErrorCode::UnsupportedGrantType,
             ErrorCode::InvalidTarget,
+            ErrorCode::UnmetAuthenticationRequirements,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -6,7 +6,9 @@
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use tessera_domain::auth_method::AuthMethod;
+use tessera_domain::claims_request::ClaimsRequest;
 use tessera_domain::grant::{
     AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
 };
@@ -21,8 +23,8 @@ use crate::error::db;
 /// A grant's columns (table alias `g`); its times are renamed so they can sit beside a code's
 /// or token's own in one row.
 const GRANT_COLUMNS: &str = "g.partition_id, g.id, g.realm, g.client_id, g.subject_id, g.scope, \
-     g.session_id, g.auth_time, g.auth_method, g.created_at AS grant_created_at, \
-     g.expires_at AS grant_expires_at, g.revoked_at";
+     g.session_id, g.auth_time, g.auth_method, g.claims_request, \
+     g.created_at AS grant_created_at, g.expires_at AS grant_expires_at, g.revoked_at";
 
 fn grant(row: &PgRow) -> StoreResult<Grant> {
     Ok(Grant {
@@ -35,6 +37,7 @@ fn grant(row: &PgRow) -> StoreResult<Grant> {
         session_id: get(row, "session_id")?,
         auth_time: get(row, "auth_time")?,
         auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
+        claims_request: get::<Option<Json<ClaimsRequest>>>(row, "claims_request")?.map(|Json(c)| c),
         created_at: get(row, "grant_created_at")?,
         expires_at: get(row, "grant_expires_at")?,
         revoked_at: get(row, "revoked_at")?,
@@ -108,8 +111,8 @@ impl GrantRepository for PgStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO grants (partition_id, id, realm, client_id, subject_id, scope, \
-             session_id, auth_time, auth_method, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             session_id, auth_time, auth_method, claims_request, created_at, expires_at, \
+             revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(g.partition.as_str())
         .bind(g.id)
@@ -120,6 +123,7 @@ impl GrantRepository for PgStore {
         .bind(g.session_id)
         .bind(g.auth_time)
         .bind(g.auth_method.as_str())
+        .bind(g.claims_request.as_ref().map(Json))
         .bind(g.created_at)
         .bind(g.expires_at)
         .bind(g.revoked_at)
@@ -329,6 +333,24 @@ impl GrantRepository for PgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db)
+    }
+
+    async fn access_token_grant(
+        &self,
+        p: &PartitionId,
+        jti: uuid::Uuid,
+    ) -> StoreResult<Option<Grant>> {
+        let row = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM issued_access_tokens i \
+             JOIN grants g ON g.partition_id = i.partition_id AND g.id = i.grant_id \
+             WHERE i.partition_id = $1 AND i.jti = $2"
+        ))
+        .bind(p.as_str())
+        .bind(jti)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(grant).transpose()
     }
 
     /// Deletes everything that expired before `before`, in one transaction. A grant stays while

@@ -14,14 +14,16 @@ use tessera_domain::{PartitionId, Realm};
 use time::OffsetDateTime;
 
 use crate::SqliteStore;
-use crate::codec::{get, micros, opt_micros, opt_time, parsed, partition, time, uuid};
+use crate::codec::{
+    get, micros, opt_json, opt_micros, opt_time, parsed, partition, time, to_json, uuid,
+};
 use crate::error::{corrupt, db};
 
 /// A grant's columns (table alias `g`); its times are renamed so they can sit beside a code's
 /// or token's own in one row.
 const GRANT_COLUMNS: &str = "g.partition_id, g.id, g.realm, g.client_id, g.subject_id, g.scope, \
-     g.session_id, g.auth_time, g.auth_method, g.created_at AS grant_created_at, \
-     g.expires_at AS grant_expires_at, g.revoked_at";
+     g.session_id, g.auth_time, g.auth_method, g.claims_request, \
+     g.created_at AS grant_created_at, g.expires_at AS grant_expires_at, g.revoked_at";
 
 fn grant(row: &SqliteRow) -> StoreResult<Grant> {
     Ok(Grant {
@@ -34,6 +36,7 @@ fn grant(row: &SqliteRow) -> StoreResult<Grant> {
         session_id: uuid(row, "session_id")?,
         auth_time: time(row, "auth_time")?,
         auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
+        claims_request: opt_json(row, "claims_request")?,
         created_at: time(row, "grant_created_at")?,
         expires_at: time(row, "grant_expires_at")?,
         revoked_at: opt_time(row, "revoked_at")?,
@@ -107,11 +110,12 @@ impl GrantRepository for SqliteStore {
     /// [`StoreError::UnknownReference`]: tessera_domain::store::StoreError::UnknownReference
     /// [`StoreError::Conflict`]: tessera_domain::store::StoreError::Conflict
     async fn create_grant(&self, g: &Grant, c: &AuthorizationCode) -> StoreResult<()> {
+        let claims_request = g.claims_request.as_ref().map(to_json).transpose()?;
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO grants (partition_id, id, realm, client_id, subject_id, scope, \
-             session_id, auth_time, auth_method, created_at, expires_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             session_id, auth_time, auth_method, claims_request, created_at, expires_at, \
+             revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(g.partition.as_str())
         .bind(g.id.to_string())
@@ -122,6 +126,7 @@ impl GrantRepository for SqliteStore {
         .bind(g.session_id.to_string())
         .bind(micros(g.auth_time))
         .bind(g.auth_method.as_str())
+        .bind(claims_request)
         .bind(micros(g.created_at))
         .bind(micros(g.expires_at))
         .bind(opt_micros(g.revoked_at))
@@ -339,6 +344,24 @@ impl GrantRepository for SqliteStore {
         .await
         .map_err(db)?;
         Ok(revoked != 0)
+    }
+
+    async fn access_token_grant(
+        &self,
+        p: &PartitionId,
+        jti: uuid::Uuid,
+    ) -> StoreResult<Option<Grant>> {
+        let row = sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM issued_access_tokens i \
+             JOIN grants g ON g.partition_id = i.partition_id AND g.id = i.grant_id \
+             WHERE i.partition_id = ? AND i.jti = ?"
+        ))
+        .bind(p.as_str())
+        .bind(jti.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(grant).transpose()
     }
 
     /// Deletes everything that expired before `before`, in one transaction. A grant stays while

@@ -389,6 +389,7 @@ pub fn grant(p: &PartitionId, client: ClientId, expires_at: OffsetDateTime) -> G
         session_id: fresh_id(),
         auth_time: T0,
         auth_method: AuthMethod::Password,
+        claims_request: None,
         created_at: at(1),
         expires_at,
         revoked_at: None,

@@ -114,6 +114,7 @@ pub fn metadata(
             "client_secret_post",
         ]),
         acr_values_supported: strs(ACR_VALUES_SUPPORTED),
+        claims_parameter_supported: true,
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
     }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
 use tessera_domain::auth_method::AuthMethod;
+use tessera_domain::claims_request::{self, ClaimsRequest, Target};
 use tessera_domain::scope::GrantedScopes;
 use tessera_domain::signing_key::SigningAlg;
 use tessera_domain::{ClientId, PartitionId, Realm};
@@ -130,6 +132,8 @@ pub struct IdTokenParts<'a> {
     pub access_token: &'a str,
     /// The client's `id_token_signed_response_alg`.
     pub alg: SigningAlg,
+    /// The grant's `claims` request (OIDC Core §5.5): its `id_token` claims are added.
+    pub claims_request: Option<&'a ClaimsRequest>,
 }
 
 /// The key that signs a client's ID tokens: the realm's active key of the client's algorithm.
@@ -181,7 +185,22 @@ pub fn id_token(
         actor: parts.person.actor(),
         profile: parts.person.claims(parts.scope),
     };
-    key.sign(&claims).map_err(|e| OAuthError::internal(&e))
+    let requested = parts
+        .claims_request
+        .map(|c| c.requested(Target::IdToken).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if requested.is_empty() {
+        return key.sign(&claims).map_err(|e| OAuthError::internal(&e));
+    }
+    // The claims asked for by name join the ones the scope put there: only the account's own
+    // standard claims that have a value, never one the token already carries (§5.5).
+    let Ok(Value::Object(by_scope)) = serde_json::to_value(&claims) else {
+        return Err(OAuthError::internal(
+            &"ID token claims are not a JSON object",
+        ));
+    };
+    let all = claims_request::merge(by_scope, &parts.person.standard_claims(), requested);
+    key.sign(&all).map_err(|e| OAuthError::internal(&e))
 }
 
 /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of the ID

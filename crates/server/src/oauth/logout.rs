@@ -22,6 +22,7 @@ use tessera_domain::{PartitionId, Realm};
 
 use super::browser::{self, Cookie};
 use super::form::Params;
+use super::id_token_hint;
 use crate::audit::AuditContext;
 use crate::pages::{self, Html};
 use crate::request_meta::RequestMeta;
@@ -61,27 +62,20 @@ pub async fn logout(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let issuer = urls::issuer(&state.config.public_url, &partition, realm);
     let now = state.clock.now();
 
     // The hint proves which application (and session) asks; an expired one still does.
     let hint = match params.get("id_token_hint") {
         None => None,
-        Some(t) => {
-            let verified = ctx.realms.get(&realm).map(|k| {
-                k.verifier
-                    .verify(t, "JWT", &issuer, now.unix_timestamp(), true)
-            });
-            match verified {
-                Some(Ok(claims)) => Some(claims),
-                _ => {
-                    return page(
-                        StatusCode::BAD_REQUEST,
-                        "The id_token_hint is not an ID token issued by this issuer.",
-                    );
-                }
+        Some(t) => match id_token_hint::verify(&state, &ctx, &partition, realm, t) {
+            Ok(claims) => Some(claims),
+            Err(_) => {
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "The id_token_hint is not an ID token issued by this issuer.",
+                );
             }
-        }
+        },
     };
     let hint_client = hint
         .as_ref()

@@ -8,6 +8,7 @@ pub mod cors;
 pub mod discovery;
 pub mod error;
 pub mod form;
+pub mod id_token_hint;
 pub mod introspection;
 pub mod issue;
 pub mod logout;

@@ -88,6 +88,13 @@ impl Person {
         }
     }
 
+    /// Every standard claim the account has a value for (OIDC Core §5.1), as userinfo would
+    /// release them with every scope: what a `claims` request (§5.5) picks from.
+    #[must_use]
+    pub fn standard_claims(&self) -> Map<String, Value> {
+        self.userinfo_claims("profile email address phone")
+    }
+
     /// Every standard claim `scope` releases at userinfo (OIDC Core §5.4), `sub` aside: only
     /// claims that have a value, `updated_at` in seconds since the epoch (§5.1).
     #[must_use]

@@ -1,5 +1,6 @@
 //! The OpenID Connect userinfo endpoint (OIDC Core §5.3): the signed-in person's claims, by the
-//! scopes of the access token presented — by GET or POST, the token in the `Authorization`
+//! scopes of the access token presented and the `userinfo` claims its sign-in asked for by name
+//! (the `claims` parameter, §5.5) — by GET or POST, the token in the `Authorization`
 //! header or in a POST form body (RFC 6750 §2.1, §2.2). Errors follow RFC 6750 §3.
 
 use axum::Json;
@@ -8,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tessera_domain::claims_request::{self, Target};
 use tessera_oauth_types::ErrorCode;
 
 use super::access_check::{active_access_token, bearer};
@@ -168,8 +170,30 @@ async fn respond(
             "the token's user or customer no longer exists or is disabled",
         ));
     };
-    // `sub` is the account id, as in the ID token (OIDC Core §5.3.2: they must match).
+    // The claims the sign-in asked for by name (OIDC Core §5.5), kept with the token's grant;
+    // only this account's own standard claims, beside the scope's.
+    let jti = active
+        .claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .and_then(|j| uuid::Uuid::parse_str(j).ok());
+    let grant = match jti {
+        Some(jti) => state.store.access_token_grant(&partition, jti).await?,
+        None => None,
+    };
+    let requested = grant
+        .as_ref()
+        .filter(|g| g.subject == person.id())
+        .and_then(|g| g.claims_request.as_ref());
     let mut body = person.userinfo_claims(scope);
+    if let Some(r) = requested {
+        body = claims_request::merge(
+            body,
+            &person.standard_claims(),
+            r.requested(Target::Userinfo),
+        );
+    }
+    // `sub` is the account id, as in the ID token (OIDC Core §5.3.2: they must match).
     body.insert("sub".into(), Value::String(person.id().to_string()));
     let mut resp = Json(body).into_response();
     resp.headers_mut()

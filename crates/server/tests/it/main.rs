@@ -2,7 +2,7 @@
 //!
 //! Table of contents:
 //! - `support`: start a server on a fresh database (SQLite, or PostgreSQL when
-//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants); `dev_server`: `tessera serve
+//!   `TESSERA_TEST_POSTGRES_URL` is set for the `_pg` variants), optionally on a `MockClock`; `dev_server`: `tessera serve
 //!   --dev` as a child process, for the tests that need the binary itself.
 //! - `client_credentials`: the grant through the `oauth2` crate, token verification against the
 //!   published JWKS, and every refusal.
@@ -16,7 +16,9 @@
 //!   the Node `openid-client` library, unmodified, at both realms behind TLS; `node_e2e`:
 //!   running those Node.js halves;
 //!   `standard_claims`: the standard scopes and claims at userinfo, by GET and POST;
-//!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO.
+//!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO;
+//!   `claims_request`: the `claims` parameter (ID token and userinfo, refresh, refusals) and
+//!   `id_token_hint` at the authorization endpoint.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
 //!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
 //!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
@@ -50,6 +52,7 @@
 mod admin_api;
 mod anonymous;
 mod auth_context;
+mod claims_request;
 mod cli;
 mod client_address;
 mod client_credentials;

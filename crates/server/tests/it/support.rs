@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use serde_json::Value;
+use tessera_domain::Clock;
 use tessera_domain::PartitionId;
 use tessera_domain::clock::SystemClock;
 use tessera_server::AppState;
@@ -76,6 +77,16 @@ impl TestServer {
 
     /// Starts a server whose configuration `tweak` adjusts first.
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_clock(backend, Arc::new(SystemClock), tweak).await
+    }
+
+    /// [`Self::start_with`] on `clock` (a `MockClock` lets a test move the server's time — token
+    /// expiry, sessions, codes — without sleeping; the browser's cookies keep real time).
+    pub async fn start_with_clock(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -128,7 +139,7 @@ impl TestServer {
             store,
             MasterKey::from_bytes(key),
             metrics,
-            Arc::new(SystemClock),
+            clock,
             Arc::new(rng),
         )
         .unwrap();

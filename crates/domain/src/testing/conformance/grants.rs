@@ -2,6 +2,7 @@
 //! tokens), browser sessions, and purging them.
 
 use super::*;
+use crate::claims_request::ClaimsRequest;
 use crate::grant::{CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation};
 use crate::session::BrowserSession;
 use crate::testing::fixtures::{
@@ -434,6 +435,72 @@ pub async fn revoking_a_grant_revokes_its_access_tokens(store: &dyn Store) {
     ok(
         store.revoke_grant(&p, fresh_id(), at(30)).await,
         "revoke an unknown grant",
+    );
+}
+
+/// A grant's claims request (OIDC Core §5.5) comes back as stored wherever the grant does: with
+/// its code (looked up and redeemed), its refresh token, and its access tokens by `jti` — in its
+/// partition only; a grant without one has none, and an unknown `jti` has no grant.
+pub async fn claims_requests_are_kept_with_the_grant(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let request = ClaimsRequest::parse(
+        r#"{"id_token":{"email":null,"given_name":{"essential":true},
+            "acr":{"essential":true,"values":["urn:a","urn:b"]}},
+            "userinfo":{"phone_number":null,"address":{"value":"x"}}}"#,
+    )
+    .unwrap_or_default();
+    assert!(!request.is_empty());
+    let g = Grant {
+        claims_request: Some(request),
+        ..grant(&p, seed_ids(&p).web, at(86_400))
+    };
+    let plain = grant(&p, seed_ids(&p).spa, at(86_400));
+    granted(store, &g, b"c1").await;
+    granted(store, &plain, b"c2").await;
+    let lookup = found(store.find_code(&p, b"c1").await, "find_code");
+    assert_eq!(lookup.grant, g, "with the code");
+    assert_eq!(
+        redeem(store, &p, b"c1").await,
+        CodeRedemption::Redeemed {
+            code: authorization_code(&g, b"c1"),
+            grant: g.clone()
+        },
+        "at redemption"
+    );
+    let a = issued_access_token(&g, at(900));
+    let r = refresh_token(&g, b"r1", at(3600));
+    ok(store.record_issued(&a, Some(&r)).await, "record_issued");
+    let (_, refreshed) = found(store.find_refresh_token(&p, b"r1").await, "find");
+    assert_eq!(refreshed, g, "with the refresh token");
+    let by_jti = |p: &PartitionId, jti| {
+        let p = p.clone();
+        async move {
+            ok(
+                store.access_token_grant(&p, jti).await,
+                "access_token_grant",
+            )
+        }
+    };
+    assert_eq!(
+        by_jti(&p, a.jti).await,
+        Some(g.clone()),
+        "by the access token"
+    );
+    assert_eq!(by_jti(&other, a.jti).await, None, "another partition");
+    assert_eq!(by_jti(&p, fresh_id()).await, None, "an unknown jti");
+    let pa = issued_access_token(&plain, at(900));
+    ok(store.record_issued(&pa, None).await, "record_issued");
+    assert_eq!(
+        by_jti(&p, pa.jti).await.map(|g| g.claims_request),
+        Some(None),
+        "a grant without a claims request"
+    );
+    ok(store.revoke_grant(&p, g.id, at(20)).await, "revoke_grant");
+    assert_eq!(
+        by_jti(&p, a.jti).await.map(|g| g.revoked_at),
+        Some(Some(at(20))),
+        "a revoked grant is still found, as it is now"
     );
 }
 

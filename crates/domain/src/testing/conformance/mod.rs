@@ -49,7 +49,8 @@ pub use clients::{
 };
 pub use grants::{
     a_password_change_signs_the_account_out, access_tokens_are_revoked_by_jti,
-    browser_sessions_round_trip, codes_are_found_without_being_consumed, codes_are_redeemed_once,
+    browser_sessions_round_trip, claims_requests_are_kept_with_the_grant,
+    codes_are_found_without_being_consumed, codes_are_redeemed_once,
     concurrent_redemptions_have_one_winner, deleting_a_client_removes_its_grants,
     expired_grants_are_purged, refresh_tokens_rotate_once,
     revoking_a_grant_revokes_its_access_tokens,
@@ -102,6 +103,7 @@ macro_rules! conformance_tests {
             refresh_tokens_rotate_once,
             revoking_a_grant_revokes_its_access_tokens,
             access_tokens_are_revoked_by_jti,
+            claims_requests_are_kept_with_the_grant,
             deleting_a_client_removes_its_grants,
             browser_sessions_round_trip,
             expired_grants_are_purged,

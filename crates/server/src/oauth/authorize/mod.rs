@@ -5,6 +5,10 @@
 //! code; otherwise it sees the login page, whose form posts to `{issuer}/oauth2/login` carrying
 //! the original request, which is validated again there. There is no consent screen: the
 //! permissions a Partition Administrator assigned to the client are the consent.
+//!
+//! A request may name the account it is for — by `id_token_hint` (OIDC Core §3.1.2.1) or by a
+//! `sub` value in the `claims` parameter (§5.5.1). A session of another account then counts as
+//! none, and a sign-in as another account gets no code.
 
 pub mod request;
 
@@ -112,7 +116,7 @@ async fn authorize(
         Ok(p) => p,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
     };
-    let req = match request::parse(state, &ctx, &params).await {
+    let req = match request::parse(state, &ctx, realm, &params).await {
         Ok(r) => r,
         Err(e) => return refuse(state, &partition, realm, e),
     };
@@ -124,6 +128,13 @@ async fn authorize(
             Err(e) => return refuse(state, &partition, realm, redirect_error(&req, e)),
         }
     };
+    // A session of another account than the one `id_token_hint` or the claims parameter's
+    // `sub` names cannot answer (OIDC Core §3.1.2.1, §5.5.1): as if there were none, so the
+    // person signs in again, or, with prompt=none, the client learns that someone must.
+    let other = session
+        .as_ref()
+        .and_then(|(s, _)| req.other_account(s.subject));
+    let session = session.filter(|_| other.is_none());
     let now = state.clock.now();
     let fresh_enough = |s: &BrowserSession| {
         // Compared as durations: rounding the elapsed time down to whole seconds would let a
@@ -144,10 +155,13 @@ async fn authorize(
             realm,
             redirect_error(
                 &req,
-                OAuthError::new(
-                    ErrorCode::LoginRequired,
-                    "prompt=none was requested but the user is not signed in (or max_age requires a new sign-in)",
-                ),
+                match other {
+                    Some(o) => o.error(true),
+                    None => OAuthError::new(
+                        ErrorCode::LoginRequired,
+                        "prompt=none was requested but the user is not signed in (or max_age requires a new sign-in)",
+                    ),
+                },
             ),
         ),
         _ => login_page(
@@ -271,6 +285,7 @@ async fn issue_code(
         session_id: session.id,
         auth_time: session.auth_time,
         auth_method: session.auth_method,
+        claims_request: req.claims.clone(),
         created_at: now,
         expires_at: now + Duration::seconds(i64::from(tokens.refresh_token_absolute_ttl)),
         revoked_at: None,
@@ -333,7 +348,7 @@ pub async fn login(
         Ok(p) => p,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
     };
-    let req = match request::parse(&state, &ctx, &params).await {
+    let req = match request::parse(&state, &ctx, realm, &params).await {
         Ok(r) => r,
         Err(e) => return refuse(&state, &partition, realm, e),
     };
@@ -458,6 +473,25 @@ pub async fn login(
         return again(
             "This account is disabled. Ask your administrator to enable it.",
             StatusCode::FORBIDDEN,
+        );
+    }
+    // The request named another account (OIDC Core §3.1.2.1, §5.5.1): the password was right,
+    // but no code is issued for this person, and the browser's sessions stay as they were.
+    if let Some(other) = req.other_account(person.id()) {
+        let event = audit.event(
+            &state,
+            "login.refuse",
+            "session",
+            None,
+            Outcome::Failure,
+            Some("not the account the request names".into()),
+        );
+        state.audit.record(event).await;
+        return refuse(
+            &state,
+            &partition,
+            realm,
+            redirect_error(&req, other.error(false)),
         );
     }
     let now = state.clock.now();

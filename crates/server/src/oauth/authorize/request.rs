@@ -1,5 +1,5 @@
 //! Parsing and validating an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1,
-//! RFC 7636, RFC 9700 §2.1).
+//! RFC 7636, RFC 9700 §2.1), with the `claims` parameter (OIDC Core §5.5) and `id_token_hint`.
 //!
 //! Validation runs in two phases. Until the client and its exact redirect URI are known, an
 //! error is shown as a page: redirecting to an unverified address would make Tessera an open
@@ -9,6 +9,9 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use serde_json::Value;
+use tessera_domain::auth_method::ACR_VALUES_SUPPORTED;
+use tessera_domain::claims_request::ClaimsRequest;
 use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
 use tessera_domain::scope::{GrantedScopes, ScopeRequest, resolve};
@@ -17,6 +20,7 @@ use tessera_oauth_types::ErrorCode;
 
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::id_token_hint;
 use crate::state::{AppState, ClientView, PartitionContext};
 use crate::urls;
 
@@ -55,6 +59,69 @@ pub struct AuthorizationRequest {
     pub max_age: Option<i64>,
     /// Login name to pre-fill.
     pub login_hint: Option<String>,
+    /// The `claims` parameter as far as Tessera understands it (OIDC Core §5.5); `None` when
+    /// there was none, or nothing in it Tessera knows.
+    pub claims: Option<ClaimsRequest>,
+    /// The account a valid `id_token_hint` names (its `sub`, OIDC Core §3.1.2.1).
+    pub hint_subject: Option<String>,
+}
+
+/// Why a signed-in account cannot answer this request: the request names another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherAccount {
+    /// `id_token_hint` names another account (OIDC Core §3.1.2.1).
+    Hint,
+    /// The `claims` parameter asks for an ID token whose `sub` has another value (§5.5.1).
+    ClaimsSub,
+}
+
+impl OtherAccount {
+    /// The error for the client when `account` signed in (or was signed in, with
+    /// `prompt=none`) and is not the one asked for: `login_required` for a hint, the error
+    /// §3.1.2.1 suggests; `access_denied` for `sub`, since §5.5.1 forbids answering for anyone
+    /// else.
+    #[must_use]
+    pub fn error(self, prompt_none: bool) -> OAuthError {
+        match (self, prompt_none) {
+            (Self::Hint, true) => OAuthError::new(
+                ErrorCode::LoginRequired,
+                "prompt=none was requested but the signed-in user is not the one id_token_hint names",
+            ),
+            (Self::Hint, false) => OAuthError::new(
+                ErrorCode::LoginRequired,
+                "the user who signed in is not the one id_token_hint names",
+            ),
+            (Self::ClaimsSub, true) => OAuthError::new(
+                ErrorCode::LoginRequired,
+                "prompt=none was requested but the signed-in user is not the sub the claims parameter asks for",
+            ),
+            (Self::ClaimsSub, false) => OAuthError::new(
+                ErrorCode::AccessDenied,
+                "the user who signed in is not the sub the claims parameter asks for",
+            ),
+        }
+    }
+}
+
+impl AuthorizationRequest {
+    /// Whether the request names an account other than `subject` (by `id_token_hint` or by
+    /// the `claims` parameter's `sub` value): then `subject`'s session cannot answer it, and
+    /// neither can a sign-in as `subject`.
+    #[must_use]
+    pub fn other_account(&self, subject: uuid::Uuid) -> Option<OtherAccount> {
+        let subject = subject.to_string();
+        if self.hint_subject.as_ref().is_some_and(|h| *h != subject) {
+            return Some(OtherAccount::Hint);
+        }
+        if self
+            .claims
+            .as_ref()
+            .is_some_and(|c| c.excludes_subject(&subject))
+        {
+            return Some(OtherAccount::ClaimsSub);
+        }
+        None
+    }
 }
 
 /// Why an authorization request failed.
@@ -106,6 +173,7 @@ fn page(message: impl Into<String>) -> AuthorizeError {
 pub async fn parse(
     state: &AppState,
     ctx: &PartitionContext,
+    realm: Realm,
     params: &Params,
 ) -> Result<AuthorizationRequest, AuthorizeError> {
     // Phase 1: client and redirect URI.
@@ -241,6 +309,47 @@ pub async fn parse(
     let login_hint = params
         .get("login_hint")
         .map(|h| h.chars().take(256).collect());
+    let claims = match params.get("claims") {
+        None => None,
+        Some(raw) => Some(
+            ClaimsRequest::parse(raw)
+                .map_err(|e| fail(ErrorCode::InvalidRequest, e.to_string()))?,
+        ),
+    }
+    .filter(|c| !c.is_empty());
+    // §5.5.1.1: an essential `acr` with values the sign-in cannot reach fails the request.
+    // Every sign-in reaches every class Tessera supports (there is one method, a password), so
+    // checking the supported classes here is checking the session; a second method would
+    // move this check to where the session's method is known.
+    if claims.as_ref().is_some_and(|c| {
+        ACR_VALUES_SUPPORTED
+            .iter()
+            .all(|acr| c.essential_acr_unmet_by(acr))
+    }) {
+        return Err(fail(
+            ErrorCode::UnmetAuthenticationRequirements,
+            format!(
+                "the claims parameter asks for an essential acr that Tessera cannot reach; it supports {}",
+                ACR_VALUES_SUPPORTED.join(", ")
+            ),
+        ));
+    }
+    // §3.1.2.1: verified as at logout (this realm's keys and issuer, `typ: JWT`, expired
+    // accepted); it only says whom the relying party expects.
+    let hint_subject = match params.get("id_token_hint") {
+        None => None,
+        Some(t) => {
+            let sub = id_token_hint::verify(state, ctx, &ctx.partition.id, realm, t)
+                .ok()
+                .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned));
+            Some(sub.ok_or_else(|| {
+                fail(
+                    ErrorCode::InvalidRequest,
+                    "id_token_hint is not an ID token issued by this issuer".into(),
+                )
+            })?)
+        }
+    };
     Ok(AuthorizationRequest {
         client,
         redirect_uri,
@@ -251,6 +360,8 @@ pub async fn parse(
         prompt,
         max_age,
         login_hint,
+        claims,
+        hint_subject,
     })
 }
 

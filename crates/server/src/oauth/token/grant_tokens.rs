@@ -130,6 +130,7 @@ pub fn mint(
                 sid: grant.session_id,
                 access_token: &resp.access_token,
                 alg: id_token_alg,
+                claims_request: grant.claims_request.as_ref(),
             },
         )?);
     }
