@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 use tessera_domain::{PartitionId, Realm};
 
-use super::own_token::OwnTokenError;
+use crate::jwt::own::OwnTokenError;
 use crate::state::{AppState, PartitionContext};
 use crate::urls;
 
