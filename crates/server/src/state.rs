@@ -45,6 +45,8 @@ pub struct Inner {
     pub passwords: PasswordHasher,
     /// Audit and last-used writer.
     pub audit: AuditSink,
+    /// The queue of back-channel logout tokens on their way to relying parties.
+    pub backchannel: crate::oauth::backchannel::Backchannel,
     /// The ids of every partition: requests naming any other id cost no query and no entry.
     pub known_partitions: Arc<crate::known_partitions::KnownPartitions>,
     /// Cached partitions (catalog, keys).

@@ -132,7 +132,7 @@ impl CustomerRepository for PgStore {
         c: &Customer,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<uuid::Uuid>> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE customers SET email = $1, email_key = $2, display_name = $3, enabled = $4, \
@@ -154,7 +154,7 @@ impl CustomerRepository for PgStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        if password_hash.is_some() {
+        let ended = if password_hash.is_some() || !c.enabled {
             crate::sessions::end_everything_of(
                 &mut tx,
                 &c.partition,
@@ -162,10 +162,13 @@ impl CustomerRepository for PgStore {
                 c.id,
                 c.updated_at,
             )
-            .await?;
-        }
+            .await?
+        } else {
+            Vec::new()
+        };
         audit::insert(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
     }
 
     async fn delete_customer(

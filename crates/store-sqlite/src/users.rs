@@ -155,7 +155,7 @@ impl UserRepository for SqliteStore {
         u: &User,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<uuid::Uuid>> {
         let p = &u.partition;
         let mut tx = self.write().await?;
         let exists: Option<i64> =
@@ -191,12 +191,15 @@ impl UserRepository for SqliteStore {
         .await
         .map_err(db)?;
         standard_claims::write(&mut tx, Accounts::Users, p, u.id, &u.claims).await?;
-        if password_hash.is_some() {
+        let ended = if password_hash.is_some() || !u.enabled {
             crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at)
-                .await?;
-        }
+                .await?
+        } else {
+            Vec::new()
+        };
         audit::insert(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
     }
 
     async fn delete_user(

@@ -116,6 +116,11 @@ pub fn metadata(
         acr_values_supported: strs(ACR_VALUES_SUPPORTED),
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
+        // Sessions that end notify their applications (oauth/session_end.rs), with `sid`.
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
+        frontchannel_logout_supported: true,
+        frontchannel_logout_session_supported: true,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod access_check;
 pub mod authorize;
+pub mod backchannel;
 pub mod browser;
 pub mod client_auth;
 pub mod cors;
@@ -13,8 +14,10 @@ pub mod introspection;
 pub mod issue;
 pub mod jwks_client;
 pub mod logout;
+pub mod logout_token;
 pub mod own_token;
 pub mod revocation;
+pub mod session_end;
 pub mod subject;
 pub mod token;
 pub mod userinfo;
