@@ -213,7 +213,7 @@ async fn deliver(
             Err(e) => {
                 if let Some(refused) = refused(&e) {
                     // The resolver found no allowed address: trying again changes nothing.
-                    return Err(refused.to_string());
+                    return Err(refused);
                 }
                 last = if e.is_timeout() {
                     "timed out".to_owned()
@@ -226,12 +226,18 @@ async fn deliver(
     Err(format!("{last}; {} attempt(s) made", rules.attempts))
 }
 
-/// The address refusal inside a request error, if that is what it was.
-fn refused(e: &reqwest::Error) -> Option<&Refused> {
+/// The address refusal inside a request error (from [`jwks_client::PolicyResolver`]), if that
+/// is what it was.
+fn refused(e: &reqwest::Error) -> Option<String> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if let Some(r) = err.downcast_ref::<Refused>() {
-            return Some(r);
+            return Some(r.to_string());
+        }
+        // The connector may wrap the resolver's error in a type of its own.
+        let text = err.to_string();
+        if let Some(at) = text.find("refused before connecting") {
+            return Some(text[at..].to_owned());
         }
         cur = err.source();
     }

@@ -17,7 +17,9 @@
 //!   `auth_context`: `auth_time`, `amr` and `acr` in ID tokens, across refresh and SSO.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
 //!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
-//!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
+//!   CSRF tokens; `password_change`: a new password signs the account out everywhere;
+//!   `channel_logout`: back-channel logout tokens (RP-initiated logout, admin sign-out, a new
+//!   password, disabling; retries; refused addresses) and front-channel frames.
 //! - `login_backoff`: parallel and cross-name guessing against the back-off; `client_address`:
 //!   budgets per client behind a trusted proxy, forged headers ignored otherwise;
 //!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit.
@@ -47,6 +49,7 @@
 mod admin_api;
 mod anonymous;
 mod auth_context;
+mod channel_logout;
 mod cli;
 mod client_address;
 mod client_credentials;
