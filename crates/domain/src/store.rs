@@ -170,7 +170,7 @@ pub trait UserRepository {
     /// A page of users.
     async fn list_users(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<User>>;
     /// Replaces a user's fields (and password hash, when given). A new password hash, or
-    /// `u.enabled` false, also ends the user's browser sessions and revokes their grants at
+    /// disabling (`enabled` from true to false), also ends the user's browser sessions and revokes their grants at
     /// `u.updated_at`, in the same transaction: whoever knew the old password keeps nothing it
     /// obtained, and a disabled account keeps no session to come back to. Returns the ids of
     /// the sessions it ended, so their applications can be told (Back-Channel Logout 1.0).

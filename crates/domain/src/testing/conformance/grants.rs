@@ -797,7 +797,11 @@ pub async fn account_changes_report_the_sessions_they_end(store: &dyn Store) {
     s.subject = ids.agent;
     ok(store.create_session(&s).await, "create_session");
     let mut agent = found(store.get_user(&p, ids.agent).await, "get_user");
+    agent.enabled = true;
     agent.updated_at = at(30);
+    let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert!(ended.is_empty(), "enabling ends nothing");
+    agent.display_name = "Renamed".into();
     let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
     assert!(ended.is_empty(), "a rename ends nothing");
     agent.enabled = false;
@@ -808,6 +812,13 @@ pub async fn account_changes_report_the_sessions_they_end(store: &dyn Store) {
         found(store.get_session(&p, s.id).await, "get_session").ended_at,
         Some(at(40))
     );
+    // Changing an account that is disabled already ends nothing more.
+    let mut later = browser_session(&p, Realm::Users, b"s-b", at(3600));
+    later.subject = ids.agent;
+    ok(store.create_session(&later).await, "create_session");
+    agent.updated_at = at(45);
+    let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert!(ended.is_empty(), "already disabled");
     let mut cs = browser_session(&p, Realm::Customers, b"s-c", at(3600));
     cs.subject = ids.customer;
     ok(store.create_session(&cs).await, "create_session");
