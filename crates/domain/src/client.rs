@@ -487,7 +487,11 @@ mod tests {
             c.backchannel_logout_uri = Some(bad.into());
             let err = c.validate().unwrap_err();
             assert_eq!(err.0[0].field, "backchannel_logout_uri", "{bad}");
-            assert!(err.0[0].message.contains(why), "{bad}: {}", err.0[0].message);
+            assert!(
+                err.0[0].message.contains(why),
+                "{bad}: {}",
+                err.0[0].message
+            );
         }
         c.backchannel_logout_uri = None;
         // Front-Channel Logout 1.0 §2: same scheme, host and port as a redirect URL.

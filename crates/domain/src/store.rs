@@ -518,8 +518,7 @@ pub trait SessionRepository {
     /// The distinct client applications that hold a grant made in session `id` (revoked ones
     /// included: their application still holds the session's ID token), in no particular
     /// order — the relying parties to tell when it ends (Back-Channel Logout 1.0 §2.7).
-    async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid)
-    -> StoreResult<Vec<ClientId>>;
+    async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Vec<ClientId>>;
 }
 
 /// All repositories of one backend.

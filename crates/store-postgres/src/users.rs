@@ -162,11 +162,11 @@ impl UserRepository for PgStore {
         let was_enabled: Option<bool> = sqlx::query_scalar(
             "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 FOR UPDATE",
         )
-                .bind(p.as_str())
-                .bind(u.id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
+        .bind(p.as_str())
+        .bind(u.id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
         };
@@ -194,8 +194,7 @@ impl UserRepository for PgStore {
         .map_err(db)?;
         standard_claims::write(&mut tx, Accounts::Users, p, u.id, &u.claims).await?;
         let ended = if password_hash.is_some() || (was_enabled && !u.enabled) {
-            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at)
-                .await?
+            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at).await?
         } else {
             Vec::new()
         };

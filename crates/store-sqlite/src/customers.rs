@@ -135,14 +135,13 @@ impl CustomerRepository for SqliteStore {
     ) -> StoreResult<Vec<uuid::Uuid>> {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the customer out.
-        let was_enabled: Option<bool> = sqlx::query_scalar(
-            "SELECT enabled FROM customers WHERE partition_id = ? AND id = ?",
-        )
-        .bind(c.partition.as_str())
-        .bind(c.id.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+        let was_enabled: Option<bool> =
+            sqlx::query_scalar("SELECT enabled FROM customers WHERE partition_id = ? AND id = ?")
+                .bind(c.partition.as_str())
+                .bind(c.id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
         let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
         };

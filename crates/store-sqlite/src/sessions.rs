@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
-use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::audit::AuditEvent;
+use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::session::BrowserSession;
 use tessera_domain::store::{SessionRepository, StoreResult};
 use tessera_domain::{ClientId, PartitionId, Realm};
@@ -209,11 +209,7 @@ impl SessionRepository for SqliteStore {
         Ok(ended)
     }
 
-    async fn session_clients(
-        &self,
-        p: &PartitionId,
-        id: uuid::Uuid,
-    ) -> StoreResult<Vec<ClientId>> {
+    async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Vec<ClientId>> {
         sqlx::query(
             "SELECT DISTINCT client_id FROM grants WHERE partition_id = ? AND session_id = ?",
         )

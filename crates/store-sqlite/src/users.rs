@@ -159,9 +159,8 @@ impl UserRepository for SqliteStore {
         let p = &u.partition;
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the user out.
-        let was_enabled: Option<bool> = sqlx::query_scalar(
-            "SELECT enabled FROM users WHERE partition_id = ? AND id = ?",
-        )
+        let was_enabled: Option<bool> =
+            sqlx::query_scalar("SELECT enabled FROM users WHERE partition_id = ? AND id = ?")
                 .bind(p.as_str())
                 .bind(u.id.to_string())
                 .fetch_optional(&mut *tx)
@@ -194,8 +193,7 @@ impl UserRepository for SqliteStore {
         .map_err(db)?;
         standard_claims::write(&mut tx, Accounts::Users, p, u.id, &u.claims).await?;
         let ended = if password_hash.is_some() || (was_enabled && !u.enabled) {
-            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at)
-                .await?
+            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at).await?
         } else {
             Vec::new()
         };

@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use tessera_domain::Realm;
 use tessera_domain::page::Page;
 use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::UserRecord;
 use tessera_domain::user::{User, UserChanges, check_password};
-use tessera_domain::Realm;
 use tessera_oauth_types::ProblemDetails;
 
 use super::accounts::hash_password;

@@ -198,20 +198,22 @@ pub async fn logout(
         None => Vec::new(),
     };
     let clear = browser::set_cookie(&state, Cookie::Session, &partition, realm, "", Some(0));
-    let next = post_logout.and_then(|u| url::Url::parse(u).ok()).map(|mut url| {
-        if let Some(s) = params.get("state") {
-            url.query_pairs_mut().append_pair("state", s);
-        }
-        url
-    });
+    let next = post_logout
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|mut url| {
+            if let Some(s) = params.get("state") {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            url
+        });
     match next {
         // Nobody to tell through the browser: straight back to the application.
         Some(url) if frames.is_empty() => super::authorize::redirect(url.as_str(), clear),
         next => {
             let frames: Vec<(String, String)> =
                 frames.into_iter().map(|f| (f.url, f.origin)).collect();
-            let mut resp = Html::signed_out(&frames, next.as_ref().map(url::Url::as_str))
-                .into_response();
+            let mut resp =
+                Html::signed_out(&frames, next.as_ref().map(url::Url::as_str)).into_response();
             if let Some(c) = clear {
                 resp.headers_mut().append(header::SET_COOKIE, c);
             }

@@ -124,7 +124,10 @@ mod tests {
             names,
             ["aud", "events", "exp", "iat", "iss", "jti", "sid", "sub"]
         );
-        assert!(!obj.contains_key("nonce"), "§2.4: a nonce MUST NOT be present");
+        assert!(
+            !obj.contains_key("nonce"),
+            "§2.4: a nonce MUST NOT be present"
+        );
         assert_eq!(
             json["events"],
             serde_json::json!({"http://schemas.openid.net/event/backchannel-logout": {}})

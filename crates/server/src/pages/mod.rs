@@ -312,15 +312,27 @@ mod tests {
                 "https://a.example/fc?iss=x&sid=<y>".to_owned(),
                 "https://a.example".to_owned(),
             ),
-            ("https://b.example:8443/fc".to_owned(), "https://b.example:8443".to_owned()),
-            ("https://a.example/other".to_owned(), "https://a.example".to_owned()),
-            ("https://c.example/fc".to_owned(), "https://c.example; script-src *".to_owned()),
+            (
+                "https://b.example:8443/fc".to_owned(),
+                "https://b.example:8443".to_owned(),
+            ),
+            (
+                "https://a.example/other".to_owned(),
+                "https://a.example".to_owned(),
+            ),
+            (
+                "https://c.example/fc".to_owned(),
+                "https://c.example; script-src *".to_owned(),
+            ),
         ];
         let page = Html::signed_out(&frames, Some("https://app.example/bye?state=<s>"));
         assert_eq!(page.body.matches("<iframe").count(), 4);
         assert!(page.body.contains("sid=&lt;y&gt;"), "{}", page.body);
         assert!(page.body.contains("http-equiv=\"refresh\""));
-        assert!(page.body.contains("url=https://app.example/bye?state=&lt;s&gt;"));
+        assert!(
+            page.body
+                .contains("url=https://app.example/bye?state=&lt;s&gt;")
+        );
         assert!(page.body.contains("id=\"continue\""));
         let resp = page.into_response();
         let csp = resp.headers()[header::CONTENT_SECURITY_POLICY]
@@ -331,7 +343,9 @@ mod tests {
             csp.ends_with("; frame-src https://a.example https://b.example:8443"),
             "{csp}"
         );
-        assert!(csp.starts_with("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"));
+        assert!(csp.starts_with(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+        ));
         assert!(!csp.contains("script-src"), "{csp}");
         let plain = Html::signed_out(&[], None);
         assert!(!plain.body.contains("refresh") && !plain.body.contains("<iframe"));

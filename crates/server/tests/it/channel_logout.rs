@@ -48,7 +48,9 @@ impl Rp {
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
         let hits = Arc::new(AtomicUsize::new(0));
-        let script = Arc::new(Mutex::new(statuses.iter().copied().collect::<VecDeque<_>>()));
+        let script = Arc::new(Mutex::new(
+            statuses.iter().copied().collect::<VecDeque<_>>(),
+        ));
         let (rec, count) = (received.clone(), hits.clone());
         let app = axum::Router::new().route(
             "/bc",
@@ -128,7 +130,14 @@ async fn patch_client(s: &TestServer, app: &App, changes: Value) -> Value {
 /// Signs `login` in with `browser` (or reuses its session) and redeems the code; returns the
 /// token response.
 async fn tokens(s: &TestServer, browser: &Browser, realm: char, app: &App, login: &str) -> Value {
-    let (st, tokens) = redeem_raw(s, realm, app, &sign_in(s, browser, realm, app, login).await, Some(VERIFIER)).await;
+    let (st, tokens) = redeem_raw(
+        s,
+        realm,
+        app,
+        &sign_in(s, browser, realm, app, login).await,
+        Some(VERIFIER),
+    )
+    .await;
     assert_eq!(st, 200, "{tokens}");
     tokens
 }
@@ -165,7 +174,10 @@ async fn check_logout_token(
 ) -> Value {
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
-    assert_eq!(header.alg, alg, "signed with the client's ID token algorithm");
+    assert_eq!(
+        header.alg, alg,
+        "signed with the client's ID token algorithm"
+    );
     let jwks: jsonwebtoken::jwk::JwkSet = s
         .http
         .get(format!("{}/oauth2/keys", s.issuer(realm)))
@@ -195,7 +207,10 @@ async fn check_logout_token(
     assert_eq!(claims["sid"], id["sid"], "sid is the ID token's");
     assert_eq!(claims["events"], json!({ EVENT: {} }));
     assert!(claims.get("nonce").is_none(), "§2.4: no nonce");
-    let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     assert!((now - 60..=now + 5).contains(&iat), "iat {iat} now {now}");
     assert_eq!(exp - iat, 120, "short-lived");
@@ -263,7 +278,11 @@ async fn run_rp_initiated(backend: Backend) {
     let _ = tokens(&s, &browser, 'U', &quiet, "agent7").await;
     let rs_id = rs_tokens["id_token"].as_str().unwrap();
     let es_id = es_tokens["id_token"].as_str().unwrap();
-    assert_eq!(jwt_claims(rs_id)["sid"], jwt_claims(es_id)["sid"], "one session");
+    assert_eq!(
+        jwt_claims(rs_id)["sid"],
+        jwt_claims(es_id)["sid"],
+        "one session"
+    );
 
     // Without front-channel URIs the browser goes straight back.
     let page = browser
@@ -275,17 +294,39 @@ async fn run_rp_initiated(backend: Backend) {
     let mut by_aud = std::collections::HashMap::new();
     for r in &got {
         assert_eq!(r.content_type, "application/x-www-form-urlencoded");
-        by_aud.insert(jwt_claims(&r.token)["aud"].as_str().unwrap().to_owned(), r.token.clone());
+        by_aud.insert(
+            jwt_claims(&r.token)["aud"].as_str().unwrap().to_owned(),
+            r.token.clone(),
+        );
     }
-    check_logout_token(&s, 'U', &rs, jsonwebtoken::Algorithm::RS256, &by_aud[&rs.id], rs_id).await;
+    check_logout_token(
+        &s,
+        'U',
+        &rs,
+        jsonwebtoken::Algorithm::RS256,
+        &by_aud[&rs.id],
+        rs_id,
+    )
+    .await;
     // `sid` is sent even when the client did not require it.
-    check_logout_token(&s, 'U', &es, jsonwebtoken::Algorithm::ES256, &by_aud[&es.id], es_id).await;
+    check_logout_token(
+        &s,
+        'U',
+        &es,
+        jsonwebtoken::Algorithm::ES256,
+        &by_aud[&es.id],
+        es_id,
+    )
+    .await;
     assert!(!by_aud.contains_key(&quiet.id));
     let audited = deliveries(&s, 2).await;
     for e in &audited {
         assert_eq!(e["outcome"], "success", "{e}");
         let shown = e.to_string();
-        assert!(!shown.contains(&by_aud[&rs.id]) && !shown.contains(&by_aud[&es.id]), "no token in the audit trail");
+        assert!(
+            !shown.contains(&by_aud[&rs.id]) && !shown.contains(&by_aud[&es.id]),
+            "no token in the audit trail"
+        );
     }
     // Nothing more is sent (one token per client and session).
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -318,8 +359,20 @@ async fn a_failed_delivery_is_retried() {
         .to_owned();
     browser.get(&logout_url(&s, 'U', &id, None)).await;
     let got = rp.wait_for(1).await;
-    check_logout_token(&s, 'U', &app, jsonwebtoken::Algorithm::RS256, &got[0].token, &id).await;
-    assert_eq!(rp.hits.load(Ordering::SeqCst), 3, "two failures, then success");
+    check_logout_token(
+        &s,
+        'U',
+        &app,
+        jsonwebtoken::Algorithm::RS256,
+        &got[0].token,
+        &id,
+    )
+    .await;
+    assert_eq!(
+        rp.hits.load(Ordering::SeqCst),
+        3,
+        "two failures, then success"
+    );
     let audited = deliveries(&s, 1).await;
     assert_eq!(audited[0]["outcome"], "success");
     assert_eq!(audited[0]["object_id"], app.id.as_str());
@@ -349,7 +402,11 @@ async fn a_failed_delivery_is_retried() {
         failed["detail"].as_str().unwrap().contains("500"),
         "{failed}"
     );
-    assert_eq!(down.hits.load(Ordering::SeqCst), 3, "three attempts by default");
+    assert_eq!(
+        down.hits.load(Ordering::SeqCst),
+        3,
+        "three attempts by default"
+    );
 }
 
 async fn run_admin_sign_out(backend: Backend) {
@@ -390,9 +447,16 @@ async fn run_admin_sign_out(backend: Backend) {
             &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
         )
         .await;
-        assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+        assert_eq!(
+            (st, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{body}"
+        );
         let page = browser.get(&app_url(&s, realm, &app, &[])).await;
-        assert!(page.try_login_form().is_some(), "{realm}: the session ended");
+        assert!(
+            page.try_login_form().is_some(),
+            "{realm}: the session ended"
+        );
         // Again: no live session, still 204, nobody told twice.
         let (st, _) = s
             .admin_json(Method::DELETE, &format!("{path}/sessions"), None)
@@ -455,7 +519,11 @@ async fn run_account_changes(backend: Backend) {
         let t = tokens(&s, &browser, 'U', &app, login).await;
         // A change that ends nothing tells nobody.
         let (st, body) = s
-            .admin_json(Method::PATCH, &format!("/users/{id}"), Some(json!({"display_name": "Renamed"})))
+            .admin_json(
+                Method::PATCH,
+                &format!("/users/{id}"),
+                Some(json!({"display_name": "Renamed"})),
+            )
             .await;
         assert_eq!(st, 200, "{body}");
         let (st, body) = s
@@ -516,7 +584,10 @@ async fn addresses_that_are_not_allowed_are_refused_before_connecting() {
         (format!("http://{addr}/bc"), "loopback"),
         (format!("https://localhost:{}/bc", addr.port()), "loopback"),
         // Private, link-local: refused by address, so nothing off this machine is contacted.
-        ("https://10.0.0.1/bc".to_owned(), "10.0.0.1 is a private address"),
+        (
+            "https://10.0.0.1/bc".to_owned(),
+            "10.0.0.1 is a private address",
+        ),
         (
             "https://169.254.169.254/latest/meta-data".to_owned(),
             "link-local",
@@ -540,7 +611,9 @@ async fn addresses_that_are_not_allowed_are_refused_before_connecting() {
     }
     for (_, why) in &cases {
         assert!(
-            audited.iter().any(|e| e["detail"].as_str().unwrap().contains(why)),
+            audited
+                .iter()
+                .any(|e| e["detail"].as_str().unwrap().contains(why)),
             "{why}: {audited:?}"
         );
     }
@@ -550,7 +623,12 @@ async fn addresses_that_are_not_allowed_are_refused_before_connecting() {
     let s = start(Backend::Sqlite).await;
     create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
     let app = web_app(&s, "Private").await;
-    patch_client(&s, &app, json!({"backchannel_logout_uri": "https://10.0.0.1/bc"})).await;
+    patch_client(
+        &s,
+        &app,
+        json!({"backchannel_logout_uri": "https://10.0.0.1/bc"}),
+    )
+    .await;
     let browser = Browser::new();
     let id = tokens(&s, &browser, 'U', &app, "agent7").await["id_token"]
         .as_str()
@@ -580,15 +658,34 @@ async fn logout_uris_are_validated() {
         body
     };
     for (extra, field) in [
-        (json!({"backchannel_logout_uri": "http://rp.example/bc"}), "backchannel_logout_uri"),
-        (json!({"backchannel_logout_uri": "https://rp.example/bc#x"}), "backchannel_logout_uri"),
-        (json!({"backchannel_logout_uri": "/bc"}), "backchannel_logout_uri"),
-        (json!({"frontchannel_logout_uri": "https://app.example/fc#x"}), "frontchannel_logout_uri"),
+        (
+            json!({"backchannel_logout_uri": "http://rp.example/bc"}),
+            "backchannel_logout_uri",
+        ),
+        (
+            json!({"backchannel_logout_uri": "https://rp.example/bc#x"}),
+            "backchannel_logout_uri",
+        ),
+        (
+            json!({"backchannel_logout_uri": "/bc"}),
+            "backchannel_logout_uri",
+        ),
+        (
+            json!({"frontchannel_logout_uri": "https://app.example/fc#x"}),
+            "frontchannel_logout_uri",
+        ),
         // Front-Channel Logout 1.0 §2: the origin of a redirect URL.
-        (json!({"frontchannel_logout_uri": "https://other.example/fc"}), "frontchannel_logout_uri"),
+        (
+            json!({"frontchannel_logout_uri": "https://other.example/fc"}),
+            "frontchannel_logout_uri",
+        ),
     ] {
         let (st, p) = s
-            .admin_json(Method::POST, "/client-applications", Some(create(extra.clone())))
+            .admin_json(
+                Method::POST,
+                "/client-applications",
+                Some(create(extra.clone())),
+            )
             .await;
         assert_eq!(st, 422, "{extra}: {p}");
         assert_eq!(p["errors"][0]["field"], field, "{p}");
@@ -597,9 +694,11 @@ async fn logout_uris_are_validated() {
         .admin_json(
             Method::POST,
             "/client-applications",
-            Some(create(json!({"backchannel_logout_uri": "https://rp.example/bc",
+            Some(create(
+                json!({"backchannel_logout_uri": "https://rp.example/bc",
                 "frontchannel_logout_uri": "https://app.example/fc",
-                "frontchannel_logout_session_required": false}))),
+                "frontchannel_logout_session_required": false}),
+            )),
         )
         .await;
     assert_eq!(st, 201, "{c}");
@@ -700,7 +799,11 @@ async fn the_signed_out_page_frames_front_channel_uris() {
     let page = browser
         .get(&logout_url(&s, 'U', &id, Some(WEB_POST_LOGOUT)))
         .await;
-    assert_eq!(page.status, 200, "the page is shown before the redirect: {}", page.body);
+    assert_eq!(
+        page.status, 200,
+        "the page is shown before the redirect: {}",
+        page.body
+    );
     let srcs: Vec<String> = page
         .body
         .split("<iframe ")
@@ -714,12 +817,20 @@ async fn the_signed_out_page_frames_front_channel_uris() {
     assert_eq!(srcs.len(), 2, "{}", page.body);
     let first = url::Url::parse(&srcs[0]).unwrap();
     let second = url::Url::parse(&srcs[1]).unwrap();
-    let (framed, plain) = if first.port() == Some(8081) { (first, second) } else { (second, first) };
+    let (framed, plain) = if first.port() == Some(8081) {
+        (first, second)
+    } else {
+        (second, first)
+    };
     let q: std::collections::HashMap<_, _> = framed.query_pairs().into_owned().collect();
     assert_eq!(q["x"], "1");
     assert_eq!(q["iss"], s.issuer('U'));
     assert_eq!(q["sid"], sid);
-    assert_eq!(plain.as_str(), "http://localhost:8082/fc", "no iss/sid when not required");
+    assert_eq!(
+        plain.as_str(),
+        "http://localhost:8082/fc",
+        "no iss/sid when not required"
+    );
     let csp = page.header("content-security-policy");
     let frame_src = csp
         .split("; ")
@@ -738,8 +849,17 @@ async fn the_signed_out_page_frames_front_channel_uris() {
         "{}",
         page.body
     );
-    assert!(page.body.contains(&format!("id=\"continue\" class=\"button\" href=\"{next}\"")));
-    assert!(browser.get(&app_url(&s, 'U', &with_sid, &[])).await.try_login_form().is_some());
+    assert!(
+        page.body
+            .contains(&format!("id=\"continue\" class=\"button\" href=\"{next}\""))
+    );
+    assert!(
+        browser
+            .get(&app_url(&s, 'U', &with_sid, &[]))
+            .await
+            .try_login_form()
+            .is_some()
+    );
 
     // Without a post-logout redirect: the signed-out page, with the frames.
     let browser = Browser::new();
@@ -750,9 +870,16 @@ async fn the_signed_out_page_frames_front_channel_uris() {
     let page = browser.get(&logout_url(&s, 'U', &id, None)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("id=\"signed-out\""));
-    assert_eq!(page.body.matches("<iframe ").count(), 1, "only the client of this session");
+    assert_eq!(
+        page.body.matches("<iframe ").count(),
+        1,
+        "only the client of this session"
+    );
     assert!(!page.body.contains("refresh"));
-    assert!(page.header("content-security-policy").ends_with("frame-src http://127.0.0.1:8081"));
+    assert!(
+        page.header("content-security-policy")
+            .ends_with("frame-src http://127.0.0.1:8081")
+    );
 }
 
 #[tokio::test]
@@ -761,7 +888,10 @@ async fn discovery_announces_both_logout_channels() {
     for realm in ['U', 'C'] {
         let md: Value = s
             .http
-            .get(format!("{}/.well-known/openid-configuration", s.issuer(realm)))
+            .get(format!(
+                "{}/.well-known/openid-configuration",
+                s.issuer(realm)
+            ))
             .send()
             .await
             .unwrap()

@@ -725,14 +725,25 @@ pub async fn account_sessions_end_and_name_their_clients(store: &dyn Store) {
     clients.sort();
     let mut expected = vec![ids.web, ids.spa];
     expected.sort();
-    assert_eq!(clients, expected, "distinct clients of the session's grants");
+    assert_eq!(
+        clients, expected,
+        "distinct clients of the session's grants"
+    );
     assert!(
-        ok(store.session_clients(&p, fresh_id()).await, "session_clients").is_empty(),
+        ok(
+            store.session_clients(&p, fresh_id()).await,
+            "session_clients"
+        )
+        .is_empty(),
         "an unknown session has none"
     );
     let globex = seeded(store, "globex").await;
     assert!(
-        ok(store.session_clients(&globex, live.id).await, "session_clients").is_empty(),
+        ok(
+            store.session_clients(&globex, live.id).await,
+            "session_clients"
+        )
+        .is_empty(),
         "another partition sees none"
     );
 
@@ -758,7 +769,10 @@ pub async fn account_sessions_end_and_name_their_clients(store: &dyn Store) {
         assert_eq!(lookup.grant.revoked_at, Some(at(10)), "grant {}", g.id);
     }
     let lookup = found(store.find_code(&p, b"c-4").await, "find_code");
-    assert_eq!(lookup.grant.revoked_at, None, "a grant of another session stands");
+    assert_eq!(
+        lookup.grant.revoked_at, None,
+        "a grant of another session stands"
+    );
     let logged = ok(
         store
             .list_audit_events(

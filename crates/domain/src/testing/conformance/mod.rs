@@ -48,8 +48,8 @@ pub use clients::{
     secret_cap_ignores_expired_secrets, touch_records_last_use,
 };
 pub use grants::{
-    a_password_change_signs_the_account_out, account_changes_report_the_sessions_they_end,
-    account_sessions_end_and_name_their_clients, access_tokens_are_revoked_by_jti,
+    a_password_change_signs_the_account_out, access_tokens_are_revoked_by_jti,
+    account_changes_report_the_sessions_they_end, account_sessions_end_and_name_their_clients,
     browser_sessions_round_trip, codes_are_found_without_being_consumed, codes_are_redeemed_once,
     concurrent_redemptions_have_one_winner, deleting_a_client_removes_its_grants,
     expired_grants_are_purged, refresh_tokens_rotate_once,
