@@ -847,6 +847,36 @@ mod tests {
     }
 
     #[test]
+    fn logout_delivery_has_sane_defaults_and_bounds() {
+        let c = Config::load(None, vec![], &Overrides::default()).unwrap();
+        assert!(!c.logout.policy().allow_loopback, "loopback is off by default");
+        assert_eq!(c.logout.attempts, 3);
+        assert!(
+            u64::from(c.logout.attempts) * c.logout.attempt_timeout_ms / 1000
+                <= c.logout.deadline_secs
+        );
+        for (key, bad) in [
+            ("TESSERA_LOGOUT__ATTEMPTS", "0"),
+            ("TESSERA_LOGOUT__ATTEMPT_TIMEOUT_MS", "10"),
+            ("TESSERA_LOGOUT__DEADLINE_SECS", "0"),
+            ("TESSERA_LOGOUT__QUEUE_CAPACITY", "0"),
+            ("TESSERA_LOGOUT__MAX_IN_FLIGHT", "0"),
+        ] {
+            let env = vec![(key.to_owned(), bad.to_owned())];
+            assert!(
+                Config::load(None, env, &Overrides::default()).is_err(),
+                "{key}={bad}"
+            );
+        }
+        let env = vec![(
+            "TESSERA_LOGOUT__ALLOW_LOOPBACK".to_owned(),
+            "true".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.logout.policy().allow_loopback);
+    }
+
+    #[test]
     fn metrics_are_off_unless_configured() {
         let c = Config::default();
         assert!(!c.metrics.enabled() && !c.metrics.on_main_listener());
