@@ -849,7 +849,10 @@ mod tests {
     #[test]
     fn logout_delivery_has_sane_defaults_and_bounds() {
         let c = Config::load(None, vec![], &Overrides::default()).unwrap();
-        assert!(!c.logout.policy().allow_loopback, "loopback is off by default");
+        assert!(
+            !c.logout.policy().allow_loopback,
+            "loopback is off by default"
+        );
         assert_eq!(c.logout.attempts, 3);
         assert!(
             u64::from(c.logout.attempts) * c.logout.attempt_timeout_ms / 1000
