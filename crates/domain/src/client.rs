@@ -93,6 +93,17 @@ pub struct ClientApplication {
     pub enabled: bool,
     /// How its ID tokens are signed (`id_token_signed_response_alg`); RS256 unless chosen.
     pub id_token_signed_response_alg: SigningAlg,
+    /// Where logout tokens are POSTed when a session it took part in ends (OpenID Connect
+    /// Back-Channel Logout 1.0 §2.2 `backchannel_logout_uri`).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the application needs `sid` in logout tokens (Back-Channel Logout 1.0 §2.2);
+    /// Tessera always sends it, so this only records what the application asked for.
+    pub backchannel_logout_session_required: bool,
+    /// The page the signed-out page loads in an iframe when a session it took part in ends at
+    /// the logout endpoint (OpenID Connect Front-Channel Logout 1.0 §2 `frontchannel_logout_uri`).
+    pub frontchannel_logout_uri: Option<String>,
+    /// Whether `iss` and `sid` are added to the front-channel URI (Front-Channel Logout 1.0 §2).
+    pub frontchannel_logout_session_required: bool,
     /// Assigned permission names (short form), sorted.
     pub permissions: Vec<String>,
     /// When it was registered; admin lists are in creation order.
@@ -129,6 +140,16 @@ pub struct ClientChanges {
     pub enabled: Option<bool>,
     /// ID token signing algorithm.
     pub id_token_signed_response_alg: Option<SigningAlg>,
+    /// New back-channel logout URI (`null` removes it).
+    #[serde(default, with = "crate::identity_provider::double_option")]
+    pub backchannel_logout_uri: Option<Option<String>>,
+    /// Whether logout tokens must carry `sid`.
+    pub backchannel_logout_session_required: Option<bool>,
+    /// New front-channel logout URI (`null` removes it).
+    #[serde(default, with = "crate::identity_provider::double_option")]
+    pub frontchannel_logout_uri: Option<Option<String>>,
+    /// Whether `iss` and `sid` are added to the front-channel URI.
+    pub frontchannel_logout_session_required: Option<bool>,
 }
 
 impl ClientApplication {
@@ -156,6 +177,10 @@ impl ClientApplication {
             access_token_ttl,
             enabled,
             id_token_signed_response_alg,
+            backchannel_logout_uri,
+            backchannel_logout_session_required,
+            frontchannel_logout_uri,
+            frontchannel_logout_session_required,
             ..
         } = changes;
         if let Some(v) = name {
@@ -181,6 +206,18 @@ impl ClientApplication {
         }
         if let Some(v) = id_token_signed_response_alg {
             self.id_token_signed_response_alg = v;
+        }
+        if let Some(v) = backchannel_logout_uri {
+            self.backchannel_logout_uri = v;
+        }
+        if let Some(v) = backchannel_logout_session_required {
+            self.backchannel_logout_session_required = v;
+        }
+        if let Some(v) = frontchannel_logout_uri {
+            self.frontchannel_logout_uri = v;
+        }
+        if let Some(v) = frontchannel_logout_session_required {
+            self.frontchannel_logout_session_required = v;
         }
         self.updated_at = now;
         validate_fields(self, &mut e);
@@ -234,6 +271,23 @@ fn validate_fields(c: &ClientApplication, e: &mut FieldErrors) {
     }
     check_url_list(e, "redirect_urls", &c.redirect_urls);
     check_url_list(e, "post_logout_redirect_urls", &c.post_logout_redirect_urls);
+    if let Some(u) = &c.backchannel_logout_uri
+        && let Err(msg) = check_logout_uri(u)
+    {
+        e.add("backchannel_logout_uri", msg);
+    }
+    if let Some(u) = &c.frontchannel_logout_uri {
+        if let Err(msg) = check_logout_uri(u) {
+            e.add("frontchannel_logout_uri", msg);
+        } else if !same_origin_as_a_redirect_url(u, &c.redirect_urls) {
+            // Front-Channel Logout 1.0 §2: "The domain, port, and scheme of this URL MUST be
+            // the same as that of a registered Redirection URI value."
+            e.add(
+                "frontchannel_logout_uri",
+                "must have the scheme, host and port of one of the redirect URLs",
+            );
+        }
+    }
     if c.platform == Platform::Spa {
         if c.obo_enabled {
             e.add(
@@ -268,6 +322,27 @@ fn check_url_list(e: &mut FieldErrors, field: &str, urls: &[String]) {
             e.add(format!("{field}[{i}]"), "is listed twice");
         }
     }
+}
+
+/// Checks a back- or front-channel logout URI: the redirect URL rules (absolute, `https` or
+/// `http` on a loopback host, no fragment, no user information). Back-Channel Logout 1.0 §2.2
+/// and Front-Channel Logout 1.0 §2 require an absolute URI without a fragment; the rest keeps a
+/// logout token or a session id from crossing the network in the clear.
+///
+/// # Errors
+/// A message saying what is wrong and what is accepted.
+pub fn check_logout_uri(raw: &str) -> Result<(), String> {
+    check_redirect_url(raw)
+}
+
+fn same_origin_as_a_redirect_url(uri: &str, redirect_urls: &[String]) -> bool {
+    let Ok(u) = url::Url::parse(uri) else {
+        return false;
+    };
+    redirect_urls
+        .iter()
+        .filter_map(|r| url::Url::parse(r).ok())
+        .any(|r| r.origin() == u.origin())
 }
 
 /// Checks one redirect URL: absolute, `https` (or `http` on a loopback host), no fragment, no
@@ -316,6 +391,10 @@ mod tests {
             access_token_ttl: 3600,
             enabled: true,
             id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: true,
             permissions: vec![],
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
@@ -391,6 +470,71 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.0[0].field, "id_token_signed_response_alg");
         assert!(err.0[0].message.contains("ES256, RS256"));
+    }
+
+    #[test]
+    fn logout_uri_rules() {
+        let mut c = sample(Platform::Web);
+        c.backchannel_logout_uri = Some("https://rp.example/bc?x=1".into());
+        c.frontchannel_logout_uri = Some("https://app.example/fc".into());
+        assert!(c.validate().is_ok());
+        c.backchannel_logout_uri = Some("http://127.0.0.1:9000/bc".into());
+        assert!(c.validate().is_ok(), "http on loopback");
+        for (bad, why) in [
+            ("https://rp.example/bc#f", "fragment"),
+            ("http://rp.example/bc", "https"),
+            ("/bc", "absolute"),
+            ("https://u@rp.example/bc", "user information"),
+        ] {
+            c.backchannel_logout_uri = Some(bad.into());
+            let err = c.validate().unwrap_err();
+            assert_eq!(err.0[0].field, "backchannel_logout_uri", "{bad}");
+            assert!(
+                err.0[0].message.contains(why),
+                "{bad}: {}",
+                err.0[0].message
+            );
+        }
+        c.backchannel_logout_uri = None;
+        // Front-Channel Logout 1.0 §2: same scheme, host and port as a redirect URL.
+        for bad in [
+            "https://other.example/fc",
+            "http://app.example/fc",
+            "https://app.example:8443/fc",
+            "https://app.example/fc#x",
+        ] {
+            c.frontchannel_logout_uri = Some(bad.into());
+            let err = c.validate().unwrap_err();
+            assert_eq!(err.0[0].field, "frontchannel_logout_uri", "{bad}");
+        }
+        // A SPA may have both.
+        let mut spa = sample(Platform::Spa);
+        spa.frontchannel_logout_uri = Some("https://app.example/logout".into());
+        spa.backchannel_logout_uri = Some("https://api.example/bc".into());
+        assert!(spa.validate().is_ok());
+    }
+
+    #[test]
+    fn logout_uris_are_changed_and_removed_by_patch() {
+        let mut c = sample(Platform::Web);
+        let changes: ClientChanges = serde_json::from_str(
+            r#"{"backchannel_logout_uri": "https://rp.example/bc",
+                "backchannel_logout_session_required": false}"#,
+        )
+        .unwrap();
+        c.apply(changes, OffsetDateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(
+            c.backchannel_logout_uri.as_deref(),
+            Some("https://rp.example/bc")
+        );
+        assert!(!c.backchannel_logout_session_required);
+        let untouched: ClientChanges = serde_json::from_str(r#"{"name": "P2"}"#).unwrap();
+        c.apply(untouched, OffsetDateTime::UNIX_EPOCH).unwrap();
+        assert!(c.backchannel_logout_uri.is_some(), "absent leaves it");
+        let removed: ClientChanges =
+            serde_json::from_str(r#"{"backchannel_logout_uri": null}"#).unwrap();
+        c.apply(removed, OffsetDateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(c.backchannel_logout_uri, None, "null removes it");
     }
 
     #[test]

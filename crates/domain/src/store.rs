@@ -169,15 +169,17 @@ pub trait UserRepository {
     async fn find_user_by_email(&self, p: &PartitionId, email: &str) -> StoreResult<Option<User>>;
     /// A page of users.
     async fn list_users(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<User>>;
-    /// Replaces a user's fields (and password hash, when given). A new password hash also ends
-    /// the user's browser sessions and revokes their grants at `u.updated_at`, in the same
-    /// transaction: whoever knew the old password keeps nothing it obtained.
+    /// Replaces a user's fields (and password hash, when given). A new password hash, or
+    /// disabling (`enabled` from true to false), also ends the user's browser sessions and revokes their grants at
+    /// `u.updated_at`, in the same transaction: whoever knew the old password keeps nothing it
+    /// obtained, and a disabled account keeps no session to come back to. Returns the ids of
+    /// the sessions it ended, so their applications can be told (Back-Channel Logout 1.0).
     async fn update_user(
         &self,
         u: &User,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Vec<uuid::Uuid>>;
     /// Deletes a user.
     async fn delete_user(
         &self,
@@ -206,14 +208,15 @@ pub trait CustomerRepository {
         p: &PartitionId,
         page: PageRequest,
     ) -> StoreResult<Page<Customer>>;
-    /// Replaces a customer's fields (and password hash, when given); a new password hash ends
-    /// the customer's sessions and revokes their grants as [`UserRepository::update_user`] does.
+    /// Replaces a customer's fields (and password hash, when given); a new password hash or
+    /// disabling ends the customer's sessions and revokes their grants as
+    /// [`UserRepository::update_user`] does, and returns the ids of the sessions it ended.
     async fn update_customer(
         &self,
         c: &Customer,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Vec<uuid::Uuid>>;
     /// Deletes a customer.
     async fn delete_customer(
         &self,
@@ -509,6 +512,21 @@ pub trait SessionRepository {
         id: uuid::Uuid,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Ends every session of an account live at `now` and revokes the grants made in them, with
+    /// `audit`, in one transaction (an administrator signing the account out). Returns the
+    /// sessions it ended; none is not an error.
+    async fn end_account_sessions(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        subject: uuid::Uuid,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<BrowserSession>>;
+    /// The distinct client applications that hold a grant made in session `id` (revoked ones
+    /// included: their application still holds the session's ID token), in no particular
+    /// order — the relying parties to tell when it ends (Back-Channel Logout 1.0 §2.7).
+    async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Vec<ClientId>>;
 }
 
 /// All repositories of one backend.

@@ -77,6 +77,32 @@ impl AccessTokenClaims {
     }
 }
 
+/// The `events` member of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4).
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// The claims of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). It never has a
+/// `nonce` (§2.4: "A nonce Claim MUST NOT be present"), so that it cannot be taken for an ID
+/// token; its header's `typ` is `logout+jwt` (§2.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutTokenClaims {
+    /// Issuer (the realm).
+    pub iss: String,
+    /// The client id.
+    pub aud: String,
+    /// Issue time, Unix seconds.
+    pub iat: i64,
+    /// Expiry, Unix seconds (§2.4 recommends at most two minutes).
+    pub exp: i64,
+    /// Unique id, for the relying party's replay check (§2.6).
+    pub jti: String,
+    /// `{"http://schemas.openid.net/event/backchannel-logout": {}}`.
+    pub events: serde_json::Map<String, serde_json::Value>,
+    /// The user's or customer's id.
+    pub sub: String,
+    /// The session that ended (the ID tokens' `sid`).
+    pub sid: String,
+}
+
 /// The claims of an OpenID Connect ID token (OIDC Core §2, §5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdTokenClaims {

@@ -71,4 +71,16 @@ pub struct ProviderMetadata {
     /// Whether `request_uri` is accepted (OIDC Discovery defaults it to true, so say no).
     #[serde(default)]
     pub request_uri_parameter_supported: bool,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.1.
+    #[serde(default)]
+    pub backchannel_logout_supported: bool,
+    /// Whether logout tokens carry `sid` (Back-Channel Logout 1.0 §2.1).
+    #[serde(default)]
+    pub backchannel_logout_session_supported: bool,
+    /// OpenID Connect Front-Channel Logout 1.0 §3.
+    #[serde(default)]
+    pub frontchannel_logout_supported: bool,
+    /// Whether the front-channel logout URI gets `iss` and `sid` (Front-Channel Logout 1.0 §3).
+    #[serde(default)]
+    pub frontchannel_logout_session_supported: bool,
 }

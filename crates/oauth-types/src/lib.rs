@@ -13,7 +13,7 @@ pub mod problem;
 pub mod scheme;
 pub mod token;
 
-pub use claims::{AccessTokenClaims, Act, Actor, IdTokenClaims, ProfileClaims};
+pub use claims::{AccessTokenClaims, Act, Actor, IdTokenClaims, LogoutTokenClaims, ProfileClaims};
 pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use problem::{FieldError, ProblemDetails};

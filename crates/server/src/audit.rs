@@ -3,8 +3,6 @@
 use tessera_domain::PartitionId;
 use tessera_domain::audit::{ActorKind, AuditEvent, Outcome};
 
-use crate::state::AppState;
-
 /// Who is acting, from where, in which partition.
 #[derive(Debug, Clone)]
 pub struct AuditContext {
@@ -63,15 +61,6 @@ pub trait EventSource {
     fn new_id(&self) -> uuid::Uuid;
     /// Now.
     fn now(&self) -> time::OffsetDateTime;
-}
-
-impl EventSource for AppState {
-    fn new_id(&self) -> uuid::Uuid {
-        self.rng.uuid()
-    }
-    fn now(&self) -> time::OffsetDateTime {
-        self.clock.now()
-    }
 }
 
 impl EventSource for (&dyn tessera_domain::Clock, &dyn tessera_domain::Rng) {

@@ -48,6 +48,8 @@ pub struct Config {
     pub federation: FederationConfig,
     /// Where Prometheus metrics are served, and to whom.
     pub metrics: MetricsConfig,
+    /// Back-channel logout deliveries to client applications.
+    pub logout: LogoutConfig,
 }
 
 /// Reverse proxies whose forwarding header names the client. Behind a proxy every connection
@@ -120,6 +122,55 @@ impl FederationConfig {
     /// The address policy of outbound fetches.
     #[must_use]
     pub const fn policy(self) -> tessera_domain::address::OutboundPolicy {
+        tessera_domain::address::OutboundPolicy {
+            allow_loopback: self.allow_loopback,
+        }
+    }
+}
+
+/// When a session ends, Tessera POSTs a logout token to each application that took part in it
+/// and registered a `backchannel_logout_uri` (OpenID Connect Back-Channel Logout 1.0 §2.5),
+/// off the request path: a bounded queue feeds a limited number of deliveries at once, each
+/// retried with back-off within a deadline. The URI is chosen by whoever administers a
+/// partition, so it is contacted under the same address rules as identity providers' JWKS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogoutConfig {
+    /// Also allow loopback (127.0.0.0/8, `::1`, `localhost`, and plain http to them), for a
+    /// relying party on the same machine. Development and tests only.
+    pub allow_loopback: bool,
+    /// Attempts per delivery (the first included).
+    pub attempts: u32,
+    /// How long one attempt may take, connection included, milliseconds.
+    pub attempt_timeout_ms: u64,
+    /// The wait before the second attempt, milliseconds; it doubles before each further one.
+    pub retry_backoff_ms: u64,
+    /// No attempt starts later than this after the session ended, seconds.
+    pub deadline_secs: u64,
+    /// Deliveries waiting at most; beyond, new ones are dropped with a warning.
+    pub queue_capacity: usize,
+    /// Deliveries in flight at once.
+    pub max_in_flight: usize,
+}
+
+impl Default for LogoutConfig {
+    fn default() -> Self {
+        Self {
+            allow_loopback: false,
+            attempts: 3,
+            attempt_timeout_ms: 5_000,
+            retry_backoff_ms: 1_000,
+            deadline_secs: 30,
+            queue_capacity: 1_024,
+            max_in_flight: 16,
+        }
+    }
+}
+
+impl LogoutConfig {
+    /// The address policy of logout deliveries.
+    #[must_use]
+    pub const fn policy(&self) -> tessera_domain::address::OutboundPolicy {
         tessera_domain::address::OutboundPolicy {
             allow_loopback: self.allow_loopback,
         }
@@ -286,6 +337,7 @@ impl Default for Config {
             password_concurrency: PasswordConcurrencyConfig::default(),
             federation: FederationConfig::default(),
             metrics: MetricsConfig::default(),
+            logout: LogoutConfig::default(),
         }
     }
 }
@@ -464,6 +516,18 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "password_concurrency.limit must be at least 1 (or unset for one per CPU core) and password_concurrency.wait_ms at most 10000".into(),
+            ));
+        }
+        let l = &self.logout;
+        if !(1..=10).contains(&l.attempts)
+            || !(100..=60_000).contains(&l.attempt_timeout_ms)
+            || l.retry_backoff_ms > 60_000
+            || !(1..=600).contains(&l.deadline_secs)
+            || !(1..=1_000_000).contains(&l.queue_capacity)
+            || !(1..=1_000).contains(&l.max_in_flight)
+        {
+            return Err(ConfigError::Invalid(
+                "logout: attempts must be 1 to 10, attempt_timeout_ms 100 to 60000, retry_backoff_ms at most 60000, deadline_secs 1 to 600, queue_capacity 1 to 1000000 and max_in_flight 1 to 1000".into(),
             ));
         }
         Ok(())
@@ -659,6 +723,34 @@ pub fn reference() -> String {
             "metrics.bearer_token_file",
             "File holding a token (at least 32 characters) that /metrics requires as Authorization: Bearer; without metrics.listen, /metrics is then served on the main listener.",
         ),
+        (
+            "logout.allow_loopback",
+            "UNSAFE outside development: let back-channel logout tokens be delivered to loopback (127.0.0.0/8, ::1, localhost; plain http allowed there). Off, only public addresses are contacted.",
+        ),
+        (
+            "logout.attempts",
+            "Attempts to deliver one back-channel logout token (1-10); a 200 or 204 answer ends them.",
+        ),
+        (
+            "logout.attempt_timeout_ms",
+            "How long one delivery attempt may take, connection included, milliseconds (100-60000).",
+        ),
+        (
+            "logout.retry_backoff_ms",
+            "Wait before the second attempt, milliseconds; it doubles before each further one.",
+        ),
+        (
+            "logout.deadline_secs",
+            "No attempt starts later than this after the session ended, seconds (1-600).",
+        ),
+        (
+            "logout.queue_capacity",
+            "Deliveries waiting at most; when full, new ones are dropped with a warning in the log.",
+        ),
+        (
+            "logout.max_in_flight",
+            "Deliveries in progress at once (1-1000).",
+        ),
     ];
     let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
     let mut out = String::from(
@@ -813,6 +905,39 @@ mod tests {
         )];
         let c = Config::load(None, env, &Overrides::default()).unwrap();
         assert!(c.federation.policy().allow_loopback);
+    }
+
+    #[test]
+    fn logout_delivery_has_sane_defaults_and_bounds() {
+        let c = Config::load(None, vec![], &Overrides::default()).unwrap();
+        assert!(
+            !c.logout.policy().allow_loopback,
+            "loopback is off by default"
+        );
+        assert_eq!(c.logout.attempts, 3);
+        assert!(
+            u64::from(c.logout.attempts) * c.logout.attempt_timeout_ms / 1000
+                <= c.logout.deadline_secs
+        );
+        for (key, bad) in [
+            ("TESSERA_LOGOUT__ATTEMPTS", "0"),
+            ("TESSERA_LOGOUT__ATTEMPT_TIMEOUT_MS", "10"),
+            ("TESSERA_LOGOUT__DEADLINE_SECS", "0"),
+            ("TESSERA_LOGOUT__QUEUE_CAPACITY", "0"),
+            ("TESSERA_LOGOUT__MAX_IN_FLIGHT", "0"),
+        ] {
+            let env = vec![(key.to_owned(), bad.to_owned())];
+            assert!(
+                Config::load(None, env, &Overrides::default()).is_err(),
+                "{key}={bad}"
+            );
+        }
+        let env = vec![(
+            "TESSERA_LOGOUT__ALLOW_LOOPBACK".to_owned(),
+            "true".to_owned(),
+        )];
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert!(c.logout.policy().allow_loopback);
     }
 
     #[test]

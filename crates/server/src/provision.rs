@@ -268,6 +268,10 @@ impl Provisioner<'_> {
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             enabled: true,
             id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: true,
             permissions: permissions
                 .iter()
                 .map(AsRef::as_ref)

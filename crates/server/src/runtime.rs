@@ -243,6 +243,12 @@ pub fn build_state_with(
     let passwords = PasswordHasher::new(config.passwords, gate)
         .map_err(|e| StartError::Passwords(e.to_string()))?;
     let audit = AuditSink::start(store.clone());
+    let backchannel = crate::backchannel::Backchannel::start(
+        &config.logout,
+        audit.clone(),
+        clock.clone(),
+        rng.clone(),
+    );
     let known_partitions = Arc::new(crate::known_partitions::KnownPartitions::default());
     let admin_guard = crate::admin_api::auth::admin_guard(
         &config.public_url,
@@ -268,6 +274,7 @@ pub fn build_state_with(
         rng,
         passwords,
         audit,
+        backchannel,
         known_partitions,
         partitions: TtlCache::default(),
         clients: TtlCache::default(),

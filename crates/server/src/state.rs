@@ -45,6 +45,8 @@ pub struct Inner {
     pub passwords: PasswordHasher,
     /// Audit and last-used writer.
     pub audit: AuditSink,
+    /// The queue of back-channel logout tokens on their way to relying parties.
+    pub backchannel: crate::backchannel::Backchannel,
     /// The ids of every partition: requests naming any other id cost no query and no entry.
     pub known_partitions: Arc<crate::known_partitions::KnownPartitions>,
     /// Cached partitions (catalog, keys).
@@ -315,4 +317,14 @@ pub enum LoadError {
     /// A stored key could not be decrypted (wrong master key?).
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+}
+
+/// Audit events built with the state take their ids and times from its random source and clock.
+impl crate::audit::EventSource for AppState {
+    fn new_id(&self) -> uuid::Uuid {
+        self.rng.uuid()
+    }
+    fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
 }

@@ -22,6 +22,8 @@ use crate::{PgStore, audit, client_secrets};
 const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
      c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
      c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.id_token_signed_response_alg, \
+     c.backchannel_logout_uri, c.backchannel_logout_session_required, \
+     c.frontchannel_logout_uri, c.frontchannel_logout_session_required, \
      c.created_at, c.updated_at, \
      ARRAY(SELECT cp.permission FROM client_permissions cp \
       WHERE cp.partition_id = c.partition_id AND cp.client_id = c.client_id) AS permissions \
@@ -57,6 +59,10 @@ fn client(row: &PgRow) -> StoreResult<ClientApplication> {
             "id_token_signed_response_alg",
             SigningAlg::parse,
         )?,
+        backchannel_logout_uri: get(row, "backchannel_logout_uri")?,
+        backchannel_logout_session_required: get(row, "backchannel_logout_session_required")?,
+        frontchannel_logout_uri: get(row, "frontchannel_logout_uri")?,
+        frontchannel_logout_session_required: get(row, "frontchannel_logout_session_required")?,
         permissions,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -72,8 +78,10 @@ pub(crate) async fn insert(
     sqlx::query(
         "INSERT INTO client_applications (partition_id, client_id, name, resource_type, platform, \
          redirect_urls, post_logout_redirect_urls, obo_enabled, token_exchange_enabled, \
-         access_token_ttl, enabled, id_token_signed_response_alg, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         access_token_ttl, enabled, id_token_signed_response_alg, backchannel_logout_uri, \
+         backchannel_logout_session_required, frontchannel_logout_uri, \
+         frontchannel_logout_session_required, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(p.as_str())
     .bind(c.client_id)
@@ -87,6 +95,10 @@ pub(crate) async fn insert(
     .bind(int(c.access_token_ttl)?)
     .bind(c.enabled)
     .bind(c.id_token_signed_response_alg.as_str())
+    .bind(c.backchannel_logout_uri.as_deref())
+    .bind(c.backchannel_logout_session_required)
+    .bind(c.frontchannel_logout_uri.as_deref())
+    .bind(c.frontchannel_logout_session_required)
     .bind(c.created_at)
     .bind(c.updated_at)
     .execute(&mut *conn)
@@ -205,8 +217,10 @@ impl ClientRepository for PgStore {
             "UPDATE client_applications SET name = $1, resource_type = $2, platform = $3, \
              redirect_urls = $4, post_logout_redirect_urls = $5, obo_enabled = $6, \
              token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, \
-             id_token_signed_response_alg = $10, updated_at = $11 \
-             WHERE partition_id = $12 AND client_id = $13",
+             id_token_signed_response_alg = $10, backchannel_logout_uri = $11, \
+             backchannel_logout_session_required = $12, frontchannel_logout_uri = $13, \
+             frontchannel_logout_session_required = $14, updated_at = $15 \
+             WHERE partition_id = $16 AND client_id = $17",
         )
         .bind(&c.name)
         .bind(resource_type_name(c.resource_type))
@@ -218,6 +232,10 @@ impl ClientRepository for PgStore {
         .bind(int(c.access_token_ttl)?)
         .bind(c.enabled)
         .bind(c.id_token_signed_response_alg.as_str())
+        .bind(c.backchannel_logout_uri.as_deref())
+        .bind(c.backchannel_logout_session_required)
+        .bind(c.frontchannel_logout_uri.as_deref())
+        .bind(c.frontchannel_logout_session_required)
         .bind(c.updated_at)
         .bind(c.partition.as_str())
         .bind(c.client_id)

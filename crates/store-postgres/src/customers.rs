@@ -132,8 +132,20 @@ impl CustomerRepository for PgStore {
         c: &Customer,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<uuid::Uuid>> {
         let mut tx = self.write().await?;
+        // Whether it was enabled before: disabling (true to false) signs the customer out.
+        let was_enabled: Option<bool> = sqlx::query_scalar(
+            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(c.partition.as_str())
+        .bind(c.id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(was_enabled) = was_enabled else {
+            return Err(StoreError::NotFound);
+        };
         let done = sqlx::query(
             "UPDATE customers SET email = $1, email_key = $2, display_name = $3, enabled = $4, \
              password_hash = COALESCE($5, password_hash), updated_at = $6 \
@@ -154,7 +166,7 @@ impl CustomerRepository for PgStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        if password_hash.is_some() {
+        let ended = if password_hash.is_some() || (was_enabled && !c.enabled) {
             crate::sessions::end_everything_of(
                 &mut tx,
                 &c.partition,
@@ -162,10 +174,13 @@ impl CustomerRepository for PgStore {
                 c.id,
                 c.updated_at,
             )
-            .await?;
-        }
+            .await?
+        } else {
+            Vec::new()
+        };
         audit::insert(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
     }
 
     async fn delete_customer(

@@ -3,26 +3,43 @@
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
+use tessera_domain::audit::AuditEvent;
 use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::session::BrowserSession;
 use tessera_domain::store::{SessionRepository, StoreResult};
-use tessera_domain::{PartitionId, Realm};
+use tessera_domain::{ClientId, PartitionId, Realm};
 use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::codec::{get, parsed, partition};
 use crate::error::db;
 
-/// Signs an account out everywhere at `now`, inside the caller's transaction (a password change):
-/// its browser sessions end and its grants are revoked, so refresh tokens stop and the access
-/// tokens issued from those grants turn inactive at introspection and userinfo.
+/// Signs an account out everywhere at `now`, inside the caller's transaction (a password change,
+/// disabling): its browser sessions end and its grants are revoked, so refresh tokens stop and
+/// the access tokens issued from those grants turn inactive at introspection and userinfo.
+/// Returns the sessions that were live until now, for the back-channel logout tokens.
 pub(crate) async fn end_everything_of(
     conn: &mut PgConnection,
     p: &PartitionId,
     realm: Realm,
     subject: uuid::Uuid,
     now: OffsetDateTime,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<uuid::Uuid>> {
+    let ended: Vec<uuid::Uuid> = sqlx::query(
+        "UPDATE browser_sessions SET ended_at = $1 \
+         WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND ended_at IS NULL \
+         AND expires_at > $1 RETURNING id",
+    )
+    .bind(now)
+    .bind(p.as_str())
+    .bind(realm.as_str())
+    .bind(subject)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(|row| get(row, "id"))
+    .collect::<StoreResult<_>>()?;
     for sql in [
         "UPDATE browser_sessions SET ended_at = $1 \
          WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND ended_at IS NULL",
@@ -38,11 +55,18 @@ pub(crate) async fn end_everything_of(
             .await
             .map_err(db)?;
     }
-    Ok(())
+    Ok(ended)
 }
 
-const SELECT: &str = "SELECT partition_id, id, hash, realm, subject_id, auth_time, auth_method, \
-     expires_at, ended_at FROM browser_sessions";
+macro_rules! columns {
+    () => {
+        "partition_id, id, hash, realm, subject_id, auth_time, auth_method, expires_at, ended_at"
+    };
+}
+
+const COLUMNS: &str = columns!();
+
+const SELECT: &str = concat!("SELECT ", columns!(), " FROM browser_sessions");
 
 fn session(row: &PgRow) -> StoreResult<BrowserSession> {
     Ok(BrowserSession {
@@ -140,5 +164,60 @@ impl SessionRepository for PgStore {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn end_account_sessions(
+        &self,
+        p: &PartitionId,
+        realm: Realm,
+        subject: uuid::Uuid,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<BrowserSession>> {
+        let mut tx = self.write().await?;
+        let ended = sqlx::query(&format!(
+            "UPDATE browser_sessions SET ended_at = $1 \
+             WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 \
+             AND ended_at IS NULL AND expires_at > $1 RETURNING {COLUMNS}"
+        ))
+        .bind(now)
+        .bind(p.as_str())
+        .bind(realm.as_str())
+        .bind(subject)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(session)
+        .collect::<StoreResult<Vec<_>>>()?;
+        for s in &ended {
+            sqlx::query(
+                "UPDATE grants SET revoked_at = $1 \
+                 WHERE partition_id = $2 AND session_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(p.as_str())
+            .bind(s.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        crate::audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
+    }
+
+    async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Vec<ClientId>> {
+        sqlx::query(
+            "SELECT DISTINCT client_id FROM grants WHERE partition_id = $1 AND session_id = $2",
+        )
+        .bind(p.as_str())
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|row| get(row, "client_id"))
+        .collect()
     }
 }

@@ -155,19 +155,21 @@ impl UserRepository for PgStore {
         u: &User,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<uuid::Uuid>> {
         let p = &u.partition;
         let mut tx = self.write().await?;
-        let exists: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM users WHERE partition_id = $1 AND id = $2")
-                .bind(p.as_str())
-                .bind(u.id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-        if exists.is_none() {
+        // Whether it was enabled before: disabling (true to false) signs the user out.
+        let was_enabled: Option<bool> = sqlx::query_scalar(
+            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(p.as_str())
+        .bind(u.id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
-        }
+        };
         departments::require(&mut tx, p, &u.department).await?;
         sqlx::query(
             "UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, \
@@ -191,12 +193,14 @@ impl UserRepository for PgStore {
         .await
         .map_err(db)?;
         standard_claims::write(&mut tx, Accounts::Users, p, u.id, &u.claims).await?;
-        if password_hash.is_some() {
-            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at)
-                .await?;
-        }
+        let ended = if password_hash.is_some() || (was_enabled && !u.enabled) {
+            crate::sessions::end_everything_of(&mut tx, p, Realm::Users, u.id, u.updated_at).await?
+        } else {
+            Vec::new()
+        };
         audit::insert(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
     }
 
     async fn delete_user(

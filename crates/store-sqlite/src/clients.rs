@@ -22,6 +22,8 @@ use crate::{SqliteStore, audit, client_secrets};
 const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
      c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
      c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.id_token_signed_response_alg, \
+     c.backchannel_logout_uri, c.backchannel_logout_session_required, \
+     c.frontchannel_logout_uri, c.frontchannel_logout_session_required, \
      c.created_at, c.updated_at, \
      (SELECT json_group_array(cp.permission) FROM client_permissions cp \
       WHERE cp.partition_id = c.partition_id AND cp.client_id = c.client_id) AS permissions \
@@ -57,6 +59,10 @@ fn client(row: &SqliteRow) -> StoreResult<ClientApplication> {
             "id_token_signed_response_alg",
             SigningAlg::parse,
         )?,
+        backchannel_logout_uri: get(row, "backchannel_logout_uri")?,
+        backchannel_logout_session_required: get(row, "backchannel_logout_session_required")?,
+        frontchannel_logout_uri: get(row, "frontchannel_logout_uri")?,
+        frontchannel_logout_session_required: get(row, "frontchannel_logout_session_required")?,
         permissions,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
@@ -72,8 +78,10 @@ pub(crate) async fn insert(
     sqlx::query(
         "INSERT INTO client_applications (partition_id, client_id, name, resource_type, platform, \
          redirect_urls, post_logout_redirect_urls, obo_enabled, token_exchange_enabled, \
-         access_token_ttl, enabled, id_token_signed_response_alg, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         access_token_ttl, enabled, id_token_signed_response_alg, backchannel_logout_uri, \
+         backchannel_logout_session_required, frontchannel_logout_uri, \
+         frontchannel_logout_session_required, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.as_str())
     .bind(c.client_id.to_string())
@@ -87,6 +95,10 @@ pub(crate) async fn insert(
     .bind(i64::from(c.access_token_ttl))
     .bind(c.enabled)
     .bind(c.id_token_signed_response_alg.as_str())
+    .bind(c.backchannel_logout_uri.as_deref())
+    .bind(c.backchannel_logout_session_required)
+    .bind(c.frontchannel_logout_uri.as_deref())
+    .bind(c.frontchannel_logout_session_required)
     .bind(micros(c.created_at))
     .bind(micros(c.updated_at))
     .execute(&mut *conn)
@@ -202,7 +214,9 @@ impl ClientRepository for SqliteStore {
             "UPDATE client_applications SET name = ?, resource_type = ?, platform = ?, \
              redirect_urls = ?, post_logout_redirect_urls = ?, obo_enabled = ?, \
              token_exchange_enabled = ?, access_token_ttl = ?, enabled = ?, \
-             id_token_signed_response_alg = ?, updated_at = ? \
+             id_token_signed_response_alg = ?, backchannel_logout_uri = ?, \
+             backchannel_logout_session_required = ?, frontchannel_logout_uri = ?, \
+             frontchannel_logout_session_required = ?, updated_at = ? \
              WHERE partition_id = ? AND client_id = ?",
         )
         .bind(&c.name)
@@ -215,6 +229,10 @@ impl ClientRepository for SqliteStore {
         .bind(i64::from(c.access_token_ttl))
         .bind(c.enabled)
         .bind(c.id_token_signed_response_alg.as_str())
+        .bind(c.backchannel_logout_uri.as_deref())
+        .bind(c.backchannel_logout_session_required)
+        .bind(c.frontchannel_logout_uri.as_deref())
+        .bind(c.frontchannel_logout_session_required)
         .bind(micros(c.updated_at))
         .bind(c.partition.as_str())
         .bind(c.client_id.to_string())

@@ -132,8 +132,19 @@ impl CustomerRepository for SqliteStore {
         c: &Customer,
         password_hash: Option<&str>,
         audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<uuid::Uuid>> {
         let mut tx = self.write().await?;
+        // Whether it was enabled before: disabling (true to false) signs the customer out.
+        let was_enabled: Option<bool> =
+            sqlx::query_scalar("SELECT enabled FROM customers WHERE partition_id = ? AND id = ?")
+                .bind(c.partition.as_str())
+                .bind(c.id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let Some(was_enabled) = was_enabled else {
+            return Err(StoreError::NotFound);
+        };
         let done = sqlx::query(
             "UPDATE customers SET email = ?, email_key = ?, display_name = ?, enabled = ?, \
              password_hash = COALESCE(?, password_hash), updated_at = ? \
@@ -154,7 +165,7 @@ impl CustomerRepository for SqliteStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        if password_hash.is_some() {
+        let ended = if password_hash.is_some() || (was_enabled && !c.enabled) {
             crate::sessions::end_everything_of(
                 &mut tx,
                 &c.partition,
@@ -162,10 +173,13 @@ impl CustomerRepository for SqliteStore {
                 c.id,
                 c.updated_at,
             )
-            .await?;
-        }
+            .await?
+        } else {
+            Vec::new()
+        };
         audit::insert(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
     }
 
     async fn delete_customer(

@@ -51,6 +51,21 @@ pub struct NewClientApplication {
     /// assumes), `ES256`, or `EdDSA` where the deployment's signing algorithm is EdDSA.
     #[serde(default = "default_id_token_alg")]
     pub id_token_signed_response_alg: SigningAlg,
+    /// Where logout tokens are POSTed when a session the application took part in ends
+    /// (OpenID Connect Back-Channel Logout 1.0): https, or http on loopback; no fragment.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the application needs `sid` in logout tokens (default true; Tessera always
+    /// sends it).
+    #[serde(default = "yes")]
+    pub backchannel_logout_session_required: bool,
+    /// The page loaded in an iframe by the signed-out page (OpenID Connect Front-Channel
+    /// Logout 1.0): the scheme, host and port of one of the redirect URLs; no fragment.
+    #[serde(default)]
+    pub frontchannel_logout_uri: Option<String>,
+    /// Whether `iss` and `sid` are added to the front-channel URI (default true).
+    #[serde(default = "yes")]
+    pub frontchannel_logout_session_required: bool,
 }
 
 const fn default_id_token_alg() -> SigningAlg {
@@ -125,6 +140,10 @@ pub async fn create(
         access_token_ttl: body.access_token_ttl,
         enabled: body.enabled,
         id_token_signed_response_alg: body.id_token_signed_response_alg,
+        backchannel_logout_uri: body.backchannel_logout_uri,
+        backchannel_logout_session_required: body.backchannel_logout_session_required,
+        frontchannel_logout_uri: body.frontchannel_logout_uri,
+        frontchannel_logout_session_required: body.frontchannel_logout_session_required,
         permissions: vec![],
         created_at: now,
         updated_at: now,

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use tessera_domain::Realm;
 use tessera_domain::customer::{Customer, CustomerChanges};
 use tessera_domain::page::Page;
 use tessera_domain::standard_claims::StandardClaims;
@@ -15,6 +16,7 @@ use super::accounts::hash_password;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
+use crate::oauth::session_end::{self, Ending};
 use crate::state::AppState;
 
 /// The body of `POST customers`.
@@ -146,11 +148,23 @@ pub async fn update(
         customer.id.to_string(),
         hash.as_ref().map(|_| "password changed".to_owned()),
     );
-    state
+    let ended = state
         .store
         .update_customer(&customer, hash.as_deref(), &audit)
         .await
         .map_err(|e| ApiError::store("customer", e))?;
+    // A new password or disabling ended the customer's sessions: tell their applications.
+    session_end::end(
+        &state,
+        &caller.partition,
+        Realm::Customers,
+        Ending::Ended {
+            subject: customer.id,
+            sessions: ended,
+        },
+    )
+    .await
+    .map_err(|e| ApiError::store("customer", e))?;
     Ok(Json(customer))
 }
 
@@ -169,5 +183,37 @@ pub async fn delete(
         .delete_customer(&caller.partition, id, &audit)
         .await
         .map_err(|e| ApiError::store("customer", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/customers/{customer_id}/sessions", tag = "customers",
+    params(("partition" = String, Path), ("customer_id" = String, Path)), responses((status = 204, description = "Every live session ended"), (status = 404, body = ProblemDetails)))]
+/// Signs the customer out everywhere: ends every live browser session of the customer and revokes
+/// the grants made in them, and tells the applications that took part (OpenID Connect
+/// Back-Channel Logout 1.0). A customer with no live session is not an error.
+pub async fn end_sessions(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let customer = load(&state, &caller, &id).await?;
+    let audit = caller.event(
+        &state,
+        "customer.sessions.end",
+        "customer",
+        customer.id.to_string(),
+        None,
+    );
+    session_end::end(
+        &state,
+        &caller.partition,
+        Realm::Customers,
+        Ending::Account {
+            subject: customer.id,
+            audit,
+        },
+    )
+    .await
+    .map_err(|e| ApiError::store("customer", e))?;
     Ok(StatusCode::NO_CONTENT)
 }

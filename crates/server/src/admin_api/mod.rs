@@ -37,8 +37,8 @@ const P: &str = "/admin/api/v1/partitions/{partition}";
         permissions::catalog, permissions::get, permissions::put,
         client_metadata::get,
         apis::list, apis::get, apis::import,
-        users::list, users::create, users::get, users::update, users::delete,
-        customers::list, customers::create, customers::get, customers::update, customers::delete,
+        users::list, users::create, users::get, users::update, users::delete, users::end_sessions,
+        customers::list, customers::create, customers::get, customers::update, customers::delete, customers::end_sessions,
         departments::list, departments::create, departments::delete,
         identity_providers::list, identity_providers::create, identity_providers::get, identity_providers::update, identity_providers::delete,
         signing_keys::list, signing_keys::rotate, signing_keys::revoke,
@@ -121,6 +121,10 @@ pub fn router() -> Router<AppState> {
             get(users::get).patch(users::update).delete(users::delete),
         )
         .route(
+            &r("/users/{user_id}/sessions"),
+            axum::routing::delete(users::end_sessions),
+        )
+        .route(
             &r("/customers"),
             get(customers::list).post(customers::create),
         )
@@ -129,6 +133,10 @@ pub fn router() -> Router<AppState> {
             get(customers::get)
                 .patch(customers::update)
                 .delete(customers::delete),
+        )
+        .route(
+            &r("/customers/{customer_id}/sessions"),
+            axum::routing::delete(customers::end_sessions),
         )
         .route(
             &r("/departments"),

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use tessera_domain::Realm;
 use tessera_domain::page::Page;
 use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::UserRecord;
@@ -14,6 +15,7 @@ use super::accounts::hash_password;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
+use crate::oauth::session_end::{self, Ending};
 use crate::state::AppState;
 
 /// The body of `POST users`.
@@ -163,11 +165,23 @@ pub async fn update(
         user.id.to_string(),
         hash.as_ref().map(|_| "password changed".to_owned()),
     );
-    state
+    let ended = state
         .store
         .update_user(&user, hash.as_deref(), &audit)
         .await
         .map_err(|e| ApiError::store("user", e))?;
+    // A new password or disabling ended the user's sessions: tell their applications.
+    session_end::end(
+        &state,
+        &caller.partition,
+        Realm::Users,
+        Ending::Ended {
+            subject: user.id,
+            sessions: ended,
+        },
+    )
+    .await
+    .map_err(|e| ApiError::store("user", e))?;
     Ok(Json(user))
 }
 
@@ -186,5 +200,37 @@ pub async fn delete(
         .delete_user(&caller.partition, id, &audit)
         .await
         .map_err(|e| ApiError::store("user", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/users/{user_id}/sessions", tag = "users",
+    params(("partition" = String, Path), ("user_id" = String, Path)), responses((status = 204, description = "Every live session ended"), (status = 404, body = ProblemDetails)))]
+/// Signs the user out everywhere: ends every live browser session of the user and revokes
+/// the grants made in them, and tells the applications that took part (OpenID Connect
+/// Back-Channel Logout 1.0). A user with no live session is not an error.
+pub async fn end_sessions(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let user = load(&state, &caller, &id).await?;
+    let audit = caller.event(
+        &state,
+        "user.sessions.end",
+        "user",
+        user.id.to_string(),
+        None,
+    );
+    session_end::end(
+        &state,
+        &caller.partition,
+        Realm::Users,
+        Ending::Account {
+            subject: user.id,
+            audit,
+        },
+    )
+    .await
+    .map_err(|e| ApiError::store("user", e))?;
     Ok(StatusCode::NO_CONTENT)
 }

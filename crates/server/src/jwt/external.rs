@@ -3,7 +3,7 @@
 //! at most every few seconds) or its inline JWK Set; asymmetric algorithms only; `iss`, `aud`,
 //! `exp`, `nbf` and `iat` checked with a small leeway. Refusals say why without echoing keys.
 //!
-//! Fetches go through [`crate::jwks_client`], which reaches public addresses only
+//! Fetches go through [`crate::outbound`], which reaches public addresses only
 //! (loopback too with `[federation] allow_loopback`). Why a fetch failed is never told to the
 //! caller — connection errors and response bodies would make the token endpoint a port scanner
 //! and a reader of internal services — only to the server log and the audit trail.
@@ -20,7 +20,7 @@ use tessera_guard::{HttpKeySource, KeySource};
 use tessera_oauth_types::JwkSet;
 use tokio::sync::Mutex;
 
-use crate::jwks_client;
+use crate::outbound;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY_SECS: u64 = 30;
@@ -134,7 +134,7 @@ impl ExternalKeys {
         let url = reqwest::Url::parse(&uri).map_err(|_| {
             SubjectTokenError::KeysUnavailable("the registered jwks_uri is not a URL".into())
         })?;
-        let fetched = match jwks_client::check_url(&url, self.policy) {
+        let fetched = match outbound::check_url(&url, self.policy) {
             Ok(()) => HttpKeySource::with_client(self.client()?, url, MAX_JWKS_BYTES)
                 .fetch()
                 .await
@@ -166,7 +166,7 @@ impl ExternalKeys {
         if let Some(c) = self.client.get() {
             return Ok(c.clone());
         }
-        let c = jwks_client::build(self.policy, FETCH_TIMEOUT)
+        let c = outbound::build(self.policy, FETCH_TIMEOUT)
             .map_err(|e| SubjectTokenError::KeysUnavailable(e.to_string()))?;
         Ok(self.client.get_or_init(|| c).clone())
     }

@@ -117,6 +117,11 @@ pub fn metadata(
         claims_parameter_supported: true,
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
+        // Sessions that end notify their applications (oauth/session_end.rs), with `sid`.
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
+        frontchannel_logout_supported: true,
+        frontchannel_logout_session_supported: true,
     }
 }
 

@@ -140,7 +140,7 @@ pub struct IdTokenParts<'a> {
 /// A realm created before it kept an RSA key has none until its keys are rotated twice (the
 /// first rotation publishes the new key, the second lets it sign, docs/flows/authorization-code.md);
 /// meanwhile its ID tokens are signed with the realm's access token key, as before.
-fn id_token_key(keys: &RealmKeys, alg: SigningAlg) -> Option<Arc<JwsKey>> {
+pub(crate) fn id_token_key(keys: &RealmKeys, alg: SigningAlg) -> Option<Arc<JwsKey>> {
     keys.id_token.get(&alg).cloned().or_else(|| {
         let fallback = keys.active.as_ref()?.signer().alg();
         keys.id_token.get(&fallback).cloned()

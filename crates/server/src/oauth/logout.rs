@@ -10,6 +10,12 @@
 //! another browser's session) still names the client and its post-logout address, but the user
 //! confirms first (a CSRF-protected form), so a link on another site cannot sign anyone out.
 //! Only the browser's own session ends; a hint never ends a session the browser does not hold.
+//!
+//! The applications that took part in the session are told (`oauth/session_end.rs`): by
+//! back-channel logout tokens, and by the front-channel logout pages the signed-out page loads
+//! in iframes (OpenID Connect Front-Channel Logout 1.0 §4). With iframes to load, the browser
+//! sees that page before it continues to the post-logout redirect URL; without, it is sent
+//! there at once.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -23,6 +29,7 @@ use tessera_domain::{PartitionId, Realm};
 use super::browser::{self, Cookie};
 use super::form::Params;
 use super::id_token_hint;
+use super::session_end::{self, Ending, Frame};
 use crate::audit::AuditContext;
 use crate::pages::{self, Html};
 use crate::request_meta::RequestMeta;
@@ -174,23 +181,33 @@ pub async fn logout(
         return resp;
     }
 
-    if let Some(s) = &session
-        && let Err(e) = end_session(&state, &partition, realm, s, &meta).await
-    {
-        let e = super::error::OAuthError::from(e);
-        return page(e.status, &e.description);
-    }
+    let frames = match &session {
+        Some(s) => match end_session(&state, &partition, realm, s, &meta).await {
+            Ok(f) => f,
+            Err(e) => {
+                let e = super::error::OAuthError::from(e);
+                return page(e.status, &e.description);
+            }
+        },
+        None => Vec::new(),
+    };
     let clear = browser::set_cookie(&state, Cookie::Session, &partition, realm, "", Some(0));
-    match post_logout.and_then(|u| url::Url::parse(u).ok()) {
-        Some(mut url) => {
+    let next = post_logout
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|mut url| {
             if let Some(s) = params.get("state") {
                 url.query_pairs_mut().append_pair("state", s);
             }
-            super::authorize::redirect(url.as_str(), clear)
-        }
-        None => {
+            url
+        });
+    match next {
+        // Nobody to tell through the browser: straight back to the application.
+        Some(url) if frames.is_empty() => super::authorize::redirect(url.as_str(), clear),
+        next => {
+            let frames: Vec<(String, String)> =
+                frames.into_iter().map(|f| (f.url, f.origin)).collect();
             let mut resp =
-                Html::new(StatusCode::OK, "Signed out", &pages::signed_out()).into_response();
+                Html::signed_out(&frames, next.as_ref().map(url::Url::as_str)).into_response();
             if let Some(c) = clear {
                 resp.headers_mut().append(header::SET_COOKIE, c);
             }
@@ -215,18 +232,16 @@ fn belongs_to(
         && sub == Some(session.subject.to_string().as_str())
 }
 
-/// Ends the browser's session and records it.
+/// Ends the browser's session, tells its applications (back-channel now, front-channel through
+/// the returned frames) and records it.
 async fn end_session(
     state: &AppState,
     partition: &PartitionId,
     realm: Realm,
     session: &BrowserSession,
     meta: &RequestMeta,
-) -> Result<(), tessera_domain::store::StoreError> {
-    state
-        .store
-        .end_session(partition, session.id, state.clock.now())
-        .await?;
+) -> Result<Vec<Frame>, tessera_domain::store::StoreError> {
+    let frames = session_end::end(state, partition, realm, Ending::Session(session)).await?;
     let audit = AuditContext {
         partition: Some(partition.clone()),
         actor_kind: ActorKind::User,
@@ -242,5 +257,5 @@ async fn end_session(
         Some(format!("realm={}", realm.as_str())),
     );
     state.audit.record(event).await;
-    Ok(())
+    Ok(frames)
 }

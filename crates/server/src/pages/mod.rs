@@ -38,16 +38,23 @@ pub struct Html {
     /// Origins a form on the page may end up at: browsers apply `form-action` to the redirect
     /// that follows a form post, so the client's origin must be listed (docs/product.md#cors).
     pub form_targets: Vec<String>,
+    /// Origins the page may load in frames (front-channel logout); none unless listed.
+    pub frame_sources: Vec<String>,
 }
 
 impl Html {
     /// A page titled `title` with `main` as the content of its `<main>` element.
     #[must_use]
     pub fn new(status: StatusCode, title: &str, main: &str) -> Self {
+        Self::with_head(status, title, "", main)
+    }
+
+    /// [`Html::new`] with `head` (trusted markup, escaped by the caller) added to `<head>`.
+    fn with_head(status: StatusCode, title: &str, head: &str, main: &str) -> Self {
         let body = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <meta name=\"referrer\" content=\"no-referrer\">\
+             <meta name=\"referrer\" content=\"no-referrer\">{head}\
              <title>{}</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
              <body><main>{main}<footer>Tessera</footer></main></body></html>\n",
             escape(title)
@@ -56,7 +63,44 @@ impl Html {
             status,
             body,
             form_targets: Vec::new(),
+            frame_sources: Vec::new(),
         }
+    }
+
+    /// The page after a sign-out that ended a session: one hidden iframe per front-channel
+    /// logout URI (OpenID Connect Front-Channel Logout 1.0 §4), whose origins alone the CSP's
+    /// `frame-src` allows. With `next` (the post-logout redirect), the browser moves on by
+    /// itself after a few seconds — a `<meta http-equiv="refresh">`, since the CSP allows no
+    /// script — and a "Continue" link lets the person go at once.
+    #[must_use]
+    pub fn signed_out(frames: &[(String, String)], next: Option<&str>) -> Self {
+        let iframes: String = frames
+            .iter()
+            .map(|(url, _)| {
+                format!(
+                    "<iframe class=\"logout-frame\" src=\"{}\" title=\"Signing out of an application\" hidden></iframe>",
+                    escape(url)
+                )
+            })
+            .collect();
+        let (head, main) = match next {
+            Some(next) => (
+                format!(
+                    "<meta http-equiv=\"refresh\" content=\"{LOGOUT_FRAMES_SECONDS};url={}\">",
+                    escape(next)
+                ),
+                format!(
+                    "<h1>Signed out</h1><p class=\"sub\" id=\"signed-out\">You have been signed out. \
+                     Taking you back to the application…</p>{iframes}\
+                     <p><a id=\"continue\" class=\"button\" href=\"{}\">Continue</a></p>",
+                    escape(next)
+                ),
+            ),
+            None => (String::new(), format!("{}{iframes}", signed_out())),
+        };
+        let mut page = Self::with_head(StatusCode::OK, "Signed out", &head, &main);
+        page.frame_sources = frames.iter().map(|(_, o)| o.clone()).collect();
+        page
     }
 
     /// Allows forms on the page to lead to `origin`.
@@ -67,21 +111,38 @@ impl Html {
     }
 }
 
+/// How long the signed-out page gives front-channel logout frames before moving on, seconds.
+pub const LOGOUT_FRAMES_SECONDS: u32 = 2;
+
+/// Origins come from parsed URLs; anything that could break the header is dropped.
+fn origins(list: &[String]) -> impl Iterator<Item = &str> {
+    list.iter().map(String::as_str).filter(|o| {
+        o.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b';' && b != b',' && b != b'\'')
+    })
+}
+
 impl IntoResponse for Html {
     fn into_response(self) -> Response {
         let mut form_action = String::from("'self'");
-        for o in &self.form_targets {
-            // Origins come from parsed URLs; anything that could break the header is dropped.
-            if o.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
-            {
-                form_action.push(' ');
-                form_action.push_str(o);
+        for o in origins(&self.form_targets) {
+            form_action.push(' ');
+            form_action.push_str(o);
+        }
+        // `default-src 'none'` forbids frames; only a page that loads some lists their origins.
+        let mut frame_src = String::new();
+        for o in origins(&self.frame_sources) {
+            if frame_src.is_empty() {
+                frame_src.push_str("; frame-src");
+            }
+            if !frame_src.split(' ').any(|have| have == o) {
+                frame_src.push(' ');
+                frame_src.push_str(o);
             }
         }
         let csp = format!(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; \
-             frame-ancestors 'none'; base-uri 'none'"
+             frame-ancestors 'none'; base-uri 'none'{frame_src}"
         );
         let mut resp = (self.status, self.body).into_response();
         let h = resp.headers_mut();
@@ -240,6 +301,53 @@ mod tests {
         );
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("script-src"));
+        assert!(!csp.contains("frame-src"), "no frames unless listed");
         assert_eq!(resp.headers()[header::X_FRAME_OPTIONS], "DENY");
+    }
+
+    #[test]
+    fn the_signed_out_page_frames_exactly_its_origins() {
+        let frames = vec![
+            (
+                "https://a.example/fc?iss=x&sid=<y>".to_owned(),
+                "https://a.example".to_owned(),
+            ),
+            (
+                "https://b.example:8443/fc".to_owned(),
+                "https://b.example:8443".to_owned(),
+            ),
+            (
+                "https://a.example/other".to_owned(),
+                "https://a.example".to_owned(),
+            ),
+            (
+                "https://c.example/fc".to_owned(),
+                "https://c.example; script-src *".to_owned(),
+            ),
+        ];
+        let page = Html::signed_out(&frames, Some("https://app.example/bye?state=<s>"));
+        assert_eq!(page.body.matches("<iframe").count(), 4);
+        assert!(page.body.contains("sid=&lt;y&gt;"), "{}", page.body);
+        assert!(page.body.contains("http-equiv=\"refresh\""));
+        assert!(
+            page.body
+                .contains("url=https://app.example/bye?state=&lt;s&gt;")
+        );
+        assert!(page.body.contains("id=\"continue\""));
+        let resp = page.into_response();
+        let csp = resp.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.ends_with("; frame-src https://a.example https://b.example:8443"),
+            "{csp}"
+        );
+        assert!(csp.starts_with(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+        ));
+        assert!(!csp.contains("script-src"), "{csp}");
+        let plain = Html::signed_out(&[], None);
+        assert!(!plain.body.contains("refresh") && !plain.body.contains("<iframe"));
     }
 }

@@ -21,7 +21,9 @@
 //!   `id_token_hint` at the authorization endpoint.
 //! - `code_binding`: a code's bindings are checked before it is consumed; `logout_hint`: logout
 //!   asks unless the hint is the browser's own session; `cookies`: `__Host-` cookies and keyed
-//!   CSRF tokens; `password_change`: a new password signs the account out everywhere.
+//!   CSRF tokens; `password_change`: a new password signs the account out everywhere;
+//!   `channel_logout`: back-channel logout tokens (RP-initiated logout, admin sign-out, a new
+//!   password, disabling; retries; refused addresses) and front-channel frames.
 //! - `login_backoff`: parallel and cross-name guessing against the back-off; `client_address`:
 //!   budgets per client behind a trusted proxy, forged headers ignored otherwise;
 //!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit.
@@ -52,6 +54,7 @@
 mod admin_api;
 mod anonymous;
 mod auth_context;
+mod channel_logout;
 mod claims_request;
 mod cli;
 mod client_address;

@@ -754,3 +754,162 @@ pub async fn expired_grants_are_purged(store: &dyn Store) {
         "g2 is still there",
     );
 }
+
+/// An administrator signing an account out ends exactly its live sessions in the realm, revokes
+/// the grants made in them (not its other grants), writes the audit event, and returns what it
+/// ended; a session's clients are the distinct clients of the grants made in it
+/// (Back-Channel Logout 1.0 §2.7).
+pub async fn account_sessions_end_and_name_their_clients(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let ids = seed_ids(&p);
+    let mut live = browser_session(&p, Realm::Users, b"s-live", at(3600));
+    live.subject = ids.agent;
+    let mut expired = browser_session(&p, Realm::Users, b"s-old", at(5));
+    expired.subject = ids.agent;
+    let mut customer_side = browser_session(&p, Realm::Customers, b"s-cust", at(3600));
+    customer_side.subject = ids.agent;
+    for s in [&live, &expired, &customer_side] {
+        ok(store.create_session(s).await, "create_session");
+    }
+    // Two grants of the web client and one of the SPA in the live session; one elsewhere.
+    let mut in_session = Vec::new();
+    for (client, hash) in [
+        (ids.web, &b"c-1"[..]),
+        (ids.web, &b"c-2"[..]),
+        (ids.spa, &b"c-3"[..]),
+    ] {
+        let mut g = grant(&p, client, at(86_400));
+        g.subject = ids.agent;
+        g.session_id = live.id;
+        granted(store, &g, hash).await;
+        in_session.push(g);
+    }
+    let mut outside = grant(&p, ids.web, at(86_400));
+    outside.subject = ids.agent;
+    granted(store, &outside, b"c-4").await;
+
+    let mut clients = ok(store.session_clients(&p, live.id).await, "session_clients");
+    clients.sort();
+    let mut expected = vec![ids.web, ids.spa];
+    expected.sort();
+    assert_eq!(
+        clients, expected,
+        "distinct clients of the session's grants"
+    );
+    assert!(
+        ok(
+            store.session_clients(&p, fresh_id()).await,
+            "session_clients"
+        )
+        .is_empty(),
+        "an unknown session has none"
+    );
+    let globex = seeded(store, "globex").await;
+    assert!(
+        ok(
+            store.session_clients(&globex, live.id).await,
+            "session_clients"
+        )
+        .is_empty(),
+        "another partition sees none"
+    );
+
+    let audit = event(&p, "user.sessions.end", "user", &ids.agent.to_string());
+    let ended = ok(
+        store
+            .end_account_sessions(&p, Realm::Users, ids.agent, at(10), &audit)
+            .await,
+        "end_account_sessions",
+    );
+    let ended_ids: Vec<uuid::Uuid> = ended.iter().map(|s| s.id).collect();
+    assert_eq!(ended_ids, [live.id], "only the live session of the realm");
+    assert_eq!(ended[0].ended_at, Some(at(10)));
+    let got = |id: uuid::Uuid| {
+        let p = p.clone();
+        async move { found(store.get_session(&p, id).await, "get_session") }
+    };
+    assert_eq!(got(live.id).await.ended_at, Some(at(10)));
+    assert_eq!(got(expired.id).await.ended_at, None, "expired, not ended");
+    assert_eq!(got(customer_side.id).await.ended_at, None, "other realm");
+    for (g, hash) in in_session.iter().zip([&b"c-1"[..], b"c-2", b"c-3"]) {
+        let lookup = found(store.find_code(&p, hash).await, "find_code");
+        assert_eq!(lookup.grant.revoked_at, Some(at(10)), "grant {}", g.id);
+    }
+    let lookup = found(store.find_code(&p, b"c-4").await, "find_code");
+    assert_eq!(
+        lookup.grant.revoked_at, None,
+        "a grant of another session stands"
+    );
+    let logged = ok(
+        store
+            .list_audit_events(
+                &p,
+                &AuditFilter {
+                    action: Some("user.sessions.end".into()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::default(),
+            )
+            .await,
+        "list_audit_events",
+    );
+    assert_eq!(logged.items.len(), 1, "the audit event is written");
+    // Nothing live is left: ending again ends nothing and is not an error.
+    let again = ok(
+        store
+            .end_account_sessions(&p, Realm::Users, ids.agent, at(20), &audit_again(&p))
+            .await,
+        "end_account_sessions",
+    );
+    assert!(again.is_empty());
+    assert_eq!(got(live.id).await.ended_at, Some(at(10)), "first end kept");
+}
+
+fn audit_again(p: &PartitionId) -> AuditEvent {
+    event(p, "user.sessions.end", "user", "again")
+}
+
+/// A password change or disabling reports the sessions it ended (for back-channel logout).
+pub async fn account_changes_report_the_sessions_they_end(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let ids = seed_ids(&p);
+    let ev = || event(&p, "user.update", "user", "u");
+    let mut s = browser_session(&p, Realm::Users, b"s-a", at(3600));
+    s.subject = ids.agent;
+    ok(store.create_session(&s).await, "create_session");
+    let mut agent = found(store.get_user(&p, ids.agent).await, "get_user");
+    agent.enabled = true;
+    agent.updated_at = at(30);
+    let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert!(ended.is_empty(), "enabling ends nothing");
+    agent.display_name = "Renamed".into();
+    let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert!(ended.is_empty(), "a rename ends nothing");
+    agent.enabled = false;
+    agent.updated_at = at(40);
+    let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert_eq!(ended, [s.id], "disabling ends the session");
+    assert_eq!(
+        found(store.get_session(&p, s.id).await, "get_session").ended_at,
+        Some(at(40))
+    );
+    // Changing an account that is disabled already ends nothing more.
+    let mut later = browser_session(&p, Realm::Users, b"s-b", at(3600));
+    later.subject = ids.agent;
+    ok(store.create_session(&later).await, "create_session");
+    agent.updated_at = at(45);
+    let ended = ok(store.update_user(&agent, None, &ev()).await, "update_user");
+    assert!(ended.is_empty(), "already disabled");
+    let mut cs = browser_session(&p, Realm::Customers, b"s-c", at(3600));
+    cs.subject = ids.customer;
+    ok(store.create_session(&cs).await, "create_session");
+    let mut customer = found(store.get_customer(&p, ids.customer).await, "get_customer");
+    customer.updated_at = at(50);
+    let ended = ok(
+        store
+            .update_customer(&customer, Some("$argon2id$new"), &ev())
+            .await,
+        "update_customer",
+    );
+    assert_eq!(ended, [cs.id], "a new password ends the session");
+}

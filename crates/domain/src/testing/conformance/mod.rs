@@ -49,6 +49,7 @@ pub use clients::{
 };
 pub use grants::{
     a_password_change_signs_the_account_out, access_tokens_are_revoked_by_jti,
+    account_changes_report_the_sessions_they_end, account_sessions_end_and_name_their_clients,
     browser_sessions_round_trip, claims_requests_are_kept_with_the_grant,
     codes_are_found_without_being_consumed, codes_are_redeemed_once,
     concurrent_redemptions_have_one_winner, deleting_a_client_removes_its_grants,
@@ -99,6 +100,8 @@ macro_rules! conformance_tests {
             codes_are_redeemed_once,
             codes_are_found_without_being_consumed,
             a_password_change_signs_the_account_out,
+            account_sessions_end_and_name_their_clients,
+            account_changes_report_the_sessions_they_end,
             concurrent_redemptions_have_one_winner,
             refresh_tokens_rotate_once,
             revoking_a_grant_revokes_its_access_tokens,

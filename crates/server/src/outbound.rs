@@ -1,5 +1,6 @@
-//! The HTTP client that fetches identity providers' JWKS, which can reach only the addresses
-//! the deployment's [`OutboundPolicy`] allows (public ones; loopback too in development).
+//! The HTTP client that fetches identity providers' JWKS and delivers back-channel logout
+//! tokens (`backchannel.rs`), which can reach only the addresses the deployment's
+//! [`OutboundPolicy`] allows (public ones; loopback too in development).
 //!
 //! The check is made where the connection is made, not only when the provider is registered:
 //! host names are resolved by [`PolicyResolver`], which hands the connector only allowed
@@ -36,7 +37,7 @@ pub enum Refused {
     },
     /// Plain http to anything but an allowed loopback host, or another scheme.
     #[error(
-        "refused before connecting: only https is fetched (plain http only to loopback, with [federation] allow_loopback)"
+        "refused before connecting: only https is used (plain http only to loopback, where allow_loopback is set)"
     )]
     Scheme,
     /// No host in the URL.

@@ -1,0 +1,13 @@
+-- OpenID Connect Back-Channel Logout 1.0 §2.2 and Front-Channel Logout 1.0 §2: where each
+-- client application is told that a session it took part in has ended, and whether it needs
+-- the session id; both `*_session_required` default to true as the specifications say
+-- (docs/flows/logout.md).
+ALTER TABLE client_applications ADD COLUMN backchannel_logout_uri text;
+ALTER TABLE client_applications
+    ADD COLUMN backchannel_logout_session_required boolean NOT NULL DEFAULT true;
+ALTER TABLE client_applications ADD COLUMN frontchannel_logout_uri text;
+ALTER TABLE client_applications
+    ADD COLUMN frontchannel_logout_session_required boolean NOT NULL DEFAULT true;
+
+-- When a session ends, the applications holding grants made in it are found by session.
+CREATE INDEX grants_by_session ON grants (partition_id, session_id);
