@@ -22,6 +22,9 @@ pub struct Config {
     pub public_url: String,
     /// The API domain (defaults to `public_url`).
     pub api_url: Option<String>,
+    /// Let `serve` run with a plain-http `public_url` on a host other than loopback (tokens and
+    /// passwords in clear on the network: for a closed test network only).
+    pub insecure_public_url: bool,
     /// `sqlite://PATH` (created if missing) or `postgres://...`.
     pub database_url: String,
     /// File holding the master key; created beside a SQLite database when absent.
@@ -324,6 +327,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             api_url: None,
+            insecure_public_url: false,
             database_url: "sqlite://tessera.db".to_owned(),
             master_key_file: None,
             log_format: LogFormat::Text,
@@ -637,6 +641,10 @@ pub fn reference() -> String {
         (
             "api_url",
             "The API domain (token audiences, permission prefix, compatibility endpoints). Defaults to public_url.",
+        ),
+        (
+            "insecure_public_url",
+            "UNSAFE: let `serve` start with a plain-http public_url on a host other than loopback (OpenID Connect Core §16.17 requires TLS). Off, such a public_url is refused at start.",
         ),
         (
             "database_url",

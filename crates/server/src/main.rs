@@ -371,6 +371,12 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         // Another instance starting at the same moment may have created them first.
         Err(e) => tracing::warn!(error = %e, "could not complete the realms' signing key families"),
     }
+    if !public_url_is_safe(&state.config.public_url) && !state.config.insecure_public_url {
+        anyhow::bail!(
+            "the public URL {} is plain http on a host other than loopback: tokens, passwords and cookies would cross the network in clear (OpenID Connect Core §16.17). Put Tessera behind a TLS-terminating proxy and set --public-url https://...; for a closed test network only, set insecure_public_url = true (TESSERA_INSECURE_PUBLIC_URL=true)",
+            state.config.public_url
+        );
+    }
     if dev {
         dev_partition(&state).await?;
     }
@@ -380,7 +386,7 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         // OpenID Connect Core §16.17 and RFC 9700 §2.6: issuers and every endpoint are https.
         tracing::warn!(
             public_url = %state.config.public_url,
-            "the public URL is plain http on a host other than loopback: tokens, passwords and cookies would cross the network in clear; put Tessera behind TLS and set --public-url https://..."
+            "the public URL is plain http on a host other than loopback: tokens, passwords and cookies cross the network in clear (insecure_public_url is set)"
         );
     }
     let app = tessera_server::router(state.clone());

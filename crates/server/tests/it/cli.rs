@@ -212,6 +212,81 @@ async fn keys_revoke_withdraws_only_a_retired_key() {
     assert_eq!(users_key(KeyState::Retired).await, None, "the key is gone");
 }
 
+/// `serve` refuses, before it listens, a plain-http public URL that leaves the machine (OpenID
+/// Connect Core §16.17), unless `insecure_public_url` says so; and a `TESSERA_*` variable that
+/// names no setting. Each refusal says what to do.
+#[tokio::test]
+async fn serve_refuses_plain_http_issuers_and_unknown_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let serve = |public_url: &str, env: &[(&str, &str)]| {
+        let mut cmd = tessera();
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", &db, "--public-url", public_url])
+            .env_remove("TESSERA_MASTER_KEY_FILE")
+            .env("TESSERA_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    };
+    let out = serve("http://auth.example", &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plain http")
+            && err.contains("https://")
+            && err.contains("insecure_public_url"),
+        "{err}"
+    );
+
+    let out = serve(
+        "http://127.0.0.1:8080",
+        &[("TESSERA_PUBLIK_URL", "https://x.example")],
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TESSERA_PUBLIK_URL"), "{err}");
+
+    // With the opt-in it serves, and says at start what it is doing.
+    let mut child = serve(
+        "http://auth.example",
+        &[("TESSERA_INSECURE_PUBLIC_URL", "true")],
+    );
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("serve exited: {status}");
+        }
+        let ok = http
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await;
+        if ok.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(up, "serve did not come up with the opt-in: {err}");
+    assert!(err.contains("insecure_public_url is set"), "{err}");
+}
+
 /// A `tessera serve` child on a free loopback port, killed when dropped.
 struct Serving {
     child: std::process::Child,
