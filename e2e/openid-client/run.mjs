@@ -247,6 +247,9 @@ async function realm(name, issuer, username, password) {
     state,
     nonce,
     max_age: '300',
+    // OPTIONAL parameters an OP must accept without error (OIDC Core §3.1.2.1, §15.1).
+    display: 'page',
+    ui_locales: 'en-GB en',
   });
   const callback = await browser.signIn(authorizationUrl.href, username, password);
 
@@ -314,6 +317,9 @@ async function realm(name, issuer, username, password) {
     id_token_hint: tokens.id_token,
     post_logout_redirect_uri: app.signedOut,
     state: logoutState,
+    // OPTIONAL (RP-Initiated Logout 1.0 §2): accepted and ignored.
+    logout_hint: username,
+    ui_locales: 'en',
   });
   const loggedOut = await browser.navigate(endSession.href);
   check(loggedOut.url !== undefined, 'logout redirects to the post-logout address', loggedOut.page?.slice(0, 300));
