@@ -356,6 +356,14 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         .as_deref()
         .map(str::parse)
         .transpose()?;
+    // Before anything is opened or written: a refused start changes nothing.
+    let insecure = insecure_urls(&config);
+    if !insecure.is_empty() && !config.insecure_public_url {
+        anyhow::bail!(
+            "plain http on a host other than loopback: {}. Tokens, passwords and cookies would cross the network in clear (OpenID Connect Core §16.17). Put Tessera behind a TLS-terminating proxy and set --public-url https://... (and --api-url, if set); for a closed test network only, set insecure_public_url = true (TESSERA_INSECURE_PUBLIC_URL=true)",
+            insecure.join(", ")
+        );
+    }
     let state = open(config, true).await?;
     tracing::info!(backend = state.store.backend(), "storage ready");
     match state
@@ -371,22 +379,16 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         // Another instance starting at the same moment may have created them first.
         Err(e) => tracing::warn!(error = %e, "could not complete the realms' signing key families"),
     }
-    if !public_url_is_safe(&state.config.public_url) && !state.config.insecure_public_url {
-        anyhow::bail!(
-            "the public URL {} is plain http on a host other than loopback: tokens, passwords and cookies would cross the network in clear (OpenID Connect Core §16.17). Put Tessera behind a TLS-terminating proxy and set --public-url https://...; for a closed test network only, set insecure_public_url = true (TESSERA_INSECURE_PUBLIC_URL=true)",
-            state.config.public_url
-        );
-    }
     if dev {
         dev_partition(&state).await?;
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}; is another server running there? pass --listen to choose another address"))?;
     tracing::info!(%addr, public_url = %state.config.public_url, "Tessera is listening");
-    if !public_url_is_safe(&state.config.public_url) {
+    if !insecure.is_empty() {
         // OpenID Connect Core §16.17 and RFC 9700 §2.6: issuers and every endpoint are https.
         tracing::warn!(
-            public_url = %state.config.public_url,
-            "the public URL is plain http on a host other than loopback: tokens, passwords and cookies cross the network in clear (insecure_public_url is set)"
+            urls = %insecure.join(", "),
+            "plain http on a host other than loopback: tokens, passwords and cookies cross the network in clear (insecure_public_url is set)"
         );
     }
     let app = tessera_server::router(state.clone());
@@ -539,6 +541,21 @@ async fn shutdown_signal() {
 /// http only on a loopback host (development) — the rule redirect URLs follow.
 fn public_url_is_safe(public_url: &str) -> bool {
     tessera_domain::client::check_redirect_url(public_url).is_ok()
+}
+
+/// The configured addresses clients are sent to that break that rule: the public URL (issuers,
+/// every OAuth endpoint) and the API URL (the compatibility token endpoints), each named.
+fn insecure_urls(config: &Config) -> Vec<String> {
+    [
+        ("public_url", Some(&config.public_url)),
+        ("api_url", config.api_url.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| {
+        url.filter(|u| !public_url_is_safe(u))
+            .map(|u| format!("{name} {u}"))
+    })
+    .collect()
 }
 
 #[cfg(test)]

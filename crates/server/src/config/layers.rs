@@ -13,8 +13,9 @@ pub(super) fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 /// `TESSERA_*` names that are not configuration: the configuration file's path, the log
-/// filter, the test suite's (`TESSERA_TEST_*`), and what the examples in `examples/` and their
-/// end-to-end drivers read, so a shell set up to run an example can still start the server.
+/// filter, the test suite's (`TESSERA_TEST_*`), what the examples in `examples/` and their
+/// end-to-end drivers read (so a shell set up to run an example can still start the server),
+/// and Kubernetes' service links (below).
 const NOT_CONFIGURATION: &[&str] = &[
     "CONFIG",
     "LOG",
@@ -28,7 +29,13 @@ const NOT_CONFIGURATION: &[&str] = &[
 ];
 
 fn is_not_configuration(rest: &str) -> bool {
-    NOT_CONFIGURATION.contains(&rest) || rest.starts_with("TEST_")
+    NOT_CONFIGURATION.contains(&rest)
+        || rest.starts_with("TEST_")
+        // Kubernetes gives every pod of a namespace with a Service named `tessera` its address
+        // as TESSERA_SERVICE_HOST, TESSERA_PORT, TESSERA_PORT_8080_TCP_ADDR, … (service links).
+        || rest.starts_with("SERVICE_")
+        || rest == "PORT"
+        || rest.starts_with("PORT_")
 }
 
 /// `TESSERA_A__B=v` → `{a = {b = v}}`; values parse as TOML scalars when they can

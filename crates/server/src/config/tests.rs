@@ -78,6 +78,9 @@ fn unknown_environment_variables_are_refused() {
         "TESSERA_TEST_POSTGRES_URL",
         "TESSERA_ISSUER",
         "TESSERA_SPA_CLIENT_ID",
+        "TESSERA_SERVICE_HOST",
+        "TESSERA_PORT",
+        "TESSERA_PORT_8080_TCP_ADDR",
         "OTHER",
     ] {
         assert!(load(other).is_ok(), "{other}");

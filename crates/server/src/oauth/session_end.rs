@@ -115,6 +115,7 @@ async fn notify(
     };
     let iss = urls::issuer(&state.config.public_url, partition, realm);
     let mut frames = Vec::new();
+    let mut backchannel_clients = Vec::new();
     for id in clients {
         let client = match state.client(partition, id).await {
             Ok(Some(v)) => v,
@@ -126,8 +127,8 @@ async fn notify(
             }
         };
         let c = &client.client;
-        if let Some(uri) = &c.backchannel_logout_uri {
-            backchannel(state, partition, realm, &iss, c, uri, subject, sid).await;
+        if c.backchannel_logout_uri.is_some() {
+            backchannel_clients.push(c.clone());
         }
         if let Some(f) = c
             .frontchannel_logout_uri
@@ -136,6 +137,19 @@ async fn notify(
         {
             frames.push(f);
         }
+    }
+    if !backchannel_clients.is_empty() {
+        // Signing a token per application (RSA for most) is left to a task of its own, so the
+        // request that ended the session neither waits for it nor, if it is cancelled, cuts
+        // the notifications short.
+        let (state, partition) = (state.clone(), partition.clone());
+        tokio::spawn(async move {
+            for c in &backchannel_clients {
+                if let Some(uri) = &c.backchannel_logout_uri {
+                    backchannel(&state, &partition, realm, &iss, c, uri, subject, sid).await;
+                }
+            }
+        });
     }
     frames
 }

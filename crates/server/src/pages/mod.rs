@@ -71,14 +71,16 @@ impl Html {
     /// logout URI (OpenID Connect Front-Channel Logout 1.0 §4), whose origins alone the CSP's
     /// `frame-src` allows. With `next` (the post-logout redirect), the browser moves on by
     /// itself after a few seconds — a `<meta http-equiv="refresh">`, since the CSP allows no
-    /// script — and a "Continue" link lets the person go at once.
+    /// script — and a "Continue" link lets the person go at once. The frames are sandboxed: the
+    /// application's page may run its scripts and read its own cookies (it must, to end its
+    /// session), but not navigate this page or open windows.
     #[must_use]
     pub fn signed_out(frames: &[(String, String)], next: Option<&str>) -> Self {
         let iframes: String = frames
             .iter()
             .map(|(url, _)| {
                 format!(
-                    "<iframe class=\"logout-frame\" src=\"{}\" title=\"Signing out of an application\" hidden></iframe>",
+                    "<iframe class=\"logout-frame\" src=\"{}\" title=\"Signing out of an application\" sandbox=\"allow-scripts allow-same-origin\" hidden></iframe>",
                     escape(url)
                 )
             })
@@ -327,6 +329,13 @@ mod tests {
         ];
         let page = Html::signed_out(&frames, Some("https://app.example/bye?state=<s>"));
         assert_eq!(page.body.matches("<iframe").count(), 4);
+        assert_eq!(
+            page.body
+                .matches("sandbox=\"allow-scripts allow-same-origin\"")
+                .count(),
+            4,
+            "every frame is sandboxed"
+        );
         assert!(page.body.contains("sid=&lt;y&gt;"), "{}", page.body);
         assert!(page.body.contains("http-equiv=\"refresh\""));
         assert!(

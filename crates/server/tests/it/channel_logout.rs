@@ -407,6 +407,40 @@ async fn a_failed_delivery_is_retried() {
         3,
         "three attempts by default"
     );
+
+    // A relying party that refuses the token (§2.8: 400) would refuse it again: one attempt.
+    let refusing = Rp::start(&[400, 400, 400]).await;
+    let third = web_app(&s, "Refusing").await;
+    patch_client(
+        &s,
+        &third,
+        json!({"backchannel_logout_uri": refusing.uri()}),
+    )
+    .await;
+    let browser = Browser::new();
+    let id = tokens(&s, &browser, 'U', &third, "agent7").await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.get(&logout_url(&s, 'U', &id, None)).await;
+    let audited = deliveries(&s, 3).await;
+    let refused = audited
+        .iter()
+        .find(|e| e["object_id"] == third.id.as_str())
+        .unwrap();
+    assert_eq!(refused["outcome"], "failure");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not tried again"),
+        "{refused}"
+    );
+    assert_eq!(
+        refusing.hits.load(Ordering::SeqCst),
+        1,
+        "a 400 is not retried"
+    );
 }
 
 async fn run_admin_sign_out(backend: Backend) {

@@ -248,6 +248,20 @@ async fn serve_refuses_plain_http_issuers_and_unknown_variables() {
             && err.contains("insecure_public_url"),
         "{err}"
     );
+    assert!(
+        !dir.path().join("t.db").exists(),
+        "a refused start opens no database"
+    );
+    // The API URL (compatibility token endpoints) is held to the same rule.
+    let out = serve(
+        "https://auth.example",
+        &[("TESSERA_API_URL", "http://api.example")],
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("api_url http://api.example"), "{err}");
 
     let out = serve(
         "http://127.0.0.1:8080",

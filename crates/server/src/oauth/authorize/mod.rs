@@ -508,11 +508,18 @@ pub async fn login(
         ended_at: None,
     };
     let result = async {
-        // A new session on every sign-in (no fixation); the browser's previous one ends.
+        // A new session on every sign-in (no fixation); the browser's previous one ends, and
+        // its applications are told as at logout (back-channel; no page shows frames here).
         if let Some((old, _)) =
             browser::current_session(&state, &partition, realm, &headers).await?
         {
-            state.store.end_session(&partition, old.id, now).await?;
+            super::session_end::end(
+                &state,
+                &partition,
+                realm,
+                super::session_end::Ending::Session(&old),
+            )
+            .await?;
         }
         state.store.create_session(&session).await?;
         issue_code(&state, &partition, realm, &req, &session, &person, &meta).await
