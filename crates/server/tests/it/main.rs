@@ -40,7 +40,7 @@
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat;
 //!   `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
 //! - `cli`: the `tessera` binary's commands and their output; `module_graph`: the server's
-//!   modules have no dependency cycle.
+//!   modules have no dependency cycle; `doc_citations`: every test the documents cite exists.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -65,6 +65,7 @@ mod code_flow_refusals;
 mod code_flow_support;
 mod cookies;
 mod dev_server;
+mod doc_citations;
 mod guard_e2e;
 mod http_errors;
 mod id_token_alg;
