@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod error_format;
 pub mod forwarded;
+pub mod http_server;
 pub mod jwt;
 pub mod known_partitions;
 pub mod login_backoff;

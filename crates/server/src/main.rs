@@ -410,12 +410,8 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         }
         None => None,
     };
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = tessera_server::http_server::ConnectionLimits::from_config(&state.config.http);
+    tessera_server::http_server::serve(listener, app, limits, shutdown_signal()).await;
     purger.abort();
     if let Some(m) = metrics_server {
         m.abort();

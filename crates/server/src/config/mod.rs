@@ -254,6 +254,16 @@ impl Config {
                 ));
             }
         }
+        if !(1..=300).contains(&self.http.header_read_timeout_secs) {
+            return Err(ConfigError::Invalid(
+                "http.header_read_timeout_secs must be 1 to 300 seconds".into(),
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.http.max_connections) {
+            return Err(ConfigError::Invalid(
+                "http.max_connections must be 1 to 1000000".into(),
+            ));
+        }
         if !(1..=10).contains(&self.clients.max_secrets) {
             return Err(ConfigError::Invalid(
                 "clients.max_secrets must be 1 to 10".into(),

@@ -66,6 +66,14 @@ pub fn reference() -> String {
             "Requests running longer are answered 408.",
         ),
         (
+            "http.header_read_timeout_secs",
+            "Time a client has to send a request's headers; idle keep-alive connections close after it too.",
+        ),
+        (
+            "http.max_connections",
+            "Connections served at once; more wait in the listen backlog.",
+        ),
+        (
             "signing.algorithm",
             "Algorithm of new signing keys: ES256, RS256 or EdDSA. It signs access tokens; each realm also keeps an RS256 key family, the default for ID tokens.",
         ),

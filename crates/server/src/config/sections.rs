@@ -246,6 +246,11 @@ pub struct HttpConfig {
     pub import_limit_bytes: usize,
     /// Requests taking longer are answered 408.
     pub request_timeout_secs: u64,
+    /// Time a client has to send a request's headers, and an idle keep-alive connection stays
+    /// open (slowloris clients are cut off here: `http_server.rs`).
+    pub header_read_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
@@ -254,6 +259,8 @@ impl Default for HttpConfig {
             body_limit_bytes: 64 * 1024,
             import_limit_bytes: 5 * 1024 * 1024,
             request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            max_connections: 4096,
         }
     }
 }

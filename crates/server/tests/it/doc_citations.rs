@@ -4,8 +4,8 @@
 //! not exist:
 //! - `module::test` where `module` is a module of this test binary (`tests/it/<module>.rs` or
 //!   `tests/it/<module>/`) must name a `fn test(` in that module;
-//! - `a::b::tests::test` names a unit test in `crates/server/src/a/b.rs` (or `a/b/mod.rs`),
-//!   which must hold `fn test(`.
+//! - `a::b::tests::test` names a unit test in `crates/<any>/src/a/b.rs` (or `a/b/mod.rs`),
+//!   which must exist and hold `fn test(`.
 //!
 //! `module::*` (every test of a module) only needs the module to exist.
 
@@ -83,11 +83,25 @@ fn check(cited: &str, tests_dir: &Path, src_dir: &Path) -> Citation {
         let Some(test) = parts.get(at + 1) else {
             return Citation::NotATest;
         };
-        let module = parts[..at].join("/");
-        let base = src_dir.join(&module);
-        let text = source_text(&base.with_extension("rs"))
-            .or_else(|| source_text(&base.join("mod.rs")));
-        (text, *test, format!("crates/server/src/{module}"))
+        // A unit test of any crate in the workspace (`tessera_domain::` may lead the path).
+        let mut module = &parts[..at];
+        if module.first().is_some_and(|m| m.starts_with("tessera_")) {
+            module = &module[1..];
+        }
+        let module = module.join("/");
+        let crates = src_dir.join("../..");
+        let text = std::fs::read_dir(&crates)
+            .unwrap()
+            .filter_map(|c| {
+                let base = c.ok()?.path().join("src").join(&module);
+                source_text(&base.with_extension("rs"))
+                    .or_else(|| source_text(&base.join("mod.rs")))
+            })
+            .next();
+        if text.is_none() {
+            return Citation::Missing(format!("no crate has a module {module}"));
+        }
+        (text, *test, format!("the module {module}"))
     };
     match text {
         None => Citation::NotATest,
@@ -134,9 +148,16 @@ fn a_citation_of_a_missing_test_is_caught() {
     let server = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (tests_dir, src_dir) = (server.join("tests/it"), server.join("src"));
     let found = |cited| check(cited, &tests_dir, &src_dir);
-    assert!(matches!(found("code_flow::no_such_test"), Citation::Missing(_)));
+    assert!(matches!(
+        found("code_flow::no_such_test"),
+        Citation::Missing(_)
+    ));
     assert_eq!(found("code_flow::web_app_signs_in_a_user"), Citation::Found);
-    assert!(matches!(found("oauth::form::tests::no_such_test"), Citation::Missing(_)));
+    assert!(matches!(
+        found("oauth::form::tests::no_such_test"),
+        Citation::Missing(_)
+    ));
     assert_eq!(found("tessera_domain::Clock"), Citation::NotATest);
+    assert!(matches!(found("gone::tests::a_test"), Citation::Missing(_)));
     assert_eq!(paths("a `x::y` b `not a path` c `p::*`"), ["x::y", "p::*"]);
 }

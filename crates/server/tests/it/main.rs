@@ -26,7 +26,8 @@
 //!   password, disabling; retries; refused addresses) and front-channel frames.
 //! - `login_backoff`: parallel and cross-name guessing against the back-off; `client_address`:
 //!   budgets per client behind a trusted proxy, forged headers ignored otherwise;
-//!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit.
+//!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit;
+//!   `slow_clients`: slowloris, idle keep-alive, the connection cap, slow bodies, header floods.
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation;
 //!   `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
 //!   permissions, revoked sign-ins and demoted administrators.
@@ -83,6 +84,7 @@ mod on_behalf_of;
 mod openid_client;
 mod password_change;
 mod password_concurrency;
+mod slow_clients;
 mod spa_browser;
 mod standard_claims;
 mod support;

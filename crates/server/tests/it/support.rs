@@ -1,6 +1,5 @@
 //! Test harness: a real Tessera on 127.0.0.1:0 with a fresh database and one partition.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -12,6 +11,7 @@ use tessera_server::config::Config;
 use tessera_server::crypto::master_key::MasterKey;
 use tessera_server::crypto::password::PasswordParams;
 use tessera_server::crypto::rng::SystemRng;
+use tessera_server::http_server::ConnectionLimits;
 use tessera_server::provision::{Created, NewPartition};
 use tessera_server::runtime;
 
@@ -163,15 +163,15 @@ impl TestServer {
             )
             .await
             .unwrap();
+        // The listener `tessera serve` uses, with its connection limits.
         let app = tessera_server::router(state.clone());
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let limits = ConnectionLimits::from_config(&state.config.http);
+        tokio::spawn(tessera_server::http_server::serve(
+            listener,
+            app,
+            limits,
+            std::future::pending(),
+        ));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
