@@ -134,7 +134,8 @@ impl CustomerRepository for DbStore {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the customer out.
         let was_enabled: Option<bool> = sqlx::query_scalar(
-            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 FOR UPDATE",
+            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 \
+             FOR UPDATE",
         )
         .bind(c.partition.as_str())
         .bind(uid(c.id))

@@ -158,7 +158,8 @@ impl UserRepository for DbStore {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the user out.
         let was_enabled: Option<bool> = sqlx::query_scalar(
-            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 FOR UPDATE",
+            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 \
+             FOR UPDATE",
         )
         .bind(p.as_str())
         .bind(uid(u.id))

@@ -150,13 +150,15 @@ pub(crate) async fn lock(
     p: &PartitionId,
     id: ClientId,
 ) -> StoreResult<()> {
-    let found =
-        sqlx::query("SELECT 1 FROM client_applications WHERE partition_id = $1 AND client_id = $2")
-            .bind(p.as_str())
-            .bind(uid(id))
-            .fetch_optional(conn)
-            .await
-            .map_err(db)?;
+    let found = sqlx::query(
+        "SELECT 1 FROM client_applications WHERE partition_id = $1 AND client_id = $2 \
+         -- no FOR NO KEY UPDATE: BEGIN IMMEDIATE holds the write lock",
+    )
+    .bind(p.as_str())
+    .bind(uid(id))
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
     found.map(|_| ()).ok_or(StoreError::NotFound)
 }
 

@@ -133,13 +133,15 @@ impl CustomerRepository for DbStore {
     ) -> StoreResult<Vec<uuid::Uuid>> {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the customer out.
-        let was_enabled: Option<bool> =
-            sqlx::query_scalar("SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2")
-                .bind(c.partition.as_str())
-                .bind(uid(c.id))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
+        let was_enabled: Option<bool> = sqlx::query_scalar(
+            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 \
+             -- no FOR UPDATE: BEGIN IMMEDIATE holds the write lock",
+        )
+        .bind(c.partition.as_str())
+        .bind(uid(c.id))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
         };

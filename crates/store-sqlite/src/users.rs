@@ -157,13 +157,15 @@ impl UserRepository for DbStore {
         let p = &u.partition;
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the user out.
-        let was_enabled: Option<bool> =
-            sqlx::query_scalar("SELECT enabled FROM users WHERE partition_id = $1 AND id = $2")
-                .bind(p.as_str())
-                .bind(uid(u.id))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
+        let was_enabled: Option<bool> = sqlx::query_scalar(
+            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 \
+             -- no FOR UPDATE: BEGIN IMMEDIATE holds the write lock",
+        )
+        .bind(p.as_str())
+        .bind(uid(u.id))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
         };
