@@ -2,32 +2,31 @@
 //! append used off the request path, and the filtered listing.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::QueryBuilder;
 use tessera_domain::PartitionId;
 use tessera_domain::audit::{ActorKind, AuditEvent, AuditFilter, Outcome};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{AuditRepository, StoreResult};
 
-use crate::PgStore;
-use crate::codec::{get, parsed};
-use crate::error::{corrupt, db};
+use crate::codec::{get, opt_partition, parsed, time, ts, uid, uuid};
+use crate::error::db;
+use crate::{Db, DbConnection, DbRow, DbStore};
 
 /// Writes `e` on `conn` (the caller's transaction, so the change and its record commit together).
-pub(crate) async fn insert(conn: &mut PgConnection, e: &AuditEvent) -> StoreResult<()> {
+pub(crate) async fn insert(conn: &mut DbConnection, e: &AuditEvent) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO audit_events (id, partition_id, actor_kind, actor_id, action, object_type, \
          object_id, at, source_ip, outcome, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(e.id)
+    .bind(uid(e.id))
     .bind(e.partition.as_ref().map(PartitionId::as_str))
     .bind(e.actor_kind.as_str())
     .bind(e.actor_id.as_deref())
     .bind(&e.action)
     .bind(&e.object_type)
     .bind(e.object_id.as_deref())
-    .bind(e.at)
+    .bind(ts(e.at))
     .bind(e.source_ip.as_deref())
     .bind(e.outcome.as_str())
     .bind(e.detail.as_deref())
@@ -37,21 +36,18 @@ pub(crate) async fn insert(conn: &mut PgConnection, e: &AuditEvent) -> StoreResu
     Ok(())
 }
 
-fn event(row: &PgRow) -> StoreResult<(i64, AuditEvent)> {
-    let partition = get::<Option<String>>(row, "partition_id")?
-        .map(|s| PartitionId::parse(&s).map_err(corrupt))
-        .transpose()?;
+fn event(row: &DbRow) -> StoreResult<(i64, AuditEvent)> {
     Ok((
         get(row, "seq")?,
         AuditEvent {
-            id: get(row, "id")?,
-            partition,
+            id: uuid(row, "id")?,
+            partition: opt_partition(row, "partition_id")?,
             actor_kind: parsed(row, "actor_kind", ActorKind::parse)?,
             actor_id: get(row, "actor_id")?,
             action: get(row, "action")?,
             object_type: get(row, "object_type")?,
             object_id: get(row, "object_id")?,
-            at: get(row, "at")?,
+            at: time(row, "at")?,
             source_ip: get(row, "source_ip")?,
             outcome: parsed(row, "outcome", Outcome::parse)?,
             detail: get(row, "detail")?,
@@ -97,7 +93,7 @@ impl Columns {
 }
 
 #[async_trait]
-impl AuditRepository for PgStore {
+impl AuditRepository for DbStore {
     async fn append_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
@@ -140,7 +136,7 @@ impl AuditRepository for PgStore {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> StoreResult<Page<AuditEvent>> {
-        let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+        let mut q: QueryBuilder<'_, Db> = QueryBuilder::new(
             "SELECT seq, id, partition_id, actor_kind, actor_id, action, object_type, object_id, \
              at, source_ip, outcome, detail FROM audit_events WHERE partition_id = ",
         );
@@ -163,10 +159,10 @@ impl AuditRepository for PgStore {
             q.push(" AND outcome = ").push_bind(o.as_str());
         }
         if let Some(t) = filter.since {
-            q.push(" AND at >= ").push_bind(t);
+            q.push(" AND at >= ").push_bind(ts(t));
         }
         if let Some(t) = filter.until {
-            q.push(" AND at < ").push_bind(t);
+            q.push(" AND at < ").push_bind(ts(t));
         }
         q.push(" ORDER BY seq LIMIT ").push_bind(page.fetch());
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;

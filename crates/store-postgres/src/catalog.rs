@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::PartitionId;
 use tessera_domain::api::{Api, Operation};
 use tessera_domain::audit::AuditEvent;
@@ -13,15 +11,13 @@ use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::permission::{Hub, Permission, PermissionKind};
 use tessera_domain::store::{CatalogRepository, StoreResult};
 
-use sqlx::types::Json;
-
-use crate::codec::{get, json, parsed};
+use crate::codec::{doc, get, int, json, parsed};
 use crate::error::db;
-use crate::{PgStore, audit};
+use crate::{DbConnection, DbRow, DbStore, audit};
 
 /// Adds a permission or updates the one with its name.
 pub(crate) async fn upsert_permission(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     perm: &Permission,
 ) -> StoreResult<()> {
@@ -46,7 +42,7 @@ pub(crate) async fn upsert_permission(
 /// Adds an API or replaces the one with its id, operations included; a replaced API keeps its
 /// place in the creation order.
 pub(crate) async fn upsert_api(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     api: &Api,
 ) -> StoreResult<()> {
@@ -71,19 +67,19 @@ pub(crate) async fn upsert_api(
         .execute(&mut *conn)
         .await
         .map_err(db)?;
-    for (position, op) in (0_i32..).zip(&api.operations) {
+    for (position, op) in (0_u32..).zip(&api.operations) {
         sqlx::query(
             "INSERT INTO api_operations (partition_id, api_id, position, operation_id, method, \
              path, summary, security) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(p.as_str())
         .bind(&api.id)
-        .bind(position)
+        .bind(int(position)?)
         .bind(&op.operation_id)
         .bind(&op.method)
         .bind(&op.path)
         .bind(&op.summary)
-        .bind(Json(&op.security))
+        .bind(doc(&op.security)?)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
@@ -91,7 +87,7 @@ pub(crate) async fn upsert_api(
     Ok(())
 }
 
-fn api(row: &PgRow) -> StoreResult<Api> {
+fn api(row: &DbRow) -> StoreResult<Api> {
     Ok(Api {
         id: get(row, "id")?,
         name: get(row, "name")?,
@@ -102,7 +98,7 @@ fn api(row: &PgRow) -> StoreResult<Api> {
     })
 }
 
-fn operation(row: &PgRow) -> StoreResult<Operation> {
+fn operation(row: &DbRow) -> StoreResult<Operation> {
     Ok(Operation {
         operation_id: get(row, "operation_id")?,
         method: get(row, "method")?,
@@ -114,7 +110,7 @@ fn operation(row: &PgRow) -> StoreResult<Operation> {
 
 const OPERATION_COLUMNS: &str = "api_id, operation_id, method, path, summary, security";
 
-fn permission(r: &PgRow) -> StoreResult<Permission> {
+fn permission(r: &DbRow) -> StoreResult<Permission> {
     Ok(Permission {
         name: get(r, "name")?,
         hub: parsed(r, "hub", Hub::parse)?,
@@ -127,7 +123,7 @@ fn permission(r: &PgRow) -> StoreResult<Permission> {
 /// Fills in the operations of `apis` (the partition's operations are read whole: a catalog
 /// holds a few dozen APIs).
 async fn attach_operations(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     apis: &mut [Api],
 ) -> StoreResult<()> {
@@ -153,7 +149,7 @@ async fn attach_operations(
 }
 
 #[async_trait]
-impl CatalogRepository for PgStore {
+impl CatalogRepository for DbStore {
     async fn list_permissions(&self, p: &PartitionId) -> StoreResult<Vec<Permission>> {
         sqlx::query(
             "SELECT name, hub, kind, description, anonymous FROM permissions \

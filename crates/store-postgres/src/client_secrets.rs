@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::secret::{ClientSecret, StoredSecret};
@@ -12,13 +10,13 @@ use tessera_domain::store::{StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
 
-use crate::codec::{get, partition};
-use crate::error::db;
-use crate::{PgStore, audit, clients};
+use crate::codec::{get, opt_time, opt_ts, partition, time, ts, uid, uuid};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbRow, DbStore, audit, clients};
 
 /// Inserts a secret (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     s: &StoredSecret,
 ) -> StoreResult<()> {
@@ -28,31 +26,31 @@ pub(crate) async fn insert(
          expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(p.as_str())
-    .bind(m.client_id)
-    .bind(m.id)
+    .bind(uid(m.client_id))
+    .bind(uid(m.id))
     .bind(&m.name)
     .bind(&m.hint)
     .bind(&s.hash)
-    .bind(m.created_at)
-    .bind(m.expires_at)
-    .bind(m.last_used_at)
+    .bind(ts(m.created_at))
+    .bind(opt_ts(m.expires_at))
+    .bind(opt_ts(m.last_used_at))
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-fn stored(row: &PgRow) -> StoreResult<StoredSecret> {
+fn stored(row: &DbRow) -> StoreResult<StoredSecret> {
     Ok(StoredSecret {
         secret: ClientSecret {
-            id: get(row, "id")?,
+            id: uuid(row, "id")?,
             partition: partition(row, "partition_id")?,
-            client_id: get(row, "client_id")?,
+            client_id: uuid(row, "client_id")?,
             name: get(row, "name")?,
             hint: get(row, "hint")?,
-            created_at: get(row, "created_at")?,
-            expires_at: get(row, "expires_at")?,
-            last_used_at: get(row, "last_used_at")?,
+            created_at: time(row, "created_at")?,
+            expires_at: opt_time(row, "expires_at")?,
+            last_used_at: opt_time(row, "last_used_at")?,
         },
         hash: get(row, "hash")?,
     })
@@ -60,7 +58,7 @@ fn stored(row: &PgRow) -> StoreResult<StoredSecret> {
 
 /// A client's secrets with hashes, in creation order.
 pub(crate) async fn list(
-    store: &PgStore,
+    store: &DbStore,
     p: &PartitionId,
     id: ClientId,
 ) -> StoreResult<Vec<StoredSecret>> {
@@ -69,7 +67,7 @@ pub(crate) async fn list(
          last_used_at FROM client_secrets WHERE partition_id = $1 AND client_id = $2 ORDER BY seq",
     )
     .bind(p.as_str())
-    .bind(id)
+    .bind(uid(id))
     .fetch_all(&store.pool)
     .await
     .map_err(db)?
@@ -80,7 +78,7 @@ pub(crate) async fn list(
 
 /// A page of a client's secrets (metadata only), in creation order.
 pub(crate) async fn page(
-    store: &PgStore,
+    store: &DbStore,
     p: &PartitionId,
     id: ClientId,
     page: PageRequest,
@@ -91,7 +89,7 @@ pub(crate) async fn page(
          AND seq > $3 ORDER BY seq LIMIT $4",
     )
     .bind(p.as_str())
-    .bind(id)
+    .bind(uid(id))
     .bind(page.after_seq())
     .bind(page.fetch())
     .fetch_all(&store.pool)
@@ -106,7 +104,7 @@ pub(crate) async fn page(
 /// Adds a secret unless the cap is reached. The client row is locked first, so concurrent
 /// requests (on any instance) count one after the other and cannot both see room for one more.
 pub(crate) async fn add(
-    store: &PgStore,
+    store: &DbStore,
     s: &StoredSecret,
     max_unexpired: u32,
     now: OffsetDateTime,
@@ -120,8 +118,8 @@ pub(crate) async fn add(
          AND (expires_at IS NULL OR expires_at > $3)",
     )
     .bind(m.partition.as_str())
-    .bind(m.client_id)
-    .bind(now)
+    .bind(uid(m.client_id))
+    .bind(ts(now))
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
@@ -138,7 +136,7 @@ pub(crate) async fn add(
 
 /// Deletes one secret of one client.
 pub(crate) async fn delete(
-    store: &PgStore,
+    store: &DbStore,
     p: &PartitionId,
     client: ClientId,
     secret: uuid::Uuid,
@@ -149,14 +147,12 @@ pub(crate) async fn delete(
         "DELETE FROM client_secrets WHERE partition_id = $1 AND client_id = $2 AND id = $3",
     )
     .bind(p.as_str())
-    .bind(client)
-    .bind(secret)
+    .bind(uid(client))
+    .bind(uid(secret))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    expect_one(done.rows_affected(), "client secret")?;
     audit::insert(&mut tx, audit).await?;
     tx.commit().await.map_err(db)
 }
@@ -165,7 +161,7 @@ pub(crate) async fn delete(
 /// several instances may arrive out of order). Uses of one secret are merged first, and rows
 /// are locked in id order so concurrent batches cannot deadlock.
 pub(crate) async fn touch(
-    store: &PgStore,
+    store: &DbStore,
     used: &[(uuid::Uuid, OffsetDateTime)],
 ) -> StoreResult<()> {
     let latest: BTreeMap<uuid::Uuid, OffsetDateTime> =

@@ -2,8 +2,6 @@
 //! `client_secrets.rs`).
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
@@ -13,11 +11,13 @@ use tessera_domain::store::{ClientRepository, StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
 
-use crate::codec::{get, int, parsed, partition, u32_col};
-use crate::error::db;
-use crate::{PgStore, audit, client_secrets};
+use crate::codec::{
+    get, int, parsed, partition, string_list, strings, time, ts, u32_col, uid, uuid,
+};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbRow, DbStore, audit, client_secrets};
 
-/// The client's columns plus its assigned permissions as an array, so a client and its
+/// The client's columns plus its assigned permissions as a list, so a client and its
 /// permissions are read in one statement (one snapshot).
 const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
      c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
@@ -39,17 +39,17 @@ fn resource_type_name(r: ResourceType) -> &'static str {
     }
 }
 
-fn client(row: &PgRow) -> StoreResult<ClientApplication> {
-    let mut permissions: Vec<String> = get(row, "permissions")?;
+fn client(row: &DbRow) -> StoreResult<ClientApplication> {
+    let mut permissions = strings(row, "permissions")?;
     permissions.sort();
     Ok(ClientApplication {
         partition: partition(row, "partition_id")?,
-        client_id: get(row, "client_id")?,
+        client_id: uuid(row, "client_id")?,
         name: get(row, "name")?,
         resource_type: parsed(row, "resource_type", resource_type)?,
         platform: parsed(row, "platform", Platform::parse)?,
-        redirect_urls: get(row, "redirect_urls")?,
-        post_logout_redirect_urls: get(row, "post_logout_redirect_urls")?,
+        redirect_urls: strings(row, "redirect_urls")?,
+        post_logout_redirect_urls: strings(row, "post_logout_redirect_urls")?,
         obo_enabled: get(row, "obo_enabled")?,
         token_exchange_enabled: get(row, "token_exchange_enabled")?,
         access_token_ttl: u32_col(row, "access_token_ttl")?,
@@ -64,14 +64,14 @@ fn client(row: &PgRow) -> StoreResult<ClientApplication> {
         frontchannel_logout_uri: get(row, "frontchannel_logout_uri")?,
         frontchannel_logout_session_required: get(row, "frontchannel_logout_session_required")?,
         permissions,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
     })
 }
 
 /// Inserts a client with its permissions (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     c: &ClientApplication,
 ) -> StoreResult<()> {
@@ -84,12 +84,12 @@ pub(crate) async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(p.as_str())
-    .bind(c.client_id)
+    .bind(uid(c.client_id))
     .bind(&c.name)
     .bind(resource_type_name(c.resource_type))
     .bind(c.platform.as_str())
-    .bind(c.redirect_urls.as_slice())
-    .bind(c.post_logout_redirect_urls.as_slice())
+    .bind(string_list(&c.redirect_urls)?)
+    .bind(string_list(&c.post_logout_redirect_urls)?)
     .bind(c.obo_enabled)
     .bind(c.token_exchange_enabled)
     .bind(int(c.access_token_ttl)?)
@@ -99,8 +99,8 @@ pub(crate) async fn insert(
     .bind(c.backchannel_logout_session_required)
     .bind(c.frontchannel_logout_uri.as_deref())
     .bind(c.frontchannel_logout_session_required)
-    .bind(c.created_at)
-    .bind(c.updated_at)
+    .bind(ts(c.created_at))
+    .bind(ts(c.updated_at))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
@@ -110,20 +110,20 @@ pub(crate) async fn insert(
 /// Adds permission assignments after checking each name is in the catalog, so the error names
 /// the first unknown permission instead of a constraint.
 async fn assign_permissions(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     id: ClientId,
     permissions: &[String],
 ) -> StoreResult<()> {
     for name in permissions {
-        let known: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM permissions WHERE partition_id = $1 AND name = $2")
-                .bind(p.as_str())
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?;
-        if known.is_none() {
+        let known = sqlx::query("SELECT 1 FROM permissions WHERE partition_id = $1 AND name = $2")
+            .bind(p.as_str())
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .is_some();
+        if !known {
             return Err(StoreError::UnknownReference(format!("permission {name}")));
         }
     }
@@ -133,7 +133,7 @@ async fn assign_permissions(
              VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .bind(name)
         .execute(&mut *conn)
         .await
@@ -146,16 +146,16 @@ async fn assign_permissions(
 /// row until commit so that secret-cap checks and permission replacements on one client run one
 /// at a time.
 pub(crate) async fn lock(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     id: ClientId,
 ) -> StoreResult<()> {
-    let found: Option<i32> = sqlx::query_scalar(
+    let found = sqlx::query(
         "SELECT 1 FROM client_applications WHERE partition_id = $1 AND client_id = $2 \
          FOR NO KEY UPDATE",
     )
     .bind(p.as_str())
-    .bind(id)
+    .bind(uid(id))
     .fetch_optional(conn)
     .await
     .map_err(db)?;
@@ -163,7 +163,7 @@ pub(crate) async fn lock(
 }
 
 #[async_trait]
-impl ClientRepository for PgStore {
+impl ClientRepository for DbStore {
     async fn create_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.write().await?;
         crate::partitions::require(&mut tx, &c.partition).await?;
@@ -181,7 +181,7 @@ impl ClientRepository for PgStore {
             "{SELECT} WHERE c.partition_id = $1 AND c.client_id = $2"
         ))
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -225,8 +225,8 @@ impl ClientRepository for PgStore {
         .bind(&c.name)
         .bind(resource_type_name(c.resource_type))
         .bind(c.platform.as_str())
-        .bind(c.redirect_urls.as_slice())
-        .bind(c.post_logout_redirect_urls.as_slice())
+        .bind(string_list(&c.redirect_urls)?)
+        .bind(string_list(&c.post_logout_redirect_urls)?)
         .bind(c.obo_enabled)
         .bind(c.token_exchange_enabled)
         .bind(int(c.access_token_ttl)?)
@@ -236,15 +236,13 @@ impl ClientRepository for PgStore {
         .bind(c.backchannel_logout_session_required)
         .bind(c.frontchannel_logout_uri.as_deref())
         .bind(c.frontchannel_logout_session_required)
-        .bind(c.updated_at)
+        .bind(ts(c.updated_at))
         .bind(c.partition.as_str())
-        .bind(c.client_id)
+        .bind(uid(c.client_id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "client")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -261,13 +259,11 @@ impl ClientRepository for PgStore {
             "DELETE FROM client_applications WHERE partition_id = $1 AND client_id = $2",
         )
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "client")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -283,7 +279,7 @@ impl ClientRepository for PgStore {
         lock(&mut tx, p, id).await?;
         sqlx::query("DELETE FROM client_permissions WHERE partition_id = $1 AND client_id = $2")
             .bind(p.as_str())
-            .bind(id)
+            .bind(uid(id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;

@@ -1,18 +1,16 @@
 //! Customers. Emails are unique per partition, compared through a lower-cased key column.
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::customer::Customer;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{CustomerRecord, CustomerRepository, StoreError, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 
-use crate::codec::{get, partition};
-use crate::error::db;
+use crate::codec::{get, partition, time, ts, uid, uuid};
+use crate::error::{db, expect_one};
 use crate::standard_claims::{self, Accounts};
-use crate::{PgStore, audit};
+use crate::{DbConnection, DbRow, DbStore, audit};
 
 const COLUMNS: &str = "seq, partition_id, id, email, display_name, enabled, password_hash, created_at, updated_at, \
      given_name, family_name, locale, zoneinfo, email_verified, phone_number, \
@@ -20,7 +18,7 @@ const COLUMNS: &str = "seq, partition_id, id, email, display_name, enabled, pass
 
 /// Inserts a customer (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     r: &CustomerRecord,
 ) -> StoreResult<()> {
@@ -30,35 +28,35 @@ pub(crate) async fn insert(
          password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(p.as_str())
-    .bind(c.id)
+    .bind(uid(c.id))
     .bind(&c.email)
     .bind(c.email.to_lowercase())
     .bind(&c.display_name)
     .bind(c.enabled)
     .bind(&r.password_hash)
-    .bind(c.created_at)
-    .bind(c.updated_at)
+    .bind(ts(c.created_at))
+    .bind(ts(c.updated_at))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
     standard_claims::write(conn, Accounts::Customers, p, c.id, &c.claims).await
 }
 
-fn customer(row: &PgRow) -> StoreResult<Customer> {
+fn customer(row: &DbRow) -> StoreResult<Customer> {
     Ok(Customer {
-        id: get(row, "id")?,
+        id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
         email: get(row, "email")?,
         display_name: get(row, "display_name")?,
         enabled: get(row, "enabled")?,
         claims: standard_claims::read(row)?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
     })
 }
 
 #[async_trait]
-impl CustomerRepository for PgStore {
+impl CustomerRepository for DbStore {
     async fn create_customer(&self, c: &CustomerRecord, audit: &AuditEvent) -> StoreResult<()> {
         let p = &c.customer.partition;
         let mut tx = self.write().await?;
@@ -73,7 +71,7 @@ impl CustomerRepository for PgStore {
             "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND id = $2"
         ))
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -136,10 +134,11 @@ impl CustomerRepository for PgStore {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the customer out.
         let was_enabled: Option<bool> = sqlx::query_scalar(
-            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 FOR UPDATE",
+            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 \
+             FOR UPDATE",
         )
         .bind(c.partition.as_str())
-        .bind(c.id)
+        .bind(uid(c.id))
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
@@ -156,16 +155,14 @@ impl CustomerRepository for PgStore {
         .bind(&c.display_name)
         .bind(c.enabled)
         .bind(password_hash)
-        .bind(c.updated_at)
+        .bind(ts(c.updated_at))
         .bind(c.partition.as_str())
-        .bind(c.id)
+        .bind(uid(c.id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         standard_claims::write(&mut tx, Accounts::Customers, &c.partition, c.id, &c.claims).await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "customer")?;
         let ended = if password_hash.is_some() || (was_enabled && !c.enabled) {
             crate::sessions::end_everything_of(
                 &mut tx,
@@ -192,13 +189,11 @@ impl CustomerRepository for PgStore {
         let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM customers WHERE partition_id = $1 AND id = $2")
             .bind(p.as_str())
-            .bind(id)
+            .bind(uid(id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "customer")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

@@ -2,7 +2,7 @@
 //! reference, database away), never on SQLSTATE codes.
 
 use sqlx::error::{DatabaseError, ErrorKind};
-use tessera_domain::store::StoreError;
+use tessera_domain::store::{StoreError, StoreResult};
 
 /// Classifies a sqlx error.
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
@@ -21,6 +21,19 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
             _ => StoreError::Internal(Box::new(e)),
         },
         other => StoreError::Internal(Box::new(other)),
+    }
+}
+
+/// Checks a write addressed to one row by its key (an update or delete of one client, user,
+/// secret, …): no row is [`StoreError::NotFound`]; more than one means the key was not unique,
+/// a schema fault, and the caller's transaction is rolled back.
+pub(crate) fn expect_one(rows_affected: u64, what: &str) -> StoreResult<()> {
+    match rows_affected {
+        1 => Ok(()),
+        0 => Err(StoreError::NotFound),
+        n => Err(StoreError::Internal(
+            format!("{n} {what} rows matched one key").into(),
+        )),
     }
 }
 

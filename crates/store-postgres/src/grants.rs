@@ -4,11 +4,7 @@
 //! not by a read followed by a write.
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
-use sqlx::types::Json;
 use tessera_domain::auth_method::AuthMethod;
-use tessera_domain::claims_request::ClaimsRequest;
 use tessera_domain::grant::{
     AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
 };
@@ -16,9 +12,11 @@ use tessera_domain::store::{GrantRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 use time::OffsetDateTime;
 
-use crate::PgStore;
-use crate::codec::{get, parsed, partition};
+use crate::codec::{
+    flag, get, opt_doc, opt_json, opt_time, opt_ts, parsed, partition, time, ts, uid, uuid,
+};
 use crate::error::db;
+use crate::{DbConnection, DbRow, DbStore};
 
 /// A grant's columns (table alias `g`); its times are renamed so they can sit beside a code's
 /// or token's own in one row.
@@ -26,74 +24,74 @@ const GRANT_COLUMNS: &str = "g.partition_id, g.id, g.realm, g.client_id, g.subje
      g.session_id, g.auth_time, g.auth_method, g.claims_request, \
      g.created_at AS grant_created_at, g.expires_at AS grant_expires_at, g.revoked_at";
 
-fn grant(row: &PgRow) -> StoreResult<Grant> {
+fn grant(row: &DbRow) -> StoreResult<Grant> {
     Ok(Grant {
-        id: get(row, "id")?,
+        id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
         realm: parsed(row, "realm", Realm::parse)?,
-        client_id: get(row, "client_id")?,
-        subject: get(row, "subject_id")?,
+        client_id: uuid(row, "client_id")?,
+        subject: uuid(row, "subject_id")?,
         scope: get(row, "scope")?,
-        session_id: get(row, "session_id")?,
-        auth_time: get(row, "auth_time")?,
+        session_id: uuid(row, "session_id")?,
+        auth_time: time(row, "auth_time")?,
         auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
-        claims_request: get::<Option<Json<ClaimsRequest>>>(row, "claims_request")?.map(|Json(c)| c),
-        created_at: get(row, "grant_created_at")?,
-        expires_at: get(row, "grant_expires_at")?,
-        revoked_at: get(row, "revoked_at")?,
+        claims_request: opt_json(row, "claims_request")?,
+        created_at: time(row, "grant_created_at")?,
+        expires_at: time(row, "grant_expires_at")?,
+        revoked_at: opt_time(row, "revoked_at")?,
     })
 }
 
-fn code(row: &PgRow) -> StoreResult<AuthorizationCode> {
+fn code(row: &DbRow) -> StoreResult<AuthorizationCode> {
     Ok(AuthorizationCode {
         hash: get(row, "hash")?,
         partition: partition(row, "partition_id")?,
-        grant_id: get(row, "grant_id")?,
+        grant_id: uuid(row, "grant_id")?,
         redirect_uri: get(row, "redirect_uri")?,
         nonce: get(row, "nonce")?,
         code_challenge: get(row, "code_challenge")?,
-        created_at: get(row, "created_at")?,
-        expires_at: get(row, "expires_at")?,
+        created_at: time(row, "created_at")?,
+        expires_at: time(row, "expires_at")?,
     })
 }
 
-fn refresh_token(row: &PgRow) -> StoreResult<RefreshToken> {
+fn refresh_token(row: &DbRow) -> StoreResult<RefreshToken> {
     Ok(RefreshToken {
         hash: get(row, "hash")?,
         partition: partition(row, "partition_id")?,
-        grant_id: get(row, "grant_id")?,
-        created_at: get(row, "created_at")?,
-        expires_at: get(row, "expires_at")?,
-        used_at: get(row, "used_at")?,
+        grant_id: uuid(row, "grant_id")?,
+        created_at: time(row, "created_at")?,
+        expires_at: time(row, "expires_at")?,
+        used_at: opt_time(row, "used_at")?,
     })
 }
 
-async fn insert_refresh_token(conn: &mut PgConnection, t: &RefreshToken) -> StoreResult<()> {
+async fn insert_refresh_token(conn: &mut DbConnection, t: &RefreshToken) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (partition_id, hash, grant_id, created_at, expires_at, \
          used_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(t.partition.as_str())
     .bind(&t.hash)
-    .bind(t.grant_id)
-    .bind(t.created_at)
-    .bind(t.expires_at)
-    .bind(t.used_at)
+    .bind(uid(t.grant_id))
+    .bind(ts(t.created_at))
+    .bind(ts(t.expires_at))
+    .bind(opt_ts(t.used_at))
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-async fn insert_access_token(conn: &mut PgConnection, t: &IssuedAccessToken) -> StoreResult<()> {
+async fn insert_access_token(conn: &mut DbConnection, t: &IssuedAccessToken) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO issued_access_tokens (partition_id, jti, grant_id, expires_at) \
          VALUES ($1, $2, $3, $4)",
     )
     .bind(t.partition.as_str())
-    .bind(t.jti)
-    .bind(t.grant_id)
-    .bind(t.expires_at)
+    .bind(uid(t.jti))
+    .bind(uid(t.grant_id))
+    .bind(ts(t.expires_at))
     .execute(conn)
     .await
     .map_err(db)?;
@@ -101,7 +99,7 @@ async fn insert_access_token(conn: &mut PgConnection, t: &IssuedAccessToken) -> 
 }
 
 #[async_trait]
-impl GrantRepository for PgStore {
+impl GrantRepository for DbStore {
     /// Stores the grant and its code; [`StoreError::UnknownReference`] when the client (or
     /// partition) does not exist, [`StoreError::Conflict`] when the code's hash is taken.
     ///
@@ -115,18 +113,18 @@ impl GrantRepository for PgStore {
              revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(g.partition.as_str())
-        .bind(g.id)
+        .bind(uid(g.id))
         .bind(g.realm.as_str())
-        .bind(g.client_id)
-        .bind(g.subject)
+        .bind(uid(g.client_id))
+        .bind(uid(g.subject))
         .bind(&g.scope)
-        .bind(g.session_id)
-        .bind(g.auth_time)
+        .bind(uid(g.session_id))
+        .bind(ts(g.auth_time))
         .bind(g.auth_method.as_str())
-        .bind(g.claims_request.as_ref().map(Json))
-        .bind(g.created_at)
-        .bind(g.expires_at)
-        .bind(g.revoked_at)
+        .bind(opt_doc(g.claims_request.as_ref())?)
+        .bind(ts(g.created_at))
+        .bind(ts(g.expires_at))
+        .bind(opt_ts(g.revoked_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -136,12 +134,12 @@ impl GrantRepository for PgStore {
         )
         .bind(c.partition.as_str())
         .bind(&c.hash)
-        .bind(c.grant_id)
+        .bind(uid(c.grant_id))
         .bind(&c.redirect_uri)
         .bind(c.nonce.as_deref())
         .bind(c.code_challenge.as_deref())
-        .bind(c.created_at)
-        .bind(c.expires_at)
+        .bind(ts(c.created_at))
+        .bind(ts(c.expires_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -165,7 +163,7 @@ impl GrantRepository for PgStore {
             Ok(CodeLookup {
                 code: code(&row)?,
                 grant: grant(&row)?,
-                consumed: get(&row, "consumed")?,
+                consumed: flag(&row, "consumed")?,
             })
         })
         .transpose()
@@ -190,7 +188,7 @@ impl GrantRepository for PgStore {
         ))
         .bind(p.as_str())
         .bind(hash)
-        .bind(now)
+        .bind(ts(now))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
@@ -200,14 +198,16 @@ impl GrantRepository for PgStore {
                 grant: grant(&row)?,
             });
         }
-        let grant_id: Option<uuid::Uuid> = sqlx::query_scalar(
+        let grant_id = sqlx::query(
             "SELECT grant_id FROM authorization_codes WHERE partition_id = $1 AND hash = $2",
         )
         .bind(p.as_str())
         .bind(hash)
         .fetch_optional(&self.pool)
         .await
-        .map_err(db)?;
+        .map_err(db)?
+        .map(|row| uuid(&row, "grant_id"))
+        .transpose()?;
         Ok(match grant_id {
             Some(grant_id) => CodeRedemption::Replayed { grant_id },
             None => CodeRedemption::Unknown,
@@ -263,7 +263,7 @@ impl GrantRepository for PgStore {
             "UPDATE refresh_tokens SET used_at = $1 \
              WHERE partition_id = $2 AND hash = $3 AND used_at IS NULL",
         )
-        .bind(now)
+        .bind(ts(now))
         .bind(p.as_str())
         .bind(old_hash)
         .execute(&mut *tx)
@@ -291,9 +291,9 @@ impl GrantRepository for PgStore {
             "UPDATE grants SET revoked_at = COALESCE(revoked_at, $1) \
              WHERE partition_id = $2 AND id = $3",
         )
-        .bind(now)
+        .bind(ts(now))
         .bind(p.as_str())
-        .bind(grant_id)
+        .bind(uid(grant_id))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -312,8 +312,8 @@ impl GrantRepository for PgStore {
              VALUES ($1, $2, $3) ON CONFLICT (partition_id, jti) DO NOTHING",
         )
         .bind(p.as_str())
-        .bind(jti)
-        .bind(expires_at)
+        .bind(uid(jti))
+        .bind(ts(expires_at))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -321,18 +321,19 @@ impl GrantRepository for PgStore {
     }
 
     async fn is_access_token_revoked(&self, p: &PartitionId, jti: uuid::Uuid) -> StoreResult<bool> {
-        sqlx::query_scalar(
+        let row = sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM revoked_access_tokens \
               WHERE partition_id = $1 AND jti = $2) \
              OR EXISTS (SELECT 1 FROM issued_access_tokens i \
               JOIN grants g ON g.partition_id = i.partition_id AND g.id = i.grant_id \
-              WHERE i.partition_id = $1 AND i.jti = $2 AND g.revoked_at IS NOT NULL)",
+              WHERE i.partition_id = $1 AND i.jti = $2 AND g.revoked_at IS NOT NULL) AS revoked",
         )
         .bind(p.as_str())
-        .bind(jti)
+        .bind(uid(jti))
         .fetch_one(&self.pool)
         .await
-        .map_err(db)
+        .map_err(db)?;
+        flag(&row, "revoked")
     }
 
     async fn access_token_grant(
@@ -346,7 +347,7 @@ impl GrantRepository for PgStore {
              WHERE i.partition_id = $1 AND i.jti = $2"
         ))
         .bind(p.as_str())
-        .bind(jti)
+        .bind(uid(jti))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
@@ -366,12 +367,12 @@ impl GrantRepository for PgStore {
             "DELETE FROM issued_access_tokens WHERE expires_at < $1",
             "DELETE FROM revoked_access_tokens WHERE expires_at < $1",
             "DELETE FROM browser_sessions WHERE expires_at < $1",
-            "DELETE FROM grants g WHERE g.expires_at < $1 AND NOT EXISTS (\
+            "DELETE FROM grants AS g WHERE g.expires_at < $1 AND NOT EXISTS (\
              SELECT 1 FROM issued_access_tokens i \
              WHERE i.partition_id = g.partition_id AND i.grant_id = g.id)",
         ] {
             let done = sqlx::query(sql)
-                .bind(before)
+                .bind(ts(before))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;

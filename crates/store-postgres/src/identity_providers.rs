@@ -1,41 +1,42 @@
 //! External identity providers, capped per partition.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::identity_provider::{IdentityProvider, MatchAttribute};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{IdentityProviderRepository, StoreError, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 
-use crate::codec::{get, parsed, partition};
-use crate::error::db;
-use crate::{PgStore, audit};
+use crate::codec::{
+    get, opt_doc, opt_json, parsed, partition, string_list, strings, time, ts, uid, uuid,
+};
+use crate::error::{db, expect_one};
+use crate::{DbRow, DbStore, audit};
 
 const COLUMNS: &str = "seq, partition_id, id, name, issuer, jwks_uri, jwks, audiences, realm, \
      match_claim, match_attribute, require_email_verified, enabled, created_at, updated_at";
 
-fn provider(row: &PgRow) -> StoreResult<IdentityProvider> {
+fn provider(row: &DbRow) -> StoreResult<IdentityProvider> {
     Ok(IdentityProvider {
-        id: get(row, "id")?,
+        id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
         name: get(row, "name")?,
         issuer: get(row, "issuer")?,
         jwks_uri: get(row, "jwks_uri")?,
-        jwks: get(row, "jwks")?,
-        audiences: get(row, "audiences")?,
+        jwks: opt_json(row, "jwks")?,
+        audiences: strings(row, "audiences")?,
         realm: parsed(row, "realm", Realm::parse)?,
         match_claim: get(row, "match_claim")?,
         match_attribute: parsed(row, "match_attribute", MatchAttribute::parse)?,
         require_email_verified: get(row, "require_email_verified")?,
         enabled: get(row, "enabled")?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
     })
 }
 
 #[async_trait]
-impl IdentityProviderRepository for PgStore {
+impl IdentityProviderRepository for DbStore {
     async fn create_identity_provider(
         &self,
         idp: &IdentityProvider,
@@ -43,7 +44,7 @@ impl IdentityProviderRepository for PgStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let p = &idp.partition;
-        // Locking the partition row makes concurrent creations count one after the other.
+        // The partition lock makes concurrent creations count one after the other.
         let mut tx = self.write().await?;
         crate::partitions::lock(&mut tx, p).await?;
         let count: i64 =
@@ -64,19 +65,19 @@ impl IdentityProviderRepository for PgStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(p.as_str())
-        .bind(idp.id)
+        .bind(uid(idp.id))
         .bind(&idp.name)
         .bind(&idp.issuer)
         .bind(idp.jwks_uri.as_deref())
-        .bind(idp.jwks.as_ref())
-        .bind(idp.audiences.as_slice())
+        .bind(opt_doc(idp.jwks.as_ref())?)
+        .bind(string_list(&idp.audiences)?)
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
         .bind(idp.require_email_verified)
         .bind(idp.enabled)
-        .bind(idp.created_at)
-        .bind(idp.updated_at)
+        .bind(ts(idp.created_at))
+        .bind(ts(idp.updated_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -93,7 +94,7 @@ impl IdentityProviderRepository for PgStore {
             "SELECT {COLUMNS} FROM identity_providers WHERE partition_id = $1 AND id = $2"
         ))
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -139,22 +140,20 @@ impl IdentityProviderRepository for PgStore {
         .bind(&idp.name)
         .bind(&idp.issuer)
         .bind(idp.jwks_uri.as_deref())
-        .bind(idp.jwks.as_ref())
-        .bind(idp.audiences.as_slice())
+        .bind(opt_doc(idp.jwks.as_ref())?)
+        .bind(string_list(&idp.audiences)?)
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
         .bind(idp.require_email_verified)
         .bind(idp.enabled)
-        .bind(idp.updated_at)
+        .bind(ts(idp.updated_at))
         .bind(idp.partition.as_str())
-        .bind(idp.id)
+        .bind(uid(idp.id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "identity provider")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -169,13 +168,11 @@ impl IdentityProviderRepository for PgStore {
         let done =
             sqlx::query("DELETE FROM identity_providers WHERE partition_id = $1 AND id = $2")
                 .bind(p.as_str())
-                .bind(id)
+                .bind(uid(id))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "identity provider")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

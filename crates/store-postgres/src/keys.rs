@@ -1,22 +1,20 @@
 //! Signing keys and their rotation (next → active → retired).
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
-use tessera_domain::store::{SigningKeyRepository, StoreError, StoreResult};
+use tessera_domain::store::{SigningKeyRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 use time::OffsetDateTime;
 
-use crate::codec::{get, parsed, partition};
-use crate::error::db;
-use crate::{PgStore, audit};
+use crate::codec::{doc, get, json, opt_time, opt_ts, parsed, partition, time, ts};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbRow, DbStore, audit};
 
 /// Inserts a key as given (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     k: &SigningKey,
 ) -> StoreResult<()> {
@@ -24,7 +22,7 @@ pub(crate) async fn insert(
 }
 
 async fn insert_as(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     realm: Realm,
     k: &SigningKey,
@@ -40,32 +38,32 @@ async fn insert_as(
     .bind(realm.as_str())
     .bind(k.alg.as_str())
     .bind(state.as_str())
-    .bind(&k.public_jwk)
+    .bind(doc(&k.public_jwk)?)
     .bind(&k.private_key_encrypted)
-    .bind(k.created_at)
-    .bind(retired_at)
+    .bind(ts(k.created_at))
+    .bind(opt_ts(retired_at))
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-fn key(row: &PgRow) -> StoreResult<SigningKey> {
+fn key(row: &DbRow) -> StoreResult<SigningKey> {
     Ok(SigningKey {
         kid: get(row, "kid")?,
         partition: partition(row, "partition_id")?,
         realm: parsed(row, "realm", Realm::parse)?,
         alg: parsed(row, "alg", SigningAlg::parse)?,
         state: parsed(row, "state", KeyState::parse)?,
-        public_jwk: get(row, "public_jwk")?,
+        public_jwk: json(row, "public_jwk")?,
         private_key_encrypted: get(row, "private_key_encrypted")?,
-        created_at: get(row, "created_at")?,
-        retired_at: get(row, "retired_at")?,
+        created_at: time(row, "created_at")?,
+        retired_at: opt_time(row, "retired_at")?,
     })
 }
 
 #[async_trait]
-impl SigningKeyRepository for PgStore {
+impl SigningKeyRepository for DbStore {
     async fn list_signing_keys(&self, p: &PartitionId) -> StoreResult<Vec<SigningKey>> {
         sqlx::query(
             "SELECT partition_id, kid, realm, alg, state, public_jwk, private_key_encrypted, \
@@ -134,7 +132,7 @@ impl SigningKeyRepository for PgStore {
                     "UPDATE signing_keys SET state = 'retired', retired_at = $1 \
                      WHERE partition_id = $2 AND realm = $3 AND alg = $4 AND state = 'active'",
                 )
-                .bind(now)
+                .bind(ts(now))
                 .bind(p.as_str())
                 .bind(realm.as_str())
                 .bind(key.alg.as_str())
@@ -171,9 +169,7 @@ impl SigningKeyRepository for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "signing key")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -182,7 +178,7 @@ impl SigningKeyRepository for PgStore {
         let mut tx = self.write().await?;
         let done =
             sqlx::query("DELETE FROM signing_keys WHERE state = 'retired' AND retired_at < $1")
-                .bind(before)
+                .bind(ts(before))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;

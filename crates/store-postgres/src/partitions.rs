@@ -1,23 +1,22 @@
 //! Partitions, and creating one with everything it starts with in a single transaction.
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::PartitionId;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::partition::Partition;
 use tessera_domain::store::{PartitionRepository, PartitionSeed, StoreError, StoreResult};
 
-use crate::codec::{get, partition};
+use crate::codec::{get, partition, time, ts};
 use crate::error::db;
+use crate::{DbConnection, DbRow};
 use crate::{
-    PgStore, audit, catalog, client_secrets, clients, customers, departments, keys, users,
+    DbStore, audit, catalog, client_secrets, clients, customers, departments, keys, users,
 };
 
 /// Fails with [`StoreError::NotFound`] unless the partition exists: a write into a partition
 /// that is not there is a 404, not a broken reference.
-pub(crate) async fn require(conn: &mut PgConnection, p: &PartitionId) -> StoreResult<()> {
-    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM partitions WHERE id = $1")
+pub(crate) async fn require(conn: &mut DbConnection, p: &PartitionId) -> StoreResult<()> {
+    let found = sqlx::query("SELECT 1 FROM partitions WHERE id = $1")
         .bind(p.as_str())
         .fetch_optional(conn)
         .await
@@ -28,26 +27,25 @@ pub(crate) async fn require(conn: &mut PgConnection, p: &PartitionId) -> StoreRe
 /// Like [`require`], and holds the partition row until commit so that per-partition caps and
 /// key rotations run one at a time. `NO KEY UPDATE` does not block inserts that merely
 /// reference the partition.
-pub(crate) async fn lock(conn: &mut PgConnection, p: &PartitionId) -> StoreResult<()> {
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM partitions WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(p.as_str())
-            .fetch_optional(conn)
-            .await
-            .map_err(db)?;
+pub(crate) async fn lock(conn: &mut DbConnection, p: &PartitionId) -> StoreResult<()> {
+    let found = sqlx::query("SELECT 1 FROM partitions WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(p.as_str())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?;
     found.map(|_| ()).ok_or(StoreError::NotFound)
 }
 
-fn from_row(row: &PgRow) -> StoreResult<Partition> {
+fn from_row(row: &DbRow) -> StoreResult<Partition> {
     Ok(Partition {
         id: partition(row, "id")?,
         api_permission_prefix: get(row, "api_permission_prefix")?,
-        created_at: get(row, "created_at")?,
+        created_at: time(row, "created_at")?,
     })
 }
 
 #[async_trait]
-impl PartitionRepository for PgStore {
+impl PartitionRepository for DbStore {
     async fn create_partition(&self, seed: &PartitionSeed, audit: &AuditEvent) -> StoreResult<()> {
         let p = &seed.partition.id;
         let mut tx = self.write().await?;
@@ -56,7 +54,7 @@ impl PartitionRepository for PgStore {
         )
         .bind(p.as_str())
         .bind(seed.partition.api_permission_prefix.as_deref())
-        .bind(seed.partition.created_at)
+        .bind(ts(seed.partition.created_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;

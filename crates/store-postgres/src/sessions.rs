@@ -1,8 +1,6 @@
 //! Browser single sign-on sessions, found by the keyed hash of their cookie value.
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::session::BrowserSession;
@@ -10,16 +8,16 @@ use tessera_domain::store::{SessionRepository, StoreResult};
 use tessera_domain::{ClientId, PartitionId, Realm};
 use time::OffsetDateTime;
 
-use crate::PgStore;
-use crate::codec::{get, parsed, partition};
+use crate::codec::{get, opt_time, opt_ts, parsed, partition, time, ts, uid, uuid};
 use crate::error::db;
+use crate::{DbConnection, DbRow, DbStore};
 
 /// Signs an account out everywhere at `now`, inside the caller's transaction (a password change,
 /// disabling): its browser sessions end and its grants are revoked, so refresh tokens stop and
 /// the access tokens issued from those grants turn inactive at introspection and userinfo.
 /// Returns the sessions that were live until now, for the back-channel logout tokens.
 pub(crate) async fn end_everything_of(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     realm: Realm,
     subject: uuid::Uuid,
@@ -30,15 +28,15 @@ pub(crate) async fn end_everything_of(
          WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND ended_at IS NULL \
          AND expires_at > $1 RETURNING id",
     )
-    .bind(now)
+    .bind(ts(now))
     .bind(p.as_str())
     .bind(realm.as_str())
-    .bind(subject)
+    .bind(uid(subject))
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?
     .iter()
-    .map(|row| get(row, "id"))
+    .map(|row| uuid(row, "id"))
     .collect::<StoreResult<_>>()?;
     for sql in [
         "UPDATE browser_sessions SET ended_at = $1 \
@@ -47,10 +45,10 @@ pub(crate) async fn end_everything_of(
          WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND revoked_at IS NULL",
     ] {
         sqlx::query(sql)
-            .bind(now)
+            .bind(ts(now))
             .bind(p.as_str())
             .bind(realm.as_str())
-            .bind(subject)
+            .bind(uid(subject))
             .execute(&mut *conn)
             .await
             .map_err(db)?;
@@ -68,22 +66,22 @@ const COLUMNS: &str = columns!();
 
 const SELECT: &str = concat!("SELECT ", columns!(), " FROM browser_sessions");
 
-fn session(row: &PgRow) -> StoreResult<BrowserSession> {
+fn session(row: &DbRow) -> StoreResult<BrowserSession> {
     Ok(BrowserSession {
-        id: get(row, "id")?,
+        id: uuid(row, "id")?,
         hash: get(row, "hash")?,
         partition: partition(row, "partition_id")?,
         realm: parsed(row, "realm", Realm::parse)?,
-        subject: get(row, "subject_id")?,
-        auth_time: get(row, "auth_time")?,
+        subject: uuid(row, "subject_id")?,
+        auth_time: time(row, "auth_time")?,
         auth_method: parsed(row, "auth_method", AuthMethod::parse)?,
-        expires_at: get(row, "expires_at")?,
-        ended_at: get(row, "ended_at")?,
+        expires_at: time(row, "expires_at")?,
+        ended_at: opt_time(row, "ended_at")?,
     })
 }
 
 #[async_trait]
-impl SessionRepository for PgStore {
+impl SessionRepository for DbStore {
     /// [`StoreError::Conflict`] when the id or hash is taken, [`StoreError::UnknownReference`]
     /// when the partition does not exist.
     ///
@@ -95,14 +93,14 @@ impl SessionRepository for PgStore {
              auth_method, expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(s.partition.as_str())
-        .bind(s.id)
+        .bind(uid(s.id))
         .bind(&s.hash)
         .bind(s.realm.as_str())
-        .bind(s.subject)
-        .bind(s.auth_time)
+        .bind(uid(s.subject))
+        .bind(ts(s.auth_time))
         .bind(s.auth_method.as_str())
-        .bind(s.expires_at)
-        .bind(s.ended_at)
+        .bind(ts(s.expires_at))
+        .bind(opt_ts(s.ended_at))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -136,7 +134,7 @@ impl SessionRepository for PgStore {
     ) -> StoreResult<Option<BrowserSession>> {
         sqlx::query(&format!("{SELECT} WHERE partition_id = $1 AND id = $2"))
             .bind(p.as_str())
-            .bind(id)
+            .bind(uid(id))
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?
@@ -157,9 +155,9 @@ impl SessionRepository for PgStore {
             "UPDATE browser_sessions SET ended_at = COALESCE(ended_at, $1) \
              WHERE partition_id = $2 AND id = $3",
         )
-        .bind(now)
+        .bind(ts(now))
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -180,10 +178,10 @@ impl SessionRepository for PgStore {
              WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 \
              AND ended_at IS NULL AND expires_at > $1 RETURNING {COLUMNS}"
         ))
-        .bind(now)
+        .bind(ts(now))
         .bind(p.as_str())
         .bind(realm.as_str())
-        .bind(subject)
+        .bind(uid(subject))
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?
@@ -195,9 +193,9 @@ impl SessionRepository for PgStore {
                 "UPDATE grants SET revoked_at = $1 \
                  WHERE partition_id = $2 AND session_id = $3 AND revoked_at IS NULL",
             )
-            .bind(now)
+            .bind(ts(now))
             .bind(p.as_str())
-            .bind(s.id)
+            .bind(uid(s.id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -212,12 +210,12 @@ impl SessionRepository for PgStore {
             "SELECT DISTINCT client_id FROM grants WHERE partition_id = $1 AND session_id = $2",
         )
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?
         .iter()
-        .map(|row| get(row, "client_id"))
+        .map(|row| uuid(row, "client_id"))
         .collect()
     }
 }

@@ -1,15 +1,13 @@
 //! The OpenID Connect standard claims that users and customers share (migration 0006): the same
 //! columns in both tables, written after the row itself in the same transaction.
 
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
-use sqlx::types::Json;
 use tessera_domain::PartitionId;
-use tessera_domain::standard_claims::{PostalAddress, StandardClaims};
+use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::StoreResult;
 
-use crate::codec::get;
+use crate::codec::{get, opt_doc, opt_json, uid};
 use crate::error::db;
+use crate::{DbConnection, DbRow};
 
 /// The table an account lives in.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +18,7 @@ pub(crate) enum Accounts {
 
 /// Stores `c` on the account `id` of `table`.
 pub(crate) async fn write(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     table: Accounts,
     p: &PartitionId,
     id: uuid::Uuid,
@@ -46,9 +44,9 @@ pub(crate) async fn write(
         .bind(c.email_verified)
         .bind(&c.phone_number)
         .bind(c.phone_number_verified)
-        .bind(c.address.as_ref().map(Json))
+        .bind(opt_doc(c.address.as_ref())?)
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .execute(conn)
         .await
         .map_err(db)?;
@@ -56,7 +54,7 @@ pub(crate) async fn write(
 }
 
 /// Reads the claims from a row that selected migration 0006's columns.
-pub(crate) fn read(row: &PgRow) -> StoreResult<StandardClaims> {
+pub(crate) fn read(row: &DbRow) -> StoreResult<StandardClaims> {
     Ok(StandardClaims {
         given_name: get(row, "given_name")?,
         family_name: get(row, "family_name")?,
@@ -65,6 +63,6 @@ pub(crate) fn read(row: &PgRow) -> StoreResult<StandardClaims> {
         email_verified: get(row, "email_verified")?,
         phone_number: get(row, "phone_number")?,
         phone_number_verified: get(row, "phone_number_verified")?,
-        address: get::<Option<Json<PostalAddress>>>(row, "address")?.map(|Json(a)| a),
+        address: opt_json(row, "address")?,
     })
 }

@@ -2,18 +2,16 @@
 //! here with Unicode case folding so both backends agree on what counts as a duplicate.
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{StoreError, StoreResult, UserRecord, UserRepository};
 use tessera_domain::user::User;
 use tessera_domain::{PartitionId, Realm};
 
-use crate::codec::{get, partition};
-use crate::error::db;
+use crate::codec::{get, partition, time, ts, uid, uuid};
+use crate::error::{db, expect_one};
 use crate::standard_claims::{self, Accounts};
-use crate::{PgStore, audit, departments};
+use crate::{DbConnection, DbRow, DbStore, audit, departments};
 
 const COLUMNS: &str = "seq, partition_id, id, username, email, display_name, department, \
      partition_admin, enabled, password_hash, created_at, updated_at, \
@@ -22,7 +20,7 @@ const COLUMNS: &str = "seq, partition_id, id, username, email, display_name, dep
 
 /// Inserts a user after checking their department (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut PgConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     r: &UserRecord,
 ) -> StoreResult<()> {
@@ -34,7 +32,7 @@ pub(crate) async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(p.as_str())
-    .bind(u.id)
+    .bind(uid(u.id))
     .bind(&u.username)
     .bind(u.username.to_lowercase())
     .bind(&u.email)
@@ -44,17 +42,17 @@ pub(crate) async fn insert(
     .bind(u.partition_admin)
     .bind(u.enabled)
     .bind(&r.password_hash)
-    .bind(u.created_at)
-    .bind(u.updated_at)
+    .bind(ts(u.created_at))
+    .bind(ts(u.updated_at))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
     standard_claims::write(conn, Accounts::Users, p, u.id, &u.claims).await
 }
 
-fn user(row: &PgRow) -> StoreResult<User> {
+fn user(row: &DbRow) -> StoreResult<User> {
     Ok(User {
-        id: get(row, "id")?,
+        id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
         username: get(row, "username")?,
         email: get(row, "email")?,
@@ -63,12 +61,12 @@ fn user(row: &PgRow) -> StoreResult<User> {
         partition_admin: get(row, "partition_admin")?,
         enabled: get(row, "enabled")?,
         claims: standard_claims::read(row)?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
     })
 }
 
-fn record(row: &PgRow) -> StoreResult<UserRecord> {
+fn record(row: &DbRow) -> StoreResult<UserRecord> {
     Ok(UserRecord {
         user: user(row)?,
         password_hash: get(row, "password_hash")?,
@@ -76,7 +74,7 @@ fn record(row: &PgRow) -> StoreResult<UserRecord> {
 }
 
 #[async_trait]
-impl UserRepository for PgStore {
+impl UserRepository for DbStore {
     async fn create_user(&self, u: &UserRecord, audit: &AuditEvent) -> StoreResult<()> {
         let p = &u.user.partition;
         let mut tx = self.write().await?;
@@ -91,7 +89,7 @@ impl UserRepository for PgStore {
             "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND id = $2"
         ))
         .bind(p.as_str())
-        .bind(id)
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -160,10 +158,11 @@ impl UserRepository for PgStore {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the user out.
         let was_enabled: Option<bool> = sqlx::query_scalar(
-            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 FOR UPDATE",
+            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 \
+             FOR UPDATE",
         )
         .bind(p.as_str())
-        .bind(u.id)
+        .bind(uid(u.id))
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
@@ -186,9 +185,9 @@ impl UserRepository for PgStore {
         .bind(u.partition_admin)
         .bind(u.enabled)
         .bind(password_hash)
-        .bind(u.updated_at)
+        .bind(ts(u.updated_at))
         .bind(p.as_str())
-        .bind(u.id)
+        .bind(uid(u.id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -212,13 +211,11 @@ impl UserRepository for PgStore {
         let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM users WHERE partition_id = $1 AND id = $2")
             .bind(p.as_str())
-            .bind(id)
+            .bind(uid(id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "user")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

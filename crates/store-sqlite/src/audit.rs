@@ -2,53 +2,49 @@
 //! append used off the request path, and the filtered listing.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use tessera_domain::PartitionId;
 use tessera_domain::audit::{ActorKind, AuditEvent, AuditFilter, Outcome};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{AuditRepository, StoreResult};
 
-use crate::SqliteStore;
-use crate::codec::{get, micros, parsed, time, uuid};
-use crate::error::{corrupt, db};
-
-const INSERT: &str = "INSERT INTO audit_events (id, partition_id, actor_kind, actor_id, action, \
-     object_type, object_id, at, source_ip, outcome, detail) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+use crate::codec::{get, opt_partition, parsed, time, ts, uid, uuid};
+use crate::error::db;
+use crate::{Db, DbConnection, DbRow, DbStore};
 
 /// Rows per batched INSERT (11 parameters each, well under SQLite's 32766-variable limit).
 const ROWS_PER_STATEMENT: usize = 200;
 
 /// Writes `e` on `conn` (the caller's transaction, so the change and its record commit together).
-pub(crate) async fn insert(conn: &mut SqliteConnection, e: &AuditEvent) -> StoreResult<()> {
-    sqlx::query(INSERT)
-        .bind(e.id.to_string())
-        .bind(e.partition.as_ref().map(PartitionId::as_str))
-        .bind(e.actor_kind.as_str())
-        .bind(e.actor_id.as_deref())
-        .bind(&e.action)
-        .bind(&e.object_type)
-        .bind(e.object_id.as_deref())
-        .bind(micros(e.at))
-        .bind(e.source_ip.as_deref())
-        .bind(e.outcome.as_str())
-        .bind(e.detail.as_deref())
-        .execute(conn)
-        .await
-        .map_err(db)?;
+pub(crate) async fn insert(conn: &mut DbConnection, e: &AuditEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, partition_id, actor_kind, actor_id, action, object_type, \
+         object_id, at, source_ip, outcome, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(uid(e.id))
+    .bind(e.partition.as_ref().map(PartitionId::as_str))
+    .bind(e.actor_kind.as_str())
+    .bind(e.actor_id.as_deref())
+    .bind(&e.action)
+    .bind(&e.object_type)
+    .bind(e.object_id.as_deref())
+    .bind(ts(e.at))
+    .bind(e.source_ip.as_deref())
+    .bind(e.outcome.as_str())
+    .bind(e.detail.as_deref())
+    .execute(conn)
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
-fn event(row: &SqliteRow) -> StoreResult<(i64, AuditEvent)> {
-    let partition = get::<Option<String>>(row, "partition_id")?
-        .map(|s| PartitionId::parse(&s).map_err(corrupt))
-        .transpose()?;
+fn event(row: &DbRow) -> StoreResult<(i64, AuditEvent)> {
     Ok((
         get(row, "seq")?,
         AuditEvent {
             id: uuid(row, "id")?,
-            partition,
+            partition: opt_partition(row, "partition_id")?,
             actor_kind: parsed(row, "actor_kind", ActorKind::parse)?,
             actor_id: get(row, "actor_id")?,
             action: get(row, "action")?,
@@ -63,7 +59,7 @@ fn event(row: &SqliteRow) -> StoreResult<(i64, AuditEvent)> {
 }
 
 #[async_trait]
-impl AuditRepository for SqliteStore {
+impl AuditRepository for DbStore {
     async fn append_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
@@ -72,24 +68,25 @@ impl AuditRepository for SqliteStore {
         // Multi-row statements: at token-endpoint rates (10k events/s) one statement per row
         // costs more than the rest of the write path together.
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            // A batch retried after an ambiguous failure must not duplicate or fail on its events.
-            let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-                "INSERT OR IGNORE INTO audit_events (id, partition_id, actor_kind, actor_id, action, \
+            let mut q: QueryBuilder<'_, Db> = QueryBuilder::new(
+                "INSERT INTO audit_events (id, partition_id, actor_kind, actor_id, action, \
                  object_type, object_id, at, source_ip, outcome, detail) ",
             );
             q.push_values(chunk, |mut b, e| {
-                b.push_bind(e.id.to_string())
+                b.push_bind(uid(e.id))
                     .push_bind(e.partition.as_ref().map(|p| p.as_str().to_owned()))
                     .push_bind(e.actor_kind.as_str())
                     .push_bind(e.actor_id.clone())
                     .push_bind(e.action.clone())
                     .push_bind(e.object_type.clone())
                     .push_bind(e.object_id.clone())
-                    .push_bind(micros(e.at))
+                    .push_bind(ts(e.at))
                     .push_bind(e.source_ip.clone())
                     .push_bind(e.outcome.as_str())
                     .push_bind(e.detail.clone());
             });
+            // A batch retried after an ambiguous failure must not duplicate or fail on its events.
+            q.push(" ON CONFLICT (id) DO NOTHING");
             // Not cached: every batch length is a different statement, and sqlx would otherwise
             // keep up to 100 large prepared statements per connection.
             q.build()
@@ -107,7 +104,7 @@ impl AuditRepository for SqliteStore {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> StoreResult<Page<AuditEvent>> {
-        let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<'_, Db> = QueryBuilder::new(
             "SELECT seq, id, partition_id, actor_kind, actor_id, action, object_type, object_id, \
              at, source_ip, outcome, detail FROM audit_events WHERE partition_id = ",
         );
@@ -130,10 +127,10 @@ impl AuditRepository for SqliteStore {
             q.push(" AND outcome = ").push_bind(o.as_str());
         }
         if let Some(t) = filter.since {
-            q.push(" AND at >= ").push_bind(micros(t));
+            q.push(" AND at >= ").push_bind(ts(t));
         }
         if let Some(t) = filter.until {
-            q.push(" AND at < ").push_bind(micros(t));
+            q.push(" AND at < ").push_bind(ts(t));
         }
         q.push(" ORDER BY seq LIMIT ").push_bind(page.fetch());
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;

@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::PartitionId;
 use tessera_domain::api::{Api, Operation};
 use tessera_domain::audit::AuditEvent;
@@ -13,19 +11,19 @@ use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::permission::{Hub, Permission, PermissionKind};
 use tessera_domain::store::{CatalogRepository, StoreResult};
 
-use crate::codec::{get, json, parsed, to_json};
+use crate::codec::{doc, get, int, json, parsed};
 use crate::error::db;
-use crate::{SqliteStore, audit};
+use crate::{DbConnection, DbRow, DbStore, audit};
 
 /// Adds a permission or updates the one with its name.
 pub(crate) async fn upsert_permission(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     perm: &Permission,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO permissions (partition_id, name, hub, kind, description, anonymous) \
-         VALUES (?, ?, ?, ?, ?, ?) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (partition_id, name) DO UPDATE SET hub = excluded.hub, \
          kind = excluded.kind, description = excluded.description, anonymous = excluded.anonymous",
     )
@@ -44,13 +42,13 @@ pub(crate) async fn upsert_permission(
 /// Adds an API or replaces the one with its id, operations included; a replaced API keeps its
 /// place in the creation order.
 pub(crate) async fn upsert_api(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     api: &Api,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO apis (partition_id, id, name, hub, base_path, audience) \
-         VALUES (?, ?, ?, ?, ?, ?) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (partition_id, id) DO UPDATE SET name = excluded.name, hub = excluded.hub, \
          base_path = excluded.base_path, audience = excluded.audience",
     )
@@ -63,25 +61,25 @@ pub(crate) async fn upsert_api(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    sqlx::query("DELETE FROM api_operations WHERE partition_id = ? AND api_id = ?")
+    sqlx::query("DELETE FROM api_operations WHERE partition_id = $1 AND api_id = $2")
         .bind(p.as_str())
         .bind(&api.id)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
-    for (position, op) in (0_i64..).zip(&api.operations) {
+    for (position, op) in (0_u32..).zip(&api.operations) {
         sqlx::query(
             "INSERT INTO api_operations (partition_id, api_id, position, operation_id, method, \
-             path, summary, security) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             path, summary, security) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(p.as_str())
         .bind(&api.id)
-        .bind(position)
+        .bind(int(position)?)
         .bind(&op.operation_id)
         .bind(&op.method)
         .bind(&op.path)
         .bind(&op.summary)
-        .bind(to_json(&op.security)?)
+        .bind(doc(&op.security)?)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
@@ -89,7 +87,7 @@ pub(crate) async fn upsert_api(
     Ok(())
 }
 
-fn api(row: &SqliteRow) -> StoreResult<Api> {
+fn api(row: &DbRow) -> StoreResult<Api> {
     Ok(Api {
         id: get(row, "id")?,
         name: get(row, "name")?,
@@ -100,7 +98,7 @@ fn api(row: &SqliteRow) -> StoreResult<Api> {
     })
 }
 
-fn operation(row: &SqliteRow) -> StoreResult<Operation> {
+fn operation(row: &DbRow) -> StoreResult<Operation> {
     Ok(Operation {
         operation_id: get(row, "operation_id")?,
         method: get(row, "method")?,
@@ -112,7 +110,7 @@ fn operation(row: &SqliteRow) -> StoreResult<Operation> {
 
 const OPERATION_COLUMNS: &str = "api_id, operation_id, method, path, summary, security";
 
-fn permission(r: &SqliteRow) -> StoreResult<Permission> {
+fn permission(r: &DbRow) -> StoreResult<Permission> {
     Ok(Permission {
         name: get(r, "name")?,
         hub: parsed(r, "hub", Hub::parse)?,
@@ -125,12 +123,12 @@ fn permission(r: &SqliteRow) -> StoreResult<Permission> {
 /// Fills in the operations of `apis` (the partition's operations are read whole: a catalog
 /// holds a few dozen APIs).
 async fn attach_operations(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     apis: &mut [Api],
 ) -> StoreResult<()> {
     let ops = sqlx::query(&format!(
-        "SELECT {OPERATION_COLUMNS} FROM api_operations WHERE partition_id = ? \
+        "SELECT {OPERATION_COLUMNS} FROM api_operations WHERE partition_id = $1 \
          ORDER BY api_id, position"
     ))
     .bind(p.as_str())
@@ -151,11 +149,11 @@ async fn attach_operations(
 }
 
 #[async_trait]
-impl CatalogRepository for SqliteStore {
+impl CatalogRepository for DbStore {
     async fn list_permissions(&self, p: &PartitionId) -> StoreResult<Vec<Permission>> {
         sqlx::query(
             "SELECT name, hub, kind, description, anonymous FROM permissions \
-             WHERE partition_id = ? ORDER BY name",
+             WHERE partition_id = $1 ORDER BY name",
         )
         .bind(p.as_str())
         .fetch_all(&self.pool)
@@ -173,7 +171,7 @@ impl CatalogRepository for SqliteStore {
     ) -> StoreResult<Page<Permission>> {
         let rows = sqlx::query(
             "SELECT seq, name, hub, kind, description, anonymous FROM permissions \
-             WHERE partition_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+             WHERE partition_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -190,7 +188,7 @@ impl CatalogRepository for SqliteStore {
     async fn list_apis(&self, p: &PartitionId) -> StoreResult<Vec<Api>> {
         let mut tx = self.read().await?;
         let mut apis = sqlx::query(
-            "SELECT id, name, hub, base_path, audience FROM apis WHERE partition_id = ? \
+            "SELECT id, name, hub, base_path, audience FROM apis WHERE partition_id = $1 \
              ORDER BY seq",
         )
         .bind(p.as_str())
@@ -209,7 +207,7 @@ impl CatalogRepository for SqliteStore {
         let mut tx = self.read().await?;
         let rows = sqlx::query(
             "SELECT seq, id, name, hub, base_path, audience FROM apis \
-             WHERE partition_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+             WHERE partition_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -229,7 +227,7 @@ impl CatalogRepository for SqliteStore {
     async fn get_api(&self, p: &PartitionId, id: &str) -> StoreResult<Option<Api>> {
         let mut tx = self.read().await?;
         let Some(row) = sqlx::query(
-            "SELECT id, name, hub, base_path, audience FROM apis WHERE partition_id = ? AND id = ?",
+            "SELECT id, name, hub, base_path, audience FROM apis WHERE partition_id = $1 AND id = $2",
         )
         .bind(p.as_str())
         .bind(id)
@@ -241,7 +239,7 @@ impl CatalogRepository for SqliteStore {
         };
         let mut found = api(&row)?;
         found.operations = sqlx::query(&format!(
-            "SELECT {OPERATION_COLUMNS} FROM api_operations WHERE partition_id = ? AND api_id = ? \
+            "SELECT {OPERATION_COLUMNS} FROM api_operations WHERE partition_id = $1 AND api_id = $2 \
              ORDER BY position"
         ))
         .bind(p.as_str())

@@ -1,8 +1,8 @@
 //! Client secrets: metadata and hashes, the per-client cap on unexpired secrets, and the
 //! batched `last_used_at` updates from the token endpoint.
 
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
+use std::collections::BTreeMap;
+
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::secret::{ClientSecret, StoredSecret};
@@ -10,37 +10,37 @@ use tessera_domain::store::{StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
 
-use crate::codec::{get, micros, opt_micros, opt_time, partition, time, uuid};
-use crate::error::db;
-use crate::{SqliteStore, audit, clients};
+use crate::codec::{get, opt_time, opt_ts, partition, time, ts, uid, uuid};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbRow, DbStore, audit, clients};
 
 /// Inserts a secret (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     s: &StoredSecret,
 ) -> StoreResult<()> {
     let m = &s.secret;
     sqlx::query(
         "INSERT INTO client_secrets (partition_id, client_id, id, name, hint, hash, created_at, \
-         expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(p.as_str())
-    .bind(m.client_id.to_string())
-    .bind(m.id.to_string())
+    .bind(uid(m.client_id))
+    .bind(uid(m.id))
     .bind(&m.name)
     .bind(&m.hint)
     .bind(&s.hash)
-    .bind(micros(m.created_at))
-    .bind(opt_micros(m.expires_at))
-    .bind(opt_micros(m.last_used_at))
+    .bind(ts(m.created_at))
+    .bind(opt_ts(m.expires_at))
+    .bind(opt_ts(m.last_used_at))
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-fn stored(row: &SqliteRow) -> StoreResult<StoredSecret> {
+fn stored(row: &DbRow) -> StoreResult<StoredSecret> {
     Ok(StoredSecret {
         secret: ClientSecret {
             id: uuid(row, "id")?,
@@ -58,16 +58,16 @@ fn stored(row: &SqliteRow) -> StoreResult<StoredSecret> {
 
 /// A client's secrets with hashes, in creation order.
 pub(crate) async fn list(
-    store: &SqliteStore,
+    store: &DbStore,
     p: &PartitionId,
     id: ClientId,
 ) -> StoreResult<Vec<StoredSecret>> {
     sqlx::query(
         "SELECT partition_id, client_id, id, name, hint, hash, created_at, expires_at, \
-         last_used_at FROM client_secrets WHERE partition_id = ? AND client_id = ? ORDER BY seq",
+         last_used_at FROM client_secrets WHERE partition_id = $1 AND client_id = $2 ORDER BY seq",
     )
     .bind(p.as_str())
-    .bind(id.to_string())
+    .bind(uid(id))
     .fetch_all(&store.pool)
     .await
     .map_err(db)?
@@ -78,18 +78,18 @@ pub(crate) async fn list(
 
 /// A page of a client's secrets (metadata only), in creation order.
 pub(crate) async fn page(
-    store: &SqliteStore,
+    store: &DbStore,
     p: &PartitionId,
     id: ClientId,
     page: PageRequest,
 ) -> StoreResult<Page<ClientSecret>> {
     let rows = sqlx::query(
         "SELECT seq, partition_id, client_id, id, name, hint, hash, created_at, expires_at, \
-         last_used_at FROM client_secrets WHERE partition_id = ? AND client_id = ? \
-         AND seq > ? ORDER BY seq LIMIT ?",
+         last_used_at FROM client_secrets WHERE partition_id = $1 AND client_id = $2 \
+         AND seq > $3 ORDER BY seq LIMIT $4",
     )
     .bind(p.as_str())
-    .bind(id.to_string())
+    .bind(uid(id))
     .bind(page.after_seq())
     .bind(page.fetch())
     .fetch_all(&store.pool)
@@ -102,9 +102,10 @@ pub(crate) async fn page(
 }
 
 /// Adds a secret unless the cap is reached. `BEGIN IMMEDIATE` holds the write lock from the
-/// count to the insert, so two concurrent requests cannot both see room for one more.
+/// count to the insert, so concurrent requests count one after the other and cannot both see
+/// room for one more.
 pub(crate) async fn add(
-    store: &SqliteStore,
+    store: &DbStore,
     s: &StoredSecret,
     max_unexpired: u32,
     now: OffsetDateTime,
@@ -112,14 +113,14 @@ pub(crate) async fn add(
 ) -> StoreResult<()> {
     let m = &s.secret;
     let mut tx = store.write().await?;
-    clients::require(&mut tx, &m.partition, m.client_id).await?;
+    clients::lock(&mut tx, &m.partition, m.client_id).await?;
     let unexpired: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM client_secrets WHERE partition_id = ? AND client_id = ? \
-         AND (expires_at IS NULL OR expires_at > ?)",
+        "SELECT COUNT(*) FROM client_secrets WHERE partition_id = $1 AND client_id = $2 \
+         AND (expires_at IS NULL OR expires_at > $3)",
     )
     .bind(m.partition.as_str())
-    .bind(m.client_id.to_string())
-    .bind(micros(now))
+    .bind(uid(m.client_id))
+    .bind(ts(now))
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
@@ -136,7 +137,7 @@ pub(crate) async fn add(
 
 /// Deletes one secret of one client.
 pub(crate) async fn delete(
-    store: &SqliteStore,
+    store: &DbStore,
     p: &PartitionId,
     client: ClientId,
     secret: uuid::Uuid,
@@ -144,38 +145,44 @@ pub(crate) async fn delete(
 ) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let done = sqlx::query(
-        "DELETE FROM client_secrets WHERE partition_id = ? AND client_id = ? AND id = ?",
+        "DELETE FROM client_secrets WHERE partition_id = $1 AND client_id = $2 AND id = $3",
     )
     .bind(p.as_str())
-    .bind(client.to_string())
-    .bind(secret.to_string())
+    .bind(uid(client))
+    .bind(uid(secret))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    expect_one(done.rows_affected(), "client secret")?;
     audit::insert(&mut tx, audit).await?;
     tx.commit().await.map_err(db)
 }
 
 /// Records uses in one transaction; a time never moves `last_used_at` backwards (batches from
-/// several instances may arrive out of order).
+/// several instances may arrive out of order). Uses of one secret are merged first, so each row
+/// is written once.
 pub(crate) async fn touch(
-    store: &SqliteStore,
+    store: &DbStore,
     used: &[(uuid::Uuid, OffsetDateTime)],
 ) -> StoreResult<()> {
-    if used.is_empty() {
+    let latest: BTreeMap<uuid::Uuid, OffsetDateTime> =
+        used.iter().fold(BTreeMap::new(), |mut m, (id, at)| {
+            m.entry(*id)
+                .and_modify(|t: &mut OffsetDateTime| *t = (*t).max(*at))
+                .or_insert(*at);
+            m
+        });
+    if latest.is_empty() {
         return Ok(());
     }
     let mut tx = store.write().await?;
-    for (id, at) in used {
+    for (id, at) in latest {
         sqlx::query(
-            "UPDATE client_secrets SET last_used_at = MAX(COALESCE(last_used_at, ?1), ?1) \
-             WHERE id = ?2",
+            "UPDATE client_secrets SET last_used_at = MAX(COALESCE(last_used_at, $1), $1) \
+             WHERE id = $2",
         )
-        .bind(micros(*at))
-        .bind(id.to_string())
+        .bind(ts(at))
+        .bind(uid(id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;

@@ -2,8 +2,6 @@
 //! `client_secrets.rs`).
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
@@ -13,12 +11,14 @@ use tessera_domain::store::{ClientRepository, StoreError, StoreResult};
 use tessera_domain::{ClientId, PartitionId};
 use time::OffsetDateTime;
 
-use crate::codec::{get, json, micros, parsed, partition, time, to_json, u32_col, uuid};
-use crate::error::db;
-use crate::{SqliteStore, audit, client_secrets};
+use crate::codec::{
+    get, int, parsed, partition, string_list, strings, time, ts, u32_col, uid, uuid,
+};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbRow, DbStore, audit, client_secrets};
 
-/// The client's columns plus its assigned permissions as a JSON array, so a client and its
-/// permissions are read in one statement.
+/// The client's columns plus its assigned permissions as a list, so a client and its
+/// permissions are read in one statement (one snapshot).
 const SELECT: &str = "SELECT c.seq, c.partition_id, c.client_id, c.name, c.resource_type, \
      c.platform, c.redirect_urls, c.post_logout_redirect_urls, c.obo_enabled, \
      c.token_exchange_enabled, c.access_token_ttl, c.enabled, c.id_token_signed_response_alg, \
@@ -39,8 +39,8 @@ fn resource_type_name(r: ResourceType) -> &'static str {
     }
 }
 
-fn client(row: &SqliteRow) -> StoreResult<ClientApplication> {
-    let mut permissions: Vec<String> = json(row, "permissions")?;
+fn client(row: &DbRow) -> StoreResult<ClientApplication> {
+    let mut permissions = strings(row, "permissions")?;
     permissions.sort();
     Ok(ClientApplication {
         partition: partition(row, "partition_id")?,
@@ -48,8 +48,8 @@ fn client(row: &SqliteRow) -> StoreResult<ClientApplication> {
         name: get(row, "name")?,
         resource_type: parsed(row, "resource_type", resource_type)?,
         platform: parsed(row, "platform", Platform::parse)?,
-        redirect_urls: json(row, "redirect_urls")?,
-        post_logout_redirect_urls: json(row, "post_logout_redirect_urls")?,
+        redirect_urls: strings(row, "redirect_urls")?,
+        post_logout_redirect_urls: strings(row, "post_logout_redirect_urls")?,
         obo_enabled: get(row, "obo_enabled")?,
         token_exchange_enabled: get(row, "token_exchange_enabled")?,
         access_token_ttl: u32_col(row, "access_token_ttl")?,
@@ -71,7 +71,7 @@ fn client(row: &SqliteRow) -> StoreResult<ClientApplication> {
 
 /// Inserts a client with its permissions (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     c: &ClientApplication,
 ) -> StoreResult<()> {
@@ -81,26 +81,26 @@ pub(crate) async fn insert(
          access_token_ttl, enabled, id_token_signed_response_alg, backchannel_logout_uri, \
          backchannel_logout_session_required, frontchannel_logout_uri, \
          frontchannel_logout_session_required, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(p.as_str())
-    .bind(c.client_id.to_string())
+    .bind(uid(c.client_id))
     .bind(&c.name)
     .bind(resource_type_name(c.resource_type))
     .bind(c.platform.as_str())
-    .bind(to_json(&c.redirect_urls)?)
-    .bind(to_json(&c.post_logout_redirect_urls)?)
+    .bind(string_list(&c.redirect_urls)?)
+    .bind(string_list(&c.post_logout_redirect_urls)?)
     .bind(c.obo_enabled)
     .bind(c.token_exchange_enabled)
-    .bind(i64::from(c.access_token_ttl))
+    .bind(int(c.access_token_ttl)?)
     .bind(c.enabled)
     .bind(c.id_token_signed_response_alg.as_str())
     .bind(c.backchannel_logout_uri.as_deref())
     .bind(c.backchannel_logout_session_required)
     .bind(c.frontchannel_logout_uri.as_deref())
     .bind(c.frontchannel_logout_session_required)
-    .bind(micros(c.created_at))
-    .bind(micros(c.updated_at))
+    .bind(ts(c.created_at))
+    .bind(ts(c.updated_at))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
@@ -110,30 +110,30 @@ pub(crate) async fn insert(
 /// Adds permission assignments after checking each name is in the catalog, so the error names
 /// the first unknown permission instead of a constraint.
 async fn assign_permissions(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     id: ClientId,
     permissions: &[String],
 ) -> StoreResult<()> {
     for name in permissions {
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM permissions WHERE partition_id = ? AND name = ?")
-                .bind(p.as_str())
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?;
-        if known.is_none() {
+        let known = sqlx::query("SELECT 1 FROM permissions WHERE partition_id = $1 AND name = $2")
+            .bind(p.as_str())
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .is_some();
+        if !known {
             return Err(StoreError::UnknownReference(format!("permission {name}")));
         }
     }
     for name in permissions {
         sqlx::query(
-            "INSERT OR IGNORE INTO client_permissions (partition_id, client_id, permission) \
-             VALUES (?, ?, ?)",
+            "INSERT INTO client_permissions (partition_id, client_id, permission) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .bind(name)
         .execute(&mut *conn)
         .await
@@ -142,17 +142,20 @@ async fn assign_permissions(
     Ok(())
 }
 
-/// Fails with [`StoreError::NotFound`] unless the client exists in the partition.
-pub(crate) async fn require(
-    conn: &mut SqliteConnection,
+/// Fails with [`StoreError::NotFound`] unless the client exists in the partition. The write
+/// transaction's `BEGIN IMMEDIATE` already holds the database's write lock, so secret-cap checks
+/// and permission replacements on one client run one at a time.
+pub(crate) async fn lock(
+    conn: &mut DbConnection,
     p: &PartitionId,
     id: ClientId,
 ) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM client_applications WHERE partition_id = ? AND client_id = ?",
+    let found = sqlx::query(
+        "SELECT 1 FROM client_applications WHERE partition_id = $1 AND client_id = $2 \
+         -- no FOR NO KEY UPDATE: BEGIN IMMEDIATE holds the write lock",
     )
     .bind(p.as_str())
-    .bind(id.to_string())
+    .bind(uid(id))
     .fetch_optional(conn)
     .await
     .map_err(db)?;
@@ -160,7 +163,7 @@ pub(crate) async fn require(
 }
 
 #[async_trait]
-impl ClientRepository for SqliteStore {
+impl ClientRepository for DbStore {
     async fn create_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.write().await?;
         crate::partitions::require(&mut tx, &c.partition).await?;
@@ -175,10 +178,10 @@ impl ClientRepository for SqliteStore {
         id: ClientId,
     ) -> StoreResult<Option<ClientApplication>> {
         sqlx::query(&format!(
-            "{SELECT} WHERE c.partition_id = ? AND c.client_id = ?"
+            "{SELECT} WHERE c.partition_id = $1 AND c.client_id = $2"
         ))
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -193,7 +196,7 @@ impl ClientRepository for SqliteStore {
         page: PageRequest,
     ) -> StoreResult<Page<ClientApplication>> {
         let rows = sqlx::query(&format!(
-            "{SELECT} WHERE c.partition_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?"
+            "{SELECT} WHERE c.partition_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3"
         ))
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -211,37 +214,35 @@ impl ClientRepository for SqliteStore {
     async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
-            "UPDATE client_applications SET name = ?, resource_type = ?, platform = ?, \
-             redirect_urls = ?, post_logout_redirect_urls = ?, obo_enabled = ?, \
-             token_exchange_enabled = ?, access_token_ttl = ?, enabled = ?, \
-             id_token_signed_response_alg = ?, backchannel_logout_uri = ?, \
-             backchannel_logout_session_required = ?, frontchannel_logout_uri = ?, \
-             frontchannel_logout_session_required = ?, updated_at = ? \
-             WHERE partition_id = ? AND client_id = ?",
+            "UPDATE client_applications SET name = $1, resource_type = $2, platform = $3, \
+             redirect_urls = $4, post_logout_redirect_urls = $5, obo_enabled = $6, \
+             token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, \
+             id_token_signed_response_alg = $10, backchannel_logout_uri = $11, \
+             backchannel_logout_session_required = $12, frontchannel_logout_uri = $13, \
+             frontchannel_logout_session_required = $14, updated_at = $15 \
+             WHERE partition_id = $16 AND client_id = $17",
         )
         .bind(&c.name)
         .bind(resource_type_name(c.resource_type))
         .bind(c.platform.as_str())
-        .bind(to_json(&c.redirect_urls)?)
-        .bind(to_json(&c.post_logout_redirect_urls)?)
+        .bind(string_list(&c.redirect_urls)?)
+        .bind(string_list(&c.post_logout_redirect_urls)?)
         .bind(c.obo_enabled)
         .bind(c.token_exchange_enabled)
-        .bind(i64::from(c.access_token_ttl))
+        .bind(int(c.access_token_ttl)?)
         .bind(c.enabled)
         .bind(c.id_token_signed_response_alg.as_str())
         .bind(c.backchannel_logout_uri.as_deref())
         .bind(c.backchannel_logout_session_required)
         .bind(c.frontchannel_logout_uri.as_deref())
         .bind(c.frontchannel_logout_session_required)
-        .bind(micros(c.updated_at))
+        .bind(ts(c.updated_at))
         .bind(c.partition.as_str())
-        .bind(c.client_id.to_string())
+        .bind(uid(c.client_id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "client")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -254,16 +255,15 @@ impl ClientRepository for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         // Secrets and permission assignments go with it (ON DELETE CASCADE).
-        let done =
-            sqlx::query("DELETE FROM client_applications WHERE partition_id = ? AND client_id = ?")
-                .bind(p.as_str())
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let done = sqlx::query(
+            "DELETE FROM client_applications WHERE partition_id = $1 AND client_id = $2",
+        )
+        .bind(p.as_str())
+        .bind(uid(id))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        expect_one(done.rows_affected(), "client")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -276,10 +276,10 @@ impl ClientRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        require(&mut tx, p, id).await?;
-        sqlx::query("DELETE FROM client_permissions WHERE partition_id = ? AND client_id = ?")
+        lock(&mut tx, p, id).await?;
+        sqlx::query("DELETE FROM client_permissions WHERE partition_id = $1 AND client_id = $2")
             .bind(p.as_str())
-            .bind(id.to_string())
+            .bind(uid(id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;

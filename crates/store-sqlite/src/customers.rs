@@ -1,18 +1,16 @@
 //! Customers. Emails are unique per partition, compared through a lower-cased key column.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::customer::Customer;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{CustomerRecord, CustomerRepository, StoreError, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 
-use crate::codec::{get, micros, partition, time, uuid};
-use crate::error::db;
+use crate::codec::{get, partition, time, ts, uid, uuid};
+use crate::error::{db, expect_one};
 use crate::standard_claims::{self, Accounts};
-use crate::{SqliteStore, audit};
+use crate::{DbConnection, DbRow, DbStore, audit};
 
 const COLUMNS: &str = "seq, partition_id, id, email, display_name, enabled, password_hash, created_at, updated_at, \
      given_name, family_name, locale, zoneinfo, email_verified, phone_number, \
@@ -20,31 +18,31 @@ const COLUMNS: &str = "seq, partition_id, id, email, display_name, enabled, pass
 
 /// Inserts a customer (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     r: &CustomerRecord,
 ) -> StoreResult<()> {
     let c = &r.customer;
     sqlx::query(
         "INSERT INTO customers (partition_id, id, email, email_key, display_name, enabled, \
-         password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(p.as_str())
-    .bind(c.id.to_string())
+    .bind(uid(c.id))
     .bind(&c.email)
     .bind(c.email.to_lowercase())
     .bind(&c.display_name)
     .bind(c.enabled)
     .bind(&r.password_hash)
-    .bind(micros(c.created_at))
-    .bind(micros(c.updated_at))
+    .bind(ts(c.created_at))
+    .bind(ts(c.updated_at))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
     standard_claims::write(conn, Accounts::Customers, p, c.id, &c.claims).await
 }
 
-fn customer(row: &SqliteRow) -> StoreResult<Customer> {
+fn customer(row: &DbRow) -> StoreResult<Customer> {
     Ok(Customer {
         id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
@@ -58,7 +56,7 @@ fn customer(row: &SqliteRow) -> StoreResult<Customer> {
 }
 
 #[async_trait]
-impl CustomerRepository for SqliteStore {
+impl CustomerRepository for DbStore {
     async fn create_customer(&self, c: &CustomerRecord, audit: &AuditEvent) -> StoreResult<()> {
         let p = &c.customer.partition;
         let mut tx = self.write().await?;
@@ -70,10 +68,10 @@ impl CustomerRepository for SqliteStore {
 
     async fn get_customer(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<Customer>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM customers WHERE partition_id = ? AND id = ?"
+            "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND id = $2"
         ))
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -88,7 +86,7 @@ impl CustomerRepository for SqliteStore {
         email: &str,
     ) -> StoreResult<Option<CustomerRecord>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM customers WHERE partition_id = ? AND email_key = ?"
+            "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND email_key = $2"
         ))
         .bind(p.as_str())
         .bind(email.to_lowercase())
@@ -111,8 +109,8 @@ impl CustomerRepository for SqliteStore {
         page: PageRequest,
     ) -> StoreResult<Page<Customer>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM customers WHERE partition_id = ? AND seq > ? \
-             ORDER BY seq LIMIT ?"
+            "SELECT {COLUMNS} FROM customers WHERE partition_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3"
         ))
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -135,36 +133,36 @@ impl CustomerRepository for SqliteStore {
     ) -> StoreResult<Vec<uuid::Uuid>> {
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the customer out.
-        let was_enabled: Option<bool> =
-            sqlx::query_scalar("SELECT enabled FROM customers WHERE partition_id = ? AND id = ?")
-                .bind(c.partition.as_str())
-                .bind(c.id.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
+        let was_enabled: Option<bool> = sqlx::query_scalar(
+            "SELECT enabled FROM customers WHERE partition_id = $1 AND id = $2 \
+             -- no FOR UPDATE: BEGIN IMMEDIATE holds the write lock",
+        )
+        .bind(c.partition.as_str())
+        .bind(uid(c.id))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
         };
         let done = sqlx::query(
-            "UPDATE customers SET email = ?, email_key = ?, display_name = ?, enabled = ?, \
-             password_hash = COALESCE(?, password_hash), updated_at = ? \
-             WHERE partition_id = ? AND id = ?",
+            "UPDATE customers SET email = $1, email_key = $2, display_name = $3, enabled = $4, \
+             password_hash = COALESCE($5, password_hash), updated_at = $6 \
+             WHERE partition_id = $7 AND id = $8",
         )
         .bind(&c.email)
         .bind(c.email.to_lowercase())
         .bind(&c.display_name)
         .bind(c.enabled)
         .bind(password_hash)
-        .bind(micros(c.updated_at))
+        .bind(ts(c.updated_at))
         .bind(c.partition.as_str())
-        .bind(c.id.to_string())
+        .bind(uid(c.id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         standard_claims::write(&mut tx, Accounts::Customers, &c.partition, c.id, &c.claims).await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "customer")?;
         let ended = if password_hash.is_some() || (was_enabled && !c.enabled) {
             crate::sessions::end_everything_of(
                 &mut tx,
@@ -189,15 +187,13 @@ impl CustomerRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM customers WHERE partition_id = ? AND id = ?")
+        let done = sqlx::query("DELETE FROM customers WHERE partition_id = $1 AND id = $2")
             .bind(p.as_str())
-            .bind(id.to_string())
+            .bind(uid(id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "customer")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

@@ -1,27 +1,26 @@
 //! Departments: every user belongs to one, so one in use cannot be deleted.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
 use tessera_domain::PartitionId;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::department::Department;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{DepartmentRepository, StoreError, StoreResult};
 
-use crate::codec::{get, micros, time};
-use crate::error::db;
-use crate::{SqliteStore, audit};
+use crate::codec::{get, time, ts};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbStore, audit};
 
 /// Inserts a department (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     d: &Department,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO departments (partition_id, name, created_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO departments (partition_id, name, created_at) VALUES ($1, $2, $3)")
         .bind(p.as_str())
         .bind(&d.name)
-        .bind(micros(d.created_at))
+        .bind(ts(d.created_at))
         .execute(conn)
         .await
         .map_err(db)?;
@@ -31,17 +30,16 @@ pub(crate) async fn insert(
 /// Fails with [`StoreError::UnknownReference`] naming the department unless it exists; checked
 /// before writing a user so the message names the department rather than a constraint.
 pub(crate) async fn require(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     name: &str,
 ) -> StoreResult<()> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM departments WHERE partition_id = ? AND name = ?")
-            .bind(p.as_str())
-            .bind(name)
-            .fetch_optional(conn)
-            .await
-            .map_err(db)?;
+    let found = sqlx::query("SELECT 1 FROM departments WHERE partition_id = $1 AND name = $2")
+        .bind(p.as_str())
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?;
     match found {
         Some(_) => Ok(()),
         None => Err(StoreError::UnknownReference(format!("department {name}"))),
@@ -49,15 +47,15 @@ pub(crate) async fn require(
 }
 
 #[async_trait]
-impl DepartmentRepository for SqliteStore {
+impl DepartmentRepository for DbStore {
     async fn list_departments(
         &self,
         p: &PartitionId,
         page: PageRequest,
     ) -> StoreResult<Page<Department>> {
         let rows = sqlx::query(
-            "SELECT seq, name, created_at FROM departments WHERE partition_id = ? \
-             AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, name, created_at FROM departments WHERE partition_id = $1 \
+             AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -99,26 +97,29 @@ impl DepartmentRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let in_use: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM users WHERE partition_id = ? AND department = ? LIMIT 1",
-        )
-        .bind(p.as_str())
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+        let in_use =
+            sqlx::query("SELECT 1 FROM users WHERE partition_id = $1 AND department = $2 LIMIT 1")
+                .bind(p.as_str())
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let has_users = || StoreError::Conflict("department has users".to_owned());
         if in_use.is_some() {
-            return Err(StoreError::Conflict("department has users".to_owned()));
+            return Err(has_users());
         }
-        let done = sqlx::query("DELETE FROM departments WHERE partition_id = ? AND name = ?")
+        // A user added concurrently after the check (PostgreSQL's check takes no lock) trips the
+        // foreign key instead.
+        let done = sqlx::query("DELETE FROM departments WHERE partition_id = $1 AND name = $2")
             .bind(p.as_str())
             .bind(name)
             .execute(&mut *tx)
             .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .map_err(|e| match db(e) {
+                StoreError::UnknownReference(_) => has_users(),
+                other => other,
+            })?;
+        expect_one(done.rows_affected(), "department")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

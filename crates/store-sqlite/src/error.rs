@@ -2,11 +2,7 @@
 //! reference, database away), never on SQLite's result codes.
 
 use sqlx::error::{DatabaseError, ErrorKind};
-use tessera_domain::store::StoreError;
-
-/// SQLite's primary result codes meaning "another connection holds the lock": retrying works.
-const SQLITE_BUSY: i64 = 5;
-const SQLITE_LOCKED: i64 = 6;
+use tessera_domain::store::{StoreError, StoreResult};
 
 /// Classifies a sqlx error.
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
@@ -21,10 +17,23 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
             ErrorKind::ForeignKeyViolation => {
                 StoreError::UnknownReference("referenced row".to_owned())
             }
-            _ if is_busy(d.as_ref()) => StoreError::Unavailable(Box::new(e)),
+            _ if is_transient(d.as_ref()) => StoreError::Unavailable(Box::new(e)),
             _ => StoreError::Internal(Box::new(e)),
         },
         other => StoreError::Internal(Box::new(other)),
+    }
+}
+
+/// Checks a write addressed to one row by its key (an update or delete of one client, user,
+/// secret, …): no row is [`StoreError::NotFound`]; more than one means the key was not unique,
+/// a schema fault, and the caller's transaction is rolled back.
+pub(crate) fn expect_one(rows_affected: u64, what: &str) -> StoreResult<()> {
+    match rows_affected {
+        1 => Ok(()),
+        0 => Err(StoreError::NotFound),
+        n => Err(StoreError::Internal(
+            format!("{n} {what} rows matched one key").into(),
+        )),
     }
 }
 
@@ -33,7 +42,13 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("unreadable stored value: {what}").into())
 }
 
-fn is_busy(d: &dyn DatabaseError) -> bool {
+/// SQLite's primary result codes meaning "another connection holds the lock": retrying works.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+
+/// Result codes after which retrying later may succeed: another connection held the lock for
+/// longer than the busy timeout.
+fn is_transient(d: &dyn DatabaseError) -> bool {
     d.code()
         .and_then(|c| c.parse::<i64>().ok())
         .is_some_and(|c| matches!(c & 0xff, SQLITE_BUSY | SQLITE_LOCKED))

@@ -3,8 +3,6 @@
 //! `BEGIN IMMEDIATE` transaction), not by a read followed by a write.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::grant::{
     AuthorizationCode, CodeLookup, CodeRedemption, Grant, IssuedAccessToken, RefreshToken, Rotation,
@@ -13,11 +11,11 @@ use tessera_domain::store::{GrantRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 use time::OffsetDateTime;
 
-use crate::SqliteStore;
 use crate::codec::{
-    get, micros, opt_json, opt_micros, opt_time, parsed, partition, time, to_json, uuid,
+    flag, get, opt_doc, opt_json, opt_time, opt_ts, parsed, partition, time, ts, uid, uuid,
 };
-use crate::error::{corrupt, db};
+use crate::error::db;
+use crate::{DbConnection, DbRow, DbStore};
 
 /// A grant's columns (table alias `g`); its times are renamed so they can sit beside a code's
 /// or token's own in one row.
@@ -25,7 +23,7 @@ const GRANT_COLUMNS: &str = "g.partition_id, g.id, g.realm, g.client_id, g.subje
      g.session_id, g.auth_time, g.auth_method, g.claims_request, \
      g.created_at AS grant_created_at, g.expires_at AS grant_expires_at, g.revoked_at";
 
-fn grant(row: &SqliteRow) -> StoreResult<Grant> {
+fn grant(row: &DbRow) -> StoreResult<Grant> {
     Ok(Grant {
         id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
@@ -43,7 +41,7 @@ fn grant(row: &SqliteRow) -> StoreResult<Grant> {
     })
 }
 
-fn code(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
+fn code(row: &DbRow) -> StoreResult<AuthorizationCode> {
     Ok(AuthorizationCode {
         hash: get(row, "hash")?,
         partition: partition(row, "partition_id")?,
@@ -56,7 +54,7 @@ fn code(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
     })
 }
 
-fn refresh_token(row: &SqliteRow) -> StoreResult<RefreshToken> {
+fn refresh_token(row: &DbRow) -> StoreResult<RefreshToken> {
     Ok(RefreshToken {
         hash: get(row, "hash")?,
         partition: partition(row, "partition_id")?,
@@ -67,35 +65,32 @@ fn refresh_token(row: &SqliteRow) -> StoreResult<RefreshToken> {
     })
 }
 
-async fn insert_refresh_token(conn: &mut SqliteConnection, t: &RefreshToken) -> StoreResult<()> {
+async fn insert_refresh_token(conn: &mut DbConnection, t: &RefreshToken) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (partition_id, hash, grant_id, created_at, expires_at, \
-         used_at) VALUES (?, ?, ?, ?, ?, ?)",
+         used_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(t.partition.as_str())
     .bind(&t.hash)
-    .bind(t.grant_id.to_string())
-    .bind(micros(t.created_at))
-    .bind(micros(t.expires_at))
-    .bind(opt_micros(t.used_at))
+    .bind(uid(t.grant_id))
+    .bind(ts(t.created_at))
+    .bind(ts(t.expires_at))
+    .bind(opt_ts(t.used_at))
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-async fn insert_access_token(
-    conn: &mut SqliteConnection,
-    t: &IssuedAccessToken,
-) -> StoreResult<()> {
+async fn insert_access_token(conn: &mut DbConnection, t: &IssuedAccessToken) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO issued_access_tokens (partition_id, jti, grant_id, expires_at) \
-         VALUES (?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4)",
     )
     .bind(t.partition.as_str())
-    .bind(t.jti.to_string())
-    .bind(t.grant_id.to_string())
-    .bind(micros(t.expires_at))
+    .bind(uid(t.jti))
+    .bind(uid(t.grant_id))
+    .bind(ts(t.expires_at))
     .execute(conn)
     .await
     .map_err(db)?;
@@ -103,48 +98,47 @@ async fn insert_access_token(
 }
 
 #[async_trait]
-impl GrantRepository for SqliteStore {
+impl GrantRepository for DbStore {
     /// Stores the grant and its code; [`StoreError::UnknownReference`] when the client (or
     /// partition) does not exist, [`StoreError::Conflict`] when the code's hash is taken.
     ///
     /// [`StoreError::UnknownReference`]: tessera_domain::store::StoreError::UnknownReference
     /// [`StoreError::Conflict`]: tessera_domain::store::StoreError::Conflict
     async fn create_grant(&self, g: &Grant, c: &AuthorizationCode) -> StoreResult<()> {
-        let claims_request = g.claims_request.as_ref().map(to_json).transpose()?;
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO grants (partition_id, id, realm, client_id, subject_id, scope, \
              session_id, auth_time, auth_method, claims_request, created_at, expires_at, \
-             revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(g.partition.as_str())
-        .bind(g.id.to_string())
+        .bind(uid(g.id))
         .bind(g.realm.as_str())
-        .bind(g.client_id.to_string())
-        .bind(g.subject.to_string())
+        .bind(uid(g.client_id))
+        .bind(uid(g.subject))
         .bind(&g.scope)
-        .bind(g.session_id.to_string())
-        .bind(micros(g.auth_time))
+        .bind(uid(g.session_id))
+        .bind(ts(g.auth_time))
         .bind(g.auth_method.as_str())
-        .bind(claims_request)
-        .bind(micros(g.created_at))
-        .bind(micros(g.expires_at))
-        .bind(opt_micros(g.revoked_at))
+        .bind(opt_doc(g.claims_request.as_ref())?)
+        .bind(ts(g.created_at))
+        .bind(ts(g.expires_at))
+        .bind(opt_ts(g.revoked_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         sqlx::query(
             "INSERT INTO authorization_codes (partition_id, hash, grant_id, redirect_uri, nonce, \
-             code_challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(c.partition.as_str())
         .bind(&c.hash)
-        .bind(c.grant_id.to_string())
+        .bind(uid(c.grant_id))
         .bind(&c.redirect_uri)
         .bind(c.nonce.as_deref())
         .bind(c.code_challenge.as_deref())
-        .bind(micros(c.created_at))
-        .bind(micros(c.expires_at))
+        .bind(ts(c.created_at))
+        .bind(ts(c.expires_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -157,7 +151,7 @@ impl GrantRepository for SqliteStore {
              c.created_at, c.expires_at, c.consumed_at IS NOT NULL AS consumed, {GRANT_COLUMNS} \
              FROM authorization_codes c \
              JOIN grants g ON g.partition_id = c.partition_id AND g.id = c.grant_id \
-             WHERE c.partition_id = ? AND c.hash = ?"
+             WHERE c.partition_id = $1 AND c.hash = $2"
         ))
         .bind(p.as_str())
         .bind(hash)
@@ -168,7 +162,7 @@ impl GrantRepository for SqliteStore {
             Ok(CodeLookup {
                 code: code(&row)?,
                 grant: grant(&row)?,
-                consumed: get::<i64>(&row, "consumed")? != 0,
+                consumed: flag(&row, "consumed")?,
             })
         })
         .transpose()
@@ -184,45 +178,45 @@ impl GrantRepository for SqliteStore {
     ) -> StoreResult<CodeRedemption> {
         let mut tx = self.write().await?;
         let consumed = sqlx::query(
-            "UPDATE authorization_codes SET consumed_at = ? \
-             WHERE partition_id = ? AND hash = ? AND consumed_at IS NULL \
+            "UPDATE authorization_codes SET consumed_at = $3 \
+             WHERE partition_id = $1 AND hash = $2 AND consumed_at IS NULL \
              RETURNING partition_id, hash, grant_id, redirect_uri, nonce, code_challenge, \
              created_at, expires_at",
         )
-        .bind(micros(now))
+        .bind(p.as_str())
+        .bind(hash)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(row) = consumed {
+            let code = code(&row)?;
+            let grant_row = sqlx::query(&format!(
+                "SELECT {GRANT_COLUMNS} FROM grants g WHERE g.partition_id = $1 AND g.id = $2"
+            ))
+            .bind(p.as_str())
+            .bind(uid(code.grant_id))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            let grant = grant(&grant_row)?;
+            tx.commit().await.map_err(db)?;
+            return Ok(CodeRedemption::Redeemed { code, grant });
+        }
+        let grant_id = sqlx::query(
+            "SELECT grant_id FROM authorization_codes WHERE partition_id = $1 AND hash = $2",
+        )
         .bind(p.as_str())
         .bind(hash)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(db)?;
-        let Some(row) = consumed else {
-            let grant_id: Option<String> = sqlx::query_scalar(
-                "SELECT grant_id FROM authorization_codes WHERE partition_id = ? AND hash = ?",
-            )
-            .bind(p.as_str())
-            .bind(hash)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            return match grant_id {
-                Some(id) => Ok(CodeRedemption::Replayed {
-                    grant_id: uuid::Uuid::parse_str(&id).map_err(corrupt)?,
-                }),
-                None => Ok(CodeRedemption::Unknown),
-            };
-        };
-        let code = code(&row)?;
-        let grant_row = sqlx::query(&format!(
-            "SELECT {GRANT_COLUMNS} FROM grants g WHERE g.partition_id = ? AND g.id = ?"
-        ))
-        .bind(p.as_str())
-        .bind(code.grant_id.to_string())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        let grant = grant(&grant_row)?;
-        tx.commit().await.map_err(db)?;
-        Ok(CodeRedemption::Redeemed { code, grant })
+        .map_err(db)?
+        .map(|row| uuid(&row, "grant_id"))
+        .transpose()?;
+        Ok(match grant_id {
+            Some(grant_id) => CodeRedemption::Replayed { grant_id },
+            None => CodeRedemption::Unknown,
+        })
     }
 
     async fn record_issued(
@@ -247,7 +241,7 @@ impl GrantRepository for SqliteStore {
             "SELECT r.hash, r.grant_id, r.created_at, r.expires_at, r.used_at, {GRANT_COLUMNS} \
              FROM refresh_tokens r \
              JOIN grants g ON g.partition_id = r.partition_id AND g.id = r.grant_id \
-             WHERE r.partition_id = ? AND r.hash = ?"
+             WHERE r.partition_id = $1 AND r.hash = $2"
         ))
         .bind(p.as_str())
         .bind(hash)
@@ -270,10 +264,10 @@ impl GrantRepository for SqliteStore {
     ) -> StoreResult<Rotation> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
-            "UPDATE refresh_tokens SET used_at = ? \
-             WHERE partition_id = ? AND hash = ? AND used_at IS NULL",
+            "UPDATE refresh_tokens SET used_at = $1 \
+             WHERE partition_id = $2 AND hash = $3 AND used_at IS NULL",
         )
-        .bind(micros(now))
+        .bind(ts(now))
         .bind(p.as_str())
         .bind(old_hash)
         .execute(&mut *tx)
@@ -298,12 +292,12 @@ impl GrantRepository for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE grants SET revoked_at = COALESCE(revoked_at, ?) \
-             WHERE partition_id = ? AND id = ?",
+            "UPDATE grants SET revoked_at = COALESCE(revoked_at, $1) \
+             WHERE partition_id = $2 AND id = $3",
         )
-        .bind(micros(now))
+        .bind(ts(now))
         .bind(p.as_str())
-        .bind(grant_id.to_string())
+        .bind(uid(grant_id))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -318,12 +312,12 @@ impl GrantRepository for SqliteStore {
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO revoked_access_tokens (partition_id, jti, expires_at) VALUES (?, ?, ?) \
-             ON CONFLICT (partition_id, jti) DO NOTHING",
+            "INSERT INTO revoked_access_tokens (partition_id, jti, expires_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (partition_id, jti) DO NOTHING",
         )
         .bind(p.as_str())
-        .bind(jti.to_string())
-        .bind(micros(expires_at))
+        .bind(uid(jti))
+        .bind(ts(expires_at))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -331,19 +325,19 @@ impl GrantRepository for SqliteStore {
     }
 
     async fn is_access_token_revoked(&self, p: &PartitionId, jti: uuid::Uuid) -> StoreResult<bool> {
-        let revoked: i64 = sqlx::query_scalar(
+        let row = sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM revoked_access_tokens \
-              WHERE partition_id = ?1 AND jti = ?2) \
+              WHERE partition_id = $1 AND jti = $2) \
              OR EXISTS (SELECT 1 FROM issued_access_tokens i \
               JOIN grants g ON g.partition_id = i.partition_id AND g.id = i.grant_id \
-              WHERE i.partition_id = ?1 AND i.jti = ?2 AND g.revoked_at IS NOT NULL)",
+              WHERE i.partition_id = $1 AND i.jti = $2 AND g.revoked_at IS NOT NULL) AS revoked",
         )
         .bind(p.as_str())
-        .bind(jti.to_string())
+        .bind(uid(jti))
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
-        Ok(revoked != 0)
+        flag(&row, "revoked")
     }
 
     async fn access_token_grant(
@@ -354,10 +348,10 @@ impl GrantRepository for SqliteStore {
         let row = sqlx::query(&format!(
             "SELECT {GRANT_COLUMNS} FROM issued_access_tokens i \
              JOIN grants g ON g.partition_id = i.partition_id AND g.id = i.grant_id \
-             WHERE i.partition_id = ? AND i.jti = ?"
+             WHERE i.partition_id = $1 AND i.jti = $2"
         ))
         .bind(p.as_str())
-        .bind(jti.to_string())
+        .bind(uid(jti))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
@@ -369,21 +363,20 @@ impl GrantRepository for SqliteStore {
     /// token. The count leaves out rows that went with their grant (ON DELETE CASCADE): codes
     /// and refresh tokens expire before their grant, so there are none in practice.
     async fn purge_expired_grants(&self, before: OffsetDateTime) -> StoreResult<u64> {
-        let before = micros(before);
         let mut tx = self.write().await?;
         let mut purged = 0;
         for sql in [
-            "DELETE FROM authorization_codes WHERE expires_at < ?",
-            "DELETE FROM refresh_tokens WHERE expires_at < ?",
-            "DELETE FROM issued_access_tokens WHERE expires_at < ?",
-            "DELETE FROM revoked_access_tokens WHERE expires_at < ?",
-            "DELETE FROM browser_sessions WHERE expires_at < ?",
-            "DELETE FROM grants WHERE expires_at < ? AND NOT EXISTS (\
+            "DELETE FROM authorization_codes WHERE expires_at < $1",
+            "DELETE FROM refresh_tokens WHERE expires_at < $1",
+            "DELETE FROM issued_access_tokens WHERE expires_at < $1",
+            "DELETE FROM revoked_access_tokens WHERE expires_at < $1",
+            "DELETE FROM browser_sessions WHERE expires_at < $1",
+            "DELETE FROM grants AS g WHERE g.expires_at < $1 AND NOT EXISTS (\
              SELECT 1 FROM issued_access_tokens i \
-             WHERE i.partition_id = grants.partition_id AND i.grant_id = grants.id)",
+             WHERE i.partition_id = g.partition_id AND i.grant_id = g.id)",
         ] {
             let done = sqlx::query(sql)
-                .bind(before)
+                .bind(ts(before))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;

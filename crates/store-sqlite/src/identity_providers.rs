@@ -1,21 +1,22 @@
 //! External identity providers, capped per partition.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::identity_provider::{IdentityProvider, MatchAttribute};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{IdentityProviderRepository, StoreError, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 
-use crate::codec::{get, json, micros, opt_json, parsed, partition, time, to_json, uuid};
-use crate::error::db;
-use crate::{SqliteStore, audit};
+use crate::codec::{
+    get, opt_doc, opt_json, parsed, partition, string_list, strings, time, ts, uid, uuid,
+};
+use crate::error::{db, expect_one};
+use crate::{DbRow, DbStore, audit};
 
 const COLUMNS: &str = "seq, partition_id, id, name, issuer, jwks_uri, jwks, audiences, realm, \
      match_claim, match_attribute, require_email_verified, enabled, created_at, updated_at";
 
-fn provider(row: &SqliteRow) -> StoreResult<IdentityProvider> {
+fn provider(row: &DbRow) -> StoreResult<IdentityProvider> {
     Ok(IdentityProvider {
         id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
@@ -23,7 +24,7 @@ fn provider(row: &SqliteRow) -> StoreResult<IdentityProvider> {
         issuer: get(row, "issuer")?,
         jwks_uri: get(row, "jwks_uri")?,
         jwks: opt_json(row, "jwks")?,
-        audiences: json(row, "audiences")?,
+        audiences: strings(row, "audiences")?,
         realm: parsed(row, "realm", Realm::parse)?,
         match_claim: get(row, "match_claim")?,
         match_attribute: parsed(row, "match_attribute", MatchAttribute::parse)?,
@@ -34,12 +35,8 @@ fn provider(row: &SqliteRow) -> StoreResult<IdentityProvider> {
     })
 }
 
-fn jwks_text(idp: &IdentityProvider) -> StoreResult<Option<String>> {
-    idp.jwks.as_ref().map(to_json).transpose()
-}
-
 #[async_trait]
-impl IdentityProviderRepository for SqliteStore {
+impl IdentityProviderRepository for DbStore {
     async fn create_identity_provider(
         &self,
         idp: &IdentityProvider,
@@ -47,11 +44,11 @@ impl IdentityProviderRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let p = &idp.partition;
-        // BEGIN IMMEDIATE: the count and the insert see no other writer in between.
+        // The partition lock makes concurrent creations count one after the other.
         let mut tx = self.write().await?;
-        crate::partitions::require(&mut tx, p).await?;
+        crate::partitions::lock(&mut tx, p).await?;
         let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM identity_providers WHERE partition_id = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM identity_providers WHERE partition_id = $1")
                 .bind(p.as_str())
                 .fetch_one(&mut *tx)
                 .await
@@ -65,22 +62,22 @@ impl IdentityProviderRepository for SqliteStore {
             "INSERT INTO identity_providers (partition_id, id, name, issuer, jwks_uri, jwks, \
              audiences, realm, match_claim, match_attribute, require_email_verified, enabled, \
              created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(p.as_str())
-        .bind(idp.id.to_string())
+        .bind(uid(idp.id))
         .bind(&idp.name)
         .bind(&idp.issuer)
         .bind(idp.jwks_uri.as_deref())
-        .bind(jwks_text(idp)?)
-        .bind(to_json(&idp.audiences)?)
+        .bind(opt_doc(idp.jwks.as_ref())?)
+        .bind(string_list(&idp.audiences)?)
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
         .bind(idp.require_email_verified)
         .bind(idp.enabled)
-        .bind(micros(idp.created_at))
-        .bind(micros(idp.updated_at))
+        .bind(ts(idp.created_at))
+        .bind(ts(idp.updated_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -94,10 +91,10 @@ impl IdentityProviderRepository for SqliteStore {
         id: uuid::Uuid,
     ) -> StoreResult<Option<IdentityProvider>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM identity_providers WHERE partition_id = ? AND id = ?"
+            "SELECT {COLUMNS} FROM identity_providers WHERE partition_id = $1 AND id = $2"
         ))
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -112,8 +109,8 @@ impl IdentityProviderRepository for SqliteStore {
         page: PageRequest,
     ) -> StoreResult<Page<IdentityProvider>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM identity_providers WHERE partition_id = ? AND seq > ? \
-             ORDER BY seq LIMIT ?"
+            "SELECT {COLUMNS} FROM identity_providers WHERE partition_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3"
         ))
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -135,30 +132,28 @@ impl IdentityProviderRepository for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
-            "UPDATE identity_providers SET name = ?, issuer = ?, jwks_uri = ?, jwks = ?, \
-             audiences = ?, realm = ?, match_claim = ?, match_attribute = ?, \
-             require_email_verified = ?, enabled = ?, updated_at = ? \
-             WHERE partition_id = ? AND id = ?",
+            "UPDATE identity_providers SET name = $1, issuer = $2, jwks_uri = $3, jwks = $4, \
+             audiences = $5, realm = $6, match_claim = $7, match_attribute = $8, \
+             require_email_verified = $9, enabled = $10, updated_at = $11 \
+             WHERE partition_id = $12 AND id = $13",
         )
         .bind(&idp.name)
         .bind(&idp.issuer)
         .bind(idp.jwks_uri.as_deref())
-        .bind(jwks_text(idp)?)
-        .bind(to_json(&idp.audiences)?)
+        .bind(opt_doc(idp.jwks.as_ref())?)
+        .bind(string_list(&idp.audiences)?)
         .bind(idp.realm.as_str())
         .bind(&idp.match_claim)
         .bind(idp.match_attribute.as_str())
         .bind(idp.require_email_verified)
         .bind(idp.enabled)
-        .bind(micros(idp.updated_at))
+        .bind(ts(idp.updated_at))
         .bind(idp.partition.as_str())
-        .bind(idp.id.to_string())
+        .bind(uid(idp.id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "identity provider")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -170,15 +165,14 @@ impl IdentityProviderRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM identity_providers WHERE partition_id = ? AND id = ?")
-            .bind(p.as_str())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let done =
+            sqlx::query("DELETE FROM identity_providers WHERE partition_id = $1 AND id = $2")
+                .bind(p.as_str())
+                .bind(uid(id))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        expect_one(done.rows_affected(), "identity provider")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

@@ -1,22 +1,20 @@
 //! Signing keys and their rotation (next → active → retired).
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::signing_key::{KeyState, SigningAlg, SigningKey};
-use tessera_domain::store::{SigningKeyRepository, StoreError, StoreResult};
+use tessera_domain::store::{SigningKeyRepository, StoreResult};
 use tessera_domain::{PartitionId, Realm};
 use time::OffsetDateTime;
 
-use crate::codec::{get, json, micros, opt_micros, opt_time, parsed, partition, time, to_json};
-use crate::error::db;
-use crate::{SqliteStore, audit};
+use crate::codec::{doc, get, json, opt_time, opt_ts, parsed, partition, time, ts};
+use crate::error::{db, expect_one};
+use crate::{DbConnection, DbRow, DbStore, audit};
 
 /// Inserts a key as given (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     k: &SigningKey,
 ) -> StoreResult<()> {
@@ -24,7 +22,7 @@ pub(crate) async fn insert(
 }
 
 async fn insert_as(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     realm: Realm,
     k: &SigningKey,
@@ -33,24 +31,24 @@ async fn insert_as(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO signing_keys (partition_id, kid, realm, alg, state, public_jwk, \
-         private_key_encrypted, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         private_key_encrypted, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(p.as_str())
     .bind(&k.kid)
     .bind(realm.as_str())
     .bind(k.alg.as_str())
     .bind(state.as_str())
-    .bind(to_json(&k.public_jwk)?)
+    .bind(doc(&k.public_jwk)?)
     .bind(&k.private_key_encrypted)
-    .bind(micros(k.created_at))
-    .bind(opt_micros(retired_at))
+    .bind(ts(k.created_at))
+    .bind(opt_ts(retired_at))
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-fn key(row: &SqliteRow) -> StoreResult<SigningKey> {
+fn key(row: &DbRow) -> StoreResult<SigningKey> {
     Ok(SigningKey {
         kid: get(row, "kid")?,
         partition: partition(row, "partition_id")?,
@@ -65,11 +63,11 @@ fn key(row: &SqliteRow) -> StoreResult<SigningKey> {
 }
 
 #[async_trait]
-impl SigningKeyRepository for SqliteStore {
+impl SigningKeyRepository for DbStore {
     async fn list_signing_keys(&self, p: &PartitionId) -> StoreResult<Vec<SigningKey>> {
         sqlx::query(
             "SELECT partition_id, kid, realm, alg, state, public_jwk, private_key_encrypted, \
-             created_at, retired_at FROM signing_keys WHERE partition_id = ? ORDER BY seq",
+             created_at, retired_at FROM signing_keys WHERE partition_id = $1 ORDER BY seq",
         )
         .bind(p.as_str())
         .fetch_all(&self.pool)
@@ -87,8 +85,8 @@ impl SigningKeyRepository for SqliteStore {
     ) -> StoreResult<Page<SigningKey>> {
         let rows = sqlx::query(
             "SELECT seq, partition_id, kid, realm, alg, state, public_jwk, private_key_encrypted, \
-             created_at, retired_at FROM signing_keys WHERE partition_id = ? AND seq > ? \
-             ORDER BY seq LIMIT ?",
+             created_at, retired_at FROM signing_keys WHERE partition_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3",
         )
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -116,11 +114,12 @@ impl SigningKeyRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        crate::partitions::require(&mut tx, p).await?;
+        // One rotation per partition at a time: a second one waits, then sees this one's result.
+        crate::partitions::lock(&mut tx, p).await?;
         for key in new_next {
             let next: Option<String> = sqlx::query_scalar(
-                "SELECT kid FROM signing_keys WHERE partition_id = ? AND realm = ? \
-                 AND alg = ? AND state = 'next'",
+                "SELECT kid FROM signing_keys WHERE partition_id = $1 AND realm = $2 \
+                 AND alg = $3 AND state = 'next'",
             )
             .bind(p.as_str())
             .bind(realm.as_str())
@@ -130,10 +129,10 @@ impl SigningKeyRepository for SqliteStore {
             .map_err(db)?;
             if let Some(next) = next {
                 sqlx::query(
-                    "UPDATE signing_keys SET state = 'retired', retired_at = ? \
-                     WHERE partition_id = ? AND realm = ? AND alg = ? AND state = 'active'",
+                    "UPDATE signing_keys SET state = 'retired', retired_at = $1 \
+                     WHERE partition_id = $2 AND realm = $3 AND alg = $4 AND state = 'active'",
                 )
-                .bind(micros(now))
+                .bind(ts(now))
                 .bind(p.as_str())
                 .bind(realm.as_str())
                 .bind(key.alg.as_str())
@@ -141,7 +140,7 @@ impl SigningKeyRepository for SqliteStore {
                 .await
                 .map_err(db)?;
                 sqlx::query(
-                    "UPDATE signing_keys SET state = 'active' WHERE partition_id = ? AND kid = ?",
+                    "UPDATE signing_keys SET state = 'active' WHERE partition_id = $1 AND kid = $2",
                 )
                 .bind(p.as_str())
                 .bind(next)
@@ -163,16 +162,14 @@ impl SigningKeyRepository for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
-            "DELETE FROM signing_keys WHERE partition_id = ? AND kid = ? AND state = 'retired'",
+            "DELETE FROM signing_keys WHERE partition_id = $1 AND kid = $2 AND state = 'retired'",
         )
         .bind(p.as_str())
         .bind(kid)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "signing key")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -180,8 +177,8 @@ impl SigningKeyRepository for SqliteStore {
     async fn purge_retired_keys(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let mut tx = self.write().await?;
         let done =
-            sqlx::query("DELETE FROM signing_keys WHERE state = 'retired' AND retired_at < ?")
-                .bind(micros(before))
+            sqlx::query("DELETE FROM signing_keys WHERE state = 'retired' AND retired_at < $1")
+                .bind(ts(before))
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;

@@ -8,6 +8,37 @@
 //! time (`sqlx::query` with bound parameters) so building never needs a database.
 //!
 //! One module per aggregate holds its SQL: `clients.rs`, `client_secrets.rs`, `users.rs`, ….
+//!
+//! # Dialect differences
+//!
+//! This crate and the other store crate (`tessera-store-sqlite`, `tessera-store-postgres`) have
+//! the same files, the same functions in the same order and the same SQL text (`$1`
+//! placeholders, `ON CONFLICT`) wherever SQLite and PostgreSQL agree, so
+//! `diff -r crates/store-sqlite/src crates/store-postgres/src` shows only what differs, and why
+//! (docs/architecture.md, "One store crate or two"):
+//!
+//! - **Types** (`codec.rs`): SQLite has no uuid, timestamp, array or jsonb type, so it stores ids
+//!   as text, times as integer microseconds, URL lists and documents as JSON text, and returns
+//!   computed truth values as integers. Both `codec.rs` files offer the same functions (`uid`,
+//!   `ts`, `doc`, `uuid`, `time`, `json`, `flag`, …); only their bodies differ. The aliases
+//!   `Db`, `DbConnection`, `DbRow` and `DbStore` in `lib.rs` name each crate's sqlx types.
+//! - **Locking**: SQLite has one writer and no `FOR UPDATE`; every write transaction starts with
+//!   `BEGIN IMMEDIATE`, so `partitions::lock` and `clients::lock` only check that the row exists.
+//!   PostgreSQL runs writers side by side, so they and the account updates lock the row
+//!   (`FOR NO KEY UPDATE`, `FOR UPDATE`), and deleting a department maps a foreign-key failure
+//!   from a concurrent insert to the same conflict as the check before it.
+//! - **Batches**: PostgreSQL binds whole arrays (`UNNEST`, `= ANY`), so an audit batch or a batch
+//!   of secret uses is one statement; SQLite has no array parameters, so audit events go in
+//!   multi-row `INSERT … VALUES` chunks and secret uses one `UPDATE` each (`MAX` for `GREATEST`).
+//! - **Statements**: SQLite allows `RETURNING` only on the outermost statement, so redeeming a
+//!   code reads its grant in a second statement of the same write transaction where PostgreSQL
+//!   uses one `WITH … UPDATE … RETURNING`; a client's permissions are gathered with
+//!   `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered bytewise, SQLite's
+//!   default collation and PostgreSQL's `COLLATE "C"`.
+//! - **Setup and errors** (`lib.rs`, `error.rs`): pool and transaction options (WAL, busy timeout,
+//!   the database file created with mode 0600; connection re-testing, read-only snapshots), and
+//!   how an error is classified (SQLite result codes and constraint messages, PostgreSQL
+//!   SQLSTATEs and constraint names).
 
 use std::str::FromStr as _;
 use std::time::Duration;
@@ -34,6 +65,13 @@ mod partitions;
 mod sessions;
 mod standard_claims;
 mod users;
+
+/// This backend's sqlx types under the names every module uses, so that a module of this crate
+/// and its namesake in the PostgreSQL crate differ only in dialect lines.
+pub(crate) type Db = Sqlite;
+pub(crate) type DbConnection = sqlx::SqliteConnection;
+pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
+pub(crate) type DbStore = SqliteStore;
 
 /// The schema migrations, embedded at build time (numbered like the PostgreSQL crate's).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -126,7 +164,7 @@ impl SqliteStore {
     }
 
     /// Starts a write transaction holding the database's write lock from the start.
-    async fn write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+    async fn write(&self) -> StoreResult<Transaction<'static, Db>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
@@ -134,7 +172,7 @@ impl SqliteStore {
     }
 
     /// Starts a read transaction: in WAL mode its statements share one snapshot.
-    async fn read(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+    async fn read(&self) -> StoreResult<Transaction<'static, Db>> {
         self.pool.begin().await.map_err(error::db)
     }
 }

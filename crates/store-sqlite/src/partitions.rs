@@ -1,23 +1,22 @@
 //! Partitions, and creating one with everything it starts with in a single transaction.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::PartitionId;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::partition::Partition;
 use tessera_domain::store::{PartitionRepository, PartitionSeed, StoreError, StoreResult};
 
-use crate::codec::{get, micros, partition, time};
+use crate::codec::{get, partition, time, ts};
 use crate::error::db;
+use crate::{DbConnection, DbRow};
 use crate::{
-    SqliteStore, audit, catalog, client_secrets, clients, customers, departments, keys, users,
+    DbStore, audit, catalog, client_secrets, clients, customers, departments, keys, users,
 };
 
 /// Fails with [`StoreError::NotFound`] unless the partition exists: a write into a partition
 /// that is not there is a 404, not a broken reference.
-pub(crate) async fn require(conn: &mut SqliteConnection, p: &PartitionId) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partitions WHERE id = ?")
+pub(crate) async fn require(conn: &mut DbConnection, p: &PartitionId) -> StoreResult<()> {
+    let found = sqlx::query("SELECT 1 FROM partitions WHERE id = $1")
         .bind(p.as_str())
         .fetch_optional(conn)
         .await
@@ -25,7 +24,18 @@ pub(crate) async fn require(conn: &mut SqliteConnection, p: &PartitionId) -> Sto
     found.map(|_| ()).ok_or(StoreError::NotFound)
 }
 
-fn from_row(row: &SqliteRow) -> StoreResult<Partition> {
+/// Like [`require`]; the write transaction's `BEGIN IMMEDIATE` already holds the database's
+/// write lock, so per-partition caps and key rotations run one at a time.
+pub(crate) async fn lock(conn: &mut DbConnection, p: &PartitionId) -> StoreResult<()> {
+    let found = sqlx::query("SELECT 1 FROM partitions WHERE id = $1")
+        .bind(p.as_str())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+fn from_row(row: &DbRow) -> StoreResult<Partition> {
     Ok(Partition {
         id: partition(row, "id")?,
         api_permission_prefix: get(row, "api_permission_prefix")?,
@@ -34,16 +44,16 @@ fn from_row(row: &SqliteRow) -> StoreResult<Partition> {
 }
 
 #[async_trait]
-impl PartitionRepository for SqliteStore {
+impl PartitionRepository for DbStore {
     async fn create_partition(&self, seed: &PartitionSeed, audit: &AuditEvent) -> StoreResult<()> {
         let p = &seed.partition.id;
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO partitions (id, api_permission_prefix, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO partitions (id, api_permission_prefix, created_at) VALUES ($1, $2, $3)",
         )
         .bind(p.as_str())
         .bind(seed.partition.api_permission_prefix.as_deref())
-        .bind(micros(seed.partition.created_at))
+        .bind(ts(seed.partition.created_at))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -76,7 +86,7 @@ impl PartitionRepository for SqliteStore {
     }
 
     async fn get_partition(&self, id: &PartitionId) -> StoreResult<Option<Partition>> {
-        sqlx::query("SELECT id, api_permission_prefix, created_at FROM partitions WHERE id = ?")
+        sqlx::query("SELECT id, api_permission_prefix, created_at FROM partitions WHERE id = $1")
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await

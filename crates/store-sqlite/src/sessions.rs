@@ -1,8 +1,6 @@
 //! Browser single sign-on sessions, found by the keyed hash of their cookie value.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::session::BrowserSession;
@@ -10,31 +8,30 @@ use tessera_domain::store::{SessionRepository, StoreResult};
 use tessera_domain::{ClientId, PartitionId, Realm};
 use time::OffsetDateTime;
 
-use crate::SqliteStore;
-use crate::codec::{get, micros, opt_micros, opt_time, parsed, partition, time, uuid};
+use crate::codec::{get, opt_time, opt_ts, parsed, partition, time, ts, uid, uuid};
 use crate::error::db;
+use crate::{DbConnection, DbRow, DbStore};
 
 /// Signs an account out everywhere at `now`, inside the caller's transaction (a password change,
 /// disabling): its browser sessions end and its grants are revoked, so refresh tokens stop and
 /// the access tokens issued from those grants turn inactive at introspection and userinfo.
 /// Returns the sessions that were live until now, for the back-channel logout tokens.
 pub(crate) async fn end_everything_of(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     realm: Realm,
     subject: uuid::Uuid,
     now: OffsetDateTime,
 ) -> StoreResult<Vec<uuid::Uuid>> {
     let ended: Vec<uuid::Uuid> = sqlx::query(
-        "UPDATE browser_sessions SET ended_at = ? \
-         WHERE partition_id = ? AND realm = ? AND subject_id = ? AND ended_at IS NULL \
-         AND expires_at > ? RETURNING id",
+        "UPDATE browser_sessions SET ended_at = $1 \
+         WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND ended_at IS NULL \
+         AND expires_at > $1 RETURNING id",
     )
-    .bind(micros(now))
+    .bind(ts(now))
     .bind(p.as_str())
     .bind(realm.as_str())
-    .bind(subject.to_string())
-    .bind(micros(now))
+    .bind(uid(subject))
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?
@@ -42,16 +39,16 @@ pub(crate) async fn end_everything_of(
     .map(|row| uuid(row, "id"))
     .collect::<StoreResult<_>>()?;
     for sql in [
-        "UPDATE browser_sessions SET ended_at = ? \
-         WHERE partition_id = ? AND realm = ? AND subject_id = ? AND ended_at IS NULL",
-        "UPDATE grants SET revoked_at = ? \
-         WHERE partition_id = ? AND realm = ? AND subject_id = ? AND revoked_at IS NULL",
+        "UPDATE browser_sessions SET ended_at = $1 \
+         WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND ended_at IS NULL",
+        "UPDATE grants SET revoked_at = $1 \
+         WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 AND revoked_at IS NULL",
     ] {
         sqlx::query(sql)
-            .bind(micros(now))
+            .bind(ts(now))
             .bind(p.as_str())
             .bind(realm.as_str())
-            .bind(subject.to_string())
+            .bind(uid(subject))
             .execute(&mut *conn)
             .await
             .map_err(db)?;
@@ -69,7 +66,7 @@ const COLUMNS: &str = columns!();
 
 const SELECT: &str = concat!("SELECT ", columns!(), " FROM browser_sessions");
 
-fn session(row: &SqliteRow) -> StoreResult<BrowserSession> {
+fn session(row: &DbRow) -> StoreResult<BrowserSession> {
     Ok(BrowserSession {
         id: uuid(row, "id")?,
         hash: get(row, "hash")?,
@@ -84,7 +81,7 @@ fn session(row: &SqliteRow) -> StoreResult<BrowserSession> {
 }
 
 #[async_trait]
-impl SessionRepository for SqliteStore {
+impl SessionRepository for DbStore {
     /// [`StoreError::Conflict`] when the id or hash is taken, [`StoreError::UnknownReference`]
     /// when the partition does not exist.
     ///
@@ -93,17 +90,17 @@ impl SessionRepository for SqliteStore {
     async fn create_session(&self, s: &BrowserSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO browser_sessions (partition_id, id, hash, realm, subject_id, auth_time, \
-             auth_method, expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             auth_method, expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(s.partition.as_str())
-        .bind(s.id.to_string())
+        .bind(uid(s.id))
         .bind(&s.hash)
         .bind(s.realm.as_str())
-        .bind(s.subject.to_string())
-        .bind(micros(s.auth_time))
+        .bind(uid(s.subject))
+        .bind(ts(s.auth_time))
         .bind(s.auth_method.as_str())
-        .bind(micros(s.expires_at))
-        .bind(opt_micros(s.ended_at))
+        .bind(ts(s.expires_at))
+        .bind(opt_ts(s.ended_at))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -117,7 +114,7 @@ impl SessionRepository for SqliteStore {
         hash: &[u8],
     ) -> StoreResult<Option<BrowserSession>> {
         sqlx::query(&format!(
-            "{SELECT} WHERE partition_id = ? AND hash = ? AND realm = ?"
+            "{SELECT} WHERE partition_id = $1 AND hash = $2 AND realm = $3"
         ))
         .bind(p.as_str())
         .bind(hash)
@@ -135,9 +132,9 @@ impl SessionRepository for SqliteStore {
         p: &PartitionId,
         id: uuid::Uuid,
     ) -> StoreResult<Option<BrowserSession>> {
-        sqlx::query(&format!("{SELECT} WHERE partition_id = ? AND id = ?"))
+        sqlx::query(&format!("{SELECT} WHERE partition_id = $1 AND id = $2"))
             .bind(p.as_str())
-            .bind(id.to_string())
+            .bind(uid(id))
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?
@@ -155,12 +152,12 @@ impl SessionRepository for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE browser_sessions SET ended_at = COALESCE(ended_at, ?) \
-             WHERE partition_id = ? AND id = ?",
+            "UPDATE browser_sessions SET ended_at = COALESCE(ended_at, $1) \
+             WHERE partition_id = $2 AND id = $3",
         )
-        .bind(micros(now))
+        .bind(ts(now))
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -177,15 +174,14 @@ impl SessionRepository for SqliteStore {
     ) -> StoreResult<Vec<BrowserSession>> {
         let mut tx = self.write().await?;
         let ended = sqlx::query(&format!(
-            "UPDATE browser_sessions SET ended_at = ? \
-             WHERE partition_id = ? AND realm = ? AND subject_id = ? \
-             AND ended_at IS NULL AND expires_at > ? RETURNING {COLUMNS}"
+            "UPDATE browser_sessions SET ended_at = $1 \
+             WHERE partition_id = $2 AND realm = $3 AND subject_id = $4 \
+             AND ended_at IS NULL AND expires_at > $1 RETURNING {COLUMNS}"
         ))
-        .bind(micros(now))
+        .bind(ts(now))
         .bind(p.as_str())
         .bind(realm.as_str())
-        .bind(subject.to_string())
-        .bind(micros(now))
+        .bind(uid(subject))
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?
@@ -194,12 +190,12 @@ impl SessionRepository for SqliteStore {
         .collect::<StoreResult<Vec<_>>>()?;
         for s in &ended {
             sqlx::query(
-                "UPDATE grants SET revoked_at = ? \
-                 WHERE partition_id = ? AND session_id = ? AND revoked_at IS NULL",
+                "UPDATE grants SET revoked_at = $1 \
+                 WHERE partition_id = $2 AND session_id = $3 AND revoked_at IS NULL",
             )
-            .bind(micros(now))
+            .bind(ts(now))
             .bind(p.as_str())
-            .bind(s.id.to_string())
+            .bind(uid(s.id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -211,10 +207,10 @@ impl SessionRepository for SqliteStore {
 
     async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Vec<ClientId>> {
         sqlx::query(
-            "SELECT DISTINCT client_id FROM grants WHERE partition_id = ? AND session_id = ?",
+            "SELECT DISTINCT client_id FROM grants WHERE partition_id = $1 AND session_id = $2",
         )
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?

@@ -1,14 +1,13 @@
 //! The OpenID Connect standard claims that users and customers share (migration 0006): the same
 //! columns in both tables, written after the row itself in the same transaction.
 
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::PartitionId;
 use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::StoreResult;
 
-use crate::codec::{get, opt_json, to_json};
+use crate::codec::{get, opt_doc, opt_json, uid};
 use crate::error::db;
+use crate::{DbConnection, DbRow};
 
 /// The table an account lives in.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +18,7 @@ pub(crate) enum Accounts {
 
 /// Stores `c` on the account `id` of `table`.
 pub(crate) async fn write(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: Accounts,
     p: &PartitionId,
     id: uuid::Uuid,
@@ -27,17 +26,16 @@ pub(crate) async fn write(
 ) -> StoreResult<()> {
     let sql = match table {
         Accounts::Users => {
-            "UPDATE users SET given_name = ?, family_name = ?, locale = ?, \
-             zoneinfo = ?, email_verified = ?, phone_number = ?, phone_number_verified = ?, \
-             address = ? WHERE partition_id = ? AND id = ?"
+            "UPDATE users SET given_name = $1, family_name = $2, locale = $3, \
+             zoneinfo = $4, email_verified = $5, phone_number = $6, phone_number_verified = $7, \
+             address = $8 WHERE partition_id = $9 AND id = $10"
         }
         Accounts::Customers => {
-            "UPDATE customers SET given_name = ?, family_name = ?, locale = ?, \
-             zoneinfo = ?, email_verified = ?, phone_number = ?, phone_number_verified = ?, \
-             address = ? WHERE partition_id = ? AND id = ?"
+            "UPDATE customers SET given_name = $1, family_name = $2, locale = $3, \
+             zoneinfo = $4, email_verified = $5, phone_number = $6, phone_number_verified = $7, \
+             address = $8 WHERE partition_id = $9 AND id = $10"
         }
     };
-    let address = c.address.as_ref().map(to_json).transpose()?;
     sqlx::query(sql)
         .bind(&c.given_name)
         .bind(&c.family_name)
@@ -46,9 +44,9 @@ pub(crate) async fn write(
         .bind(c.email_verified)
         .bind(&c.phone_number)
         .bind(c.phone_number_verified)
-        .bind(address)
+        .bind(opt_doc(c.address.as_ref())?)
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .execute(conn)
         .await
         .map_err(db)?;
@@ -56,7 +54,7 @@ pub(crate) async fn write(
 }
 
 /// Reads the claims from a row that selected migration 0006's columns.
-pub(crate) fn read(row: &SqliteRow) -> StoreResult<StandardClaims> {
+pub(crate) fn read(row: &DbRow) -> StoreResult<StandardClaims> {
     Ok(StandardClaims {
         given_name: get(row, "given_name")?,
         family_name: get(row, "family_name")?,

@@ -2,18 +2,16 @@
 //! here with Unicode case folding so both backends agree on what counts as a duplicate.
 
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 use tessera_domain::audit::AuditEvent;
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::{StoreError, StoreResult, UserRecord, UserRepository};
 use tessera_domain::user::User;
 use tessera_domain::{PartitionId, Realm};
 
-use crate::codec::{get, micros, partition, time, uuid};
-use crate::error::db;
+use crate::codec::{get, partition, time, ts, uid, uuid};
+use crate::error::{db, expect_one};
 use crate::standard_claims::{self, Accounts};
-use crate::{SqliteStore, audit, departments};
+use crate::{DbConnection, DbRow, DbStore, audit, departments};
 
 const COLUMNS: &str = "seq, partition_id, id, username, email, display_name, department, \
      partition_admin, enabled, password_hash, created_at, updated_at, \
@@ -22,7 +20,7 @@ const COLUMNS: &str = "seq, partition_id, id, username, email, display_name, dep
 
 /// Inserts a user after checking their department (shared with partition creation).
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     p: &PartitionId,
     r: &UserRecord,
 ) -> StoreResult<()> {
@@ -31,10 +29,10 @@ pub(crate) async fn insert(
     sqlx::query(
         "INSERT INTO users (partition_id, id, username, username_key, email, email_key, \
          display_name, department, partition_admin, enabled, password_hash, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(p.as_str())
-    .bind(u.id.to_string())
+    .bind(uid(u.id))
     .bind(&u.username)
     .bind(u.username.to_lowercase())
     .bind(&u.email)
@@ -44,15 +42,15 @@ pub(crate) async fn insert(
     .bind(u.partition_admin)
     .bind(u.enabled)
     .bind(&r.password_hash)
-    .bind(micros(u.created_at))
-    .bind(micros(u.updated_at))
+    .bind(ts(u.created_at))
+    .bind(ts(u.updated_at))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
     standard_claims::write(conn, Accounts::Users, p, u.id, &u.claims).await
 }
 
-fn user(row: &SqliteRow) -> StoreResult<User> {
+fn user(row: &DbRow) -> StoreResult<User> {
     Ok(User {
         id: uuid(row, "id")?,
         partition: partition(row, "partition_id")?,
@@ -68,7 +66,7 @@ fn user(row: &SqliteRow) -> StoreResult<User> {
     })
 }
 
-fn record(row: &SqliteRow) -> StoreResult<UserRecord> {
+fn record(row: &DbRow) -> StoreResult<UserRecord> {
     Ok(UserRecord {
         user: user(row)?,
         password_hash: get(row, "password_hash")?,
@@ -76,7 +74,7 @@ fn record(row: &SqliteRow) -> StoreResult<UserRecord> {
 }
 
 #[async_trait]
-impl UserRepository for SqliteStore {
+impl UserRepository for DbStore {
     async fn create_user(&self, u: &UserRecord, audit: &AuditEvent) -> StoreResult<()> {
         let p = &u.user.partition;
         let mut tx = self.write().await?;
@@ -88,10 +86,10 @@ impl UserRepository for SqliteStore {
 
     async fn get_user(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<User>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM users WHERE partition_id = ? AND id = ?"
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND id = $2"
         ))
         .bind(p.as_str())
-        .bind(id.to_string())
+        .bind(uid(id))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?
@@ -106,7 +104,7 @@ impl UserRepository for SqliteStore {
         username: &str,
     ) -> StoreResult<Option<UserRecord>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM users WHERE partition_id = ? AND username_key = ?"
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND username_key = $2"
         ))
         .bind(p.as_str())
         .bind(username.to_lowercase())
@@ -120,7 +118,7 @@ impl UserRepository for SqliteStore {
 
     async fn find_user_by_email(&self, p: &PartitionId, email: &str) -> StoreResult<Option<User>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM users WHERE partition_id = ? AND email_key = ? \
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND email_key = $2 \
              ORDER BY seq LIMIT 1"
         ))
         .bind(p.as_str())
@@ -135,7 +133,7 @@ impl UserRepository for SqliteStore {
 
     async fn list_users(&self, p: &PartitionId, page: PageRequest) -> StoreResult<Page<User>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM users WHERE partition_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+            "SELECT {COLUMNS} FROM users WHERE partition_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         ))
         .bind(p.as_str())
         .bind(page.after_seq())
@@ -159,22 +157,24 @@ impl UserRepository for SqliteStore {
         let p = &u.partition;
         let mut tx = self.write().await?;
         // Whether it was enabled before: disabling (true to false) signs the user out.
-        let was_enabled: Option<bool> =
-            sqlx::query_scalar("SELECT enabled FROM users WHERE partition_id = ? AND id = ?")
-                .bind(p.as_str())
-                .bind(u.id.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
+        let was_enabled: Option<bool> = sqlx::query_scalar(
+            "SELECT enabled FROM users WHERE partition_id = $1 AND id = $2 \
+             -- no FOR UPDATE: BEGIN IMMEDIATE holds the write lock",
+        )
+        .bind(p.as_str())
+        .bind(uid(u.id))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let Some(was_enabled) = was_enabled else {
             return Err(StoreError::NotFound);
         };
         departments::require(&mut tx, p, &u.department).await?;
         sqlx::query(
-            "UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, \
-             display_name = ?, department = ?, partition_admin = ?, enabled = ?, \
-             password_hash = COALESCE(?, password_hash), updated_at = ? \
-             WHERE partition_id = ? AND id = ?",
+            "UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, \
+             display_name = $5, department = $6, partition_admin = $7, enabled = $8, \
+             password_hash = COALESCE($9, password_hash), updated_at = $10 \
+             WHERE partition_id = $11 AND id = $12",
         )
         .bind(&u.username)
         .bind(u.username.to_lowercase())
@@ -185,9 +185,9 @@ impl UserRepository for SqliteStore {
         .bind(u.partition_admin)
         .bind(u.enabled)
         .bind(password_hash)
-        .bind(micros(u.updated_at))
+        .bind(ts(u.updated_at))
         .bind(p.as_str())
-        .bind(u.id.to_string())
+        .bind(uid(u.id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -209,15 +209,13 @@ impl UserRepository for SqliteStore {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM users WHERE partition_id = ? AND id = ?")
+        let done = sqlx::query("DELETE FROM users WHERE partition_id = $1 AND id = $2")
             .bind(p.as_str())
-            .bind(id.to_string())
+            .bind(uid(id))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        expect_one(done.rows_affected(), "user")?;
         audit::insert(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

@@ -182,6 +182,11 @@ pub async fn audit_events_filter_and_page(store: &dyn Store) {
         "append_audit_events",
     );
     ok(store.append_audit_events(&[]).await, "append nothing");
+    // A batch retried after an ambiguous failure neither fails nor duplicates its events.
+    ok(
+        store.append_audit_events(&batch).await,
+        "append_audit_events again",
+    );
 
     let pr = &p;
     let list = |filter: AuditFilter| async move {

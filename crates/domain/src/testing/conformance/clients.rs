@@ -171,6 +171,19 @@ pub async fn permissions_are_replaced_and_checked(store: &dyn Store) {
         "set",
     );
     assert_eq!(current().await, perms(&["knowledge.portalmgr.read"]));
+    // A name listed twice is assigned once (`ON CONFLICT DO NOTHING` in both stores).
+    ok(
+        store
+            .set_client_permissions(
+                &p,
+                cid,
+                &perms(&["knowledge.portalmgr.read", "knowledge.portalmgr.read"]),
+                &ev(),
+            )
+            .await,
+        "set with a duplicate",
+    );
+    assert_eq!(current().await, perms(&["knowledge.portalmgr.read"]));
     ok(
         store.set_client_permissions(&p, cid, &[], &ev()).await,
         "clear",
@@ -199,7 +212,7 @@ pub async fn permissions_are_replaced_and_checked(store: &dyn Store) {
         .into_iter()
         .filter(|a| a == "client_application.permissions")
         .count();
-    assert_eq!(changes, 3, "refused changes leave no audit event");
+    assert_eq!(changes, 4, "refused changes leave no audit event");
 }
 
 /// Deleting a client takes its secrets and permission assignments with it.
@@ -380,9 +393,21 @@ pub async fn touch_records_last_use(store: &dyn Store) {
         [Some(at(50)), Some(at(60))],
         "never backwards"
     );
+    // Several uses of one secret in a batch: the latest counts, whatever their order.
+    ok(
+        store
+            .touch_client_secrets(&[
+                (ids.secret, at(70)),
+                (second.secret.id, at(61)),
+                (ids.secret, at(65)),
+            ])
+            .await,
+        "touch",
+    );
+    assert_eq!(last_used().await, [Some(at(70)), Some(at(61))]);
     ok(store.touch_client_secrets(&[]).await, "touch nothing");
     let hashes = ok(store.client_secret_hashes(&p, ids.web).await, "hashes");
-    assert_eq!(hashes[1].secret.last_used_at, Some(at(60)));
+    assert_eq!(hashes[1].secret.last_used_at, Some(at(61)));
     assert_eq!(hashes[1].hash, second.hash);
 }
 
