@@ -6,7 +6,7 @@
 //! keys.
 //!
 //! Fetches go through [`crate::outbound`], which reaches public addresses only
-//! (loopback too with `[federation] allow_loopback`): [`ProviderJwks`] is the only key source
+//! (loopback too with `[federation] allow_loopback`): its key source `ProviderJwks` is the only one
 //! for a provider's `jwks_uri`. Why a fetch failed is never told to the caller — connection
 //! errors and response bodies would make the token endpoint a port scanner and a reader of
 //! internal services — only to the server log and the audit trail.
