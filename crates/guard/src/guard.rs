@@ -8,23 +8,17 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::HeaderMap;
-use jsonwebtoken::Validation;
 use serde::Deserialize;
 use tessera_oauth_types::AccessTokenClaims;
 
 use crate::Rejection;
 use crate::bearer::bearer_token;
 use crate::clock::{Clock, SystemClock};
-use crate::keys::cache::{CacheSettings, IssuerKeys, LookupError};
 use crate::keys::http_source as jwks_http;
-use crate::keys::verifying::ALLOWED_ALGORITHMS;
-use crate::keys::{HttpKeySource, KeySource, KeySourceError};
+use crate::keys::{CacheSettings, HttpKeySource, KeyCache, KeySource, KeySourceError};
 use crate::layer::RequireLayer;
 use crate::requirement::{Policy, SecurityRequirement};
-
-/// Longest token the guard will parse. Tessera's tokens are well under 2 KiB; the cap keeps
-/// base64 and JSON work on junk bounded.
-const MAX_TOKEN_BYTES: usize = 16 * 1024;
+use crate::verify::{TokenPolicy, VerifyError};
 
 /// Decides, for issuers not listed on the builder, whether to trust them and where their keys
 /// are. A server with one realm pair per partition uses it instead of listing every issuer.
@@ -62,16 +56,16 @@ pub struct Guard {
 #[derive(Debug)]
 struct Inner {
     /// Issuers configured on the builder, fixed for the guard's lifetime.
-    issuers: HashMap<String, Arc<IssuerKeys>>,
+    issuers: HashMap<String, Arc<KeyCache>>,
     /// Issuers the resolver vouched for whose key sets turned out to hold keys; bounded by
     /// `max_resolved_issuers`, since the issuer name comes from an unverified token.
-    resolved: RwLock<HashMap<String, Arc<IssuerKeys>>>,
+    resolved: RwLock<HashMap<String, Arc<KeyCache>>>,
     max_resolved_issuers: usize,
     resolver: Option<Arc<dyn IssuerResolver>>,
-    audiences: Vec<String>,
+    /// Access tokens (`typ: at+jwt`) signed with Tessera's algorithms, for the configured
+    /// audiences, by the configured clock and leeway.
+    policy: TokenPolicy,
     tenant: Option<String>,
-    leeway: i64,
-    clock: Arc<dyn Clock>,
     cache: CacheSettings,
 }
 
@@ -119,10 +113,10 @@ impl Default for GuardBuilder {
             audiences: Vec::new(),
             tenant: None,
             leeway: Duration::from_secs(30),
-            fetch_timeout: jwks_http::DEFAULT_TIMEOUT,
+            fetch_timeout: CacheSettings::default().fetch_timeout,
             max_jwks_bytes: jwks_http::DEFAULT_MAX_BYTES,
-            min_refresh_interval: Duration::from_secs(10),
-            max_key_age: Duration::from_secs(600),
+            min_refresh_interval: CacheSettings::default().min_refresh_interval,
+            max_key_age: CacheSettings::default().max_key_age,
             clock: Arc::new(SystemClock),
             http_client: None,
             max_resolved_issuers: DEFAULT_MAX_RESOLVED_ISSUERS,
@@ -267,11 +261,21 @@ impl GuardBuilder {
                     Arc::new(HttpKeySource::with_client(client, url, self.max_jwks_bytes))
                 }
             };
-            let keys = Arc::new(IssuerKeys::new(issuer.clone(), source, cache));
+            let keys = Arc::new(KeyCache::new(
+                issuer.clone(),
+                source,
+                cache,
+                &crate::TESSERA_ALGORITHMS,
+            ));
             issuers.insert(issuer, keys);
         }
+        let mut policy = TokenPolicy::access_token()
+            .leeway(self.leeway)
+            .clock(self.clock);
         if self.audiences.is_empty() {
             tracing::warn!("guard built without an audience: tokens for any API will be accepted");
+        } else {
+            policy = policy.audiences(self.audiences);
         }
         Ok(Guard {
             inner: Arc::new(Inner {
@@ -279,10 +283,8 @@ impl GuardBuilder {
                 resolved: RwLock::new(HashMap::new()),
                 max_resolved_issuers: self.max_resolved_issuers,
                 resolver: self.resolver,
-                audiences: self.audiences,
+                policy,
                 tenant: self.tenant,
-                leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX),
-                clock: self.clock,
                 cache,
             }),
         })
@@ -349,8 +351,9 @@ impl Guard {
         Ok(claims)
     }
 
-    /// Validates an access token: signature with the issuer's key named by `kid`, `typ`,
-    /// `iss`, `aud`, `exp`/`nbf`/`iat` with leeway and, if configured, `tenant`.
+    /// Validates an access token by the guard's [`TokenPolicy`] (signature with the issuer's
+    /// key named by `kid`, `typ`, `iss`, `aud`, `exp`/`nbf`/`iat` with leeway) and, if
+    /// configured, its `tenant`.
     ///
     /// # Errors
     /// [`Rejection::InvalidToken`] with a description safe to show the caller, or
@@ -365,118 +368,71 @@ impl Guard {
     }
 
     async fn validate_inner(&self, token: &str) -> Result<AccessTokenClaims, Rejection> {
-        let invalid = |why: &str| Rejection::InvalidToken(why.to_owned());
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(invalid("the token is too long"));
-        }
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| invalid("the token is not a signed JWT"))?;
-        // `alg: none` and HMAC never get this far as keys: the allow-list is fixed.
-        if !ALLOWED_ALGORITHMS.contains(&header.alg) {
-            return Err(invalid("the token's signing algorithm is not accepted"));
-        }
-        // RFC 9068 §4 step 1 (and RFC 8725 §3.11): explicit typing keeps ID tokens and other
-        // JWTs from passing as access tokens. Media types compare case-insensitively.
-        let typ_ok = header.typ.as_deref().is_some_and(|t| {
-            t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
-        });
-        if !typ_ok {
-            return Err(invalid(
-                "the token is not an access token (typ must be at+jwt)",
-            ));
-        }
-        // RFC 7515 §4.1.11: we understand no extension, so any `crit` means refuse.
-        if header.crit.is_some() {
-            return Err(invalid("the token has critical header parameters"));
-        }
-        let Some(kid) = header.kid.as_deref() else {
-            return Err(invalid("the token header has no kid"));
-        };
-        // Keys named in the token itself (`jwk`, `jku`, `x5u`, `x5c`) are ignored: trusting them
-        // would let the token vouch for itself.
-
+        let policy = &self.inner.policy;
+        let header = policy.check_header(token).map_err(|e| self.rejection(&e))?;
         // The issuer decides which keys verify the signature, so it is read before the
         // signature is checked — only to pick the key set; it is checked again once verified.
         let issuer = unverified_issuer(token).ok_or_else(|| invalid("the token has no iss"))?;
         let (keys, cached) = self
             .issuer_keys(&issuer)
             .ok_or_else(|| invalid("the token's issuer is not trusted here"))?;
-        let found = keys.key(kid).await;
+        let found = keys.key(header.kid.as_deref()).await;
         if self.inner.resolver.is_some() && !self.inner.issuers.contains_key(&issuer) {
             self.settle_resolved(&issuer, &keys, cached);
         }
-        let key = found.map_err(|e| match e {
-            LookupError::UnknownKid => invalid("the token's signing key is unknown"),
-            LookupError::Unavailable => Rejection::KeysUnavailable {
-                retry_after_secs: self.inner.cache.min_refresh_interval.as_secs().max(1),
-            },
-        })?;
-        if key.alg != header.alg {
-            return Err(invalid("the token's algorithm does not match its key"));
-        }
-
-        // jsonwebtoken checks the signature only; every claim rule is below, with our clock
-        // and our messages.
-        let mut validation = Validation::new(key.alg);
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        let claims = jsonwebtoken::decode::<AccessTokenClaims>(token, &key.key, &validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::Json(_) => {
-                    invalid("the token's claims are not those of a Tessera access token")
-                }
-                _ => invalid("the token's signature is invalid"),
-            })?
-            .claims;
-        self.check_claims(&claims, &issuer)?;
-        Ok(claims)
-    }
-
-    fn check_claims(&self, claims: &AccessTokenClaims, issuer: &str) -> Result<(), Rejection> {
-        let invalid = |why: &str| Err(Rejection::InvalidToken(why.to_owned()));
-        // RFC 9068 §4 step 3: `iss` must exactly match the issuer whose key verified it.
-        if claims.iss != issuer {
-            return invalid("the token's issuer is not trusted here");
-        }
-        // RFC 9068 §4 step 4: our identifier must be among the audiences.
-        if !self.inner.audiences.is_empty()
-            && !claims
-                .aud
-                .iter()
-                .any(|a| self.inner.audiences.iter().any(|ours| ours == a))
-        {
-            return invalid("the token is not meant for this API (aud)");
-        }
-        let now = self.inner.clock.now_unix();
-        let leeway = self.inner.leeway;
-        // RFC 7519 §4.1.4: the current time MUST be before `exp`.
-        if now >= claims.exp.saturating_add(leeway) {
-            return invalid("the token has expired");
-        }
-        // RFC 7519 §4.1.5: the current time MUST be on or after `nbf`.
-        if now.saturating_add(leeway) < claims.nbf {
-            return invalid("the token is not valid yet (nbf)");
-        }
-        // A token issued in the future is a clock problem or a forgery either way.
-        if now.saturating_add(leeway) < claims.iat {
-            return invalid("the token was issued in the future (iat)");
-        }
+        let claims = found
+            .map_err(crate::verify::lookup_failed)
+            .and_then(|key| policy.check_signed(token, &header, &key, &issuer))
+            .map_err(|e| self.rejection(&e))?;
+        let claims: AccessTokenClaims = serde_json::from_value(serde_json::Value::Object(claims))
+            .map_err(|_| invalid(NOT_AN_ACCESS_TOKEN))?;
         if self
             .inner
             .tenant
             .as_ref()
             .is_some_and(|tenant| &claims.tenant != tenant)
         {
-            return invalid("the token belongs to another tenant");
+            return Err(invalid("the token belongs to another tenant"));
         }
-        Ok(())
+        Ok(claims)
+    }
+
+    /// The guard's wording of each refusal (the `developerMessage` of its 401s).
+    fn rejection(&self, e: &VerifyError) -> Rejection {
+        invalid(match e {
+            VerifyError::TooLong => "the token is too long",
+            VerifyError::Malformed => "the token is not a signed JWT",
+            VerifyError::Algorithm(_) => "the token's signing algorithm is not accepted",
+            VerifyError::Type => "the token is not an access token (typ must be at+jwt)",
+            VerifyError::Critical => "the token has critical header parameters",
+            VerifyError::NoKid => "the token header has no kid",
+            VerifyError::KeysUnavailable(_) => {
+                return Rejection::KeysUnavailable {
+                    retry_after_secs: self.inner.cache.min_refresh_interval.as_secs().max(1),
+                };
+            }
+            VerifyError::KeyAlgorithm => "the token's algorithm does not match its key",
+            VerifyError::Signature => "the token's signature is invalid",
+            VerifyError::MissingClaim("iss") | VerifyError::Issuer => {
+                "the token's issuer is not trusted here"
+            }
+            VerifyError::MissingClaim("aud") | VerifyError::Audience => {
+                "the token is not meant for this API (aud)"
+            }
+            VerifyError::Expired => "the token has expired",
+            VerifyError::NotYetValid => "the token is not valid yet (nbf)",
+            VerifyError::IssuedInFuture => "the token was issued in the future (iat)",
+            // An unusable published key is one the guard cannot know the token by.
+            VerifyError::UnknownKey | VerifyError::UnusableKey => {
+                "the token's signing key is unknown"
+            }
+            VerifyError::Claims | VerifyError::MissingClaim(_) => NOT_AN_ACCESS_TOKEN,
+        })
     }
 
     /// The key cache of `issuer` and whether it came from the cache (`false`: a provisional
     /// one the resolver just vouched for, not yet remembered).
-    fn issuer_keys(&self, issuer: &str) -> Option<(Arc<IssuerKeys>, bool)> {
+    fn issuer_keys(&self, issuer: &str) -> Option<(Arc<KeyCache>, bool)> {
         if let Some(keys) = self.inner.issuers.get(issuer) {
             return Some((Arc::clone(keys), true));
         }
@@ -491,14 +447,19 @@ impl Guard {
         }
         let source = self.inner.resolver.as_ref()?.key_source(issuer)?;
         Some((
-            Arc::new(IssuerKeys::new(issuer.to_owned(), source, self.inner.cache)),
+            Arc::new(KeyCache::new(
+                issuer,
+                source,
+                self.inner.cache,
+                self.inner.policy.algorithms(),
+            )),
             false,
         ))
     }
 
     /// After a lookup: remembers a resolver-provided issuer whose key set holds keys, and
     /// forgets a remembered one whose key set came back empty (the issuer went away).
-    fn settle_resolved(&self, issuer: &str, keys: &Arc<IssuerKeys>, cached: bool) {
+    fn settle_resolved(&self, issuer: &str, keys: &Arc<KeyCache>, cached: bool) {
         let has_keys = keys.has_keys();
         if cached == has_keys {
             return;
@@ -534,6 +495,13 @@ impl Guard {
             .unwrap_or_else(PoisonError::into_inner)
             .len()
     }
+}
+
+/// The refusal of a signed token whose claims are not an access token's.
+const NOT_AN_ACCESS_TOKEN: &str = "the token's claims are not those of a Tessera access token";
+
+fn invalid(why: &str) -> Rejection {
+    Rejection::InvalidToken(why.to_owned())
 }
 
 /// The `iss` of an unverified token, to choose its key set.

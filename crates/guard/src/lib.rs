@@ -68,6 +68,13 @@
 //! [`min_refresh_interval`](GuardBuilder::min_refresh_interval), concurrent misses sharing one
 //! fetch) and when its copy is older than [`max_key_age`](GuardBuilder::max_key_age). Only
 //! ES256, RS256 and EdDSA are accepted, each key with the one algorithm its type implies.
+//!
+//! # Verifying other JWTs
+//!
+//! The guard's checks are a [`TokenPolicy`]: algorithms, `typ`, audiences, leeway, expiry rule
+//! and clock. The same type verifies any JWT against a [`KeySet`] in memory or a [`KeyCache`]
+//! over a [`KeySource`], so an issuer verifying its own tokens, hints or other issuers'
+//! assertions uses exactly the guard's rules, changing only what its policy says.
 #![deny(missing_docs)]
 
 mod bearer;
@@ -78,12 +85,21 @@ mod keys;
 mod layer;
 mod rejection;
 mod requirement;
+mod verify;
 
 pub use clock::{Clock, SystemClock};
 pub use extract::Authenticated;
 pub use guard::{BuildError, Guard, GuardBuilder, IssuerResolver};
-pub use keys::{BoxError, HttpKeySource, KeySource, KeySourceError, StaticKeySource};
+pub use jsonwebtoken::Algorithm;
+pub use keys::{
+    BoxError, CacheSettings, HttpKeySource, KeyCache, KeySet, KeySource, KeySourceError,
+    StaticKeySource,
+};
 pub use layer::{RequireLayer, RequireService};
 pub use rejection::Rejection;
 pub use requirement::{DEFAULT_SCOPE, SecurityRequirement};
 pub use tessera_oauth_types::{AccessTokenClaims, Actor, JwkSet, SecurityScheme};
+pub use verify::{
+    ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS, MAX_TOKEN_BYTES, TESSERA_ALGORITHMS, TokenPolicy,
+    Types, VerifyError,
+};

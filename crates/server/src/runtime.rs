@@ -265,7 +265,10 @@ pub fn build_state_with(
         admin_guard,
         anonymous_limiter,
         login_backoff: crate::login_backoff::LoginBackoff::default(),
-        external_keys: crate::jwt::external::ExternalKeys::new(config.federation.policy()),
+        external_keys: crate::jwt::external::ExternalKeys::new(
+            config.federation.policy(),
+            crate::jwt::clock(&clock),
+        ),
         secrets: SecretHasher::new(&master),
         master: Arc::new(master),
         config,

@@ -7,44 +7,47 @@
 //! `min_refresh_interval`, so a flood of tokens with invented `kid`s cannot turn the guard into a
 //! traffic amplifier against the issuer, and concurrent misses share one fetch.
 
-use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use jsonwebtoken::Algorithm;
 use tokio::time::Instant;
 
+use super::set::{KeySet, LookupError};
 use super::verifying::VerifyingKey;
 use super::{KeySource, KeySourceError};
 
-/// Timing knobs of the cache.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CacheSettings {
+/// When a [`KeyCache`] asks its source again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSettings {
     /// Limit on one fetch, whatever the source.
-    pub(crate) fetch_timeout: Duration,
+    pub fetch_timeout: Duration,
     /// No fetch starts sooner than this after the previous attempt (success or failure).
-    pub(crate) min_refresh_interval: Duration,
+    pub min_refresh_interval: Duration,
     /// A key set older than this is refreshed on next use, so withdrawn keys stop verifying.
-    pub(crate) max_key_age: Duration,
+    pub max_key_age: Duration,
 }
 
-/// Why a key could not be produced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LookupError {
-    /// The issuer's key set is known and has no such key: the token is at fault.
-    UnknownKid,
-    /// The key set could not be fetched: the guard cannot decide (503, not 401, so clients do
-    /// not throw away good tokens).
-    Unavailable,
+impl Default for CacheSettings {
+    /// The guard's defaults: 5 s per fetch, at most one fetch per 10 s, keys kept 10 min.
+    fn default() -> Self {
+        Self {
+            fetch_timeout: super::http_source::DEFAULT_TIMEOUT,
+            min_refresh_interval: Duration::from_secs(10),
+            max_key_age: Duration::from_secs(600),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct Snapshot {
-    keys: HashMap<String, Arc<VerifyingKey>>,
+    keys: KeySet,
     /// Bumped by every fetch attempt; a waiter that sees it move knows someone fetched for it.
     generation: u64,
     last_attempt: Option<Instant>,
     last_success: Option<Instant>,
-    last_failed: bool,
+    /// Why the last fetch failed, if it did.
+    last_error: Option<Arc<str>>,
 }
 
 impl Snapshot {
@@ -58,35 +61,47 @@ impl Snapshot {
             .is_none_or(|t| now.duration_since(t) >= settings.max_key_age)
     }
 
-    fn lookup(&self, kid: &str) -> Result<Arc<VerifyingKey>, LookupError> {
-        match self.keys.get(kid) {
-            Some(key) => Ok(Arc::clone(key)),
+    fn lookup(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, LookupError> {
+        match self.keys.lookup(kid) {
+            Ok(key) => Ok(key),
             // A failed last fetch means we do not know the issuer's current keys.
-            None if self.last_failed || self.last_success.is_none() => {
-                Err(LookupError::Unavailable)
+            Err(_) if self.last_error.is_some() || self.last_success.is_none() => {
+                Err(LookupError::Unavailable(self.last_error.clone()))
             }
-            None => Err(LookupError::UnknownKid),
+            Err(e) => Err(e),
         }
     }
 }
 
-/// The cached keys of one issuer.
+/// One issuer's keys from a [`KeySource`], cached, with refreshes that are rate limited and
+/// coalesced. The guard keeps one per trusted issuer; the server one per identity provider.
 #[derive(Debug)]
-pub(crate) struct IssuerKeys {
+pub struct KeyCache {
     issuer: String,
     source: Arc<dyn KeySource>,
     settings: CacheSettings,
+    algorithms: Vec<Algorithm>,
     snapshot: RwLock<Arc<Snapshot>>,
     /// Held while fetching; waiters re-check the generation instead of fetching again.
     refresh: tokio::sync::Mutex<()>,
 }
 
-impl IssuerKeys {
-    pub(crate) fn new(issuer: String, source: Arc<dyn KeySource>, settings: CacheSettings) -> Self {
+impl KeyCache {
+    /// An empty cache of `issuer`'s keys (the name is for logs) from `source`, keeping the keys
+    /// that verify one of `algorithms` (a [`TokenPolicy`](crate::TokenPolicy)'s). Nothing is
+    /// fetched until the first lookup.
+    #[must_use]
+    pub fn new(
+        issuer: impl Into<String>,
+        source: Arc<dyn KeySource>,
+        settings: CacheSettings,
+        algorithms: &[Algorithm],
+    ) -> Self {
         Self {
-            issuer,
+            issuer: issuer.into(),
             source,
             settings,
+            algorithms: algorithms.to_vec(),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             refresh: tokio::sync::Mutex::new(()),
         }
@@ -96,12 +111,18 @@ impl IssuerKeys {
         Arc::clone(&self.snapshot.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// The key with id `kid`, fetching the key set if needed and allowed.
-    pub(crate) async fn key(&self, kid: &str) -> Result<Arc<VerifyingKey>, LookupError> {
+    /// The settings this cache was built with.
+    #[must_use]
+    pub fn settings(&self) -> CacheSettings {
+        self.settings
+    }
+
+    /// The key with id `kid` (see [`KeySet`] for a token without one), fetching the key set if
+    /// needed and allowed.
+    pub(crate) async fn key(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, LookupError> {
         let seen = self.current();
         let now = Instant::now();
-        let hit = seen.keys.get(kid);
-        if hit.is_some() && !seen.is_stale(now, &self.settings) {
+        if seen.keys.contains(kid) && !seen.is_stale(now, &self.settings) {
             return seen.lookup(kid);
         }
         if !seen.may_fetch(now, &self.settings) {
@@ -141,36 +162,25 @@ impl IssuerKeys {
             };
         let next = match result {
             Ok(set) => {
-                let mut keys = HashMap::with_capacity(set.keys.len());
-                for jwk in &set.keys {
-                    match VerifyingKey::from_jwk(jwk) {
-                        Ok(key) => {
-                            // A set with duplicate ids is ambiguous; the first one wins and the
-                            // other can never verify anything.
-                            keys.entry(jwk.kid.clone()).or_insert_with(|| Arc::new(key));
-                        }
-                        Err(why) => tracing::debug!(
-                            issuer = %self.issuer, kid = %jwk.kid, why, "ignoring unusable JWK"
-                        ),
-                    }
-                }
+                let keys = KeySet::from_jwks(&set, &self.algorithms);
                 tracing::debug!(issuer = %self.issuer, keys = keys.len(), "JWKS refreshed");
                 Snapshot {
                     keys,
                     generation: previous.generation + 1,
                     last_attempt: Some(started),
                     last_success: Some(started),
-                    last_failed: false,
+                    last_error: None,
                 }
             }
             Err(error) => {
-                tracing::warn!(issuer = %self.issuer, %error, "JWKS refresh failed");
+                let why = with_causes(&error);
+                tracing::warn!(issuer = %self.issuer, error = %why, "JWKS refresh failed");
                 Snapshot {
                     keys: previous.keys.clone(),
                     generation: previous.generation + 1,
                     last_attempt: Some(started),
                     last_success: previous.last_success,
-                    last_failed: true,
+                    last_error: Some(why.into()),
                 }
             }
         };
@@ -181,4 +191,17 @@ impl IssuerKeys {
             .unwrap_or_else(PoisonError::into_inner) = Arc::clone(&next);
         next
     }
+}
+
+/// An error with its causes: a transport's reason (a refused address, a refused connection)
+/// sits several sources below the HTTP client's "error sending request".
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }

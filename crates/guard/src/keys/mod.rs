@@ -1,5 +1,6 @@
-//! Where the guard gets an issuer's public keys: the [`KeySource`] trait, its HTTP and in-memory
-//! implementations, and the per-issuer cache that decides when to ask a source again.
+//! Where a verifier gets an issuer's public keys: the [`KeySource`] trait, its HTTP and in-memory
+//! implementations, the decoded [`KeySet`], and the per-issuer [`KeyCache`] that decides when to
+//! ask a source again.
 
 use std::fmt::Debug;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -10,9 +11,12 @@ use tessera_oauth_types::JwkSet;
 
 pub(crate) mod cache;
 pub(crate) mod http_source;
+pub(crate) mod set;
 pub(crate) mod verifying;
 
+pub use cache::{CacheSettings, KeyCache};
 pub use http_source::HttpKeySource;
+pub use set::KeySet;
 
 /// A boxed error from an underlying transport.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -1,72 +1,59 @@
-//! Verifying an external identity provider's JWT for token exchange (RFC 8693): keys from the
-//! provider's JWKS (fetched with a timeout and size cap, cached, refreshed on an unknown `kid`
-//! at most every few seconds) or its inline JWK Set; asymmetric algorithms only; `iss`, `aud`,
-//! `exp`, `nbf` and `iat` checked with a small leeway. Refusals say why without echoing keys.
+//! Verifying an external identity provider's JWT for token exchange (RFC 8693) with the guard
+//! crate's verifier: keys from the provider's JWKS (fetched with a timeout and size cap, cached
+//! in a [`KeyCache`], refreshed on an unknown `kid` at most every few seconds) or its inline JWK
+//! Set; asymmetric algorithms only; `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small
+//! leeway by the server's clock ([`ExternalKeys::policy`]). Refusals say why without echoing
+//! keys.
 //!
 //! Fetches go through [`crate::outbound`], which reaches public addresses only
-//! (loopback too with `[federation] allow_loopback`). Why a fetch failed is never told to the
-//! caller — connection errors and response bodies would make the token endpoint a port scanner
-//! and a reader of internal services — only to the server log and the audit trail.
+//! (loopback too with `[federation] allow_loopback`): its key source `ProviderJwks` is the only one
+//! for a provider's `jwks_uri`. Why a fetch failed is never told to the caller — connection
+//! errors and response bodies would make the token endpoint a port scanner and a reader of
+//! internal services — only to the server log and the audit trail.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock, PoisonError};
+use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde_json::Value;
+use async_trait::async_trait;
+use serde_json::{Map, Value};
 use tessera_domain::address::OutboundPolicy;
 use tessera_domain::identity_provider::IdentityProvider;
-use tessera_guard::{HttpKeySource, KeySource};
+use tessera_guard::{
+    ASYMMETRIC_ALGORITHMS, CacheSettings, HttpKeySource, KeyCache, KeySet, KeySource,
+    KeySourceError, TokenPolicy, Types, VerifyError,
+};
 use tessera_oauth_types::JwkSet;
-use tokio::sync::Mutex;
 
 use crate::outbound;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
-const LEEWAY_SECS: u64 = 30;
-/// A fetched key set is reused this long.
-const MAX_KEY_AGE: Duration = Duration::from_secs(600);
-/// An unknown `kid` triggers a refetch at most this often per provider.
-const MIN_REFRESH: Duration = Duration::from_secs(5);
-/// Longest a provider's JWKS fetch may take.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+const LEEWAY: Duration = Duration::from_secs(30);
+/// When a provider's key set is fetched again: reused 10 minutes, an unknown `kid` refetches
+/// at most every 5 seconds, a fetch takes at most 5 seconds.
+const CACHE: CacheSettings = CacheSettings {
+    fetch_timeout: Duration::from_secs(5),
+    min_refresh_interval: Duration::from_secs(5),
+    max_key_age: Duration::from_secs(600),
+};
 /// Largest JWKS document accepted.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
-/// Largest subject token accepted.
-const MAX_TOKEN_BYTES: usize = 16 * 1024;
-
-/// Asymmetric algorithms only: `none` and HMAC (whose "key" would be public) are refused.
-const ALLOWED: [Algorithm; 9] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
-
-#[derive(Debug)]
-struct Entry {
-    keys: Arc<JwkSet>,
-    fetched: Instant,
-}
-
-/// One provider's cached keys, locked on its own so a slow provider never delays another's.
-type Slot = Arc<Mutex<Option<Entry>>>;
+/// Kinds of JWT a provider signs that are never a subject token, whatever their claims: a
+/// back-channel logout token (OIDC Back-Channel Logout 1.0 §2.4) and a security event token
+/// (RFC 8417 §2.3) could otherwise carry an `aud` and `exp` that pass.
+const NOT_SUBJECT_TOKENS: [&str; 2] = ["logout+jwt", "secevent+jwt"];
 
 /// Providers tracked before the table is cleared (deleted providers and changed addresses leave
 /// entries behind; clearing only costs a refetch).
 const MAX_PROVIDERS: usize = 10_000;
 
-/// Per-provider key sets.
+/// Per-provider key caches, each locked on its own so a slow provider never delays another's.
 #[derive(Debug)]
 pub struct ExternalKeys {
-    slots: std::sync::Mutex<HashMap<(uuid::Uuid, String), Slot>>,
-    client: std::sync::OnceLock<reqwest::Client>,
+    caches: std::sync::Mutex<HashMap<(uuid::Uuid, String), Arc<KeyCache>>>,
+    client: OnceLock<reqwest::Client>,
     policy: OutboundPolicy,
+    clock: Arc<dyn tessera_guard::Clock>,
 }
 
 /// The whole answer when a provider's keys cannot be had, whatever the reason.
@@ -87,78 +74,119 @@ pub enum SubjectTokenError {
     KeysUnavailable(String),
 }
 
+impl From<VerifyError> for SubjectTokenError {
+    fn from(e: VerifyError) -> Self {
+        let invalid = |why: &str| Self::Invalid(why.to_owned());
+        match e {
+            VerifyError::TooLong => Self::Malformed("longer than 16 KiB".into()),
+            VerifyError::Malformed => Self::Malformed("the header does not decode, or names an algorithm that is not allowed (none is never allowed)".into()),
+            VerifyError::Algorithm(alg) => Self::Invalid(format!(
+                "algorithm {alg:?} is not allowed; only asymmetric signatures are accepted"
+            )),
+            VerifyError::Type => invalid("its typ says it is a logout or security event token"),
+            VerifyError::Critical => invalid("it has critical header parameters"),
+            VerifyError::KeysUnavailable(detail) => Self::KeysUnavailable(
+                detail.unwrap_or_else(|| "no key set was fetched".into()),
+            ),
+            VerifyError::UnusableKey => {
+                Self::KeysUnavailable("the provider published an unusable key".into())
+            }
+            VerifyError::KeyAlgorithm => invalid("its algorithm does not match the key"),
+            VerifyError::Signature => invalid("the signature does not verify"),
+            VerifyError::MissingClaim(c) => Self::Invalid(format!("the {c} claim is missing")),
+            VerifyError::Issuer => {
+                invalid("its issuer (iss) is not the registered identity provider's")
+            }
+            VerifyError::Audience => {
+                invalid("its audience (aud) is not one the registration accepts")
+            }
+            VerifyError::Expired => invalid("it has expired"),
+            VerifyError::NotYetValid => invalid("it is not valid yet (nbf)"),
+            VerifyError::IssuedInFuture => invalid("it was issued in the future (iat)"),
+            // Without a `kid`, only an unambiguous single-key set can be used.
+            VerifyError::NoKid | VerifyError::UnknownKey => {
+                invalid("it is signed by a key the identity provider does not publish")
+            }
+            _ => invalid("it does not verify"),
+        }
+    }
+}
+
+/// A provider's `jwks_uri`, fetched through [`outbound`] only.
+#[derive(Debug)]
+struct ProviderJwks {
+    url: reqwest::Url,
+    client: reqwest::Client,
+    policy: OutboundPolicy,
+}
+
+#[async_trait]
+impl KeySource for ProviderJwks {
+    async fn fetch(&self) -> Result<JwkSet, KeySourceError> {
+        // The client's resolver refuses names that resolve to refused addresses; literals and
+        // the scheme are checked here, before any connection.
+        outbound::check_url(&self.url, self.policy)
+            .map_err(|refused| KeySourceError::Transport(Box::new(refused)))?;
+        HttpKeySource::with_client(self.client.clone(), self.url.clone(), MAX_JWKS_BYTES)
+            .fetch()
+            .await
+    }
+}
+
 impl ExternalKeys {
-    /// Key sets fetched only from addresses `policy` allows.
+    /// Key sets fetched only from addresses `policy` allows; token times judged by `clock`.
     #[must_use]
-    pub fn new(policy: OutboundPolicy) -> Self {
+    pub fn new(policy: OutboundPolicy, clock: Arc<dyn tessera_guard::Clock>) -> Self {
         Self {
-            slots: std::sync::Mutex::default(),
-            client: std::sync::OnceLock::new(),
+            caches: std::sync::Mutex::default(),
+            client: OnceLock::new(),
             policy,
+            clock,
         }
     }
 
-    async fn keys(
-        &self,
-        idp: &IdentityProvider,
-        force: bool,
-    ) -> Result<Arc<JwkSet>, SubjectTokenError> {
-        if let Some(inline) = &idp.jwks {
-            let set: JwkSet = serde_json::from_value(inline.clone()).map_err(|_| {
-                SubjectTokenError::KeysUnavailable(
-                    "the registered inline JWK Set is invalid".into(),
-                )
-            })?;
-            return Ok(Arc::new(set));
-        }
+    /// What a subject token from `idp` must be: asymmetrically signed, not a logout or
+    /// security event token, for one of the registration's audiences, unexpired; a token
+    /// without `kid` is verified by the provider's only key.
+    pub fn policy(&self, idp: &IdentityProvider) -> TokenPolicy {
+        TokenPolicy::new(&ASYMMETRIC_ALGORITHMS)
+            .types(Types::NoneOf(
+                NOT_SUBJECT_TOKENS.iter().map(|t| (*t).to_owned()).collect(),
+            ))
+            .leeway(LEEWAY)
+            .audiences(idp.audiences.iter().cloned())
+            .kid_optional_with_single_key(true)
+            .clock(Arc::clone(&self.clock))
+    }
+
+    /// The key cache of `idp`'s `jwks_uri`.
+    fn cache(&self, idp: &IdentityProvider) -> Result<Arc<KeyCache>, SubjectTokenError> {
         let uri = idp.jwks_uri.clone().ok_or_else(|| {
             SubjectTokenError::KeysUnavailable("no jwks_uri is registered".into())
         })?;
-        let slot = {
-            let mut slots = self
-                .slots
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if slots.len() >= MAX_PROVIDERS {
-                slots.clear();
-            }
-            slots.entry((idp.id, uri.clone())).or_default().clone()
-        };
-        let mut entry = slot.lock().await;
-        if let Some(e) = entry.as_ref() {
-            let age = e.fetched.elapsed();
-            if age < MAX_KEY_AGE && (!force || age < MIN_REFRESH) {
-                return Ok(e.keys.clone());
-            }
+        let mut caches = self.caches.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cache) = caches.get(&(idp.id, uri.clone())) {
+            return Ok(Arc::clone(cache));
         }
         let url = reqwest::Url::parse(&uri).map_err(|_| {
             SubjectTokenError::KeysUnavailable("the registered jwks_uri is not a URL".into())
         })?;
-        let fetched = match outbound::check_url(&url, self.policy) {
-            Ok(()) => HttpKeySource::with_client(self.client()?, url, MAX_JWKS_BYTES)
-                .fetch()
-                .await
-                .map_err(|e| chain(&e)),
-            Err(refused) => Err(refused.to_string()),
+        let source = ProviderJwks {
+            url,
+            client: self.client()?,
+            policy: self.policy,
         };
-        match fetched {
-            Ok(set) => {
-                let keys = Arc::new(set);
-                *entry = Some(Entry {
-                    keys: keys.clone(),
-                    fetched: Instant::now(),
-                });
-                Ok(keys)
-            }
-            Err(e) => match entry.as_ref() {
-                // A provider blip must not refuse tokens signed with keys we already hold.
-                Some(old) => {
-                    tracing::warn!(error = %e, registration_id = %idp.id, "identity provider JWKS refetch failed; using cached keys");
-                    Ok(old.keys.clone())
-                }
-                None => Err(SubjectTokenError::KeysUnavailable(e)),
-            },
+        if caches.len() >= MAX_PROVIDERS {
+            caches.clear();
         }
+        let cache = Arc::new(KeyCache::new(
+            idp.issuer.clone(),
+            Arc::new(source),
+            CACHE,
+            &ASYMMETRIC_ALGORITHMS,
+        ));
+        caches.insert((idp.id, uri), Arc::clone(&cache));
+        Ok(cache)
     }
 
     /// The HTTP client for provider JWKS, built on first use.
@@ -166,7 +194,7 @@ impl ExternalKeys {
         if let Some(c) = self.client.get() {
             return Ok(c.clone());
         }
-        let c = outbound::build(self.policy, FETCH_TIMEOUT)
+        let c = outbound::build(self.policy, CACHE.fetch_timeout)
             .map_err(|e| SubjectTokenError::KeysUnavailable(e.to_string()))?;
         Ok(self.client.get_or_init(|| c).clone())
     }
@@ -179,94 +207,23 @@ impl ExternalKeys {
         &self,
         idp: &IdentityProvider,
         token: &str,
-    ) -> Result<serde_json::Map<String, Value>, SubjectTokenError> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(SubjectTokenError::Malformed("longer than 16 KiB".into()));
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| SubjectTokenError::Malformed("the header does not decode, or names an algorithm that is not allowed (none is never allowed)".into()))?;
-        if !ALLOWED.contains(&header.alg) {
-            return Err(SubjectTokenError::Invalid(format!(
-                "algorithm {:?} is not allowed; only asymmetric signatures are accepted",
-                header.alg
-            )));
-        }
-        let mut keys = self.keys(idp, false).await?;
-        let mut jwk = find(&keys, header.kid.as_deref());
-        if jwk.is_none() {
-            keys = self.keys(idp, true).await?;
-            jwk = find(&keys, header.kid.as_deref());
-        }
-        let jwk = jwk.ok_or_else(|| {
-            SubjectTokenError::Invalid(
-                "it is signed by a key the identity provider does not publish".into(),
-            )
-        })?;
-        let jwk: jsonwebtoken::jwk::Jwk = serde_json::to_value(jwk)
-            .and_then(serde_json::from_value)
-            .map_err(|_| {
-                SubjectTokenError::KeysUnavailable(
-                    "the provider published a key of an unsupported type".into(),
-                )
-            })?;
-        let key = DecodingKey::from_jwk(&jwk).map_err(|_| {
-            SubjectTokenError::KeysUnavailable("the provider published an unusable key".into())
-        })?;
-        let mut v = Validation::new(header.alg);
-        v.leeway = LEEWAY_SECS;
-        v.validate_nbf = true;
-        v.set_issuer(&[idp.issuer.as_str()]);
-        v.set_audience(&idp.audiences);
-        v.set_required_spec_claims(&["exp", "iss", "aud"]);
-        let data = jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, &key, &v)
-            .map_err(|e| SubjectTokenError::Invalid(reason(&e)))?;
-        if let Some(iat) = data.claims.get("iat").and_then(Value::as_i64) {
-            let now = jsonwebtoken::get_current_timestamp();
-            if u64::try_from(iat).unwrap_or(0) > now + LEEWAY_SECS {
-                return Err(SubjectTokenError::Invalid(
-                    "it was issued in the future (iat)".into(),
-                ));
+    ) -> Result<Map<String, Value>, SubjectTokenError> {
+        let policy = self.policy(idp);
+        let verified = match &idp.jwks {
+            Some(inline) => {
+                let set: JwkSet = serde_json::from_value(inline.clone()).map_err(|_| {
+                    SubjectTokenError::KeysUnavailable(
+                        "the registered inline JWK Set is invalid".into(),
+                    )
+                })?;
+                let keys = KeySet::from_jwks(&set, policy.algorithms());
+                policy.verify(token, &idp.issuer, &keys)
             }
-        }
-        Ok(data.claims)
-    }
-}
-
-/// An error with its causes, for the log: the connector's reason (a refused address, a refused
-/// connection) sits several sources below the HTTP client's "error sending request".
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
-}
-
-fn find<'a>(set: &'a JwkSet, kid: Option<&str>) -> Option<&'a tessera_oauth_types::Jwk> {
-    match kid {
-        Some(kid) => set.find(kid),
-        // Without a `kid`, only an unambiguous single-key set can be used.
-        None if set.keys.len() == 1 => set.keys.first(),
-        None => None,
-    }
-}
-
-fn reason(e: &jsonwebtoken::errors::Error) -> String {
-    use jsonwebtoken::errors::ErrorKind;
-    match e.kind() {
-        ErrorKind::InvalidSignature => "the signature does not verify".into(),
-        ErrorKind::ExpiredSignature => "it has expired".into(),
-        ErrorKind::ImmatureSignature => "it is not valid yet (nbf)".into(),
-        ErrorKind::InvalidIssuer => {
-            "its issuer (iss) is not the registered identity provider's".into()
-        }
-        ErrorKind::InvalidAudience => {
-            "its audience (aud) is not one the registration accepts".into()
-        }
-        ErrorKind::MissingRequiredClaim(c) => format!("the {c} claim is missing"),
-        ErrorKind::InvalidAlgorithm => "its algorithm does not match the key".into(),
-        _ => "it does not verify".into(),
+            None => {
+                let cache = self.cache(idp)?;
+                policy.verify_cached(token, &idp.issuer, &cache).await
+            }
+        };
+        Ok(verified?)
     }
 }

@@ -1,30 +1,43 @@
 //! Verifying tokens this server signed (access tokens at userinfo, introspection and revocation;
-//! ID tokens as `id_token_hint` at logout) against the realm's published keys.
+//! ID tokens as `id_token_hint`) against the realm's published keys, with the guard crate's
+//! verifier: [`access_token_policy`] and [`id_token_hint_policy`] say what each use accepts.
 //!
-//! Expiry is checked against the server's [`Clock`](tessera_domain::Clock), not the system time,
-//! so behaviour is the same in tests with a fixed clock.
+//! Times are judged by the server's [`Clock`](tessera_domain::Clock), not the system time, so
+//! behaviour is the same in tests with a fixed clock.
 
-use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
+use tessera_guard::{KeySet, TESSERA_ALGORITHMS, TokenPolicy, Types, VerifyError};
 use tessera_oauth_types::JwkSet;
 
-/// Tokens longer than this are not ours.
-const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// Clock skew tolerated between instances of this server.
+const LEEWAY: Duration = Duration::from_secs(5);
 
-/// The realm's published keys, decoded once per cache load.
-#[derive(Clone, Default)]
-pub struct Verifier {
-    keys: HashMap<String, (Algorithm, DecodingKey)>,
+/// The `typ` of an ID token (OIDC Core §2 leaves it to RFC 7519 §5.1; Tessera signs ID tokens
+/// with `JWT` so they are told apart from access tokens).
+pub const ID_TOKEN_TYPE: &str = "JWT";
+
+/// This realm's access tokens: `typ: at+jwt` (RFC 9068 §2.1), unexpired.
+pub fn access_token_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy {
+    TokenPolicy::access_token().leeway(LEEWAY).clock(clock)
 }
 
-impl std::fmt::Debug for Verifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verifier")
-            .field("kids", &self.keys.keys().collect::<Vec<_>>())
-            .finish()
-    }
+/// This realm's ID tokens presented back as hints: `typ: JWT`, expired accepted (OIDC Core
+/// §3.1.2.1 and RP-Initiated Logout 1.0 §2 ask for hints past their `exp` to be honoured).
+pub fn id_token_hint_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy {
+    TokenPolicy::tessera()
+        .types(Types::OneOf(vec![ID_TOKEN_TYPE.to_owned()]))
+        .leeway(LEEWAY)
+        .accept_expired(true)
+        .clock(clock)
+}
+
+/// The realm's published keys, decoded once per cache load.
+#[derive(Debug, Clone, Default)]
+pub struct Verifier {
+    keys: KeySet,
 }
 
 /// Why a token is not one of this realm's valid tokens.
@@ -44,75 +57,37 @@ pub enum OwnTokenError {
     Expired,
 }
 
+impl From<VerifyError> for OwnTokenError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Type => Self::WrongType,
+            VerifyError::Issuer | VerifyError::MissingClaim("iss") => Self::WrongIssuer,
+            VerifyError::Expired => Self::Expired,
+            _ => Self::Invalid,
+        }
+    }
+}
+
 impl Verifier {
     /// Decodes the usable keys of `jwks` (a key that does not decode is skipped: it cannot have
     /// signed anything this server verifies).
     #[must_use]
     pub fn new(jwks: &JwkSet) -> Self {
-        let mut keys = HashMap::new();
-        for k in &jwks.keys {
-            let Some(alg) = k.alg.as_deref().and_then(|a| a.parse::<Algorithm>().ok()) else {
-                continue;
-            };
-            let Ok(jwk) = serde_json::to_value(k).and_then(serde_json::from_value) else {
-                continue;
-            };
-            if let Ok(key) = DecodingKey::from_jwk(&jwk) {
-                keys.insert(k.kid.clone(), (alg, key));
-            }
+        Self {
+            keys: KeySet::from_jwks(jwks, &TESSERA_ALGORITHMS),
         }
-        Self { keys }
     }
 
-    /// Verifies `token`'s signature, `typ`, `iss` and (unless `allow_expired`) `exp` at `now`
-    /// (Unix seconds, with `leeway`), returning its claims.
+    /// Verifies `token` by `policy` as issued by `issuer`, returning its claims.
     ///
     /// # Errors
     /// [`OwnTokenError`] saying why.
     pub fn verify(
         &self,
         token: &str,
-        typ: &str,
+        policy: &TokenPolicy,
         issuer: &str,
-        now: i64,
-        allow_expired: bool,
     ) -> Result<Map<String, Value>, OwnTokenError> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(OwnTokenError::Invalid);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| OwnTokenError::Invalid)?;
-        let kid = header.kid.as_deref().ok_or(OwnTokenError::Invalid)?;
-        let (alg, key) = self.keys.get(kid).ok_or(OwnTokenError::Invalid)?;
-        if header.alg != *alg {
-            return Err(OwnTokenError::Invalid);
-        }
-        let mut v = Validation::new(*alg);
-        v.validate_exp = false;
-        v.validate_aud = false;
-        v.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, key, &v)
-            .map_err(|_| OwnTokenError::Invalid)?
-            .claims;
-        if !header
-            .typ
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case(typ))
-        {
-            return Err(OwnTokenError::WrongType);
-        }
-        if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
-            return Err(OwnTokenError::WrongIssuer);
-        }
-        let exp = claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .ok_or(OwnTokenError::Invalid)?;
-        if !allow_expired && now >= exp + LEEWAY_SECS {
-            return Err(OwnTokenError::Expired);
-        }
-        Ok(claims)
+        Ok(policy.verify(token, issuer, &self.keys)?)
     }
 }
-
-/// Clock skew tolerated between instances.
-const LEEWAY_SECS: i64 = 5;

@@ -153,8 +153,8 @@ pub async fn active_access_token(
         return Ok(Err(Inactive::Invalid(OwnTokenError::Invalid)));
     };
     let issuer = urls::issuer(&state.config.public_url, partition, realm);
-    let now = state.clock.now().unix_timestamp();
-    let claims = match keys.verifier.verify(token, "at+jwt", &issuer, now, false) {
+    let policy = crate::jwt::own::access_token_policy(crate::jwt::clock(&state.clock));
+    let claims = match keys.verifier.verify(token, &policy, &issuer) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e.into())),
     };

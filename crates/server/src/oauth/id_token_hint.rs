@@ -5,12 +5,13 @@
 //! The hint must be signed by a key the realm publishes, have `typ: JWT` (an access token is
 //! not an ID token) and the realm's `iss`. An expired one is accepted: both specifications ask
 //! the OP to accept ID tokens past their `exp` as hints, since a relying party keeps its ID
-//! token long after it expires, and the hint proves only who the person was, not a right.
+//! token long after it expires, and the hint proves only who the person was, not a right
+//! ([`id_token_hint_policy`]).
 
 use serde_json::{Map, Value};
 use tessera_domain::{PartitionId, Realm};
 
-use crate::jwt::own::OwnTokenError;
+use crate::jwt::own::{OwnTokenError, id_token_hint_policy};
 use crate::state::{AppState, PartitionContext};
 use crate::urls;
 
@@ -27,6 +28,6 @@ pub fn verify(
 ) -> Result<Map<String, Value>, OwnTokenError> {
     let keys = ctx.realms.get(&realm).ok_or(OwnTokenError::Invalid)?;
     let issuer = urls::issuer(&state.config.public_url, partition, realm);
-    let now = state.clock.now().unix_timestamp();
-    keys.verifier.verify(token, "JWT", &issuer, now, true)
+    let policy = id_token_hint_policy(crate::jwt::clock(&state.clock));
+    keys.verifier.verify(token, &policy, &issuer)
 }
