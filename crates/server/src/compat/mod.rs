@@ -11,20 +11,15 @@ use axum::routing::{get, post};
 
 use crate::oauth::error::OAuthError;
 use crate::state::AppState;
+use crate::urls;
 
 /// Routes of the compatibility addresses.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(urls::ANONYMOUS_TOKEN, post(anonymous::post))
+        .route(urls::ONBEHALFOF_TOKEN, post(onbehalfof::post))
         .route(
-            "/core/authmgr/v3/oauth2/v2.0/anonymous/token",
-            post(anonymous::post),
-        )
-        .route(
-            "/core/authmgr/v4/oauth2/v2.0/onbehalfof/token",
-            post(onbehalfof::post),
-        )
-        .route(
-            "/core/authmgr/v3/metadata/tenant/{partition}",
+            &format!("{}/{{partition}}", urls::TENANT_METADATA),
             get(tenant_metadata::get),
         )
 }
