@@ -91,9 +91,10 @@ impl Realm {
         }
     }
 
-    /// Splits an issuer path segment `acme-U` into partition and realm.
+    /// Splits an issuer path segment `acme-U` (the last segment of a realm issuer,
+    /// `/system/auth/acme-U`) into partition and realm.
     #[must_use]
-    pub fn split_tenant(segment: &str) -> Option<(PartitionId, Self)> {
+    pub fn split_issuer_segment(segment: &str) -> Option<(PartitionId, Self)> {
         let (partition, suffix) = segment.rsplit_once('-')?;
         let realm = match suffix {
             "U" => Self::Users,
@@ -118,16 +119,16 @@ mod tests {
     }
 
     #[test]
-    fn tenant_segments() {
+    fn issuer_segments() {
         assert_eq!(
-            Realm::split_tenant("acme-U"),
+            Realm::split_issuer_segment("acme-U"),
             Some((PartitionId::parse("acme").unwrap(), Realm::Users))
         );
         assert_eq!(
-            Realm::split_tenant("acme-C").map(|t| t.1),
+            Realm::split_issuer_segment("acme-C").map(|t| t.1),
             Some(Realm::Customers)
         );
-        assert_eq!(Realm::split_tenant("acme-X"), None);
-        assert_eq!(Realm::split_tenant("acme"), None);
+        assert_eq!(Realm::split_issuer_segment("acme-X"), None);
+        assert_eq!(Realm::split_issuer_segment("acme"), None);
     }
 }

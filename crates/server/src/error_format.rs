@@ -18,6 +18,7 @@ use tessera_oauth_types::{ErrorCode, ProblemDetails};
 
 use crate::oauth::error::OAuthError;
 use crate::state::AppState;
+use crate::urls;
 
 /// Which error format a path's responses use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,17 +46,20 @@ impl Family {
                 import: path.ends_with("/apis/import"),
             };
         }
-        if let Some(rest) = path.strip_prefix("/system/auth/") {
-            let endpoint = rest
-                .split_once('/')
-                .and_then(|(_, tail)| tail.strip_prefix("oauth2/"));
+        if let Some(rest) = path
+            .strip_prefix(urls::ISSUERS)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            // What follows the issuer segment: `/oauth2/token`, `/.well-known/...`.
+            let endpoint = rest.find('/').map(|i| &rest[i..]);
             return match endpoint {
                 // The authorization endpoint, the login form and logout answer browsers with
                 // HTML pages (docs/architecture.md, "A browser sign-in").
-                Some("authorize" | "login" | "logout") | None => Self::Other,
-                Some(e) => Self::OAuth {
-                    token: e == "token",
+                Some(urls::AUTHORIZE | urls::LOGIN | urls::LOGOUT) | None => Self::Other,
+                Some(e) if e.starts_with(urls::OAUTH2) => Self::OAuth {
+                    token: e == urls::TOKEN,
                 },
+                Some(_) => Self::Other,
             };
         }
         if path.starts_with("/core/authmgr/") && path.ends_with("/token") {

@@ -457,7 +457,7 @@ async fn dev_partition(state: &tessera_server::AppState) -> anyhow::Result<()> {
     let mut saved = serde_json::to_value(&created)?;
     saved["admin_password"] = serde_json::Value::String(admin_password.clone());
     write_private(&notes, &serde_json::to_string_pretty(&saved)?)?;
-    let token_url = format!("{}/oauth2/token", created.user_issuer);
+    let token_url = format!("{}{}", created.user_issuer, tessera_server::urls::TOKEN);
     let demo = created.demo.as_ref().context("demo data missing")?;
     // Standard output, not the log stream (standard error): the credentials are for the person
     // at the terminal and must not end up wherever the logs are collected.

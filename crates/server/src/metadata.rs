@@ -35,33 +35,28 @@ pub fn schemes(config: &Config, p: &PartitionId) -> Vec<SchemeMetadata> {
             let (flow, authorization_url, access_token_url) = match scheme {
                 SecurityScheme::OAuthUser => (
                     "authorization_code",
-                    Some(urls::endpoint(public, p, Realm::Users, "oauth2/authorize")),
-                    urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+                    Some(urls::endpoint(public, p, Realm::Users, urls::AUTHORIZE)),
+                    urls::endpoint(public, p, Realm::Users, urls::TOKEN),
                 ),
                 SecurityScheme::OAuthCustomer => (
                     "authorization_code",
-                    Some(urls::endpoint(
-                        public,
-                        p,
-                        Realm::Customers,
-                        "oauth2/authorize",
-                    )),
-                    urls::endpoint(public, p, Realm::Customers, "oauth2/token"),
+                    Some(urls::endpoint(public, p, Realm::Customers, urls::AUTHORIZE)),
+                    urls::endpoint(public, p, Realm::Customers, urls::TOKEN),
                 ),
                 SecurityScheme::OAuthClient => (
                     "client_credentials",
                     None,
-                    urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+                    urls::endpoint(public, p, Realm::Users, urls::TOKEN),
                 ),
                 SecurityScheme::OAuthOnBehalfOfUser => (
                     "password",
                     None,
-                    urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+                    urls::endpoint(public, p, Realm::Users, urls::TOKEN),
                 ),
                 SecurityScheme::OAuthOnBehalfOfCustomer => (
                     "password",
                     None,
-                    urls::endpoint(public, p, Realm::Customers, "oauth2/token"),
+                    urls::endpoint(public, p, Realm::Customers, urls::TOKEN),
                 ),
                 SecurityScheme::OAuthAnonymousCustomer => {
                     ("client_credentials", None, urls::anonymous_token(api, p))

@@ -3,24 +3,62 @@
 
 use tessera_domain::{PartitionId, Realm};
 
+/// Where the realm issuers live: `{public_url}/system/auth/{partition}-U|C`.
+pub const ISSUERS: &str = "/system/auth";
+
+/// The folder of the OAuth endpoints under an issuer (every endpoint below but discovery).
+pub const OAUTH2: &str = "/oauth2/";
+/// The token endpoint (RFC 6749 §3.2), relative to the issuer.
+pub const TOKEN: &str = "/oauth2/token";
+/// The authorization endpoint (RFC 6749 §3.1).
+pub const AUTHORIZE: &str = "/oauth2/authorize";
+/// Where the login page posts its form.
+pub const LOGIN: &str = "/oauth2/login";
+/// The userinfo endpoint (OIDC Core §5.3).
+pub const USERINFO: &str = "/oauth2/userinfo";
+/// The realm's JWKS (RFC 7517).
+pub const KEYS: &str = "/oauth2/keys";
+/// Token revocation (RFC 7009).
+pub const REVOKE: &str = "/oauth2/revoke";
+/// Token introspection (RFC 7662).
+pub const INTROSPECT: &str = "/oauth2/introspect";
+/// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+pub const LOGOUT: &str = "/oauth2/logout";
+/// The discovery document, appended to the issuer (OpenID Connect Discovery 1.0 §4).
+pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+/// The authorization server metadata, inserted before the issuer's path (RFC 8414 §3).
+pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
+
+/// The anonymous-customer token address on the API domain.
+pub const ANONYMOUS_TOKEN: &str = "/core/authmgr/v3/oauth2/v2.0/anonymous/token";
+/// The on-behalf-of token address on the API domain.
+pub const ONBEHALFOF_TOKEN: &str = "/core/authmgr/v4/oauth2/v2.0/onbehalfof/token";
+/// The tenant metadata addresses on the API domain, `{TENANT_METADATA}/{partition}`.
+pub const TENANT_METADATA: &str = "/core/authmgr/v3/metadata/tenant";
+
+/// The realm issuer's path: `/system/auth/{partition}-U|C` (also the cookies' path on plain
+/// http).
+#[must_use]
+pub fn issuer_path(partition: &PartitionId, realm: Realm) -> String {
+    format!("{ISSUERS}/{partition}-{}", realm.suffix())
+}
+
 /// The realm issuer: `{public_url}/system/auth/{partition}-U|C`.
 #[must_use]
 pub fn issuer(public_url: &str, partition: &PartitionId, realm: Realm) -> String {
-    format!("{public_url}/system/auth/{partition}-{}", realm.suffix())
+    format!("{public_url}{}", issuer_path(partition, realm))
 }
 
-/// An endpoint under a realm issuer, e.g. `oauth2/token`.
+/// An endpoint under a realm issuer: `endpoint` is one of this module's constants, e.g. [`TOKEN`].
 #[must_use]
-pub fn endpoint(public_url: &str, partition: &PartitionId, realm: Realm, path: &str) -> String {
-    format!("{}/{path}", issuer(public_url, partition, realm))
+pub fn endpoint(public_url: &str, partition: &PartitionId, realm: Realm, endpoint: &str) -> String {
+    format!("{}{endpoint}", issuer(public_url, partition, realm))
 }
 
 /// The anonymous-customer token address.
 #[must_use]
 pub fn anonymous_token(api_url: &str, partition: &PartitionId) -> String {
-    format!(
-        "{api_url}/core/authmgr/v3/oauth2/v2.0/anonymous/token?user_type=customer&domain_hint={partition}"
-    )
+    format!("{api_url}{ANONYMOUS_TOKEN}?user_type=customer&domain_hint={partition}")
 }
 
 /// The on-behalf-of compatibility token address.
@@ -30,19 +68,49 @@ pub fn onbehalfof_token(api_url: &str, partition: &PartitionId, realm: Realm) ->
         Realm::Users => "user",
         Realm::Customers => "customer",
     };
-    format!(
-        "{api_url}/core/authmgr/v4/oauth2/v2.0/onbehalfof/token?user_type={user_type}&tenantId={partition}"
-    )
+    format!("{api_url}{ONBEHALFOF_TOKEN}?user_type={user_type}&tenantId={partition}")
 }
 
 /// The tenant metadata address.
 #[must_use]
 pub fn tenant_metadata(api_url: &str, partition: &PartitionId) -> String {
-    format!("{api_url}/core/authmgr/v3/metadata/tenant/{partition}")
+    format!("{api_url}{TENANT_METADATA}/{partition}")
 }
 
 /// The admin API audience.
 #[must_use]
 pub fn admin_audience(public_url: &str) -> String {
     format!("{public_url}/admin/api")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_built_from_the_constants() {
+        let p = PartitionId::parse("acme").unwrap();
+        assert_eq!(
+            endpoint("https://id.example", &p, Realm::Users, TOKEN),
+            "https://id.example/system/auth/acme-U/oauth2/token"
+        );
+        assert_eq!(
+            endpoint(
+                "https://id.example",
+                &p,
+                Realm::Customers,
+                OPENID_CONFIGURATION
+            ),
+            "https://id.example/system/auth/acme-C/.well-known/openid-configuration"
+        );
+        for e in [
+            TOKEN, AUTHORIZE, LOGIN, USERINFO, KEYS, REVOKE, INTROSPECT, LOGOUT,
+        ] {
+            assert!(e.starts_with(OAUTH2), "{e}");
+        }
+        assert_eq!(
+            anonymous_token("https://api.example", &p),
+            "https://api.example/core/authmgr/v3/oauth2/v2.0/anonymous/token?user_type=customer&domain_hint=acme"
+        );
+    }
 }

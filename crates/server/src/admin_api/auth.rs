@@ -43,8 +43,8 @@ struct RealmResolver {
 
 impl IssuerResolver for RealmResolver {
     fn key_source(&self, issuer: &str) -> Option<Arc<dyn KeySource>> {
-        let tenant = issuer.strip_prefix(&self.prefix)?;
-        match Realm::split_tenant(tenant)? {
+        let segment = issuer.strip_prefix(&self.prefix)?;
+        match Realm::split_issuer_segment(segment)? {
             // The caller consulted the partition list for the path's partition before the guard
             // runs, so a partition created elsewhere a moment ago is already in it.
             (partition, Realm::Users) if self.known.contains_now(&partition) => {
@@ -98,7 +98,7 @@ pub fn admin_guard(
 ) -> Result<Guard, tessera_guard::BuildError> {
     Guard::builder()
         .issuer_resolver(Arc::new(RealmResolver {
-            prefix: format!("{public_url}/system/auth/"),
+            prefix: format!("{public_url}{}/", urls::ISSUERS),
             store,
             clock,
             known,

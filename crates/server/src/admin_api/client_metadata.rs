@@ -56,8 +56,8 @@ pub async fn get(
     };
     Ok(Json(ClientMetadata {
         client_id: client.client_id,
-        authorization_url: urls::endpoint(public, p, Realm::Users, "oauth2/authorize"),
-        access_token_url: urls::endpoint(public, p, Realm::Users, "oauth2/token"),
+        authorization_url: urls::endpoint(public, p, Realm::Users, urls::AUTHORIZE),
+        access_token_url: urls::endpoint(public, p, Realm::Users, urls::TOKEN),
         domain_url: state.config.api_url().to_owned(),
         metadata_url: urls::tenant_metadata(state.config.api_url(), p),
         api_permission_prefix: ctx.prefix.clone(),

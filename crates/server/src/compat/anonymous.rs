@@ -11,6 +11,7 @@ use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ErrorCode;
 
 use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
 use crate::oauth::token;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
@@ -58,8 +59,9 @@ pub(super) async fn post(
 }
 
 fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {
-    let [user_type, hint] = super::query(uri, ["user_type", "domain_hint"])?;
-    match user_type.as_deref() {
+    // Unknown parameters are ignored, repeated ones refused (RFC 6749 §3.1).
+    let query = Params::from_query(uri)?;
+    match query.get("user_type") {
         Some("customer") => {}
         Some(_) => {
             return Err(OAuthError::invalid_request(
@@ -72,10 +74,10 @@ fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {
             ));
         }
     }
-    let hint = hint.ok_or_else(|| {
+    let hint = query.get("domain_hint").ok_or_else(|| {
         OAuthError::invalid_request(
             "the domain_hint query parameter is required (the partition id, without -U or -C)",
         )
     })?;
-    PartitionId::parse(&hint).map_err(|_| OAuthError::unknown_issuer())
+    PartitionId::parse(hint).map_err(|_| OAuthError::unknown_issuer())
 }

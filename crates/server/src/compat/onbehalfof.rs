@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
 
 use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
 use crate::oauth::token;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
@@ -38,8 +39,9 @@ pub(super) async fn post(
 }
 
 fn target(uri: &Uri) -> Result<(PartitionId, Realm), OAuthError> {
-    let [user_type, tenant] = super::query(uri, ["user_type", "tenantId"])?;
-    let realm = match user_type.as_deref() {
+    // Unknown parameters are ignored, repeated ones refused (RFC 6749 §3.1).
+    let query = Params::from_query(uri)?;
+    let realm = match query.get("user_type") {
         Some("user") => Realm::Users,
         Some("customer") => Realm::Customers,
         Some(_) => {
@@ -53,9 +55,9 @@ fn target(uri: &Uri) -> Result<(PartitionId, Realm), OAuthError> {
             ));
         }
     };
-    let tenant = tenant.ok_or_else(|| {
+    let tenant = query.get("tenantId").ok_or_else(|| {
         OAuthError::invalid_request("the tenantId query parameter is required (the partition id)")
     })?;
-    let partition = PartitionId::parse(&tenant).map_err(|_| OAuthError::unknown_issuer())?;
+    let partition = PartitionId::parse(tenant).map_err(|_| OAuthError::unknown_issuer())?;
     Ok((partition, realm))
 }

@@ -66,7 +66,7 @@ pub fn cookie_name(https: bool, kind: Cookie, p: &PartitionId, realm: Realm) -> 
 /// The realm's path, which scopes the cookies on plain http.
 #[must_use]
 pub fn realm_path(p: &PartitionId, realm: Realm) -> String {
-    format!("/system/auth/{p}-{}/", realm.suffix())
+    format!("{}/", crate::urls::issuer_path(p, realm))
 }
 
 /// The value of cookie `name`, if the request carries exactly one such cookie.

@@ -10,9 +10,10 @@ use tessera_domain::Realm;
 
 use crate::state::AppState;
 
-/// Whether `origin` may call `tenant`'s browser-facing endpoints.
-async fn allowed(state: &AppState, tenant: &str, origin: &str) -> bool {
-    let Some((partition, _)) = Realm::split_tenant(tenant) else {
+/// Whether `origin` may call the browser-facing endpoints of the issuer whose path segment is
+/// `segment` (`acme-U`).
+async fn allowed(state: &AppState, segment: &str, origin: &str) -> bool {
+    let Some((partition, _)) = Realm::split_issuer_segment(segment) else {
         return false;
     };
     matches!(state.partition(&partition).await, Ok(Some(ctx)) if ctx.spa_origins.contains(origin))
@@ -30,14 +31,14 @@ pub async fn layer(
     req: Request,
     next: Next,
 ) -> Response {
-    let tenant = params
+    let segment = params
         .iter()
-        .find(|(k, _)| k == "tenant")
+        .find(|(k, _)| k == super::realm_issuer::PARAM)
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let origin = req.headers().get(header::ORIGIN).cloned();
     let ok = match origin.as_ref().and_then(|o| o.to_str().ok()) {
-        Some(o) => allowed(&state, &tenant, o).await,
+        Some(o) => allowed(&state, &segment, o).await,
         None => false,
     };
     if req.method() == Method::OPTIONS {

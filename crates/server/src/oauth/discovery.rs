@@ -2,7 +2,7 @@
 //! server implements, so clients never try a feature that is not there.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::auth_method::ACR_VALUES_SUPPORTED;
@@ -11,6 +11,7 @@ use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::discovery::ProviderMetadata;
 
 use super::error::OAuthError;
+use super::realm_issuer::RealmIssuer;
 use crate::state::{AppState, PartitionContext};
 use crate::urls;
 
@@ -55,13 +56,13 @@ pub fn metadata(
     let client_auth = strs(&["client_secret_basic", "client_secret_post", "none"]);
     ProviderMetadata {
         issuer: urls::issuer(public, partition, realm),
-        authorization_endpoint: Some(endpoint("oauth2/authorize")),
-        token_endpoint: endpoint("oauth2/token"),
-        jwks_uri: endpoint("oauth2/keys"),
-        userinfo_endpoint: Some(endpoint("oauth2/userinfo")),
-        revocation_endpoint: Some(endpoint("oauth2/revoke")),
-        introspection_endpoint: Some(endpoint("oauth2/introspect")),
-        end_session_endpoint: Some(endpoint("oauth2/logout")),
+        authorization_endpoint: Some(endpoint(urls::AUTHORIZE)),
+        token_endpoint: endpoint(urls::TOKEN),
+        jwks_uri: endpoint(urls::KEYS),
+        userinfo_endpoint: Some(endpoint(urls::USERINFO)),
+        revocation_endpoint: Some(endpoint(urls::REVOKE)),
+        introspection_endpoint: Some(endpoint(urls::INTROSPECT)),
+        end_session_endpoint: Some(endpoint(urls::LOGOUT)),
         scopes_supported: scopes,
         response_types_supported: strs(&["code"]),
         grant_types_supported: grant_types,
@@ -125,22 +126,6 @@ pub fn metadata(
     }
 }
 
-/// Resolves the issuer in the path to its partition's cached context.
-///
-/// # Errors
-/// `unknown_issuer` (404) for a malformed path or a missing partition; 503/500 when loading fails.
-pub(crate) async fn context(
-    state: &AppState,
-    tenant: &str,
-) -> Result<(std::sync::Arc<PartitionContext>, PartitionId, Realm), OAuthError> {
-    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(OAuthError::unknown_issuer)?;
-    let ctx = state
-        .partition(&partition)
-        .await?
-        .ok_or_else(OAuthError::unknown_issuer)?;
-    Ok((ctx, partition, realm))
-}
-
 fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
     let mut resp = Json(value).into_response();
     let h = resp.headers_mut();
@@ -156,25 +141,21 @@ fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
 }
 
 /// `GET {issuer}/.well-known/openid-configuration`.
-pub async fn openid_configuration(
-    State(state): State<AppState>,
-    Path(tenant): Path<String>,
-) -> Response {
-    match context(&state, &tenant).await {
-        Ok((ctx, p, realm)) => public_json(&metadata(&state, &ctx, &p, realm), 300),
-        Err(e) => e.into_response(),
-    }
+pub async fn openid_configuration(State(state): State<AppState>, issuer: RealmIssuer) -> Response {
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = issuer;
+    public_json(&metadata(&state, &ctx, &partition, realm), 300)
 }
 
 /// `GET {issuer}/oauth2/keys`.
-pub async fn jwks(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
-    match context(&state, &tenant).await {
-        // Short max-age: after a rotation, resource servers see the new next key quickly; the
-        // guard also refetches on an unknown `kid`.
-        Ok((ctx, _, realm)) => match ctx.realms.get(&realm) {
-            Some(r) => public_json(&*r.jwks, 300),
-            None => OAuthError::unknown_issuer().into_response(),
-        },
-        Err(e) => e.into_response(),
+pub async fn jwks(issuer: RealmIssuer) -> Response {
+    // Short max-age: after a rotation, resource servers see the new next key quickly; the guard
+    // also refetches on an unknown `kid`.
+    match issuer.ctx.realms.get(&issuer.realm) {
+        Some(r) => public_json(&*r.jwks, 300),
+        None => OAuthError::unknown_issuer().into_response(),
     }
 }

@@ -1,4 +1,5 @@
-//! Strict parsing of `application/x-www-form-urlencoded` bodies for the OAuth endpoints.
+//! Strict parsing of `application/x-www-form-urlencoded` bodies and query strings: the one parser
+//! of every OAuth endpoint and compatibility address.
 //!
 //! RFC 6749 §3.1/§3.2: parameters must not be repeated, and a parameter sent without a value is
 //! treated as omitted. Bytes that do not decode to UTF-8 are refused rather than silently
@@ -6,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use percent_encoding::percent_decode;
 
 use super::error::OAuthError;
@@ -56,6 +57,14 @@ impl Params {
             map.insert(key, value);
         }
         Ok(Self(map))
+    }
+
+    /// Parses a request's query string (none counts as empty).
+    ///
+    /// # Errors
+    /// As [`Self::parse`].
+    pub fn from_query(uri: &Uri) -> Result<Self, OAuthError> {
+        Self::parse(uri.query().unwrap_or_default().as_bytes())
     }
 
     /// Parses a POST body after checking its media type.

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -13,6 +13,7 @@ use tessera_domain::client::Platform;
 
 use super::access_check::active_access_token;
 use super::error::OAuthError;
+use super::realm_issuer::RealmIssuer;
 use super::revocation::authenticated_form;
 use super::subject::Person;
 use crate::request_meta::RequestMeta;
@@ -22,12 +23,12 @@ use crate::urls;
 /// `POST {issuer}/oauth2/introspect`.
 pub async fn introspect(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: RealmIssuer,
     meta: RequestMeta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match respond(&state, &tenant, meta, &headers, &body).await {
+    match respond(&state, issuer, meta, &headers, &body).await {
         Ok(v) => {
             let mut resp = Json(v).into_response();
             resp.headers_mut()
@@ -40,13 +41,17 @@ pub async fn introspect(
 
 async fn respond(
     state: &AppState,
-    tenant: &str,
+    issuer: RealmIssuer,
     meta: RequestMeta,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, OAuthError> {
-    let (ctx, partition, realm, params, auth, _) =
-        authenticated_form(state, tenant, meta, headers, body).await?;
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = issuer;
+    let (params, auth, _) = authenticated_form(state, &partition, meta, headers, body).await?;
     if auth.view.client.platform != Platform::Web {
         return Err(OAuthError::invalid_client(
             "introspection needs client authentication with a secret; a single-page application cannot introspect",

@@ -18,7 +18,7 @@
 //! there at once.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -29,6 +29,7 @@ use tessera_domain::{PartitionId, Realm};
 use super::browser::{self, Cookie};
 use super::form::Params;
 use super::id_token_hint;
+use super::realm_issuer::{IssuerRejection, RealmIssuer};
 use super::session_end::{self, Ending, Frame};
 use crate::audit::AuditContext;
 use crate::pages::{self, Html};
@@ -48,7 +49,7 @@ fn page(status: StatusCode, message: &str) -> Response {
 /// `GET|POST {issuer}/oauth2/logout`.
 pub async fn logout(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,
     method: Method,
     headers: HeaderMap,
@@ -64,10 +65,13 @@ pub async fn logout(
         Ok(p) => p,
         Err(e) => return page(StatusCode::BAD_REQUEST, &e.description),
     };
-    let (ctx, partition, realm) = match super::authorize::realm_context(&state, &tenant, page).await
-    {
-        Ok(v) => v,
-        Err(resp) => return resp,
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = match issuer {
+        Ok(i) => i,
+        Err(e) => return e.page(page),
     };
     let now = state.clock.now();
 
@@ -157,7 +161,7 @@ pub async fn logout(
             ));
     if !confirmed {
         let (csrf, set) = browser::csrf_token(&state, &headers, &partition, realm, "logout");
-        let action = urls::endpoint(&state.config.public_url, &partition, realm, "oauth2/logout");
+        let action = urls::endpoint(&state.config.public_url, &partition, realm, urls::LOGOUT);
         let mut fields = Vec::new();
         if let Some(c) = &client_id {
             fields.push(("client_id", c.as_str()));

@@ -13,6 +13,7 @@ pub mod introspection;
 pub mod issue;
 pub mod logout;
 pub mod logout_token;
+pub mod realm_issuer;
 pub mod revocation;
 pub mod session_end;
 pub mod subject;
@@ -23,23 +24,27 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
+use crate::urls::{self, ISSUERS};
+
+/// The route of `endpoint` (a [`urls`] constant) under every realm issuer, whose path segment
+/// the [`realm_issuer::RealmIssuer`] extractor reads.
+fn at(endpoint: &str) -> String {
+    format!("{ISSUERS}/{{{}}}{endpoint}", realm_issuer::PARAM)
+}
 
 /// Routes under `/system/auth/{partition}-{U|C}` and the RFC 8414 well-known address.
 pub fn router(state: &AppState) -> Router<AppState> {
     // What a SPA calls from its own origin (docs/product.md#cors).
     let browser_facing = Router::new()
+        .route(&at(urls::TOKEN), post(token::post).options(preflight))
         .route(
-            "/system/auth/{tenant}/oauth2/token",
-            post(token::post).options(preflight),
-        )
-        .route(
-            "/system/auth/{tenant}/oauth2/userinfo",
+            &at(urls::USERINFO),
             get(userinfo::userinfo)
                 .post(userinfo::userinfo)
                 .options(preflight),
         )
         .route(
-            "/system/auth/{tenant}/oauth2/revoke",
+            &at(urls::REVOKE),
             post(revocation::revoke).options(preflight),
         )
         .route_layer(axum::middleware::from_fn_with_state(
@@ -48,28 +53,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
         ));
     Router::new()
         .merge(browser_facing)
+        .route(&at(urls::INTROSPECT), post(introspection::introspect))
+        .route(&at(urls::LOGOUT), get(logout::logout).post(logout::logout))
         .route(
-            "/system/auth/{tenant}/oauth2/introspect",
-            post(introspection::introspect),
-        )
-        .route(
-            "/system/auth/{tenant}/oauth2/logout",
-            get(logout::logout).post(logout::logout),
-        )
-        .route(
-            "/system/auth/{tenant}/.well-known/openid-configuration",
+            &at(urls::OPENID_CONFIGURATION),
             get(discovery::openid_configuration),
         )
         .route(
-            "/.well-known/oauth-authorization-server/system/auth/{tenant}",
+            &format!("{}{}", urls::OAUTH_AUTHORIZATION_SERVER, at("")),
             get(discovery::openid_configuration),
         )
-        .route("/system/auth/{tenant}/oauth2/keys", get(discovery::jwks))
+        .route(&at(urls::KEYS), get(discovery::jwks))
         .route(
-            "/system/auth/{tenant}/oauth2/authorize",
+            &at(urls::AUTHORIZE),
             get(authorize::get).post(authorize::post),
         )
-        .route("/system/auth/{tenant}/oauth2/login", post(authorize::login))
+        .route(&at(urls::LOGIN), post(authorize::login))
 }
 
 /// Preflight requests are answered by [`cors::layer`]; this only gives them a route.

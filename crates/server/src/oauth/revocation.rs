@@ -4,20 +4,21 @@
 //! answered 200 like successful ones (RFC 7009 §2.2), so the endpoint reveals nothing.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tessera_domain::PartitionId;
 use tessera_domain::audit::{ActorKind, Outcome};
-use tessera_domain::{PartitionId, Realm};
 
 use super::access_check::active_access_token;
 use super::client_auth::{self, Authenticated};
 use super::error::OAuthError;
 use super::form::Params;
+use super::realm_issuer::RealmIssuer;
 use crate::audit::AuditContext;
 use crate::request_meta::RequestMeta;
-use crate::state::{AppState, PartitionContext};
+use crate::state::AppState;
 
 /// Longest token value looked at.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -25,12 +26,12 @@ const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// `POST {issuer}/oauth2/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: RealmIssuer,
     meta: RequestMeta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match respond(&state, &tenant, meta, &headers, &body).await {
+    match respond(&state, issuer, meta, &headers, &body).await {
         Ok(()) => {
             let mut resp = StatusCode::OK.into_response();
             resp.headers_mut()
@@ -41,25 +42,14 @@ pub async fn revoke(
     }
 }
 
-/// Reads the issuer, the form and the client, as revocation and introspection both need.
+/// Reads the form and the client, as revocation and introspection both need.
 pub(crate) async fn authenticated_form(
     state: &AppState,
-    tenant: &str,
+    partition: &PartitionId,
     meta: RequestMeta,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<
-    (
-        std::sync::Arc<PartitionContext>,
-        PartitionId,
-        Realm,
-        Params,
-        Authenticated,
-        AuditContext,
-    ),
-    OAuthError,
-> {
-    let (ctx, partition, realm) = super::discovery::context(state, tenant).await?;
+) -> Result<(Params, Authenticated, AuditContext), OAuthError> {
     let params = Params::from_body(headers, body)?;
     let mut audit = AuditContext {
         partition: Some(partition.clone()),
@@ -68,19 +58,23 @@ pub(crate) async fn authenticated_form(
         source_ip: meta.source_ip,
     };
     let auth =
-        client_auth::authenticate_request(state, &partition, headers, &params, &mut audit).await?;
-    Ok((ctx, partition, realm, params, auth, audit))
+        client_auth::authenticate_request(state, partition, headers, &params, &mut audit).await?;
+    Ok((params, auth, audit))
 }
 
 async fn respond(
     state: &AppState,
-    tenant: &str,
+    issuer: RealmIssuer,
     meta: RequestMeta,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), OAuthError> {
-    let (ctx, partition, realm, params, auth, audit) =
-        authenticated_form(state, tenant, meta, headers, body).await?;
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = issuer;
+    let (params, auth, audit) = authenticated_form(state, &partition, meta, headers, body).await?;
     let token = params.require("token")?;
     if token.len() > MAX_TOKEN_BYTES {
         return Ok(());

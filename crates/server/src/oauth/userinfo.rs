@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -15,6 +15,7 @@ use tessera_oauth_types::ErrorCode;
 use super::access_check::{active_access_token, bearer};
 use super::error::OAuthError;
 use super::form::Params;
+use super::realm_issuer::RealmIssuer;
 use crate::state::AppState;
 
 fn bearer_error(status: StatusCode, code: ErrorCode, description: &str) -> Response {
@@ -50,12 +51,12 @@ fn challenge_text(description: &str) -> String {
 /// `GET|POST {issuer}/oauth2/userinfo`.
 pub async fn userinfo(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: RealmIssuer,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match respond(&state, &tenant, &method, &headers, &body).await {
+    match respond(&state, issuer, &method, &headers, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -96,12 +97,16 @@ fn presented<'a>(
 
 async fn respond(
     state: &AppState,
-    tenant: &str,
+    issuer: RealmIssuer,
     method: &Method,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, OAuthError> {
-    let (ctx, partition, realm) = super::discovery::context(state, tenant).await?;
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = issuer;
     // An empty POST carries no form at all; anything else must be a well-formed form (repeated
     // parameters — `access_token` twice — are refused by the parser).
     let form = if body.is_empty() {

@@ -38,6 +38,9 @@
 //! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format, and
 //!   the no-store headers; `metrics`: `/metrics` off by default, on its own listener, behind a
 //!   bearer token.
+//! - `repeated_params`: every OAuth endpoint and compatibility address refuses a repeated
+//!   parameter; `unknown_issuer`: an issuer path naming no realm, answered in each surface's
+//!   format.
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat;
 //!   `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
 //! - `cli`: the `tessera` binary's commands and their output; `module_graph`: the server's
@@ -84,9 +87,11 @@ mod on_behalf_of;
 mod openid_client;
 mod password_change;
 mod password_concurrency;
+mod repeated_params;
 mod slow_clients;
 mod spa_browser;
 mod standard_claims;
 mod support;
 mod token_exchange;
 mod token_standing;
+mod unknown_issuer;

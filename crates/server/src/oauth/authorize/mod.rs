@@ -12,11 +12,10 @@
 
 pub mod request;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::audit::{ActorKind, Outcome};
@@ -31,6 +30,7 @@ use self::request::{AuthorizationRequest, AuthorizeError, ErrorRedirect, Prompt,
 use super::browser::{self, Cookie};
 use super::error::OAuthError;
 use super::form::Params;
+use super::realm_issuer::{IssuerRejection, RealmIssuer};
 use super::subject::Person;
 use crate::audit::AuditContext;
 use crate::crypto::password::PasswordError;
@@ -38,34 +38,50 @@ use crate::crypto::rng::random_token;
 use crate::login_backoff::{Account, account_key, address_key};
 use crate::pages::{self, Html, LoginView};
 use crate::request_meta::RequestMeta;
-use crate::state::{AppState, PartitionContext};
+use crate::state::AppState;
 use crate::urls;
 
 /// `GET {issuer}/oauth2/authorize`.
 pub async fn get(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let issuer = match issuer {
+        Ok(i) => i,
+        Err(e) => return e.page(error_page),
+    };
     let raw = query.unwrap_or_default();
-    authorize(&state, &tenant, &meta, &headers, raw).await
+    let params = match Params::parse(raw.as_bytes()) {
+        Ok(p) => p,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
+    };
+    authorize(&state, issuer, &meta, &headers, &params, &raw).await
 }
 
 /// `POST {issuer}/oauth2/authorize` (form-encoded, OIDC Core §3.1.2.1).
 pub async fn post(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(e) = Params::from_body(&headers, &body) {
-        return error_page(StatusCode::BAD_REQUEST, &e.description);
-    }
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    authorize(&state, &tenant, &meta, &headers, raw).await
+    let params = match Params::from_body(&headers, &body) {
+        Ok(p) => p,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
+    };
+    let issuer = match issuer {
+        Ok(i) => i,
+        Err(e) => return e.page(error_page),
+    };
+    // The login page carries the request on as it came; a form the parser took is UTF-8.
+    let Ok(raw) = std::str::from_utf8(&body) else {
+        return error_page(StatusCode::BAD_REQUEST, "the form body is not valid UTF-8");
+    };
+    authorize(&state, issuer, &meta, &headers, &params, raw).await
 }
 
 fn error_page(status: StatusCode, message: &str) -> Response {
@@ -77,46 +93,21 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     .into_response()
 }
 
-/// Resolves the issuer in the path of a browser-facing endpoint; a failure is answered with
-/// `page` (the endpoint's HTML error page).
-pub(crate) async fn realm_context(
-    state: &AppState,
-    tenant: &str,
-    page: fn(StatusCode, &str) -> Response,
-) -> Result<(Arc<PartitionContext>, PartitionId, Realm), Response> {
-    let unknown = || {
-        page(
-            StatusCode::NOT_FOUND,
-            "There is no such sign-in address: the path must be /system/auth/{partition}-U or -C of an existing partition.",
-        )
-    };
-    let (partition, realm) = Realm::split_tenant(tenant).ok_or_else(unknown)?;
-    match state.partition(&partition).await {
-        Ok(Some(ctx)) => Ok((ctx, partition, realm)),
-        Ok(None) => Err(unknown()),
-        Err(e) => {
-            let e = OAuthError::from(e);
-            Err(page(e.status, &e.description))
-        }
-    }
-}
-
+/// An authorization request (`raw`, parsed into `params`) at `issuer`.
 async fn authorize(
     state: &AppState,
-    tenant: &str,
+    issuer: RealmIssuer,
     meta: &RequestMeta,
     headers: &HeaderMap,
-    raw: String,
+    params: &Params,
+    raw: &str,
 ) -> Response {
-    let (ctx, partition, realm) = match realm_context(state, tenant, error_page).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let params = match Params::parse(raw.as_bytes()) {
-        Ok(p) => p,
-        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
-    };
-    let req = match request::parse(state, &ctx, realm, &params).await {
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = issuer;
+    let req = match request::parse(state, &ctx, realm, params).await {
         Ok(r) => r,
         Err(e) => return refuse(state, &partition, realm, e),
     };
@@ -170,7 +161,7 @@ async fn authorize(
             realm,
             headers,
             &req,
-            &raw,
+            raw,
             req.login_hint.as_deref().unwrap_or_default(),
             None,
             StatusCode::OK,
@@ -243,7 +234,7 @@ fn login_page(
     status: StatusCode,
 ) -> Response {
     let (csrf, set_csrf) = browser::csrf_token(state, headers, partition, realm, "login");
-    let action = urls::endpoint(&state.config.public_url, partition, realm, "oauth2/login");
+    let action = urls::endpoint(&state.config.public_url, partition, realm, urls::LOGIN);
     let body = pages::login(&LoginView {
         action: &action,
         customers: realm == Realm::Customers,
@@ -330,14 +321,18 @@ async fn issue_code(
 /// `POST {issuer}/oauth2/login`: the login form.
 pub async fn login(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (ctx, partition, realm) = match realm_context(&state, &tenant, error_page).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
+    let RealmIssuer {
+        ctx,
+        partition,
+        realm,
+    } = match issuer {
+        Ok(i) => i,
+        Err(e) => return e.page(error_page),
     };
     let form = match Params::from_body(&headers, &body) {
         Ok(f) => f,

@@ -36,7 +36,7 @@ pub(super) async fn handle(
                     &state.config.public_url,
                     partition,
                     Realm::Users,
-                    "oauth2/token"
+                    urls::TOKEN
                 )
             ),
         ));

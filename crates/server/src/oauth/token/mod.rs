@@ -11,7 +11,7 @@ mod token_exchange;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::audit::{ActorKind, Outcome};
@@ -20,6 +20,7 @@ use tessera_oauth_types::{ErrorCode, grant_type};
 
 use super::error::OAuthError;
 use super::form::Params;
+use super::realm_issuer::RealmIssuer;
 use crate::audit::AuditContext;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
@@ -27,18 +28,15 @@ use crate::state::AppState;
 /// `POST {issuer}/oauth2/token`.
 pub async fn post(
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
+    issuer: RealmIssuer,
     meta: RequestMeta,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some((partition, realm)) = Realm::split_tenant(&tenant) else {
-        return OAuthError::unknown_issuer().into_response();
-    };
     respond(
         &state,
-        partition,
-        realm,
+        issuer.partition,
+        issuer.realm,
         meta,
         &headers,
         &body,
