@@ -13,6 +13,7 @@ pub mod introspection;
 pub mod issue;
 pub mod logout;
 pub mod logout_token;
+pub mod refusals;
 pub mod revocation;
 pub mod session_end;
 pub mod subject;
