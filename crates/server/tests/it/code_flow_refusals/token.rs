@@ -118,11 +118,7 @@ async fn a_code_is_bound_to_its_client_and_realm() {
 
     // A Web app must authenticate: client_id alone (as a SPA would send it) or a wrong secret
     // is refused before the code is looked at.
-    let code = browser
-        .authorize_silently(&app_url(&s, 'U', &app, &[]))
-        .await
-        .get("code")
-        .to_owned();
+    let code = code_for(&s, &browser, 'U', &app, "agent7", &[]).await;
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
