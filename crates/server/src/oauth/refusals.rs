@@ -127,35 +127,127 @@ pub fn other_account(other: OtherAccount, prompt_none: bool) -> OAuthError {
 
 #[cfg(test)]
 mod tests {
+    use tessera_domain::Realm;
+    use tessera_domain::claims_request::ClaimsRequestError;
+    use tessera_domain::flow::Flow;
     use tessera_domain::pkce::PkceError;
 
     use super::*;
 
+    /// The code each cause of a refused authorization request travels back with; the e2e
+    /// tests send one of each kind (`code_flow_refusals::redirects`).
     #[test]
-    fn each_cause_has_its_code() {
+    fn each_authorization_request_refusal_has_its_code() {
+        let cases = [
+            (RequestError::StateTooLong, ErrorCode::InvalidRequest),
+            (RequestError::RequestObject, ErrorCode::RequestNotSupported),
+            (RequestError::RequestUri, ErrorCode::RequestUriNotSupported),
+            (RequestError::NoResponseType, ErrorCode::InvalidRequest),
+            (
+                RequestError::UnsupportedResponseType("token".into()),
+                ErrorCode::UnsupportedResponseType,
+            ),
+            (RequestError::ResponseMode, ErrorCode::InvalidRequest),
+            (
+                RequestError::Scope(ScopeError::Missing {
+                    flow: Flow::AuthorizationCode,
+                }),
+                ErrorCode::InvalidScope,
+            ),
+            (
+                RequestError::Pkce(PkceError::UnsupportedMethod),
+                ErrorCode::InvalidRequest,
+            ),
+            (RequestError::SpaWithoutPkce, ErrorCode::InvalidRequest),
+            (RequestError::NonceTooLong, ErrorCode::InvalidRequest),
+            (RequestError::PromptNoneCombined, ErrorCode::InvalidRequest),
+            (
+                RequestError::UnsupportedPrompt("x".into()),
+                ErrorCode::InvalidRequest,
+            ),
+            (RequestError::MaxAge, ErrorCode::InvalidRequest),
+            (
+                RequestError::Claims(ClaimsRequestError::NotAnObject),
+                ErrorCode::InvalidRequest,
+            ),
+            (
+                RequestError::UnreachableAcr,
+                ErrorCode::UnmetAuthenticationRequirements,
+            ),
+            (RequestError::ForeignIdTokenHint, ErrorCode::InvalidRequest),
+        ];
+        for (cause, code) in cases {
+            let text = cause.to_string();
+            let e = OAuthError::from(cause);
+            assert_eq!((e.code, e.description), (code, text));
+        }
+    }
+
+    #[test]
+    fn token_endpoint_refusals_have_their_codes() {
+        for e in [
+            RedeemError::Unknown,
+            RedeemError::OtherClient,
+            RedeemError::OtherRealm,
+            RedeemError::Expired,
+            RedeemError::RedirectMismatch,
+            RedeemError::Pkce(PkceError::Mismatch),
+            RedeemError::Replayed {
+                grant_id: uuid::Uuid::nil(),
+            },
+        ] {
+            assert_eq!(OAuthError::from(e).code, ErrorCode::InvalidGrant);
+        }
         let e = OAuthError::from(RefreshError::Wider {
             scopes: vec!["x".into()],
         });
         assert_eq!(e.code, ErrorCode::InvalidScope);
-        let e = OAuthError::from(RefreshError::Reused {
-            grant_id: uuid::Uuid::nil(),
-        });
-        assert_eq!(e.code, ErrorCode::InvalidGrant);
-        let e = OAuthError::from(RedeemError::Pkce(PkceError::Mismatch));
-        assert_eq!(
-            (e.code, e.description.as_str()),
+        for e in [
+            RefreshError::Unknown,
+            RefreshError::OtherClient,
+            RefreshError::OtherRealm,
+            RefreshError::Expired,
+            RefreshError::Reused {
+                grant_id: uuid::Uuid::nil(),
+            },
+        ] {
+            assert_eq!(OAuthError::from(e).code, ErrorCode::InvalidGrant);
+        }
+        let cases = [
             (
-                ErrorCode::InvalidGrant,
-                "code_verifier does not match the code_challenge of the authorization request"
-            )
-        );
-        let e = OAuthError::from(RequestError::UnreachableAcr);
-        assert_eq!(e.code, ErrorCode::UnmetAuthenticationRequirements);
+                EligibilityError::PasswordGrant,
+                ErrorCode::UnsupportedGrantType,
+            ),
+            (
+                EligibilityError::SpaClientCredentials,
+                ErrorCode::UnauthorizedClient,
+            ),
+            (
+                EligibilityError::OnBehalfOfDisabled,
+                ErrorCode::UnauthorizedClient,
+            ),
+            (EligibilityError::NoEmail, ErrorCode::InvalidRequest),
+            (
+                EligibilityError::ProviderOfOtherRealm(Realm::Customers),
+                ErrorCode::InvalidRequest,
+            ),
+        ];
+        for (cause, code) in cases {
+            assert_eq!(OAuthError::from(cause).code, code);
+        }
+    }
+
+    #[test]
+    fn pages_and_other_accounts() {
         let e = OAuthError::from(PageError::UnknownClient);
         assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
         assert_eq!(
             other_account(OtherAccount::ClaimsSub, false).code,
             ErrorCode::AccessDenied
+        );
+        assert_eq!(
+            other_account(OtherAccount::Hint, false).code,
+            ErrorCode::LoginRequired
         );
     }
 }
