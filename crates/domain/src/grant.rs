@@ -7,6 +7,10 @@
 //! (RFC 9700 §2.2.2 and §4.14.2). Codes and refresh tokens are random values the server hashes
 //! before storing; only the hash is kept, so a database leak hands out nothing usable.
 
+pub mod eligibility;
+pub mod redeem;
+pub mod refresh;
+
 use time::OffsetDateTime;
 
 use crate::auth_method::AuthMethod;

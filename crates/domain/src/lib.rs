@@ -19,6 +19,7 @@ pub mod address;
 pub mod api;
 pub mod audit;
 pub mod auth_method;
+pub mod authorization_request;
 pub mod claims_request;
 pub mod client;
 pub mod clock;

@@ -35,41 +35,51 @@ pub struct Subject {
     pub idp: Option<String>,
 }
 
+/// Where a token is issued: the realm issuer (of `partition`) whose keys sign it and whose
+/// address is its `iss`.
+#[derive(Debug, Clone, Copy)]
+pub struct Issuer<'a> {
+    /// The server.
+    pub state: &'a AppState,
+    /// The partition's keys and catalog.
+    pub ctx: &'a PartitionContext,
+    /// The partition.
+    pub partition: &'a PartitionId,
+    /// The realm.
+    pub realm: Realm,
+}
+
 /// Signs an access token for `subject` with `granted` scopes, valid `ttl` seconds.
 ///
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
 pub fn access_token(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
+    at: Issuer<'_>,
     subject: Subject,
     granted: &GrantedScopes,
     ttl: u32,
 ) -> Result<TokenResponse, OAuthError> {
-    let jti = state.rng.uuid();
-    access_token_with_id(state, ctx, partition, realm, subject, granted, ttl, jti)
+    let jti = at.state.rng.uuid();
+    access_token_with_id(at, subject, granted, ttl, jti)
 }
 
 /// [`access_token`] with a given `jti`, for grants that record the tokens they issue.
 ///
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the token's parts; a params struct would only rename them"
-)]
 pub fn access_token_with_id(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
+    at: Issuer<'_>,
     subject: Subject,
     granted: &GrantedScopes,
     ttl: u32,
     jti: uuid::Uuid,
 ) -> Result<TokenResponse, OAuthError> {
+    let Issuer {
+        state,
+        ctx,
+        partition,
+        realm,
+    } = at;
     let key = ctx
         .realms
         .get(&realm)
@@ -151,13 +161,13 @@ pub(crate) fn id_token_key(keys: &RealmKeys, alg: SigningAlg) -> Option<Arc<JwsK
 ///
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
-pub fn id_token(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
-    parts: IdTokenParts<'_>,
-) -> Result<String, OAuthError> {
+pub fn id_token(at: Issuer<'_>, parts: IdTokenParts<'_>) -> Result<String, OAuthError> {
+    let Issuer {
+        state,
+        ctx,
+        partition,
+        realm,
+    } = at;
     let key = ctx
         .realms
         .get(&realm)

@@ -14,6 +14,7 @@ pub mod issue;
 pub mod logout;
 pub mod logout_token;
 pub mod realm_issuer;
+pub mod refusals;
 pub mod revocation;
 pub mod session_end;
 pub mod subject;

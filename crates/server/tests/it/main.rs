@@ -10,8 +10,10 @@
 //!   covers how accounts are linked); `jwks_fetch`: identity providers' keys are fetched from
 //!   public addresses only.
 //! - `code_flow`: the authorization code flow with the `openidconnect` crate and a test browser
-//!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: every
-//!   refusal of the interactive flows; `code_flow_support`: the browser and relying party;
+//!   (Web app at both realms, SPA), on SQLite and PostgreSQL; `code_flow_refusals`: each shape
+//!   a refusal of the interactive flows takes — `pages` (HTML, never redirected, and the login
+//!   page's), `redirects` (back to the client), `token` (JSON), `endpoints` (CORS, discovery,
+//!   logout); the causes are unit tests in the domain crate; `code_flow_support`: the browser and relying party;
 //!   `spa_browser`: the SPA example with oidc-client-ts in headless Chromium; `openid_client`:
 //!   the Node `openid-client` library, unmodified, at both realms behind TLS; `node_e2e`:
 //!   running those Node.js halves;

@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::audit::{ActorKind, Outcome};
 use tessera_domain::auth_method::AuthMethod;
+use tessera_domain::authorization_request::within_max_age;
 use tessera_domain::grant::{AuthorizationCode, Grant};
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
@@ -31,6 +32,7 @@ use super::browser::{self, Cookie};
 use super::error::OAuthError;
 use super::form::Params;
 use super::realm_issuer::{IssuerRejection, RealmIssuer};
+use super::refusals;
 use super::subject::Person;
 use crate::audit::AuditContext;
 use crate::crypto::password::PasswordError;
@@ -126,13 +128,8 @@ async fn authorize(
         .as_ref()
         .and_then(|(s, _)| req.other_account(s.subject));
     let session = session.filter(|_| other.is_none());
-    let now = state.clock.now();
-    let fresh_enough = |s: &BrowserSession| {
-        // Compared as durations: rounding the elapsed time down to whole seconds would let a
-        // sign-in up to a second older than max_age pass.
-        req.max_age
-            .is_none_or(|max| now - s.auth_time <= Duration::seconds(max))
-    };
+    let fresh_enough =
+        |s: &BrowserSession| within_max_age(req.max_age, s.auth_time, state.clock.as_ref());
     match session {
         Some((s, person)) if fresh_enough(&s) => {
             match issue_code(state, &partition, realm, &req, &s, &person, meta).await {
@@ -147,7 +144,7 @@ async fn authorize(
             redirect_error(
                 &req,
                 match other {
-                    Some(o) => o.error(true),
+                    Some(o) => refusals::other_account(o, true),
                     None => OAuthError::new(
                         ErrorCode::LoginRequired,
                         "prompt=none was requested but the user is not signed in (or max_age requires a new sign-in)",
@@ -486,7 +483,7 @@ pub async fn login(
             &state,
             &partition,
             realm,
-            redirect_error(&req, other.error(false)),
+            redirect_error(&req, refusals::other_account(other, false)),
         );
     }
     let now = state.clock.now();

@@ -10,33 +10,19 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use tessera_domain::auth_method::ACR_VALUES_SUPPORTED;
+use tessera_domain::authorization_request::{
+    self as rules, Checked, Grantable, PageError, Parameters, RequestError,
+};
+pub use tessera_domain::authorization_request::{OtherAccount, Prompt};
 use tessera_domain::claims_request::ClaimsRequest;
-use tessera_domain::client::Platform;
-use tessera_domain::flow::Flow;
-use tessera_domain::scope::{GrantedScopes, ScopeRequest, resolve};
-use tessera_domain::{PartitionId, Realm, pkce};
-use tessera_oauth_types::ErrorCode;
+use tessera_domain::scope::GrantedScopes;
+use tessera_domain::{PartitionId, Realm};
 
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::id_token_hint;
 use crate::state::{AppState, ClientView, PartitionContext};
 use crate::urls;
-
-/// Longest `state` and `nonce` accepted (they travel in URLs).
-const MAX_ECHO_LEN: usize = 1024;
-
-/// What `prompt` asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Prompt {
-    /// Use a session when there is one.
-    Default,
-    /// Never show a page: fail with `login_required` without a session.
-    None,
-    /// Always ask for the password again.
-    Login,
-}
 
 /// A valid authorization request.
 #[derive(Debug, Clone)]
@@ -66,61 +52,13 @@ pub struct AuthorizationRequest {
     pub hint_subject: Option<String>,
 }
 
-/// Why a signed-in account cannot answer this request: the request names another one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OtherAccount {
-    /// `id_token_hint` names another account (OIDC Core §3.1.2.1).
-    Hint,
-    /// The `claims` parameter asks for an ID token whose `sub` has another value (§5.5.1).
-    ClaimsSub,
-}
-
-impl OtherAccount {
-    /// The error for the client when `account` signed in (or was signed in, with
-    /// `prompt=none`) and is not the one asked for: `login_required` for a hint, the error
-    /// §3.1.2.1 suggests; `access_denied` for `sub`, since §5.5.1 forbids answering for anyone
-    /// else.
-    #[must_use]
-    pub fn error(self, prompt_none: bool) -> OAuthError {
-        match (self, prompt_none) {
-            (Self::Hint, true) => OAuthError::new(
-                ErrorCode::LoginRequired,
-                "prompt=none was requested but the signed-in user is not the one id_token_hint names",
-            ),
-            (Self::Hint, false) => OAuthError::new(
-                ErrorCode::LoginRequired,
-                "the user who signed in is not the one id_token_hint names",
-            ),
-            (Self::ClaimsSub, true) => OAuthError::new(
-                ErrorCode::LoginRequired,
-                "prompt=none was requested but the signed-in user is not the sub the claims parameter asks for",
-            ),
-            (Self::ClaimsSub, false) => OAuthError::new(
-                ErrorCode::AccessDenied,
-                "the user who signed in is not the sub the claims parameter asks for",
-            ),
-        }
-    }
-}
-
 impl AuthorizationRequest {
     /// Whether the request names an account other than `subject` (by `id_token_hint` or by
     /// the `claims` parameter's `sub` value): then `subject`'s session cannot answer it, and
     /// neither can a sign-in as `subject`.
     #[must_use]
     pub fn other_account(&self, subject: uuid::Uuid) -> Option<OtherAccount> {
-        let subject = subject.to_string();
-        if self.hint_subject.as_ref().is_some_and(|h| *h != subject) {
-            return Some(OtherAccount::Hint);
-        }
-        if self
-            .claims
-            .as_ref()
-            .is_some_and(|c| c.excludes_subject(&subject))
-        {
-            return Some(OtherAccount::ClaimsSub);
-        }
-        None
+        rules::other_account(self.hint_subject.as_deref(), self.claims.as_ref(), subject)
     }
 }
 
@@ -151,7 +89,7 @@ pub struct ErrorRedirect {
 
 impl From<OAuthError> for AuthorizeError {
     fn from(e: OAuthError) -> Self {
-        // Storage failures before the client is known: a page, never a redirect.
+        // Refusals and storage failures before the client is known: a page, never a redirect.
         Self::Page {
             status: e.status,
             message: e.description,
@@ -159,14 +97,9 @@ impl From<OAuthError> for AuthorizeError {
     }
 }
 
-fn page(message: impl Into<String>) -> AuthorizeError {
-    AuthorizeError::Page {
-        status: StatusCode::BAD_REQUEST,
-        message: message.into(),
-    }
-}
-
-/// Validates `params` for `partition`'s `realm`.
+/// Validates `params` for `partition`'s `realm`: the rules are
+/// `tessera_domain::authorization_request`'s; this adds the client look-up and the
+/// `id_token_hint` check, which need the store and the realm's keys.
 ///
 /// # Errors
 /// [`AuthorizeError`] as described in the module documentation.
@@ -177,163 +110,45 @@ pub async fn parse(
     params: &Params,
 ) -> Result<AuthorizationRequest, AuthorizeError> {
     // Phase 1: client and redirect URI.
-    let client_id = params.get("client_id").ok_or_else(|| {
-        page("The request does not name a client application (client_id is missing).")
-    })?;
-    let unknown = || {
-        page(
-            "The client application is unknown or disabled. Check the client_id the application sends.",
-        )
-    };
-    let id = uuid::Uuid::parse_str(client_id).map_err(|_| unknown())?;
+    let id = rules::client_id(params.get("client_id")).map_err(OAuthError::from)?;
     let client = state
         .client(&ctx.partition.id, id)
         .await
         .map_err(OAuthError::from)?
-        .filter(|c| c.client.enabled)
-        .ok_or_else(unknown)?;
-    let redirect_uri = params
-        .get("redirect_uri")
-        .ok_or_else(|| page("The request has no redirect_uri. The application must send one of its registered Redirect URLs."))?;
-    if !client.client.has_redirect_url(redirect_uri) {
-        return Err(page(
-            "The redirect_uri is not registered for this client application. Redirect URLs must match a registered one exactly; a Partition Administrator can add it under Integration → Client Application.",
-        ));
-    }
-    let redirect_uri = redirect_uri.to_owned();
+        .ok_or(PageError::UnknownClient)
+        .and_then(|c| rules::check_client(&c.client).map(|()| c))
+        .map_err(OAuthError::from)?;
+    let redirect_uri = rules::redirect_uri(&client.client, params.get("redirect_uri"))
+        .map_err(OAuthError::from)?
+        .to_owned();
     let req_state = params.get("state").map(str::to_owned);
 
     // Phase 2: everything else goes back to the client.
-    let fail = |code: ErrorCode, description: String| {
+    let fail = |e: RequestError| {
         AuthorizeError::Redirect(ErrorRedirect {
             redirect_uri: redirect_uri.clone(),
             state: req_state.clone(),
-            error: OAuthError::new(code, description),
+            error: e.into(),
         })
     };
-    if req_state.as_ref().is_some_and(|s| s.len() > MAX_ECHO_LEN) {
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            format!("state is longer than {MAX_ECHO_LEN} characters"),
-        ));
-    }
-    if params.get("request").is_some() {
-        return Err(fail(
-            ErrorCode::RequestNotSupported,
-            "request objects (the request parameter) are not supported".into(),
-        ));
-    }
-    if params.get("request_uri").is_some() {
-        return Err(fail(
-            ErrorCode::RequestUriNotSupported,
-            "the request_uri parameter is not supported".into(),
-        ));
-    }
-    match params.get("response_type") {
-        None => {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "the response_type parameter is required; use response_type=code".into(),
-            ));
-        }
-        Some("code") => {}
-        Some(other) => {
-            return Err(fail(
-                ErrorCode::UnsupportedResponseType,
-                format!(
-                    "response_type {:?} is not supported; only the authorization code flow (response_type=code) is",
-                    other.chars().take(40).collect::<String>()
-                ),
-            ));
-        }
-    }
-    if let Some(mode) = params.get("response_mode")
-        && mode != "query"
-    {
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            "only response_mode=query is supported".into(),
-        ));
-    }
-    let scope = resolve(
-        ScopeRequest {
-            flow: Flow::AuthorizationCode,
-            requested: params.get("scope"),
+    let Checked {
+        scope,
+        code_challenge,
+        nonce,
+        prompt,
+        max_age,
+        login_hint,
+        claims,
+    } = rules::check(
+        &Parameters::from_lookup(|name| params.get(name)),
+        &client.client,
+        Grantable {
             prefix: &ctx.prefix,
+            catalog: &ctx.catalog.permissions,
+            assigned: &client.assigned,
         },
-        &ctx.catalog.permissions,
-        &client.assigned,
     )
-    .map_err(|e| fail(ErrorCode::InvalidScope, e.describe()))?;
-    let code_challenge = pkce::check_challenge(
-        params.get("code_challenge"),
-        params.get("code_challenge_method"),
-    )
-    .map_err(|e| fail(ErrorCode::InvalidRequest, e.to_string()))?;
-    if client.client.platform == Platform::Spa && code_challenge.is_none() {
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            "a single-page application must use PKCE: send code_challenge and code_challenge_method=S256".into(),
-        ));
-    }
-    let nonce = params.get("nonce").map(str::to_owned);
-    if nonce.as_ref().is_some_and(|n| n.len() > MAX_ECHO_LEN) {
-        return Err(fail(
-            ErrorCode::InvalidRequest,
-            format!("nonce is longer than {MAX_ECHO_LEN} characters"),
-        ));
-    }
-    let mut prompt =
-        parse_prompt(params.get("prompt")).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
-    // The modelled platform's clients send forceLogin=true for what OIDC calls prompt=login.
-    if params
-        .get("forceLogin")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        && prompt == Prompt::Default
-    {
-        prompt = Prompt::Login;
-    }
-    let max_age = match params.get("max_age") {
-        None => None,
-        Some(v) => Some(v.parse::<u32>().map(i64::from).map_err(|_| {
-            fail(
-                ErrorCode::InvalidRequest,
-                "max_age must be a non-negative number of seconds".into(),
-            )
-        })?),
-    };
-    // OIDC Core §3.1.2.1: max_age=0 is prompt=login (an elapsed time of 0 s is not "greater").
-    if max_age == Some(0) && prompt == Prompt::Default {
-        prompt = Prompt::Login;
-    }
-    let login_hint = params
-        .get("login_hint")
-        .map(|h| h.chars().take(256).collect());
-    let claims = match params.get("claims") {
-        None => None,
-        Some(raw) => Some(
-            ClaimsRequest::parse(raw)
-                .map_err(|e| fail(ErrorCode::InvalidRequest, e.to_string()))?,
-        ),
-    }
-    .filter(|c| !c.is_empty());
-    // §5.5.1.1: an essential `acr` with values the sign-in cannot reach fails the request.
-    // Every sign-in reaches every class Tessera supports (there is one method, a password), so
-    // checking the supported classes here is checking the session; a second method would
-    // move this check to where the session's method is known.
-    if claims.as_ref().is_some_and(|c| {
-        ACR_VALUES_SUPPORTED
-            .iter()
-            .all(|acr| c.essential_acr_unmet_by(acr))
-    }) {
-        return Err(fail(
-            ErrorCode::UnmetAuthenticationRequirements,
-            format!(
-                "the claims parameter asks for an essential acr that Tessera cannot reach; it supports {}",
-                ACR_VALUES_SUPPORTED.join(", ")
-            ),
-        ));
-    }
+    .map_err(fail)?;
     // §3.1.2.1: verified as at logout (this realm's keys and issuer, `typ: JWT`, expired
     // accepted); it only says whom the relying party expects.
     let hint_subject = match params.get("id_token_hint") {
@@ -342,12 +157,7 @@ pub async fn parse(
             let sub = id_token_hint::verify(state, ctx, &ctx.partition.id, realm, t)
                 .ok()
                 .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned));
-            Some(sub.ok_or_else(|| {
-                fail(
-                    ErrorCode::InvalidRequest,
-                    "id_token_hint is not an ID token issued by this issuer".into(),
-                )
-            })?)
+            Some(sub.ok_or_else(|| fail(RequestError::ForeignIdTokenHint))?)
         }
     };
     Ok(AuthorizationRequest {
@@ -363,33 +173,6 @@ pub async fn parse(
         claims,
         hint_subject,
     })
-}
-
-fn parse_prompt(raw: Option<&str>) -> Result<Prompt, String> {
-    let Some(raw) = raw else {
-        return Ok(Prompt::Default);
-    };
-    let values: Vec<&str> = raw.split(' ').filter(|v| !v.is_empty()).collect();
-    if values.contains(&"none") && values.len() > 1 {
-        return Err("prompt=none cannot be combined with other prompt values".into());
-    }
-    let mut out = Prompt::Default;
-    for v in values {
-        match v {
-            "none" => out = Prompt::None,
-            // There is no consent screen (assigned permissions are the consent) and one account
-            // per realm and browser, so choosing an account means signing in again.
-            "login" | "select_account" => out = Prompt::Login,
-            "consent" => {}
-            other => {
-                return Err(format!(
-                    "unsupported prompt value {:?}; use none, login, consent or select_account",
-                    other.chars().take(40).collect::<String>()
-                ));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The redirect carrying `pairs` (plus `state` and `iss`) to `redirect_uri`.
@@ -423,16 +206,6 @@ pub fn redirect_url(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prompt_values() {
-        assert_eq!(parse_prompt(None), Ok(Prompt::Default));
-        assert_eq!(parse_prompt(Some("none")), Ok(Prompt::None));
-        assert_eq!(parse_prompt(Some("login consent")), Ok(Prompt::Login));
-        assert_eq!(parse_prompt(Some("select_account")), Ok(Prompt::Login));
-        assert!(parse_prompt(Some("none login")).is_err());
-        assert!(parse_prompt(Some("bogus")).is_err());
-    }
 
     #[test]
     fn redirects_keep_the_registered_query_and_add_iss() {

@@ -4,30 +4,25 @@
 //! permissions marked `anonymous` are granted, and the token comes from the customers realm with
 //! a fresh subject.
 
+use tessera_domain::Realm;
 use tessera_domain::audit::ActorKind;
 use tessera_domain::flow::Flow;
 use tessera_domain::scope::{self, ScopeRequest};
-use tessera_domain::{PartitionId, Realm};
-use tessera_oauth_types::{Actor, ErrorCode, TokenResponse};
+use tessera_oauth_types::{Actor, TokenResponse};
 
-use crate::audit::AuditContext;
+use super::request::GrantRequest;
 use crate::oauth::error::OAuthError;
-use crate::oauth::form::Params;
-use crate::oauth::issue::{self, Subject};
-use crate::state::{AppState, PartitionContext};
+use crate::oauth::issue::{self, Issuer, Subject};
 
 /// The `client_id` claim of anonymous tokens.
 pub(crate) const ANONYMOUS_CLIENT: &str = "anonymous";
 
 /// Issues an anonymous-customer token.
-pub(super) fn handle(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    params: &Params,
-    audit: &mut AuditContext,
-) -> Result<TokenResponse, OAuthError> {
-    audit.actor_kind = ActorKind::Anonymous;
+pub(super) fn handle(req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
+    let GrantRequest {
+        state, ctx, params, ..
+    } = req;
+    req.audit.actor_kind = ActorKind::Anonymous;
     // Every catalog permission counts as "assigned": there is no client, and the flow's own
     // rule (delegated and marked anonymous) is what limits the grant, with a precise reason.
     let all: std::collections::HashSet<String> = ctx.catalog.permissions.keys().cloned().collect();
@@ -40,14 +35,14 @@ pub(super) fn handle(
         &ctx.catalog.permissions,
         &all,
     )
-    .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.describe()))?;
+    .map_err(OAuthError::from)?;
     let sub = state.rng.uuid().to_string();
-    audit.actor_id = Some(sub.clone());
+    req.audit.actor_id = Some(sub.clone());
     issue::access_token(
-        state,
-        ctx,
-        partition,
-        Realm::Customers,
+        Issuer {
+            realm: Realm::Customers,
+            ..req.issuer()
+        },
         Subject {
             sub,
             client_id: ANONYMOUS_CLIENT.to_owned(),

@@ -4,160 +4,80 @@
 //! A code is single use: its bindings (client, realm, expiry, redirect URI, PKCE) are checked
 //! first, then the store consumes it atomically, and a second presentation by its client revokes
 //! the grant — every token issued from the first (RFC 6749 §4.1.2, RFC 9700 §4.5.3). A
-//! presentation that fails the bindings does not spend the code.
+//! presentation that fails the bindings does not spend the code. The decisions are
+//! `tessera_domain::grant::redeem`'s; this module looks up, consumes, revokes and mints.
 
-use axum::http::HeaderMap;
-use tessera_domain::grant::{AuthorizationCode, CodeRedemption, Grant};
-use tessera_domain::{PartitionId, Realm, pkce};
+use tessera_domain::PartitionId;
+use tessera_domain::grant::CodeRedemption;
+use tessera_domain::grant::redeem::{self, Presentation, RedeemError};
 use tessera_oauth_types::TokenResponse;
+use time::OffsetDateTime;
 
 use super::grant_tokens::{live_person, mint, new_refresh_token, still_granted, wants_refresh};
-use crate::audit::AuditContext;
-use crate::oauth::client_auth;
+use super::request::GrantRequest;
 use crate::oauth::error::OAuthError;
-use crate::oauth::form::Params;
-use crate::state::{AppState, PartitionContext};
+use crate::state::AppState;
 
 /// Redeems an authorization code.
-pub(super) async fn handle(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
-    headers: &HeaderMap,
-    params: &Params,
-    audit: &mut AuditContext,
-) -> Result<TokenResponse, OAuthError> {
-    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
-    let code = params.require("code")?;
-    let redirect_uri = params.require("redirect_uri")?;
-    if code.len() > 128 {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code is invalid or has expired",
-        ));
-    }
+pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
+    let auth = req.authenticate().await?;
+    let (state, partition) = (req.state, req.partition);
+    let code = req.params.require("code")?;
+    let presented = Presentation {
+        client: auth.view.client.client_id,
+        realm: req.realm,
+        redirect_uri: req.params.require("redirect_uri")?,
+        code_verifier: req.params.get("code_verifier"),
+    };
+    redeem::check_value(code)?;
     let now = state.clock.now();
     let hash = state.secrets.hash(code);
-    // The bindings are checked before the code is spent, so a presentation by another client,
-    // with another redirect URI or without the right verifier leaves it usable by its rightful
-    // client (RFC 6749 §4.1.3, RFC 7636 §4.6).
-    let Some(found) = state.store.find_code(partition, &hash).await? else {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code is invalid or has expired",
-        ));
-    };
-    let client = &auth.view.client;
-    if found.grant.client_id != client.client_id {
-        // Consumed or not, another client's presentation changes nothing: revoking here would
-        // let any client that saw a used code (in a log, a referrer) end another client's
-        // sign-in, and it cannot use the code either way.
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was issued to another client application",
-        ));
+    // The bindings are checked before the code is spent, so a failed presentation leaves it
+    // usable by its rightful client (RFC 6749 §4.1.3, RFC 7636 §4.6).
+    let found = state
+        .store
+        .find_code(partition, &hash)
+        .await?
+        .ok_or(RedeemError::Unknown)?;
+    if let Err(e) = redeem::check(&found, &presented, state.clock.as_ref()) {
+        return Err(refuse(state, partition, now, e).await);
     }
-    if found.consumed {
-        // Only a presentation that passes the bindings (the realm, redirect URI and PKCE
-        // verifier; the code's expiry no longer matters) is a replay worth revoking for:
-        // otherwise anyone who saw a used SPA code — whose client id is public — could end the
-        // sign-in without the verifier.
-        check_bindings(&found.code, &found.grant, realm, redirect_uri, params, None)?;
-        return Err(replayed(state, partition, found.grant.id, now).await);
-    }
-    check_bindings(
-        &found.code,
-        &found.grant,
-        realm,
-        redirect_uri,
-        params,
-        Some(now),
-    )?;
     // Then the compare-and-set: of concurrent rightful redemptions exactly one gets the code.
     let (code, grant) = match state.store.redeem_code(partition, &hash, now).await? {
-        CodeRedemption::Unknown => {
-            return Err(OAuthError::invalid_grant(
-                "the authorization code is invalid or has expired",
-            ));
-        }
+        CodeRedemption::Unknown => return Err(RedeemError::Unknown.into()),
         CodeRedemption::Replayed { grant_id } => {
-            return Err(replayed(state, partition, grant_id, now).await);
+            return Err(refuse(state, partition, now, RedeemError::Replayed { grant_id }).await);
         }
         CodeRedemption::Redeemed { code, grant } => (code, grant),
     };
-    // The grant as it is now: it may have been revoked between the look-up and the consumption.
-    if !grant.is_live(now) {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code has expired",
-        ));
-    }
+    redeem::check_consumed(&grant, state.clock.as_ref())?;
     let person = live_person(state, partition, &grant).await?;
-    let granted = still_granted(ctx, &auth.view, &grant.scope);
-    let (mut resp, record) = mint(
-        state,
-        ctx,
-        partition,
-        realm,
-        &grant,
-        &person,
-        &granted,
-        code.nonce.clone(),
-        auth.view.client.id_token_signed_response_alg,
-    )?;
+    let granted = still_granted(req.ctx, &auth.view, &grant.scope);
+    let alg = auth.view.client.id_token_signed_response_alg;
+    let (mut resp, record) = mint(&req, &grant, &person, &granted, code.nonce.clone(), alg)?;
     let refresh = wants_refresh(&granted).then(|| new_refresh_token(state, &grant, now));
     state
         .store
         .record_issued(&record, refresh.as_ref().map(|(_, stored)| stored))
         .await?;
     resp.refresh_token = refresh.map(|(value, _)| value);
-    if let Some(sid) = auth.secret_id {
-        state.audit.secret_used(sid, now).await;
-    }
+    req.secret_used(&auth).await;
     Ok(resp)
 }
 
-/// A second use of a code by its own client: the grant is revoked, and with it every token
-/// issued from the first use (RFC 6749 §4.1.2, RFC 9700 §4.5.3).
-async fn replayed(
+/// The error for a refused presentation; a replay by the code's own client first revokes the
+/// grant, and with it every token issued from the first use (RFC 6749 §4.1.2, RFC 9700 §4.5.3).
+async fn refuse(
     state: &AppState,
     partition: &PartitionId,
-    grant_id: uuid::Uuid,
-    now: time::OffsetDateTime,
+    now: OffsetDateTime,
+    e: RedeemError,
 ) -> OAuthError {
-    if let Err(e) = state.store.revoke_grant(partition, grant_id, now).await {
-        return e.into();
+    if let RedeemError::Replayed { grant_id } = e {
+        if let Err(e) = state.store.revoke_grant(partition, grant_id, now).await {
+            return e.into();
+        }
+        tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
     }
-    tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
-    OAuthError::invalid_grant(
-        "the authorization code was already used; the tokens issued for it have been revoked",
-    )
-}
-
-/// What the code is bound to besides its client: realm, redirect URI, PKCE and, given `now`,
-/// expiry.
-fn check_bindings(
-    code: &AuthorizationCode,
-    grant: &Grant,
-    realm: Realm,
-    redirect_uri: &str,
-    params: &Params,
-    now: Option<time::OffsetDateTime>,
-) -> Result<(), OAuthError> {
-    if grant.realm != realm {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was issued by the other realm of this partition; redeem it at the issuer that issued it",
-        ));
-    }
-    if let Some(now) = now
-        && (code.expires_at <= now || !grant.is_live(now))
-    {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code has expired",
-        ));
-    }
-    if code.redirect_uri != redirect_uri {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri differs from the one in the authorization request",
-        ));
-    }
-    pkce::verify(code.code_challenge.as_deref(), params.get("code_verifier"))
-        .map_err(|e| OAuthError::invalid_grant(e.to_string()))
+    e.into()
 }

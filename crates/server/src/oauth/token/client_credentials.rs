@@ -1,72 +1,42 @@
 //! The client credentials grant (RFC 6749 §4.4): a Web client acting as itself, at the users
 //! realm only, with application permissions only.
 
-use axum::http::HeaderMap;
-use tessera_domain::client::Platform;
+use tessera_domain::Realm;
 use tessera_domain::flow::Flow;
+use tessera_domain::grant::eligibility;
 use tessera_domain::scope::{self, ScopeRequest};
-use tessera_domain::{PartitionId, Realm};
-use tessera_oauth_types::{Actor, ErrorCode, TokenResponse};
+use tessera_oauth_types::{Actor, TokenResponse};
 
-use crate::audit::AuditContext;
-use crate::oauth::client_auth;
+use super::request::GrantRequest;
 use crate::oauth::error::OAuthError;
-use crate::oauth::form::Params;
 use crate::oauth::issue::{self, Subject};
-use crate::state::{AppState, PartitionContext};
 use crate::urls;
 
 /// Issues a client-credentials token.
-pub(super) async fn handle(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
-    headers: &HeaderMap,
-    params: &Params,
-    audit: &mut AuditContext,
-) -> Result<TokenResponse, OAuthError> {
-    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
-    if realm != Realm::Users {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            format!(
-                "client credentials are served only at the users realm: use {}",
-                urls::endpoint(
-                    &state.config.public_url,
-                    partition,
-                    Realm::Users,
-                    urls::TOKEN
-                )
-            ),
-        ));
-    }
+pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
+    let auth = req.authenticate().await?;
     let client = &auth.view.client;
-    if client.platform != Platform::Web {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "a single-page application cannot use client credentials; it signs users in with the authorization code flow and PKCE",
-        ));
-    }
+    eligibility::client_credentials(client, req.realm, || {
+        urls::endpoint(
+            &req.state.config.public_url,
+            req.partition,
+            Realm::Users,
+            urls::TOKEN,
+        )
+    })?;
     let granted = scope::resolve(
         ScopeRequest {
             flow: Flow::ClientCredentials,
-            requested: params.get("scope"),
-            prefix: &ctx.prefix,
+            requested: req.params.get("scope"),
+            prefix: &req.ctx.prefix,
         },
-        &ctx.catalog.permissions,
+        &req.ctx.catalog.permissions,
         &auth.view.assigned,
-    )
-    .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.describe()))?;
-    if let Some(sid) = auth.secret_id {
-        state.audit.secret_used(sid, state.clock.now()).await;
-    }
+    )?;
+    req.secret_used(&auth).await;
     let client_id = client.client_id.to_string();
     issue::access_token(
-        state,
-        ctx,
-        partition,
-        Realm::Users,
+        req.issuer(),
         Subject {
             sub: client_id.clone(),
             client_id,
@@ -75,6 +45,6 @@ pub(super) async fn handle(
             idp: None,
         },
         &granted,
-        state.config.tokens.access_token_ttl,
+        req.state.config.tokens.access_token_ttl,
     )
 }

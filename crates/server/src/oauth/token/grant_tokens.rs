@@ -1,14 +1,15 @@
 //! Tokens minted from a grant of the authorization code flow: shared by the code redemption and
 //! the refresh grant, so both apply the same rules to scope, subject and ID token.
 
+use tessera_domain::PartitionId;
 use tessera_domain::grant::{Grant, IssuedAccessToken, RefreshToken};
 use tessera_domain::permission::PermissionKind;
 use tessera_domain::scope::{GrantedScopes, OIDC_SCOPES};
 use tessera_domain::signing_key::SigningAlg;
-use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{ErrorCode, TokenResponse};
 use time::{Duration, OffsetDateTime};
 
+use super::request::GrantRequest;
 use crate::crypto::rng::random_token;
 use crate::oauth::error::OAuthError;
 use crate::oauth::issue::{self, IdTokenParts, Subject};
@@ -80,28 +81,19 @@ pub fn new_refresh_token(
 ///
 /// # Errors
 /// 500 when signing fails.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the grant's parts; a params struct would only rename them"
-)]
-pub fn mint(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
+pub(crate) fn mint(
+    req: &GrantRequest<'_>,
     grant: &Grant,
     person: &Person,
     granted: &GrantedScopes,
     nonce: Option<String>,
     id_token_alg: SigningAlg,
 ) -> Result<(TokenResponse, IssuedAccessToken), OAuthError> {
+    let (state, partition) = (req.state, req.partition);
     let ttl = state.config.tokens.access_token_ttl;
     let jti = state.rng.uuid();
     let mut resp = issue::access_token_with_id(
-        state,
-        ctx,
-        partition,
-        realm,
+        req.issuer(),
         Subject {
             sub: person.id().to_string(),
             client_id: grant.client_id.to_string(),
@@ -116,10 +108,7 @@ pub fn mint(
     if granted.oidc.contains("openid") {
         let scope = granted.to_scope_string();
         resp.id_token = Some(issue::id_token(
-            state,
-            ctx,
-            partition,
-            realm,
+            req.issuer(),
             IdTokenParts {
                 person,
                 client_id: grant.client_id,

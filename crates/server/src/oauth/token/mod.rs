@@ -7,6 +7,7 @@ mod client_credentials;
 pub mod grant_tokens;
 mod on_behalf_of;
 mod refresh_token;
+mod request;
 mod token_exchange;
 
 use axum::Json;
@@ -18,6 +19,7 @@ use tessera_domain::audit::{ActorKind, Outcome};
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{ErrorCode, grant_type};
 
+use self::request::GrantRequest;
 use super::error::OAuthError;
 use super::form::Params;
 use super::realm_issuer::RealmIssuer;
@@ -95,34 +97,24 @@ pub(crate) async fn respond(
                 format!("this address serves only grant_type={only}"),
             ));
         }
+        let req = GrantRequest {
+            state,
+            ctx: &ctx,
+            partition: &partition,
+            realm,
+            headers,
+            params: &params,
+            audit: &mut audit,
+        };
         let outcome = match grant.as_str() {
             grant_type::CLIENT_CREDENTIALS if endpoint == Endpoint::Anonymous => {
-                anonymous::handle(state, &ctx, &partition, &params, &mut audit)
+                anonymous::handle(req)
             }
-            grant_type::CLIENT_CREDENTIALS => {
-                client_credentials::handle(
-                    state, &ctx, &partition, realm, headers, &params, &mut audit,
-                )
-                .await
-            }
-            grant_type::PASSWORD => {
-                on_behalf_of::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
-                    .await
-            }
-            grant_type::TOKEN_EXCHANGE => {
-                token_exchange::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
-                    .await
-            }
-            grant_type::AUTHORIZATION_CODE => {
-                authorization_code::handle(
-                    state, &ctx, &partition, realm, headers, &params, &mut audit,
-                )
-                .await
-            }
-            grant_type::REFRESH_TOKEN => {
-                refresh_token::handle(state, &ctx, &partition, realm, headers, &params, &mut audit)
-                    .await
-            }
+            grant_type::CLIENT_CREDENTIALS => client_credentials::handle(req).await,
+            grant_type::PASSWORD => on_behalf_of::handle(req).await,
+            grant_type::TOKEN_EXCHANGE => token_exchange::handle(req).await,
+            grant_type::AUTHORIZATION_CODE => authorization_code::handle(req).await,
+            grant_type::REFRESH_TOKEN => refresh_token::handle(req).await,
             other => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!(

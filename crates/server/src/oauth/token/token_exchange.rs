@@ -6,62 +6,39 @@
 //! Linking follows `tessera_domain::account_link` (a verified email, no look-alikes), and the
 //! admin API's permission comes only when the request names it (`tessera_domain::scope`).
 
-use axum::http::HeaderMap;
+use tessera_domain::Realm;
 use tessera_domain::account_link::{self, names_account};
 use tessera_domain::audit::Outcome;
-use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
+use tessera_domain::grant::eligibility;
 use tessera_domain::identity_provider::MatchAttribute;
 use tessera_domain::scope::{self, ScopeRequest};
-use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{Actor, ErrorCode, TokenResponse, token_type};
 
-use crate::audit::AuditContext;
+use super::request::GrantRequest;
 use crate::jwt::external::{KEYS_UNAVAILABLE, SubjectTokenError};
-use crate::oauth::client_auth;
 use crate::oauth::error::OAuthError;
-use crate::oauth::form::Params;
 use crate::oauth::issue::{self, Subject};
-use crate::state::{AppState, LoadError, PartitionContext};
+use crate::state::LoadError;
 
 /// Issues a token-exchange token.
-pub(super) async fn handle(
-    state: &AppState,
-    ctx: &PartitionContext,
-    partition: &PartitionId,
-    realm: Realm,
-    headers: &HeaderMap,
-    params: &Params,
-    audit: &mut AuditContext,
-) -> Result<TokenResponse, OAuthError> {
-    let auth = client_auth::authenticate_request(state, partition, headers, params, audit).await?;
+pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
+    let auth = req.authenticate().await?;
+    let GrantRequest {
+        state,
+        ctx,
+        partition,
+        realm,
+        params,
+        ..
+    } = req;
     let client = &auth.view.client;
-    if client.platform != Platform::Web || !client.token_exchange_enabled {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "token exchange is not enabled for this client application; a Partition Administrator can switch on 'Token Exchange Grant Type' (Web applications only)",
-        ));
-    }
+    eligibility::token_exchange(client)?;
     let subject_token = params.require("subject_token")?;
-    match params.require("subject_token_type")? {
-        token_type::ACCESS_TOKEN | token_type::JWT | token_type::ID_TOKEN => {}
-        _ => {
-            return Err(OAuthError::invalid_request(format!(
-                "subject_token_type must be {}, {} or {}",
-                token_type::ACCESS_TOKEN,
-                token_type::JWT,
-                token_type::ID_TOKEN
-            )));
-        }
-    }
-    if let Some(t) = params.get("requested_token_type")
-        && t != token_type::ACCESS_TOKEN
-    {
-        return Err(OAuthError::invalid_request(format!(
-            "only {} can be requested",
-            token_type::ACCESS_TOKEN
-        )));
-    }
+    eligibility::token_types(
+        params.require("subject_token_type")?,
+        params.get("requested_token_type"),
+    )?;
     let registration = params.require("registration_id")?;
     let unknown = || {
         OAuthError::invalid_request(
@@ -75,25 +52,14 @@ pub(super) async fn handle(
         .await
         .map_err(LoadError::from)?
         .ok_or_else(unknown)?;
-    if !idp.enabled {
-        return Err(OAuthError::invalid_request(
-            "this identity provider is disabled",
-        ));
-    }
-    if idp.realm != realm {
-        return Err(OAuthError::invalid_request(format!(
-            "this identity provider maps to the {} realm; request the exchange at its token endpoint (-{})",
-            idp.realm.as_str(),
-            idp.realm.suffix()
-        )));
-    }
+    eligibility::provider(&idp, realm)?;
     let claims = match state.external_keys.verify(&idp, subject_token).await {
         Ok(claims) => claims,
         Err(SubjectTokenError::KeysUnavailable(detail)) => {
             // The detail (addresses, connection errors, what the endpoint answered) goes to the
             // operators only; the caller learns nothing it could use to probe the network.
             tracing::warn!(registration_id = %idp.id, detail = %detail, "identity provider signing keys could not be fetched");
-            let event = audit.event(
+            let event = req.audit.event(
                 state,
                 "identity_provider.keys_unavailable",
                 "identity_provider",
@@ -167,16 +133,10 @@ pub(super) async fn handle(
         },
         &ctx.catalog.permissions,
         &auth.view.assigned,
-    )
-    .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.describe()))?;
-    if let Some(sid) = auth.secret_id {
-        state.audit.secret_used(sid, state.clock.now()).await;
-    }
+    )?;
+    req.secret_used(&auth).await;
     let mut response = issue::access_token(
-        state,
-        ctx,
-        partition,
-        realm,
+        req.issuer(),
         Subject {
             sub,
             client_id: client.client_id.to_string(),

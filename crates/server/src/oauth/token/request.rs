@@ -1,0 +1,69 @@
+//! One token request as every grant handler sees it: where it arrived (partition and realm),
+//! what it carried (headers and form), and the audit context the endpoint records its outcome
+//! with. Handlers take this one value instead of its seven parts.
+
+use axum::http::HeaderMap;
+use tessera_domain::{PartitionId, Realm};
+
+use crate::audit::AuditContext;
+use crate::oauth::client_auth::{self, Authenticated};
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::issue::Issuer;
+use crate::state::{AppState, PartitionContext};
+
+/// A token request, parsed, for a known partition.
+#[derive(Debug)]
+pub(crate) struct GrantRequest<'a> {
+    /// The server.
+    pub(crate) state: &'a AppState,
+    /// The partition's catalog, keys and prefix.
+    pub(crate) ctx: &'a PartitionContext,
+    /// The partition of the issuer that received the request.
+    pub(crate) partition: &'a PartitionId,
+    /// The realm of the issuer that received the request.
+    pub(crate) realm: Realm,
+    /// The request's headers (client authentication, RFC 6749 §2.3.1).
+    pub(crate) headers: &'a HeaderMap,
+    /// The request's form parameters.
+    pub(crate) params: &'a Params,
+    /// Who is acting, for the audit event the endpoint records; authentication fills it in.
+    pub(crate) audit: &'a mut AuditContext,
+}
+
+impl GrantRequest<'_> {
+    /// Authenticates the client (RFC 6749 §2.3), naming it in the audit context.
+    ///
+    /// # Errors
+    /// `invalid_client` (401) and the other refusals of client authentication.
+    pub(crate) async fn authenticate(&mut self) -> Result<Authenticated, OAuthError> {
+        client_auth::authenticate_request(
+            self.state,
+            self.partition,
+            self.headers,
+            self.params,
+            self.audit,
+        )
+        .await
+    }
+
+    /// The issuer that received the request, which signs its tokens.
+    pub(crate) fn issuer(&self) -> Issuer<'_> {
+        Issuer {
+            state: self.state,
+            ctx: self.ctx,
+            partition: self.partition,
+            realm: self.realm,
+        }
+    }
+
+    /// Records that the client's secret was used now (Web clients; a SPA has none).
+    pub(crate) async fn secret_used(&self, auth: &Authenticated) {
+        if let Some(sid) = auth.secret_id {
+            self.state
+                .audit
+                .secret_used(sid, self.state.clock.now())
+                .await;
+        }
+    }
+}
