@@ -2,7 +2,6 @@
 //! every handler guarded by [`caller::AdminCaller`], errors as RFC 9457 problem JSON, and an
 //! OpenAPI document generated from the handlers themselves.
 
-mod accounts;
 pub mod apis;
 pub mod audit_events;
 pub mod auth;
@@ -165,4 +164,26 @@ pub fn router() -> Router<AppState> {
 /// `POST apis/import`, which accepts OpenAPI documents up to the import limit.
 pub fn import_router() -> Router<AppState> {
     Router::new().route(&format!("{P}/apis/import"), post(apis::import))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed document is the one the routes generate: a change to the admin API shows
+    /// in review as a change to `crates/server/openapi.json`. Set `TESSERA_UPDATE_OPENAPI=1` to
+    /// rewrite the file after an intended change.
+    #[test]
+    fn committed_openapi_document_is_current() {
+        let generated = super::openapi_json() + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+        if std::env::var_os("TESSERA_UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "crates/server/openapi.json is not the generated document; run \
+             `TESSERA_UPDATE_OPENAPI=1 cargo test -p tessera-server --lib committed_openapi` \
+             and review the difference"
+        );
+    }
 }

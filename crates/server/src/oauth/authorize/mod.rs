@@ -19,7 +19,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
 use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::grant::{AuthorizationCode, Grant};
 use tessera_domain::session::BrowserSession;
@@ -310,8 +310,8 @@ async fn issue_code(
     };
     let event = audit.event(
         state,
-        "authorize.code",
-        "client_application",
+        Action::AuthorizeCode,
+        ObjectType::ClientApplication,
         Some(grant.client_id.to_string()),
         Outcome::Success,
         Some(format!("realm={} scope={}", realm.as_str(), grant.scope)),
@@ -443,8 +443,8 @@ pub async fn login(
         drop(attempt);
         let event = audit.event(
             &state,
-            "login.refuse",
-            "session",
+            Action::LoginRefuse,
+            ObjectType::Session,
             None,
             Outcome::Failure,
             Some(format!("realm={} wrong name or password", realm.as_str())),
@@ -463,8 +463,8 @@ pub async fn login(
     if !person.enabled() {
         let event = audit.event(
             &state,
-            "login.refuse",
-            "session",
+            Action::LoginRefuse,
+            ObjectType::Session,
             None,
             Outcome::Failure,
             Some("account disabled".into()),
@@ -480,8 +480,8 @@ pub async fn login(
     if let Some(other) = req.other_account(person.id()) {
         let event = audit.event(
             &state,
-            "login.refuse",
-            "session",
+            Action::LoginRefuse,
+            ObjectType::Session,
             None,
             Outcome::Failure,
             Some("not the account the request names".into()),
@@ -529,8 +529,8 @@ pub async fn login(
         Ok(url) => {
             let event = audit.event(
                 &state,
-                "login.success",
-                "session",
+                Action::LoginSuccess,
+                ObjectType::Session,
                 Some(session.id.to_string()),
                 Outcome::Success,
                 Some(format!("realm={}", realm.as_str())),

@@ -8,7 +8,7 @@
 
 use axum::http::HeaderMap;
 use tessera_domain::account_link::{self, names_account};
-use tessera_domain::audit::Outcome;
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::client::Platform;
 use tessera_domain::flow::Flow;
 use tessera_domain::identity_provider::MatchAttribute;
@@ -95,8 +95,8 @@ pub(super) async fn handle(
             tracing::warn!(registration_id = %idp.id, detail = %detail, "identity provider signing keys could not be fetched");
             let event = audit.event(
                 state,
-                "identity_provider.keys_unavailable",
-                "identity_provider",
+                Action::IdentityProviderKeysUnavailable,
+                ObjectType::IdentityProvider,
                 Some(idp.id.to_string()),
                 Outcome::Failure,
                 Some(detail),
