@@ -41,13 +41,29 @@ pub enum StoreError {
     LimitReached(String),
     /// A referenced row does not exist (e.g. a permission name, a department).
     #[error("unknown reference: {0}")]
-    UnknownReference(String),
+    UnknownReference(Reference),
     /// The database could not be reached; retrying later may succeed.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Anything else.
     #[error("storage error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What a [`StoreError::UnknownReference`] refers to, so callers can point at the input that
+/// named it without reading the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reference {
+    /// A permission name missing from the partition's catalog.
+    #[error("permission {0}")]
+    Permission(String),
+    /// A department the partition does not have.
+    #[error("department {0}")]
+    Department(String),
+    /// A row a foreign key names (a client, grant or account) that does not exist; the database
+    /// does not say which.
+    #[error("referenced row")]
+    Row,
 }
 
 /// Result alias for store operations.

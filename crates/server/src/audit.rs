@@ -1,7 +1,7 @@
 //! Building audit events with the request's context filled in once.
 
 use tessera_domain::PartitionId;
-use tessera_domain::audit::{ActorKind, AuditEvent, Outcome};
+use tessera_domain::audit::{Action, ActorKind, AuditEvent, ObjectType, Outcome};
 
 /// Who is acting, from where, in which partition.
 #[derive(Debug, Clone)]
@@ -33,8 +33,8 @@ impl AuditContext {
     pub fn event(
         &self,
         state_like: &dyn EventSource,
-        action: &str,
-        object_type: &str,
+        action: Action,
+        object_type: ObjectType,
         object_id: Option<String>,
         outcome: Outcome,
         detail: Option<String>,
@@ -44,8 +44,8 @@ impl AuditContext {
             partition: self.partition.clone(),
             actor_kind: self.actor_kind,
             actor_id: self.actor_id.clone(),
-            action: action.to_owned(),
-            object_type: object_type.to_owned(),
+            action: action.as_str().to_owned(),
+            object_type: object_type.as_str().to_owned(),
             object_id,
             at: state_like.now(),
             source_ip: self.source_ip.clone(),

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tessera_domain::address::OutboundPolicy;
-use tessera_domain::audit::Outcome;
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::{ClientId, Clock, PartitionId, Rng};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -257,8 +257,8 @@ impl Recorder {
         };
         let event = AuditContext::system(Some(d.partition.clone())).event(
             &(&*self.clock, &*self.rng),
-            "backchannel_logout",
-            "client_application",
+            Action::BackchannelLogout,
+            ObjectType::ClientApplication,
             Some(d.client_id.to_string()),
             result,
             Some(detail),

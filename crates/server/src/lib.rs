@@ -2,6 +2,7 @@
 //! an [`AppState`], so tests drive it in-process exactly as `tessera serve` does.
 
 pub mod admin_api;
+pub mod admin_ops;
 pub mod audit;
 pub mod audit_sink;
 pub mod backchannel;

@@ -124,7 +124,9 @@ async fn assign_permissions(
             .map_err(db)?
             .is_some();
         if !known {
-            return Err(StoreError::UnknownReference(format!("permission {name}")));
+            return Err(StoreError::UnknownReference(
+                tessera_domain::store::Reference::Permission(name.clone()),
+            ));
         }
     }
     for name in permissions {

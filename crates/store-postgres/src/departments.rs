@@ -42,7 +42,9 @@ pub(crate) async fn require(
         .map_err(db)?;
     match found {
         Some(_) => Ok(()),
-        None => Err(StoreError::UnknownReference(format!("department {name}"))),
+        None => Err(StoreError::UnknownReference(
+            tessera_domain::store::Reference::Department(name.to_owned()),
+        )),
     }
 }
 

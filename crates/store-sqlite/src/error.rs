@@ -15,7 +15,7 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(ref d) => match d.kind() {
             ErrorKind::UniqueViolation => StoreError::Conflict(conflict_field(d.as_ref())),
             ErrorKind::ForeignKeyViolation => {
-                StoreError::UnknownReference("referenced row".to_owned())
+                StoreError::UnknownReference(tessera_domain::store::Reference::Row)
             }
             _ if is_transient(d.as_ref()) => StoreError::Unavailable(Box::new(e)),
             _ => StoreError::Internal(Box::new(e)),

@@ -1,5 +1,5 @@
 //! `apis`: the partition's API catalog (list, get with operations and security details) and the
-//! import of an OpenAPI 3 document.
+//! import of an OpenAPI 3 document (adapters over [`crate::admin_ops::catalog`]).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,25 +13,8 @@ use tessera_oauth_types::ProblemDetails;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, query_pairs};
+use crate::admin_ops::catalog::{self, ApiSummary, ImportChoices, Imported};
 use crate::state::AppState;
-use tessera_catalog::{ImportOptions, import_openapi};
-
-/// One API in the list (without operations).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ApiSummary {
-    /// Id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Hub.
-    pub hub: Hub,
-    /// Base path.
-    pub base_path: String,
-    /// Token audience.
-    pub audience: String,
-    /// Number of operations.
-    pub operation_count: usize,
-}
 
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -40,26 +23,6 @@ pub struct ApiList {
     pub items: Vec<ApiSummary>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// The import result.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Imported {
-    /// The APIs added or replaced.
-    pub apis: Vec<ApiSummary>,
-    /// Permissions added or updated.
-    pub permissions: Vec<String>,
-}
-
-fn summary(a: &Api) -> ApiSummary {
-    ApiSummary {
-        id: a.id.clone(),
-        name: a.name.clone(),
-        hub: a.hub,
-        base_path: a.base_path.clone(),
-        audience: a.audience.clone(),
-        operation_count: a.operations.len(),
-    }
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/apis", tag = "apis",
@@ -71,13 +34,9 @@ pub async fn list(
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<ApiList>, ApiError> {
-    let page = state
-        .store
-        .page_apis(&caller.partition, page)
-        .await
-        .map_err(|e| ApiError::store("API", e))?;
+    let page = catalog::apis(&state, &caller, page).await?;
     Ok(Json(ApiList {
-        items: page.items.iter().map(summary).collect(),
+        items: page.items,
         next_cursor: page.next_cursor,
     }))
 }
@@ -90,12 +49,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Api>, ApiError> {
-    let api = state
-        .store
-        .get_api(&caller.partition, &id)
-        .await
-        .map_err(|e| ApiError::store("API", e))?
-        .ok_or(ApiError::NotFound("API"))?;
+    let api = catalog::api(&state, &caller, &id).await?;
     Ok(Json(api))
 }
 
@@ -135,24 +89,16 @@ pub async fn import(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the document is not valid UTF-8".into()))?;
-    let mut options = ImportOptions {
-        api_url: state.config.api_url().to_owned(),
-        ..ImportOptions::default()
-    };
-    let ctx = state
-        .partition(&caller.partition)
-        .await?
-        .ok_or(ApiError::NotFound("partition"))?;
-    options.permission_prefix = Some(ctx.prefix.clone());
+    let mut choices = ImportChoices::default();
     for (k, v) in query_pairs(&uri)? {
         match k.as_str() {
-            "api_id" => options.api_id = Some(v),
+            "api_id" => choices.api_id = Some(v),
             "hub" => {
-                options.default_hub = Some(Hub::parse(&v).ok_or_else(|| {
+                choices.hub = Some(Hub::parse(&v).ok_or_else(|| {
                     ApiError::BadRequest("hub must be core, conversation or knowledge".into())
                 })?)
             }
-            "base_path" => options.base_path = Some(v),
+            "base_path" => choices.base_path = Some(v),
             other => {
                 return Err(ApiError::BadRequest(format!(
                     "unknown query parameter {other:?}; import takes api_id, hub and base_path"
@@ -160,26 +106,5 @@ pub async fn import(
             }
         }
     }
-    let data = import_openapi(text, &options).map_err(|e| ApiError::Validation(e.0))?;
-    let audit = caller.event(
-        &state,
-        "api.import",
-        "api",
-        data.apis
-            .iter()
-            .map(|a| a.id.clone())
-            .collect::<Vec<_>>()
-            .join(","),
-        Some(format!("{} permissions", data.permissions.len())),
-    );
-    state
-        .store
-        .import_catalog(&caller.partition, &data.permissions, &data.apis, &audit)
-        .await
-        .map_err(|e| ApiError::store("API", e))?;
-    state.invalidate_partition(&caller.partition);
-    Ok(Json(Imported {
-        apis: data.apis.iter().map(summary).collect(),
-        permissions: data.permissions.iter().map(|p| p.name.clone()).collect(),
-    }))
+    Ok(Json(catalog::import(&state, &caller, text, choices).await?))
 }

@@ -9,6 +9,7 @@ use tessera_domain::page::{Page, PageRequest};
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::page_and_rest;
+use crate::admin_ops;
 use crate::state::AppState;
 
 /// Filters and page from the query string.
@@ -66,10 +67,6 @@ pub async fn list(
     AuditQuery(filter, page): AuditQuery,
 ) -> Result<Json<Page<AuditEvent>>, ApiError> {
     Ok(Json(
-        state
-            .store
-            .list_audit_events(&caller.partition, &filter, page)
-            .await
-            .map_err(|e| ApiError::store("audit event", e))?,
+        admin_ops::audit_events(&state, &caller, &filter, page).await?,
     ))
 }

@@ -24,6 +24,7 @@ use tessera_guard::{
 use tessera_oauth_types::{Actor, Jwk, JwkSet, ProblemDetails};
 
 use super::error::ApiError;
+use crate::admin_ops::Resource;
 use crate::known_partitions::KnownPartitions;
 use crate::oauth::access_check::{Inactive, TokenFacts, standing};
 use crate::oauth::subject::Person;
@@ -136,7 +137,7 @@ pub async fn authorize(
     state
         .partition_exists(partition)
         .await
-        .map_err(|e| ApiError::store("partition", e))?;
+        .map_err(|e| ApiError::store(Resource::Partition, e))?;
     let claims = state
         .admin_guard
         .authorize(&parts.headers, &alternatives)

@@ -5,41 +5,22 @@
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use tessera_domain::PartitionId;
-use tessera_domain::audit::{AuditEvent, Outcome};
 
 use super::error::ApiError;
+use crate::admin_ops::PartitionAdmin;
 use crate::audit::AuditContext;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
-/// An authorised admin caller of one partition.
+/// An authorised admin caller of one partition: the [`PartitionAdmin`] the operations act as.
 #[derive(Debug, Clone)]
-pub struct AdminCaller {
-    /// The partition in the path (the token's partition).
-    pub partition: PartitionId,
-    /// Audit context (actor and source).
-    pub audit: AuditContext,
-}
+pub struct AdminCaller(pub PartitionAdmin);
 
-impl AdminCaller {
-    /// A successful-change audit event by this caller.
-    #[must_use]
-    pub fn event(
-        &self,
-        state: &AppState,
-        action: &str,
-        object_type: &str,
-        object_id: String,
-        detail: Option<String>,
-    ) -> AuditEvent {
-        self.audit.event(
-            state,
-            action,
-            object_type,
-            Some(object_id),
-            Outcome::Success,
-            detail,
-        )
+impl std::ops::Deref for AdminCaller {
+    type Target = PartitionAdmin;
+
+    fn deref(&self) -> &PartitionAdmin {
+        &self.0
     }
 }
 
@@ -61,7 +42,7 @@ impl FromRequestParts<AppState> for AdminCaller {
         let partition = PartitionId::parse(&raw).map_err(|_| ApiError::NotFound("partition"))?;
         let Ok(meta) = RequestMeta::from_request_parts(parts, state).await;
         let principal = super::auth::authorize(state, parts, &partition).await?;
-        Ok(Self {
+        Ok(Self(PartitionAdmin {
             audit: AuditContext {
                 partition: Some(partition.clone()),
                 actor_kind: principal.kind,
@@ -69,6 +50,6 @@ impl FromRequestParts<AppState> for AdminCaller {
                 source_ip: meta.source_ip,
             },
             partition,
-        })
+        }))
     }
 }

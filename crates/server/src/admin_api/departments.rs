@@ -1,4 +1,4 @@
-//! `departments`.
+//! `departments` (adapters over [`crate::admin_ops::departments`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,6 +10,7 @@ use tessera_oauth_types::ProblemDetails;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson};
+use crate::admin_ops::departments as ops;
 use crate::state::AppState;
 
 /// The body of `POST departments`.
@@ -38,11 +39,7 @@ pub async fn list(
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<DepartmentList>, ApiError> {
-    let page = state
-        .store
-        .list_departments(&caller.partition, page)
-        .await
-        .map_err(|e| ApiError::store("department", e))?;
+    let page = ops::list(&state, &caller, page).await?;
     Ok(Json(DepartmentList {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -58,23 +55,7 @@ pub async fn create(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<NewDepartment>,
 ) -> Result<(StatusCode, Json<Department>), ApiError> {
-    let d = Department {
-        name: body.name,
-        created_at: state.clock.now(),
-    };
-    d.validate()?;
-    let audit = caller.event(
-        &state,
-        "department.create",
-        "department",
-        d.name.clone(),
-        None,
-    );
-    state
-        .store
-        .create_department(&caller.partition, &d, &audit)
-        .await
-        .map_err(|e| ApiError::store("department", e))?;
+    let d = ops::create(&state, &caller, body.name).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -87,22 +68,6 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let audit = caller.event(
-        &state,
-        "department.delete",
-        "department",
-        name.clone(),
-        None,
-    );
-    state
-        .store
-        .delete_department(&caller.partition, &name, &audit)
-        .await
-        .map_err(|e| match e {
-            tessera_domain::store::StoreError::Conflict(_) => ApiError::Conflict(format!(
-                "department {name:?} still has users; move them first"
-            )),
-            e => ApiError::store("department", e),
-        })?;
+    ops::delete(&state, &caller, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,10 +3,11 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tessera_domain::store::StoreError;
+use tessera_domain::store::{Reference, StoreError};
 use tessera_domain::validation::FieldErrors;
 use tessera_oauth_types::ProblemDetails;
 
+use crate::admin_ops::{OpError, Resource};
 use crate::crypto::password_gate::Busy;
 use crate::state::LoadError;
 
@@ -46,48 +47,42 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Maps a storage error; `what` names the object for 404s.
+    /// Maps a storage error met while acting on `what` (which names the object in a 404).
     #[must_use]
-    pub fn store(what: &'static str, e: StoreError) -> Self {
+    pub fn store(what: Resource, e: StoreError) -> Self {
+        OpError::store(what, e).into()
+    }
+}
+
+/// The one mapping of admin operation errors onto problem JSON.
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
         match e {
-            StoreError::NotFound => Self::NotFound(what),
-            StoreError::Conflict(field) => Self::Conflict(format!(
-                "{} {what} with this {field} already exists in the partition",
-                article(what)
-            )),
-            StoreError::LimitReached(msg) => Self::Conflict(msg),
-            StoreError::UnknownReference(what_ref) => Self::Validation(FieldErrors::single(
-                reference_field(&what_ref),
-                format!("unknown {what_ref}"),
-            )),
-            StoreError::Unavailable(e) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Self::Unavailable
+            OpError::Invalid(errors) => Self::Validation(errors),
+            OpError::NotFound(what) => Self::NotFound(what.noun()),
+            OpError::UnknownReference(ref what) => {
+                Self::Validation(FieldErrors::single(reference_field(what), e.to_string()))
             }
-            StoreError::Internal(e) => {
-                tracing::error!(error = %e, "storage error in the admin API");
-                Self::Internal
-            }
+            OpError::Duplicate { .. }
+            | OpError::Limit(_)
+            | OpError::PublicClientSecret
+            | OpError::SecretLimit(_)
+            | OpError::IdentityProviderLimit(_)
+            | OpError::DepartmentInUse(_)
+            | OpError::KeyInUse(_) => Self::Conflict(e.to_string()),
+            OpError::Unavailable => Self::Unavailable,
+            OpError::Busy(b) => Self::Busy(b),
+            OpError::Internal => Self::Internal,
         }
     }
 }
 
-/// "a" or "an" before `word`.
-fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
-fn reference_field(what: &str) -> &'static str {
-    if what.starts_with("permission") {
-        "permissions"
-    } else if what.starts_with("department") {
-        "department"
-    } else {
-        "body"
+/// The request field that named an unknown reference.
+const fn reference_field(what: &Reference) -> &'static str {
+    match what {
+        Reference::Permission(_) => "permissions",
+        Reference::Department(_) => "department",
+        Reference::Row => "body",
     }
 }
 
@@ -99,13 +94,7 @@ impl From<FieldErrors> for ApiError {
 
 impl From<LoadError> for ApiError {
     fn from(e: LoadError) -> Self {
-        match e {
-            LoadError::Store(s) => Self::store("object", s),
-            LoadError::Crypto(c) => {
-                tracing::error!(error = %c, "key material unreadable");
-                Self::Internal
-            }
-        }
+        OpError::from(e).into()
     }
 }
 

@@ -9,6 +9,7 @@ use tessera_domain::page::PageRequest;
 use tessera_domain::validation::FieldErrors;
 
 use super::error::ApiError;
+use crate::admin_ops::Resource;
 
 /// A JSON body parsed strictly: `application/json` only, unknown fields refused (by the target
 /// type's `deny_unknown_fields`), and type errors reported with the field's path.
@@ -159,8 +160,8 @@ pub fn query_pairs(uri: &axum::http::Uri) -> Result<Vec<(String, String)>, ApiEr
 }
 
 /// Parses an id from the path; a malformed id is simply not found (like another partition's).
-pub(super) fn path_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(what))
+pub(super) fn path_id(raw: &str, what: Resource) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(what.noun()))
 }
 
 #[cfg(test)]

@@ -1,81 +1,22 @@
-//! `identity-providers`: external SSO providers whose tokens can be exchanged (at most 25).
+//! `identity-providers`: external SSO providers whose tokens can be exchanged (adapters over
+//! [`crate::admin_ops::identity_providers`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use tessera_domain::Realm;
-use tessera_domain::identity_provider::{
-    IdentityProvider, IdentityProviderChanges, MAX_IDENTITY_PROVIDERS, MatchAttribute,
-};
+use tessera_domain::identity_provider::{IdentityProvider, IdentityProviderChanges};
 use tessera_domain::page::Page;
 use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
+use crate::admin_ops::Resource;
+use crate::admin_ops::identity_providers::{self as ops, NewIdentityProvider};
 use crate::state::AppState;
 
-/// The body of `POST identity-providers`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewIdentityProvider {
-    /// Display name.
-    pub name: String,
-    /// Expected `iss` of its tokens.
-    pub issuer: String,
-    /// JWKS address: https to a public address (loopback, and plain http to it, only where the
-    /// deployment sets `[federation] allow_loopback` for development).
-    #[serde(default)]
-    pub jwks_uri: Option<String>,
-    /// Inline JWK Set instead of `jwks_uri`.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub jwks: Option<serde_json::Value>,
-    /// Accepted audiences.
-    pub audiences: Vec<String>,
-    /// `users` or `customers`.
-    #[serde(default = "users")]
-    pub realm: Realm,
-    /// Claim to match (default `email`).
-    #[serde(default = "email")]
-    pub match_claim: String,
-    /// Attribute matched (`email` or `username`).
-    #[serde(default)]
-    pub match_attribute: MatchAttribute,
-    /// When matching on email, require `email_verified: true` in the provider's token (default
-    /// true). Unsafe to switch off unless the provider verifies every address it asserts.
-    #[serde(default = "yes")]
-    pub require_email_verified: bool,
-    /// Enabled (default true).
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-const fn users() -> Realm {
-    Realm::Users
-}
-
-fn email() -> String {
-    "email".to_owned()
-}
-
-const fn yes() -> bool {
-    true
-}
-
-async fn load(
-    state: &AppState,
-    caller: &AdminCaller,
-    raw: &str,
-) -> Result<IdentityProvider, ApiError> {
-    let id = path_id(raw, "identity provider")?;
-    state
-        .store
-        .get_identity_provider(&caller.partition, id)
-        .await
-        .map_err(|e| ApiError::store("identity provider", e))?
-        .ok_or(ApiError::NotFound("identity provider"))
+fn provider_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
+    path_id(raw, Resource::IdentityProvider)
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/identity-providers", tag = "identity-providers",
@@ -86,13 +27,7 @@ pub async fn list(
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<Page<IdentityProvider>>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .list_identity_providers(&caller.partition, page)
-            .await
-            .map_err(|e| ApiError::store("identity provider", e))?,
-    ))
+    Ok(Json(ops::list(&state, &caller, page).await?))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/identity-providers", tag = "identity-providers",
@@ -104,37 +39,7 @@ pub async fn create(
     State(state): State<AppState>,
     StrictJson(b): StrictJson<NewIdentityProvider>,
 ) -> Result<(StatusCode, Json<IdentityProvider>), ApiError> {
-    let now = state.clock.now();
-    let idp = IdentityProvider {
-        id: state.rng.uuid(),
-        partition: caller.partition.clone(),
-        name: b.name,
-        issuer: b.issuer,
-        jwks_uri: b.jwks_uri,
-        jwks: b.jwks,
-        audiences: b.audiences,
-        realm: b.realm,
-        match_claim: b.match_claim,
-        match_attribute: b.match_attribute,
-        require_email_verified: b.require_email_verified,
-        enabled: b.enabled,
-        created_at: now,
-        updated_at: now,
-    };
-    idp.validate(state.config.federation.policy())?;
-    let audit = caller.event(
-        &state,
-        "identity_provider.create",
-        "identity_provider",
-        idp.id.to_string(),
-        Some(format!("issuer={}", idp.issuer)),
-    );
-    state.store.create_identity_provider(&idp, MAX_IDENTITY_PROVIDERS, &audit).await.map_err(|e| match e {
-        tessera_domain::store::StoreError::LimitReached(_) => {
-            ApiError::Conflict(format!("a partition can register at most {MAX_IDENTITY_PROVIDERS} identity providers; delete one first"))
-        }
-        e => ApiError::store("identity provider", e),
-    })?;
+    let idp = ops::create(&state, &caller, b).await?;
     Ok((StatusCode::CREATED, Json(idp)))
 }
 
@@ -146,7 +51,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<IdentityProvider>, ApiError> {
-    Ok(Json(load(&state, &caller, &id).await?))
+    Ok(Json(ops::get(&state, &caller, provider_id(&id)?).await?))
 }
 
 #[utoipa::path(patch, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}", tag = "identity-providers",
@@ -159,21 +64,9 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
     StrictJson(changes): StrictJson<IdentityProviderChanges>,
 ) -> Result<Json<IdentityProvider>, ApiError> {
-    let mut idp = load(&state, &caller, &id).await?;
-    idp.apply(changes, state.clock.now(), state.config.federation.policy())?;
-    let audit = caller.event(
-        &state,
-        "identity_provider.update",
-        "identity_provider",
-        idp.id.to_string(),
-        None,
-    );
-    state
-        .store
-        .update_identity_provider(&idp, &audit)
-        .await
-        .map_err(|e| ApiError::store("identity provider", e))?;
-    Ok(Json(idp))
+    Ok(Json(
+        ops::update(&state, &caller, provider_id(&id)?, changes).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}", tag = "identity-providers",
@@ -184,18 +77,6 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let id = path_id(&id, "identity provider")?;
-    let audit = caller.event(
-        &state,
-        "identity_provider.delete",
-        "identity_provider",
-        id.to_string(),
-        None,
-    );
-    state
-        .store
-        .delete_identity_provider(&caller.partition, id, &audit)
-        .await
-        .map_err(|e| ApiError::store("identity provider", e))?;
+    ops::delete(&state, &caller, provider_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,56 +1,19 @@
-//! `client-applications/{client_id}/secrets`: list (no values), create (value shown once), delete.
+//! `client-applications/{client_id}/secrets`: list (no values), create (value shown once), delete
+//! (adapters over [`crate::admin_ops::secrets`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use tessera_domain::client::Platform;
-use tessera_domain::secret::{ClientSecret, StoredSecret, expiry, hint};
-use tessera_domain::validation::FieldErrors;
+use serde::Serialize;
+use tessera_domain::secret::ClientSecret;
 use tessera_oauth_types::ProblemDetails;
-use time::OffsetDateTime;
 
 use super::caller::AdminCaller;
-use super::clients::load;
+use super::clients::client_id;
 use super::error::ApiError;
-use super::extract::{ListQuery, StrictJson, path_id};
-use crate::crypto::secret_hash::SecretHasher;
+use super::extract::{ListQuery, StrictJson};
+use crate::admin_ops::secrets::{self as ops, CreatedSecret, NewSecret};
 use crate::state::AppState;
-
-/// The body of `POST .../secrets`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewSecret {
-    /// A label, 1-100 characters.
-    pub name: String,
-    /// 30, 90, 180, 365 or 730; `null` never expires; absent means 365.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    pub expires_in_days: Option<Option<i64>>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
-}
-
-/// A created secret: the only time its value is shown.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedSecret {
-    /// Secret id.
-    pub id: uuid::Uuid,
-    /// Label.
-    pub name: String,
-    /// The secret value. Store it now: it is not shown again.
-    pub value: String,
-    /// `…` and the last four characters.
-    pub hint: String,
-    /// Creation time.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// Expiry, or `null`.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-}
 
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -71,12 +34,7 @@ pub async fn list(
     Path((_, id)): Path<(String, String)>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<SecretList>, ApiError> {
-    let client = load(&state, &caller, &id).await?;
-    let page = state
-        .store
-        .list_client_secrets(&caller.partition, client.client_id, page)
-        .await
-        .map_err(|e| ApiError::store("client application", e))?;
+    let page = ops::list(&state, &caller, client_id(&id)?, page).await?;
     Ok(Json(SecretList {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -93,71 +51,8 @@ pub async fn create(
     Path((_, id)): Path<(String, String)>,
     StrictJson(body): StrictJson<NewSecret>,
 ) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
-    let client = load(&state, &caller, &id).await?;
-    if client.platform == Platform::Spa {
-        return Err(ApiError::Conflict(
-            "a single-page application is a public client and cannot have secrets".into(),
-        ));
-    }
-    let now = state.clock.now();
-    let mut e = FieldErrors::default();
-    e.check_len("name", &body.name, 1, 100);
-    let expires_at = match expiry(body.expires_in_days, now) {
-        Ok(x) => x,
-        Err(fe) => {
-            e.0.extend(fe.0);
-            None
-        }
-    };
-    e.into_result()?;
-    let value = SecretHasher::generate(&*state.rng);
-    let secret = ClientSecret {
-        id: state.rng.uuid(),
-        partition: caller.partition.clone(),
-        client_id: client.client_id,
-        name: body.name,
-        hint: hint(&value),
-        created_at: now,
-        expires_at,
-        last_used_at: None,
-    };
-    let audit = caller.event(
-        &state,
-        "client_secret.create",
-        "client_secret",
-        secret.id.to_string(),
-        Some(format!(
-            "client_id={} hint={}",
-            client.client_id, secret.hint
-        )),
-    );
-    let stored = StoredSecret {
-        secret: secret.clone(),
-        hash: state.secrets.hash(&value),
-    };
-    state
-        .store
-        .add_client_secret(&stored, state.config.clients.max_secrets, now, &audit)
-        .await
-        .map_err(|e| match e {
-            tessera_domain::store::StoreError::LimitReached(_) => ApiError::Conflict(format!(
-                "this client application already has {} unexpired secrets; delete one before adding another",
-                state.config.clients.max_secrets
-            )),
-            e => ApiError::store("client application", e),
-        })?;
-    state.invalidate_client(&caller.partition, client.client_id);
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedSecret {
-            id: secret.id,
-            name: secret.name,
-            value,
-            hint: secret.hint,
-            created_at: now,
-            expires_at,
-        }),
-    ))
+    let created = ops::add(&state, &caller, client_id(&id)?, body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/secrets/{secret_id}", tag = "client-applications",
@@ -169,20 +64,6 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((_, id, secret_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let client = load(&state, &caller, &id).await?;
-    let secret_id = path_id(&secret_id, "client secret")?;
-    let audit = caller.event(
-        &state,
-        "client_secret.delete",
-        "client_secret",
-        secret_id.to_string(),
-        Some(format!("client_id={}", client.client_id)),
-    );
-    state
-        .store
-        .delete_client_secret(&caller.partition, client.client_id, secret_id, &audit)
-        .await
-        .map_err(|e| ApiError::store("client secret", e))?;
-    state.invalidate_client(&caller.partition, client.client_id);
+    ops::delete(&state, &caller, client_id(&id)?, &secret_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,16 +1,17 @@
-//! `signing-keys`: list (public halves), rotate, and withdraw a retired key.
+//! `signing-keys`: list (public halves), rotate, and withdraw a retired key (adapters over
+//! [`crate::admin_ops::signing_keys`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
+use tessera_domain::Realm;
 use tessera_domain::signing_key::SigningKey;
-use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson};
-use crate::provision::ProvisionError;
+use crate::admin_ops::signing_keys as ops;
 use crate::state::AppState;
 
 /// A list of keys (private keys are never returned).
@@ -41,11 +42,7 @@ pub async fn list(
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<KeyList>, ApiError> {
-    let page = state
-        .store
-        .page_signing_keys(&caller.partition, page)
-        .await
-        .map_err(|e| ApiError::store("signing key", e))?;
+    let page = ops::list(&state, &caller, page).await?;
     Ok(Json(KeyList {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -61,21 +58,7 @@ pub async fn rotate(
     State(state): State<AppState>,
     StrictJson(body): StrictJson<Rotate>,
 ) -> Result<Json<KeyList>, ApiError> {
-    let realms = body.realm.map_or_else(|| Realm::ALL.to_vec(), |r| vec![r]);
-    for realm in realms {
-        state
-            .provisioner()
-            .rotate_keys(&*state.store, &caller.partition, realm, &caller.audit)
-            .await
-            .map_err(|e| match e {
-                ProvisionError::Store(s) => ApiError::store("partition", s),
-                other => {
-                    tracing::error!(error = %other, "key rotation failed");
-                    ApiError::Internal
-                }
-            })?;
-    }
-    every_key(&state, &caller.partition).await
+    Ok(every_key(ops::rotate(&state, &caller, body.realm).await?))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/signing-keys/{kid}/revoke", tag = "signing-keys",
@@ -90,32 +73,13 @@ pub async fn revoke(
     State(state): State<AppState>,
     Path((_, kid)): Path<(String, String)>,
 ) -> Result<Json<KeyList>, ApiError> {
-    state
-        .provisioner()
-        .withdraw_key(&*state.store, &caller.partition, &kid, &caller.audit)
-        .await
-        .map_err(|e| match e {
-            ProvisionError::Store(s) => ApiError::store("signing key", s),
-            in_use @ ProvisionError::KeyInUse { .. } => ApiError::Conflict(in_use.to_string()),
-            other => {
-                tracing::error!(error = %other, "key withdrawal failed");
-                ApiError::Internal
-            }
-        })?;
-    every_key(&state, &caller.partition).await
+    Ok(every_key(ops::withdraw(&state, &caller, &kid).await?))
 }
 
-/// Every key of the partition, not a page: the answer to a change of keys. A partition holds
-/// its active and next keys per realm plus the retired ones still published, so it stays small.
-async fn every_key(state: &AppState, partition: &PartitionId) -> Result<Json<KeyList>, ApiError> {
-    state.invalidate_partition(partition);
-    let items = state
-        .store
-        .list_signing_keys(partition)
-        .await
-        .map_err(|e| ApiError::store("signing key", e))?;
-    Ok(Json(KeyList {
+/// Every key of the partition, not a page: the answer to a change of keys.
+fn every_key(items: Vec<SigningKey>) -> Json<KeyList> {
+    Json(KeyList {
         items,
         next_cursor: None,
-    }))
+    })
 }

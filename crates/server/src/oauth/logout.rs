@@ -22,7 +22,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
 
@@ -254,8 +254,8 @@ async fn end_session(
     };
     let event = audit.event(
         state,
-        "logout",
-        "session",
+        Action::Logout,
+        ObjectType::Session,
         Some(session.id.to_string()),
         Outcome::Success,
         Some(format!("realm={}", realm.as_str())),

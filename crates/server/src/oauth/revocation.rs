@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tessera_domain::PartitionId;
-use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
 
 use super::access_check::active_access_token;
 use super::client_auth::{self, Authenticated};
@@ -93,7 +93,7 @@ async fn respond(
             && grant.realm == realm
         {
             state.store.revoke_grant(&partition, grant.id, now).await?;
-            revoked = Some(("refresh_token", grant.id.to_string()));
+            revoked = Some((ObjectType::RefreshToken, grant.id.to_string()));
         }
     }
     if revoked.is_none()
@@ -117,12 +117,12 @@ async fn respond(
             .store
             .revoke_access_token(&partition, jti, exp)
             .await?;
-        revoked = Some(("access_token", jti.to_string()));
+        revoked = Some((ObjectType::AccessToken, jti.to_string()));
     }
     if let Some((kind, id)) = revoked {
         let event = audit.event(
             state,
-            "token.revoke",
+            Action::TokenRevoke,
             kind,
             Some(id),
             Outcome::Success,

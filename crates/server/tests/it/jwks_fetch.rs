@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tessera_domain::PartitionId;
 use tessera_domain::Realm;
-use tessera_domain::audit::Outcome;
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::identity_provider::{IdentityProvider, MatchAttribute};
 use tessera_server::audit::AuditContext;
 
@@ -58,8 +58,8 @@ async fn stored_provider(s: &TestServer, name: &str, jwks_uri: &str) -> String {
     };
     let event = AuditContext::system(Some(p)).event(
         &s.state,
-        "identity_provider.create",
-        "identity_provider",
+        Action::IdentityProviderCreate,
+        ObjectType::IdentityProvider,
         Some(idp.id.to_string()),
         Outcome::Success,
         None,

@@ -135,13 +135,17 @@ pub async fn departments_guard_their_users(store: &dyn Store) {
         .create_user(&user(&p, fresh_id(), "lost", "Nowhere"), &ev())
         .await
     {
-        Err(StoreError::UnknownReference(what)) => assert_eq!(what, "department Nowhere"),
+        Err(StoreError::UnknownReference(Reference::Department(name))) => {
+            assert_eq!(name, "Nowhere");
+        }
         other => panic!("expected UnknownReference, got {other:?}"),
     }
     let mut moved = found(store.get_user(&p, seed_ids(&p).agent).await, "get_user");
     moved.department = "Nowhere".to_owned();
     match store.update_user(&moved, None, &ev()).await {
-        Err(StoreError::UnknownReference(what)) => assert_eq!(what, "department Nowhere"),
+        Err(StoreError::UnknownReference(Reference::Department(name))) => {
+            assert_eq!(name, "Nowhere");
+        }
         other => panic!("expected UnknownReference, got {other:?}"),
     }
     // Once its users move, a department can go.

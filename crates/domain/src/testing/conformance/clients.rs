@@ -155,7 +155,9 @@ pub async fn permissions_are_replaced_and_checked(store: &dyn Store) {
         )
         .await;
     match refused {
-        Err(StoreError::UnknownReference(what)) => assert_eq!(what, "permission knowledge.x.read"),
+        Err(StoreError::UnknownReference(Reference::Permission(name))) => {
+            assert_eq!(name, "knowledge.x.read");
+        }
         other => panic!("expected UnknownReference, got {other:?}"),
     }
     assert_eq!(
@@ -200,7 +202,9 @@ pub async fn permissions_are_replaced_and_checked(store: &dyn Store) {
     let mut c = web_client(&p, fresh_id(), "Bad perms");
     c.permissions = perms(&["core.admin.manage", "core.nope.read"]);
     match store.create_client(&c, &ev()).await {
-        Err(StoreError::UnknownReference(what)) => assert_eq!(what, "permission core.nope.read"),
+        Err(StoreError::UnknownReference(Reference::Permission(name))) => {
+            assert_eq!(name, "core.nope.read");
+        }
         other => panic!("expected UnknownReference, got {other:?}"),
     }
     assert_eq!(

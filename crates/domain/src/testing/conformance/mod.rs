@@ -18,7 +18,7 @@ use crate::ids::{PartitionId, Realm};
 use crate::page::{Page, PageRequest};
 use crate::permission::{Hub, Permission};
 use crate::signing_key::KeyState;
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{Reference, Store, StoreError, StoreResult};
 use crate::testing::fixtures::{
     T0, at, customer, event, fresh_id, identity_provider, permission, pid, sample_api, sample_seed,
     secret, seed_ids, signing_key, user, web_client,

@@ -18,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
 use tessera_domain::auth_method::AuthMethod;
 use tessera_domain::authorization_request::within_max_age;
 use tessera_domain::grant::{AuthorizationCode, Grant};
@@ -298,8 +298,8 @@ async fn issue_code(
     };
     let event = audit.event(
         state,
-        "authorize.code",
-        "client_application",
+        Action::AuthorizeCode,
+        ObjectType::ClientApplication,
         Some(grant.client_id.to_string()),
         Outcome::Success,
         Some(format!("realm={} scope={}", realm.as_str(), grant.scope)),
@@ -435,8 +435,8 @@ pub async fn login(
         drop(attempt);
         let event = audit.event(
             &state,
-            "login.refuse",
-            "session",
+            Action::LoginRefuse,
+            ObjectType::Session,
             None,
             Outcome::Failure,
             Some(format!("realm={} wrong name or password", realm.as_str())),
@@ -455,8 +455,8 @@ pub async fn login(
     if !person.enabled() {
         let event = audit.event(
             &state,
-            "login.refuse",
-            "session",
+            Action::LoginRefuse,
+            ObjectType::Session,
             None,
             Outcome::Failure,
             Some("account disabled".into()),
@@ -472,8 +472,8 @@ pub async fn login(
     if let Some(other) = req.other_account(person.id()) {
         let event = audit.event(
             &state,
-            "login.refuse",
-            "session",
+            Action::LoginRefuse,
+            ObjectType::Session,
             None,
             Outcome::Failure,
             Some("not the account the request names".into()),
@@ -521,8 +521,8 @@ pub async fn login(
         Ok(url) => {
             let event = audit.event(
                 &state,
-                "login.success",
-                "session",
+                Action::LoginSuccess,
+                ObjectType::Session,
                 Some(session.id.to_string()),
                 Outcome::Success,
                 Some(format!("realm={}", realm.as_str())),

@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tessera_domain::audit::{ActorKind, Outcome};
+use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{ErrorCode, grant_type};
 
@@ -132,8 +132,8 @@ pub(crate) async fn respond(
                 .increment(1);
             let event = audit.event(
                 state,
-                "token.issue",
-                "access_token",
+                Action::TokenIssue,
+                ObjectType::AccessToken,
                 audit.actor_id.clone(),
                 Outcome::Success,
                 Some(format!("grant={grant} scope={}", token.scope)),
@@ -152,8 +152,8 @@ pub(crate) async fn respond(
             if e.status.is_client_error() {
                 let event = audit.event(
                     state,
-                    "token.refuse",
-                    "access_token",
+                    Action::TokenRefuse,
+                    ObjectType::AccessToken,
                     audit.actor_id.clone(),
                     Outcome::Failure,
                     Some(format!("{}: {}", e.code, e.description)),

@@ -8,7 +8,7 @@
 
 use tessera_domain::Realm;
 use tessera_domain::account_link::{self, names_account};
-use tessera_domain::audit::Outcome;
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::flow::Flow;
 use tessera_domain::grant::eligibility;
 use tessera_domain::identity_provider::MatchAttribute;
@@ -61,8 +61,8 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
             tracing::warn!(registration_id = %idp.id, detail = %detail, "identity provider signing keys could not be fetched");
             let event = req.audit.event(
                 state,
-                "identity_provider.keys_unavailable",
-                "identity_provider",
+                Action::IdentityProviderKeysUnavailable,
+                ObjectType::IdentityProvider,
                 Some(idp.id.to_string()),
                 Outcome::Failure,
                 Some(detail),
