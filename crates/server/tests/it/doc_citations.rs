@@ -93,9 +93,12 @@ fn check(cited: &str, tests_dir: &Path, src_dir: &Path) -> Citation {
         let text = std::fs::read_dir(&crates)
             .unwrap()
             .filter_map(|c| {
+                // `m.rs` with its submodules in `m/`, or `m/mod.rs` and its siblings.
                 let base = c.ok()?.path().join("src").join(&module);
-                source_text(&base.with_extension("rs"))
-                    .or_else(|| source_text(&base.join("mod.rs")))
+                match (source_text(&base.with_extension("rs")), source_text(&base)) {
+                    (None, None) => None,
+                    (file, dir) => Some(file.unwrap_or_default() + &dir.unwrap_or_default()),
+                }
             })
             .next();
         if text.is_none() {
