@@ -4,9 +4,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use tessera_domain::ClientId;
 use tessera_domain::client::{
     ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_ALG, Platform,
-    ResourceType,
+    ResourceType, is_builtin,
 };
 use tessera_domain::page::Page;
 use tessera_domain::signing_key::SigningAlg;
@@ -83,6 +84,20 @@ const fn default_ttl() -> u32 {
 
 const fn yes() -> bool {
     true
+}
+
+/// Refuses any change to the built-in Administration Console (docs/product.md#console): the
+/// partition's administrators sign in to the console with it, so it cannot be changed, disabled,
+/// deleted, or given secrets or permissions.
+pub(super) fn refuse_builtin(id: ClientId) -> Result<(), ApiError> {
+    if is_builtin(id) {
+        return Err(ApiError::Conflict(
+            "the Administration Console is built into every partition: it cannot be changed, \
+             disabled, deleted, or given secrets or permissions"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Loads a client of the caller's partition.
@@ -194,6 +209,7 @@ pub async fn update(
     StrictJson(changes): StrictJson<ClientChanges>,
 ) -> Result<Json<ClientApplication>, ApiError> {
     let mut client = load(&state, &caller, &id).await?;
+    refuse_builtin(client.client_id)?;
     client.apply(changes, state.clock.now())?;
     check_id_token_alg(&state, &client)?;
     let audit = caller.event(
@@ -222,6 +238,7 @@ pub async fn delete(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, "client application")?;
+    refuse_builtin(id)?;
     let audit = caller.event(
         &state,
         "client_application.delete",

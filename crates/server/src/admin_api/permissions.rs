@@ -113,6 +113,7 @@ pub async fn put(
     StrictJson(body): StrictJson<Assigned>,
 ) -> Result<Json<Assigned>, ApiError> {
     let client = load(&state, &caller, &id).await?;
+    super::clients::refuse_builtin(client.client_id)?;
     let ctx = state
         .partition(&caller.partition)
         .await?

@@ -94,6 +94,7 @@ pub async fn create(
     StrictJson(body): StrictJson<NewSecret>,
 ) -> Result<(StatusCode, Json<CreatedSecret>), ApiError> {
     let client = load(&state, &caller, &id).await?;
+    super::clients::refuse_builtin(client.client_id)?;
     if client.platform == Platform::Spa {
         return Err(ApiError::Conflict(
             "a single-page application is a public client and cannot have secrets".into(),
