@@ -182,7 +182,7 @@ async function run(browser) {
   });
 
   await step('Add opens the form; token exchange reveals Access Token Expiry Time', async () => {
-    await page.getByRole('link', { name: /^\+?\s*Add$/ }).click();
+    await page.getByRole('link', { name: 'Add', exact: true }).click();
     for (const label of ['Name', 'Resource Type', 'Platform', 'Redirect URL(s)', 'Post Logout Redirect URL(s)', 'Client On-Behalf-Of (OBO) Flow', 'Token Exchange Grant Type']) {
       check(await page.getByLabel(label, { exact: true }).isVisible(), `the form has a visible field labelled ${label}`);
     }
@@ -230,6 +230,56 @@ async function run(browser) {
     equal(alerts.length, 0, 'no script from the name ran');
     await accessible(page, 'the client application page');
     await shot(page, 'console-client-application');
+  });
+
+  await step('Metadata shows the URLs and the prefix to copy', async () => {
+    await page.getByRole('link', { name: 'Metadata', exact: true }).click();
+    equal(await heading(page), 'Metadata', 'metadata heading');
+    for (const label of ['Authorization URL', 'Access Token URL', 'Domain URL', 'Metadata URL', 'API Permission Prefix']) {
+      check((await page.getByLabel(label, { exact: true }).inputValue()).length > 0, `a value for ${label}`);
+    }
+    check(
+      (await page.getByLabel('Authorization URL', { exact: true }).inputValue()).endsWith(`/system/auth/${partition}-U/oauth2/authorize`),
+      'the Authorization URL is the users realm\'s',
+    );
+    check(await page.getByRole('button', { name: 'Copy Authorization URL' }).isVisible(), 'a copy button per value');
+    await accessible(page, 'the Metadata page');
+    await shot(page, 'console-metadata');
+  });
+
+  await step('Add secret shows the value once, and the limit of two is explained', async () => {
+    await page.getByRole('link', { name: 'Back to' }).click();
+    await page.getByRole('link', { name: 'Secrets', exact: true }).click();
+    equal(await heading(page), 'Secrets', 'secrets heading');
+    await accessible(page, 'the Secrets page');
+    await page.getByRole('button', { name: 'Add secret', exact: true }).click();
+    const secret = page.getByLabel('Client Secret', { exact: true });
+    await secret.waitFor({ state: 'visible' });
+    check(await secret.getAttribute('readonly') !== null, 'the Client Secret field is read-only');
+    const value = await secret.inputValue();
+    check(value.length >= 32, `a secret value: ${value.length} characters`);
+    check(await page.getByText('cannot be displayed again').isVisible(), 'the warning that it is shown once');
+    check(await page.getByRole('button', { name: 'Copy' }).isVisible(), 'a Copy button next to it');
+    await accessible(page, 'the new secret');
+    await shot(page, 'console-secret-added');
+    const token = await fetch(`${base}/system/auth/${partition}-U/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${value}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=.default',
+    });
+    const answer = await token.json();
+    check(answer.error !== 'invalid_client', `the secret authenticates the client: ${JSON.stringify(answer)}`);
+    await page.goto(page.url());
+    equal(await page.getByLabel('Client Secret', { exact: true }).count(), 0, 'the value is not shown again');
+    check((await page.locator('tbody tr').count()) === 1, 'the table lists the secret');
+    await page.getByRole('button', { name: 'Add secret', exact: true }).click();
+    await page.getByLabel('Client Secret', { exact: true }).waitFor({ state: 'visible' });
+    check(await page.locator('#limit').isVisible(), 'at two secrets the limit is explained instead of the form');
+    equal(await page.getByRole('button', { name: 'Add secret', exact: true }).count(), 0, 'no Add secret at the limit');
+    await page.getByRole('link', { name: 'Back to' }).click();
   });
 
   await step('the list finds it by name', async () => {

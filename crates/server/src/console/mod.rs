@@ -4,14 +4,19 @@
 //! It is a second adapter over the admin operations, with no rule of its own: every read and
 //! change goes through [`ops`], which calls the admin API's handlers in process. The pages work
 //! without JavaScript; forms carry a CSRF token bound to the session ([`csrf`]); the session is
-//! server-side ([`session`]); sign-in is the authorization code flow with PKCE ([`signin`]).
+//! server-side ([`session`], [`cookies`]); sign-in is the authorization code flow with PKCE
+//! ([`signin`], [`callback`]); [`signout`] ends it and the realm's session.
 
 pub mod builtin;
+pub mod callback;
+pub mod cookies;
 pub mod csrf;
 pub mod ops;
 pub mod pages;
 pub mod session;
 pub mod signin;
+pub mod signout;
+pub mod view;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -26,9 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/", get(pages::home::partitions))
         .route("/admin/{partition}", get(to_home))
         .route("/admin/{partition}/", get(pages::home::home))
-        .route("/admin/{partition}/callback", get(signin::callback))
-        .route("/admin/{partition}/sign-out", post(signin::sign_out))
-        .route("/admin/{partition}/signed-out", get(signin::signed_out))
+        .route("/admin/{partition}/callback", get(callback::callback))
+        .route("/admin/{partition}/sign-out", post(signout::sign_out))
+        .route("/admin/{partition}/signed-out", get(signout::signed_out))
         .route("/admin/{partition}/partition", get(pages::home::partition))
         .route(
             "/admin/{partition}/integration",
@@ -46,6 +51,18 @@ pub fn router() -> Router<AppState> {
             "/admin/{partition}/client-applications/{client_id}",
             get(pages::clients::detail),
         )
+        .route(
+            "/admin/{partition}/client-applications/{client_id}/metadata",
+            get(pages::metadata::show),
+        )
+        .route(
+            "/admin/{partition}/client-applications/{client_id}/secrets",
+            get(pages::secrets::show).post(pages::secrets::add),
+        )
+        .route(
+            "/admin/{partition}/client-applications/{client_id}/secrets/{secret_id}/delete",
+            post(pages::secrets::delete),
+        )
 }
 
 /// `/admin/{partition}` → `/admin/{partition}/`.
@@ -53,6 +70,6 @@ async fn to_home(axum::extract::Path(p): axum::extract::Path<String>) -> axum::r
     use axum::response::IntoResponse as _;
     match tessera_domain::PartitionId::parse(&p) {
         Ok(p) => Redirect::permanent(&format!("/admin/{p}/")).into_response(),
-        Err(_) => pages::not_found(),
+        Err(_) => view::not_found(),
     }
 }

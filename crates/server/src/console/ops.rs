@@ -98,3 +98,85 @@ pub async fn departments(state: &AppState, who: &ConsoleUser) -> Result<Vec<Depa
             .await?;
     Ok(list.items)
 }
+
+/// A client application's Metadata panel.
+///
+/// # Errors
+/// As the admin API's metadata: 404 when the client is not in the partition.
+pub async fn metadata(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<crate::admin_api::client_metadata::ClientMetadata, ApiError> {
+    let Json(m) = crate::admin_api::client_metadata::get(
+        caller(who),
+        State(state.clone()),
+        Path((who.partition.to_string(), id.to_owned())),
+    )
+    .await?;
+    Ok(m)
+}
+
+/// A client application's secrets (no values).
+///
+/// # Errors
+/// As the admin API's list.
+pub async fn secrets(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<Vec<tessera_domain::secret::ClientSecret>, ApiError> {
+    let page = PageRequest::parse(Some(MAX_LIMIT), None)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let Json(list) = crate::admin_api::secrets::list(
+        caller(who),
+        State(state.clone()),
+        Path((who.partition.to_string(), id.to_owned())),
+        ListQuery(page),
+    )
+    .await?;
+    Ok(list.items)
+}
+
+/// Adds a secret; the answer carries its value, shown once.
+///
+/// # Errors
+/// As the admin API's create: 409 at the limit or for a single-page application.
+pub async fn add_secret(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    body: crate::admin_api::secrets::NewSecret,
+) -> Result<crate::admin_api::secrets::CreatedSecret, ApiError> {
+    let (_, Json(created)) = crate::admin_api::secrets::create(
+        caller(who),
+        State(state.clone()),
+        Path((who.partition.to_string(), id.to_owned())),
+        StrictJson(body),
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Deletes a secret.
+///
+/// # Errors
+/// As the admin API's delete.
+pub async fn delete_secret(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    secret_id: &str,
+) -> Result<(), ApiError> {
+    crate::admin_api::secrets::delete(
+        caller(who),
+        State(state.clone()),
+        Path((
+            who.partition.to_string(),
+            id.to_owned(),
+            secret_id.to_owned(),
+        )),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,25 +1,22 @@
 //! The console's server-side sessions and the extractor every console page starts with.
 //!
-//! The cookie holds a random value; the database keeps only its keyed hash
-//! ([`ConsoleSession`]). It is `HttpOnly` and `SameSite=Strict`; over https it is `Secure` with
-//! the `__Host-` prefix (`Path=/`, no `Domain`: RFC 6265bis §4.1.3.2) and the partition in its
-//! name, over plain http (loopback development) it keeps a plain name and is scoped to the
-//! partition's console path. A session ends after [`IDLE`] without a request or [`ABSOLUTE`]
+//! The cookie ([`super::cookies`]) holds a random value; the database keeps only its keyed hash
+//! ([`ConsoleSession`]). A session ends after [`IDLE`] without a request or [`ABSOLUTE`]
 //! after sign-in, whichever comes first, and whenever its user stops being an enabled Partition
 //! Administrator.
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::PartitionId;
 use tessera_domain::session::ConsoleSession;
 use tessera_domain::user::User;
 
-use super::pages;
+use super::cookies::{Kind, cookie_value, set_cookie};
 use super::signin;
+use super::view as pages;
 use crate::crypto::rng::random_token;
-use crate::oauth::browser::cookie;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
@@ -29,82 +26,6 @@ pub const IDLE: time::Duration = time::Duration::minutes(30);
 pub const ABSOLUTE: time::Duration = time::Duration::hours(8);
 /// Activity is written at most this often (the idle limit does not need more precision).
 const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
-
-/// Which console cookie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The session (`SameSite=Strict`).
-    Session,
-    /// The sign-in in progress (`SameSite=Lax`: it must come back with the realm's redirect,
-    /// which a sign-in started from another site's link makes a cross-site navigation).
-    SignIn,
-}
-
-impl Kind {
-    const fn base(self) -> &'static str {
-        match self {
-            Self::Session => "tessera_console",
-            Self::SignIn => "tessera_console_signin",
-        }
-    }
-
-    const fn same_site(self) -> &'static str {
-        match self {
-            Self::Session => "Strict",
-            Self::SignIn => "Lax",
-        }
-    }
-}
-
-/// Whether the console is served over https.
-pub(super) fn https(state: &AppState) -> bool {
-    state.config.public_url.starts_with("https://")
-}
-
-/// The cookie's name: `__Host-{base}_{partition}` over https, `{base}` on plain http.
-#[must_use]
-pub fn cookie_name(https: bool, kind: Kind, p: &PartitionId) -> String {
-    if https {
-        format!("__Host-{}_{p}", kind.base())
-    } else {
-        kind.base().to_owned()
-    }
-}
-
-/// A `Set-Cookie` value; `max_age: Some(0)` deletes the cookie.
-pub(super) fn set_cookie(
-    state: &AppState,
-    kind: Kind,
-    p: &PartitionId,
-    value: &str,
-    max_age: Option<i64>,
-) -> Option<HeaderValue> {
-    let https = https(state);
-    let name = cookie_name(https, kind, p);
-    let scope = if https {
-        "; Path=/; Secure".to_owned()
-    } else {
-        format!("; Path=/admin/{p}/")
-    };
-    let age = max_age
-        .map(|a| format!("; Max-Age={a}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{name}={value}{scope}; HttpOnly; SameSite={}{age}",
-        kind.same_site()
-    ))
-    .ok()
-}
-
-/// The value of the console cookie `kind` in the request, if exactly one is present.
-pub(super) fn cookie_value<'a>(
-    state: &AppState,
-    headers: &'a HeaderMap,
-    kind: Kind,
-    p: &PartitionId,
-) -> Option<&'a str> {
-    cookie(headers, &cookie_name(https(state), kind, p)).filter(|v| v.len() <= 128)
-}
 
 /// Starts a session for `user`, signed in through the realm session `realm_session`; returns
 /// the cookie to set.

@@ -149,7 +149,7 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         Err(reason) => return node_e2e::skip("the console browser test", &reason),
     };
     let server = DevServer::start().await;
-    let shots = std::env::var("TESSERA_CONSOLE_SCREENSHOTS").unwrap_or_default();
+    let shots = std::env::var("TESSERA_TEST_CONSOLE_SCREENSHOTS").unwrap_or_default();
     let env = [
         ("TESSERA_BASE", server.base.clone()),
         ("TESSERA_PARTITION", "demo".to_owned()),

@@ -23,7 +23,7 @@ pub const PER_PAGE: usize = 25;
 /// An admin operation's failure as a page (field errors are shown by the form instead).
 pub fn api_error(who: &ConsoleUser, e: ApiError) -> Response {
     let status = match &e {
-        ApiError::NotFound(_) => return super::not_found(),
+        ApiError::NotFound(_) => return crate::console::view::not_found(),
         ApiError::Unavailable | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -33,9 +33,9 @@ pub fn api_error(who: &ConsoleUser, e: ApiError) -> Response {
         ApiError::Internal => "Something went wrong; the server's log says what.".to_owned(),
         other => other.to_string(),
     };
-    super::message(
+    crate::console::view::message(
         status,
-        Layout::signed_in(who, "Not done"),
+        super::layout(who, "Not done"),
         "That could not be done",
         &text,
         Some(Link {
@@ -71,14 +71,14 @@ pub const fn platform_label(p: Platform) -> &'static str {
 
 #[derive(Template)]
 #[template(path = "console/clients.html")]
-struct List {
-    l: Layout,
-    q: String,
-    q_url: String,
-    rows: Vec<Row>,
-    total: usize,
-    page: usize,
-    pages: usize,
+pub(super) struct List {
+    pub(super) l: Layout,
+    pub(super) q: String,
+    pub(super) q_url: String,
+    pub(super) rows: Vec<Row>,
+    pub(super) total: usize,
+    pub(super) page: usize,
+    pub(super) pages: usize,
 }
 
 /// The list's query.
@@ -126,7 +126,7 @@ pub async fn list(
     page(
         StatusCode::OK,
         &List {
-            l: Layout::signed_in(&who, "Client Application").path(3, None),
+            l: super::layout(&who, "Client Application").path(3, None),
             q_url: form_urlencoded::byte_serialize(q.as_bytes()).collect(),
             q,
             rows,
@@ -224,7 +224,7 @@ pub struct ErrorLine {
 
 #[derive(Template)]
 #[template(path = "console/client_form.html")]
-struct NewForm {
+pub(super) struct NewForm {
     l: Layout,
     f: FormValues,
     errors: Vec<ErrorLine>,
@@ -232,6 +232,23 @@ struct NewForm {
 }
 
 impl NewForm {
+    /// The form with `fields`' messages next to their fields and in the summary.
+    pub(super) fn new(l: Layout, f: FormValues, fields: Vec<FieldError>) -> Self {
+        let errors = fields
+            .iter()
+            .map(|e| ErrorLine {
+                label: label(&e.field),
+                message: e.message.clone(),
+            })
+            .collect();
+        Self {
+            l,
+            f,
+            errors,
+            fields,
+        }
+    }
+
     /// The messages for `field` (`redirect_urls[2]` counts as `redirect_urls`), joined.
     fn err(&self, field: &str) -> Option<String> {
         let msgs: Vec<&str> = self
@@ -270,22 +287,8 @@ fn form_page(
     f: FormValues,
     fields: Vec<FieldError>,
 ) -> Response {
-    let errors = fields
-        .iter()
-        .map(|e| ErrorLine {
-            label: label(&e.field),
-            message: e.message.clone(),
-        })
-        .collect();
-    page(
-        status,
-        &NewForm {
-            l: Layout::signed_in(who, "Add client application").path(3, Some("Add")),
-            f,
-            errors,
-            fields,
-        },
-    )
+    let l = super::layout(who, "Add client application").path(3, Some("Add"));
+    page(status, &NewForm::new(l, f, fields))
 }
 
 /// `GET /admin/{partition}/client-applications/new`: the Add form.
@@ -404,10 +407,10 @@ pub async fn create(
 
 #[derive(Template)]
 #[template(path = "console/client.html")]
-struct Detail {
-    l: Layout,
-    c: ClientApplication,
-    created: bool,
+pub(super) struct Detail {
+    pub(super) l: Layout,
+    pub(super) c: ClientApplication,
+    pub(super) created: bool,
 }
 
 /// The detail page's query.
@@ -431,7 +434,7 @@ pub async fn detail(
     page(
         StatusCode::OK,
         &Detail {
-            l: Layout::signed_in(&who, &c.name).path(3, Some(&c.name)),
+            l: super::layout(&who, &c.name).path(3, Some(&c.name)),
             c,
             created: q.created.is_some(),
         },

@@ -14,16 +14,16 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "console/partitions.html")]
-struct Partitions {
-    l: Layout,
-    partitions: Vec<String>,
+pub(super) struct Partitions {
+    pub(super) l: Layout,
+    pub(super) partitions: Vec<String>,
 }
 
 /// `GET /admin/`: the partitions to choose from, or the only one.
 pub async fn partitions(State(state): State<AppState>) -> Response {
     let list = match state.store.list_partitions().await {
         Ok(l) => l,
-        Err(e) => return super::unavailable(&e),
+        Err(e) => return crate::console::view::unavailable(&e),
     };
     if let [only] = list.as_slice() {
         return Redirect::to(&format!("/admin/{}/", only.id)).into_response();
@@ -39,10 +39,10 @@ pub async fn partitions(State(state): State<AppState>) -> Response {
 
 #[derive(Template)]
 #[template(path = "console/home.html")]
-struct Home {
-    l: Layout,
-    departments: Vec<String>,
-    chosen: Option<String>,
+pub(super) struct Home {
+    pub(super) l: Layout,
+    pub(super) departments: Vec<String>,
+    pub(super) chosen: Option<String>,
 }
 
 /// The Department selector's choice.
@@ -67,7 +67,7 @@ pub async fn home(
     page(
         StatusCode::OK,
         &Home {
-            l: Layout::signed_in(&who, "Administration Console"),
+            l: super::layout(&who, "Administration Console"),
             departments,
             chosen,
         },
@@ -87,9 +87,9 @@ pub struct Item {
 
 #[derive(Template)]
 #[template(path = "console/menu.html")]
-struct Menu {
-    l: Layout,
-    items: Vec<Item>,
+pub(super) struct Menu {
+    pub(super) l: Layout,
+    pub(super) items: Vec<Item>,
 }
 
 /// `GET /admin/{partition}/partition`: the partition's areas.
@@ -98,7 +98,7 @@ pub async fn partition(who: ConsoleUser) -> Response {
     page(
         StatusCode::OK,
         &Menu {
-            l: Layout::signed_in(&who, "Partition").path(1, None),
+            l: super::layout(&who, "Partition").path(1, None),
             items: vec![Item {
                 label: "Integration",
                 href: format!("/admin/{p}/integration"),
@@ -114,7 +114,7 @@ pub async fn integration(who: ConsoleUser) -> Response {
     page(
         StatusCode::OK,
         &Menu {
-            l: Layout::signed_in(&who, "Integration").path(2, None),
+            l: super::layout(&who, "Integration").path(2, None),
             items: vec![Item {
                 label: "Client Application",
                 href: format!("/admin/{p}/client-applications"),
