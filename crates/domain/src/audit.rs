@@ -182,6 +182,10 @@ audit_names! {
         Logout => "logout",
         /// A back-channel logout token was delivered, or could not be.
         BackchannelLogout => "backchannel_logout",
+        /// A Partition Administrator signed in to the Administration Console, or was refused.
+        ConsoleSignIn => "console.sign_in",
+        /// The Administration Console was signed out of.
+        ConsoleSignOut => "console.sign_out",
     }
 }
 

@@ -152,7 +152,61 @@ pub struct ClientChanges {
     pub frontchannel_logout_session_required: Option<bool>,
 }
 
+/// The Client ID of the Administration Console, the built-in public client every partition's
+/// users realm has (docs/product.md#console). Client IDs are unique per partition, so it is the
+/// same fixed value in every partition; generated ids are random (version 4) and never take it.
+pub const CONSOLE_CLIENT_ID: ClientId =
+    uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_c0de);
+
+/// Whether `id` is the built-in Administration Console's Client ID.
+#[must_use]
+pub fn is_builtin(id: ClientId) -> bool {
+    id == CONSOLE_CLIENT_ID
+}
+
+/// The Administration Console's name in client lists.
+pub const CONSOLE_CLIENT_NAME: &str = "Administration Console";
+
 impl ClientApplication {
+    /// The Administration Console of `partition`: a public client (authorization code with
+    /// PKCE) whose redirect and post-logout addresses are the console's own.
+    #[must_use]
+    pub fn console(
+        partition: PartitionId,
+        redirect_url: String,
+        post_logout_redirect_url: String,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            partition,
+            client_id: CONSOLE_CLIENT_ID,
+            name: CONSOLE_CLIENT_NAME.to_owned(),
+            resource_type: ResourceType::Global,
+            platform: Platform::Spa,
+            redirect_urls: vec![redirect_url],
+            post_logout_redirect_urls: vec![post_logout_redirect_url],
+            obo_enabled: false,
+            token_exchange_enabled: false,
+            access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            enabled: true,
+            id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: true,
+            permissions: vec![],
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Whether this is the built-in Administration Console, which cannot be changed, disabled,
+    /// deleted or given secrets or permissions: the partition's administrators sign in with it.
+    #[must_use]
+    pub fn is_builtin(&self) -> bool {
+        is_builtin(self.client_id)
+    }
+
     /// Applies `changes` and validates the result.
     ///
     /// # Errors

@@ -53,3 +53,46 @@ impl std::fmt::Debug for BrowserSession {
             .finish()
     }
 }
+
+/// A signed-in Administration Console (docs/product.md#console): a server-side session of a
+/// Partition Administrator, found by the keyed hash of its cookie value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    /// The partition whose console it opens.
+    pub partition: PartitionId,
+    /// Keyed hash of the cookie value; the value itself is never stored.
+    pub hash: Vec<u8>,
+    /// The Partition Administrator (a user of the users realm).
+    pub user_id: uuid::Uuid,
+    /// The users realm's single sign-on session it was signed in through (the ID token's
+    /// `sid`), which signing out of the console ends too.
+    pub realm_session_id: Option<uuid::Uuid>,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// The last request it served, for the idle limit.
+    pub last_seen_at: OffsetDateTime,
+    /// The absolute limit, whatever the activity.
+    pub expires_at: OffsetDateTime,
+}
+
+impl ConsoleSession {
+    /// Whether it still signs its browser in at `now`, given the idle limit.
+    #[must_use]
+    pub fn is_live(&self, now: OffsetDateTime, idle: time::Duration) -> bool {
+        now < self.expires_at && now < self.last_seen_at + idle
+    }
+}
+
+impl std::fmt::Debug for ConsoleSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleSession")
+            .field("partition", &self.partition)
+            .field("hash", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .field("realm_session_id", &self.realm_session_id)
+            .field("created_at", &self.created_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}

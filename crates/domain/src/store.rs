@@ -23,7 +23,7 @@ use crate::page::{Page, PageRequest};
 use crate::partition::Partition;
 use crate::permission::Permission;
 use crate::secret::{ClientSecret, StoredSecret};
-use crate::session::BrowserSession;
+use crate::session::{BrowserSession, ConsoleSession};
 use crate::signing_key::SigningKey;
 use crate::user::User;
 
@@ -545,6 +545,31 @@ pub trait SessionRepository {
     async fn session_clients(&self, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Vec<ClientId>>;
 }
 
+/// The Administration Console's server-side sessions (docs/product.md#console).
+#[async_trait]
+pub trait ConsoleSessionRepository {
+    /// Stores a new console session.
+    async fn create_console_session(&self, s: &ConsoleSession) -> StoreResult<()>;
+    /// Looks a console session up by the hash of its cookie value, within a partition.
+    async fn find_console_session(
+        &self,
+        p: &PartitionId,
+        hash: &[u8],
+    ) -> StoreResult<Option<ConsoleSession>>;
+    /// Records activity at `now` (the idle limit counts from the last one).
+    async fn touch_console_session(
+        &self,
+        p: &PartitionId,
+        hash: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Deletes a console session (sign-out); an unknown one is not an error.
+    async fn delete_console_session(&self, p: &PartitionId, hash: &[u8]) -> StoreResult<()>;
+    /// Deletes the console sessions whose absolute limit passed before `before`; returns how
+    /// many went.
+    async fn purge_console_sessions(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// All repositories of one backend.
 #[async_trait]
 pub trait Store:
@@ -559,6 +584,7 @@ pub trait Store:
     + AuditRepository
     + GrantRepository
     + SessionRepository
+    + ConsoleSessionRepository
     + std::fmt::Debug
     + Send
     + Sync

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cidr;
 pub mod compat;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod error_format;
 pub mod forwarded;
@@ -51,10 +52,11 @@ pub fn router(state: AppState) -> Router {
     // Every route gets the small body limit except the OpenAPI import, whose documents are large.
     let small = Router::new()
         .merge(oauth::router(&state))
-        .route(pages::STYLESHEET_PATH, axum::routing::get(stylesheet))
+        .route("/static/{name}", axum::routing::get(pages::assets::serve))
         .merge(compat::router())
         .merge(ops::router(state.config.metrics.on_main_listener()))
         .merge(admin_api::router())
+        .merge(console::router())
         .layer(RequestBodyLimitLayer::new(limit));
     let large = admin_api::import_router().layer(RequestBodyLimitLayer::new(import_limit));
     Router::new()
@@ -100,17 +102,6 @@ fn request_trace() -> TraceLayer<
     TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<axum::body::Body>| {
         tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
     })
-}
-
-/// The login pages' stylesheet.
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        pages::STYLESHEET,
-    )
 }
 
 async fn not_found() -> impl IntoResponse {

@@ -382,6 +382,17 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     if dev {
         dev_partition(&state).await?;
     }
+    match tessera_server::console::builtin::ensure_all(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            partitions = n,
+            "set up the Administration Console's built-in client for the public URL"
+        ),
+        // Another instance starting at the same moment may have done it first.
+        Err(e) => {
+            tracing::warn!(error = %e, "could not set up the Administration Console's client")
+        }
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}; is another server running there? pass --listen to choose another address"))?;
     tracing::info!(%addr, public_url = %state.config.public_url, "Tessera is listening");
     if !insecure.is_empty() {

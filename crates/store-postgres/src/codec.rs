@@ -73,6 +73,11 @@ pub(crate) fn uuid(row: &DbRow, col: &str) -> StoreResult<uuid::Uuid> {
     get(row, col)
 }
 
+/// Reads a nullable id column.
+pub(crate) fn opt_uuid(row: &DbRow, col: &str) -> StoreResult<Option<uuid::Uuid>> {
+    get(row, col)
+}
+
 /// Reads a time column.
 pub(crate) fn time(row: &DbRow, col: &str) -> StoreResult<OffsetDateTime> {
     get(row, col)

@@ -76,6 +76,13 @@ pub(crate) fn uuid(row: &DbRow, col: &str) -> StoreResult<uuid::Uuid> {
     uuid::Uuid::parse_str(&s).map_err(corrupt)
 }
 
+/// Reads a nullable id column.
+pub(crate) fn opt_uuid(row: &DbRow, col: &str) -> StoreResult<Option<uuid::Uuid>> {
+    get::<Option<String>>(row, col)?
+        .map(|s| uuid::Uuid::parse_str(&s).map_err(corrupt))
+        .transpose()
+}
+
 fn from_micros(m: i64) -> StoreResult<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(m) * 1000).map_err(corrupt)
 }

@@ -55,6 +55,7 @@ mod catalog;
 mod client_secrets;
 mod clients;
 mod codec;
+mod console_sessions;
 mod customers;
 mod departments;
 mod error;

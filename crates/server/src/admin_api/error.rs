@@ -66,6 +66,7 @@ impl From<OpError> for ApiError {
             OpError::Duplicate { .. }
             | OpError::Limit(_)
             | OpError::PublicClientSecret
+            | OpError::BuiltIn
             | OpError::SecretLimit(_)
             | OpError::IdentityProviderLimit(_)
             | OpError::DepartmentInUse(_)

@@ -205,6 +205,7 @@ pub async fn update(
     id: ClientId,
     changes: ClientChanges,
 ) -> Result<ClientApplication, OpError> {
+    refuse_builtin(id)?;
     let mut client = get(state, admin, id).await?;
     client.apply(changes, state.clock.now())?;
     check_id_token_alg(state, &client)?;
@@ -229,6 +230,7 @@ pub async fn update(
 /// # Errors
 /// Unknown client, storage failures.
 pub async fn delete(state: &AppState, admin: &PartitionAdmin, id: ClientId) -> Result<(), OpError> {
+    refuse_builtin(id)?;
     let audit = admin.event(
         state,
         Action::ClientApplicationDelete,
@@ -257,6 +259,7 @@ pub async fn replace_permissions(
     id: ClientId,
     requested: &[String],
 ) -> Result<Vec<String>, OpError> {
+    refuse_builtin(id)?;
     let client = get(state, admin, id).await?;
     let ctx = partition_view(state, admin).await?;
     let mut e = FieldErrors::default();
@@ -321,4 +324,15 @@ pub async fn metadata(
         actors,
         schemes: schemes(&state.config, p),
     })
+}
+
+/// Refuses any change to the built-in Administration Console client (docs/product.md#console).
+///
+/// # Errors
+/// [`OpError::BuiltIn`] for the console's client id.
+pub fn refuse_builtin(id: ClientId) -> Result<(), OpError> {
+    if tessera_domain::client::is_builtin(id) {
+        return Err(OpError::BuiltIn);
+    }
+    Ok(())
 }

@@ -133,6 +133,12 @@ pub enum OpError {
     /// A single-page application is a public client.
     #[error("a single-page application is a public client and cannot have secrets")]
     PublicClientSecret,
+    /// The built-in Administration Console client (docs/product.md#console): the partition's
+    /// administrators sign in with it, so no operation may change it.
+    #[error(
+        "the Administration Console is built into every partition: it cannot be changed, disabled, deleted, or given secrets or permissions"
+    )]
+    BuiltIn,
     /// The client already has the configured number of unexpired secrets.
     #[error(
         "this client application already has {0} unexpired secrets; delete one before adding another"

@@ -77,6 +77,7 @@ pub async fn add(
     client_id: ClientId,
     new: NewSecret,
 ) -> Result<CreatedSecret, OpError> {
+    clients::refuse_builtin(client_id)?;
     let client = clients::get(state, admin, client_id).await?;
     if client.platform == Platform::Spa {
         return Err(OpError::PublicClientSecret);

@@ -1,31 +1,40 @@
-//! Server-rendered HTML pages of the browser flows: the realm login page, the authorization
-//! error page and the logout pages. No JavaScript; every dynamic value passes through
-//! [`escape`]; responses carry a strict CSP and refuse framing (clickjacking).
+//! Server-rendered HTML pages: the realm login page, the authorization error page and the
+//! logout pages, from askama templates under `crates/server/templates/` (compile-time checked,
+//! every value escaped by [`escape::Html`]), all on one base layout (`base.html`). Responses
+//! carry a strict CSP (scripts only from our own `/static/`, never inline) and refuse framing
+//! (clickjacking).
 
+pub mod assets;
+pub mod escape;
+
+use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The stylesheet, compiled in so pages work from `cargo build` alone.
-pub const STYLESHEET: &str = include_str!("../../static/tessera.css");
+pub use escape::escape;
 
-/// Where the stylesheet is served.
-pub const STYLESHEET_PATH: &str = "/static/tessera.css";
+/// A page shell: the base layout with a title and trusted, already rendered content.
+#[derive(Template)]
+#[template(path = "page.html")]
+struct Page<'a> {
+    title: &'a str,
+    refresh: Option<Refresh<'a>>,
+    main: &'a str,
+}
 
-/// Escapes text for HTML element content and double-quoted attribute values.
-#[must_use]
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// A `<meta http-equiv="refresh">` target.
+struct Refresh<'a> {
+    seconds: u32,
+    url: &'a str,
+}
+
+/// Renders a template; a template that cannot render (a formatting error, never expected) gives
+/// a short plain page rather than a panic.
+pub(crate) fn render(t: &impl Template) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a page template failed to render");
+        "<!doctype html><title>Error</title><p>This page could not be shown.</p>".to_owned()
+    })
 }
 
 /// An HTML page ready to send.
@@ -40,30 +49,38 @@ pub struct Html {
     pub form_targets: Vec<String>,
     /// Origins the page may load in frames (front-channel logout); none unless listed.
     pub frame_sources: Vec<String>,
+    /// Whether the page loads our own script (the console's copy buttons).
+    pub scripts: bool,
 }
 
 impl Html {
-    /// A page titled `title` with `main` as the content of its `<main>` element.
+    /// A page titled `title` with `main` (trusted markup from a template) as the content of
+    /// its `<main>` element.
     #[must_use]
     pub fn new(status: StatusCode, title: &str, main: &str) -> Self {
-        Self::with_head(status, title, "", main)
+        Self::shell(status, title, None, main)
     }
 
-    /// [`Html::new`] with `head` (trusted markup, escaped by the caller) added to `<head>`.
-    fn with_head(status: StatusCode, title: &str, head: &str, main: &str) -> Self {
-        let body = format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <meta name=\"referrer\" content=\"no-referrer\">{head}\
-             <title>{}</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
-             <body><main>{main}<footer>Tessera</footer></main></body></html>\n",
-            escape(title)
-        );
+    fn shell(status: StatusCode, title: &str, refresh: Option<Refresh<'_>>, main: &str) -> Self {
+        Self::from_body(
+            status,
+            render(&Page {
+                title,
+                refresh,
+                main,
+            }),
+        )
+    }
+
+    /// A complete document rendered elsewhere (the console's templates).
+    #[must_use]
+    pub fn from_body(status: StatusCode, body: String) -> Self {
         Self {
             status,
             body,
             form_targets: Vec::new(),
             frame_sources: Vec::new(),
+            scripts: false,
         }
     }
 
@@ -76,33 +93,25 @@ impl Html {
     /// session), but not navigate this page or open windows.
     #[must_use]
     pub fn signed_out(frames: &[(String, String)], next: Option<&str>) -> Self {
-        let iframes: String = frames
-            .iter()
-            .map(|(url, _)| {
-                format!(
-                    "<iframe class=\"logout-frame\" src=\"{}\" title=\"Signing out of an application\" sandbox=\"allow-scripts allow-same-origin\" hidden></iframe>",
-                    escape(url)
-                )
-            })
-            .collect();
-        let (head, main) = match next {
-            Some(next) => (
-                format!(
-                    "<meta http-equiv=\"refresh\" content=\"{LOGOUT_FRAMES_SECONDS};url={}\">",
-                    escape(next)
-                ),
-                format!(
-                    "<h1>Signed out</h1><p class=\"sub\" id=\"signed-out\">You have been signed out. \
-                     Taking you back to the application…</p>{iframes}\
-                     <p><a id=\"continue\" class=\"button\" href=\"{}\">Continue</a></p>",
-                    escape(next)
-                ),
-            ),
-            None => (String::new(), format!("{}{iframes}", signed_out())),
-        };
-        let mut page = Self::with_head(StatusCode::OK, "Signed out", &head, &main);
+        let urls: Vec<&str> = frames.iter().map(|(u, _)| u.as_str()).collect();
+        let main = render(&SignedOut {
+            frames: &urls,
+            next,
+        });
+        let refresh = next.map(|url| Refresh {
+            seconds: LOGOUT_FRAMES_SECONDS,
+            url,
+        });
+        let mut page = Self::shell(StatusCode::OK, "Signed out", refresh, &main);
         page.frame_sources = frames.iter().map(|(_, o)| o.clone()).collect();
         page
+    }
+
+    /// Lets the page load the console's script from our own `/static/` (`script-src 'self'`).
+    #[must_use]
+    pub fn with_scripts(mut self) -> Self {
+        self.scripts = true;
+        self
     }
 
     /// Allows forms on the page to lead to `origin`.
@@ -142,9 +151,15 @@ impl IntoResponse for Html {
                 frame_src.push_str(o);
             }
         }
+        // No inline script or style anywhere; only the console loads a script, from /static/.
+        let script_src = if self.scripts {
+            "; script-src 'self'"
+        } else {
+            ""
+        };
         let csp = format!(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; \
-             frame-ancestors 'none'; base-uri 'none'{frame_src}"
+             frame-ancestors 'none'; base-uri 'none'{frame_src}{script_src}"
         );
         let mut resp = (self.status, self.body).into_response();
         let h = resp.headers_mut();
@@ -186,6 +201,15 @@ pub struct LoginView<'a> {
     pub error: Option<&'a str>,
 }
 
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct Login<'a> {
+    v: &'a LoginView<'a>,
+    label: &'static str,
+    kind: &'static str,
+    input_type: &'static str,
+}
+
 /// The realm's login page.
 #[must_use]
 pub fn login(v: &LoginView<'_>) -> String {
@@ -194,68 +218,59 @@ pub fn login(v: &LoginView<'_>) -> String {
     } else {
         ("Username or email", "username", "text")
     };
-    let error = v
-        .error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
-        .unwrap_or_default();
-    format!(
-        "<h1>Sign in</h1><p class=\"sub\">to continue to <strong>{client}</strong> ({partition})</p>{error}\
-         <form method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"request\" value=\"{request}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label for=\"username\">{label}</label>\
-         <input id=\"username\" name=\"username\" type=\"{input_type}\" autocomplete=\"{kind}\" value=\"{login}\" required autofocus>\
-         <label for=\"password\">Password</label>\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <button id=\"sign-in\" type=\"submit\">Sign in</button></form>",
-        client = escape(v.client_name),
-        partition = escape(v.partition),
-        action = escape(v.action),
-        request = escape(v.request),
-        csrf = escape(v.csrf),
-        login = escape(v.login),
-    )
+    render(&Login {
+        v,
+        label,
+        kind,
+        input_type,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "auth/error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
 }
 
 /// A page explaining an authorization request that cannot be answered with a redirect.
 #[must_use]
 pub fn error(title: &str, message: &str) -> String {
-    format!(
-        "<h1>{}</h1><p class=\"error\" role=\"alert\">{}</p>\
-         <p class=\"sub\">If you followed a link from an application, tell its developer; \
-         the request cannot be sent back to it safely.</p>",
-        escape(title),
-        escape(message)
-    )
+    render(&ErrorPage { title, message })
+}
+
+#[derive(Template)]
+#[template(path = "auth/signed_out.html")]
+struct SignedOut<'a> {
+    frames: &'a [&'a str],
+    next: Option<&'a str>,
 }
 
 /// The page after signing out without a way back to the application.
 #[must_use]
 pub fn signed_out() -> String {
-    "<h1>Signed out</h1><p class=\"sub\" id=\"signed-out\">You have been signed out. You can close this window.</p>".to_owned()
+    render(&SignedOut {
+        frames: &[],
+        next: None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "auth/logout_confirm.html")]
+struct LogoutConfirm<'a> {
+    action: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+    csrf: &'a str,
 }
 
 /// Asks before ending a session when the request does not prove which application sent it.
 #[must_use]
 pub fn logout_confirm(action: &str, fields: &[(&str, &str)], csrf: &str) -> String {
-    let hidden: String = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(k),
-                escape(v)
-            )
-        })
-        .collect();
-    format!(
-        "<h1>Sign out?</h1><p class=\"sub\">Do you want to sign out?</p>\
-         <form method=\"post\" action=\"{}\">{hidden}\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <button id=\"confirm-sign-out\" type=\"submit\">Sign out</button></form>",
-        escape(action),
-        escape(csrf)
-    )
+    render(&LogoutConfirm {
+        action,
+        fields,
+        csrf,
+    })
 }
 
 #[cfg(test)]

@@ -200,6 +200,13 @@ impl Provisioner<'_> {
         let automation_secret = self.secret(&mut seed, &automation, "automation");
         let automation_id = automation.client_id;
         seed.clients.push(automation);
+        // The Administration Console's built-in client (docs/product.md#console).
+        seed.clients.push(ClientApplication::console(
+            spec.id.clone(),
+            urls::console_callback(&self.config.public_url, &spec.id),
+            urls::console_signed_out(&self.config.public_url, &spec.id),
+            now,
+        ));
         let demo = if spec.demo {
             Some(self.demo(&mut seed).await?)
         } else {

@@ -36,6 +36,9 @@
 //! - `keys`: rotation never breaks a token still valid; `key_withdrawal`: a withdrawn key stops
 //!   verifying everywhere; `id_token_alg`: ID tokens signed with each client's algorithm (RS256
 //!   by default), the RSA key family beside the default one, discovery, rotation and hints.
+//! - `console`: the Administration Console in headless Chromium with axe-core (sign-in, the
+//!   path to Client Application, Add with its messages, CSRF, sign-out, a non-administrator
+//!   refused) and its built-in client, which the admin API cannot change.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
 //! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format, and
 //!   the no-store headers; `metrics`: `/metrics` off by default, on its own listener, behind a
@@ -69,6 +72,7 @@ mod code_binding;
 mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
+mod console;
 mod cookies;
 mod dev_server;
 mod doc_citations;

@@ -28,6 +28,7 @@ mod accounts;
 mod audit;
 mod catalog;
 mod clients;
+mod console;
 mod grants;
 mod keys;
 mod partitions;
@@ -47,6 +48,7 @@ pub use clients::{
     duplicate_names_conflict, id_token_alg_round_trips, permissions_are_replaced_and_checked,
     secret_cap_ignores_expired_secrets, touch_records_last_use,
 };
+pub use console::console_sessions_round_trip;
 pub use grants::{
     a_password_change_signs_the_account_out, access_tokens_are_revoked_by_jti,
     account_changes_report_the_sessions_they_end, account_sessions_end_and_name_their_clients,
@@ -110,6 +112,7 @@ macro_rules! conformance_tests {
             deleting_a_client_removes_its_grants,
             browser_sessions_round_trip,
             expired_grants_are_purged,
+            console_sessions_round_trip,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

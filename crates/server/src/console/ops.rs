@@ -1,0 +1,152 @@
+//! Every call the console makes into the admin operations, in one place: the console is a
+//! second adapter over `admin_ops` — the same functions the admin API's JSON handlers call —
+//! with no rule of its own. Failures come back as the admin API's [`ApiError`] (one mapping,
+//! `admin_api/error.rs`), whose variants the pages turn into field messages and status pages.
+
+use tessera_domain::ClientId;
+use tessera_domain::audit::ActorKind;
+use tessera_domain::client::ClientApplication;
+use tessera_domain::department::Department;
+use tessera_domain::page::{MAX_LIMIT, PageRequest};
+use tessera_domain::secret::ClientSecret;
+
+use super::session::ConsoleUser;
+use crate::admin_api::error::ApiError;
+use crate::admin_ops::clients::{self, ClientMetadata, NewClientApplication};
+use crate::admin_ops::secrets::{self, CreatedSecret, NewSecret};
+use crate::admin_ops::{PartitionAdmin, Resource, departments};
+use crate::audit::AuditContext;
+use crate::state::AppState;
+
+/// The administrator the console acts for: the signed-in Partition Administrator.
+fn admin(who: &ConsoleUser) -> PartitionAdmin {
+    PartitionAdmin {
+        partition: who.partition.clone(),
+        audit: AuditContext {
+            partition: Some(who.partition.clone()),
+            actor_kind: ActorKind::User,
+            actor_id: Some(who.user.id.to_string()),
+            source_ip: who.source_ip.clone(),
+        },
+    }
+}
+
+/// The client id in a console address; a malformed one is not found.
+fn client_id(raw: &str) -> Result<ClientId, ApiError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(Resource::ClientApplication.noun()))
+}
+
+/// The first page of at most [`MAX_LIMIT`] items, or the page after `cursor`.
+fn page(cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+    PageRequest::parse(Some(MAX_LIMIT), cursor).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// Every client application of the partition, in creation order (every page, followed to the
+/// end).
+///
+/// # Errors
+/// As the admin API's list.
+pub async fn all_clients(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<Vec<ClientApplication>, ApiError> {
+    let admin = admin(who);
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = clients::list(state, &admin, page(cursor.as_deref())?).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Registers a client application.
+///
+/// # Errors
+/// As the admin API's create: per-field messages, a taken name.
+pub async fn create_client(
+    state: &AppState,
+    who: &ConsoleUser,
+    body: NewClientApplication,
+) -> Result<ClientApplication, ApiError> {
+    Ok(clients::create(state, &admin(who), body).await?)
+}
+
+/// One client application by the id in the address.
+///
+/// # Errors
+/// Not found when it is not in the partition.
+pub async fn client(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<ClientApplication, ApiError> {
+    Ok(clients::get(state, &admin(who), client_id(id)?).await?)
+}
+
+/// The partition's departments (the Department selector), first page.
+///
+/// # Errors
+/// As the admin API's list.
+pub async fn departments(state: &AppState, who: &ConsoleUser) -> Result<Vec<Department>, ApiError> {
+    Ok(departments::list(state, &admin(who), page(None)?)
+        .await?
+        .items)
+}
+
+/// A client application's Metadata panel.
+///
+/// # Errors
+/// Not found when the client is not in the partition.
+pub async fn metadata(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<ClientMetadata, ApiError> {
+    Ok(clients::metadata(state, &admin(who), client_id(id)?).await?)
+}
+
+/// A client application's secrets (no values).
+///
+/// # Errors
+/// As the admin API's list.
+pub async fn secrets(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<Vec<ClientSecret>, ApiError> {
+    Ok(
+        secrets::list(state, &admin(who), client_id(id)?, page(None)?)
+            .await?
+            .items,
+    )
+}
+
+/// Adds a secret; the answer carries its value, shown once.
+///
+/// # Errors
+/// As the admin API's create: the limit, a single-page application, the built-in client.
+pub async fn add_secret(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    body: NewSecret,
+) -> Result<CreatedSecret, ApiError> {
+    Ok(secrets::add(state, &admin(who), client_id(id)?, body).await?)
+}
+
+/// Deletes a secret.
+///
+/// # Errors
+/// As the admin API's delete.
+pub async fn delete_secret(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    secret_id: &str,
+) -> Result<(), ApiError> {
+    Ok(secrets::delete(state, &admin(who), client_id(id)?, secret_id).await?)
+}

@@ -1,0 +1,49 @@
+//! The HTML escaper every template uses (configured in the crate's `askama.toml`): named
+//! entities for `&`, `<`, `>`, `"` and `'`, the exact output the sign-in pages have always had,
+//! so relying parties and tests that read a page (a hidden field, an error text) see no change.
+
+use std::fmt::{self, Write};
+
+/// Escapes text for HTML element content and double-quoted attribute values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Html;
+
+impl askama::filters::Escaper for Html {
+    fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
+        let mut last = 0;
+        for (i, b) in string.bytes().enumerate() {
+            let entity = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            dest.write_str(&string[last..i])?;
+            dest.write_str(entity)?;
+            last = i + 1;
+        }
+        dest.write_str(&string[last..])
+    }
+}
+
+/// Escapes `s` as the templates do, for the few places that build markup in code.
+#[must_use]
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // Writing to a String cannot fail.
+    let _ = askama::filters::Escaper::write_escaped_str(&Html, &mut out, s);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_the_five_characters_and_nothing_else() {
+        assert_eq!(
+            super::escape("<a href=\"x\">'é'&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;é&#39;&amp;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,363 @@
+// End-to-end test of the Administration Console in a real browser (Debian's chromium through
+// playwright-core) against a running Tessera, with axe-core checking every page it visits.
+//
+//   TESSERA_BASE=http://127.0.0.1:8080 TESSERA_ADMIN_PASSWORD=... TESSERA_AGENT_PASSWORD=... node e2e/console/run.mjs
+//
+// Environment:
+//   TESSERA_BASE             Tessera's public URL (default http://127.0.0.1:8080)
+//   TESSERA_PARTITION        the partition (default demo)
+//   TESSERA_ADMIN_USERNAME   a Partition Administrator (default admin)
+//   TESSERA_ADMIN_PASSWORD   their password (required)
+//   TESSERA_AGENT_USERNAME   a user who is not an administrator (default agent1)
+//   TESSERA_AGENT_PASSWORD   their password (required)
+//   TESSERA_APP_NAME         the name of the Web application to register (default: a fresh one
+//                            with markup in it, which must come out as text)
+//   CHROMIUM                 the browser (default /usr/bin/chromium)
+//   E2E_SCREENSHOT_DIR       where to save a screenshot on failure (default the OS temp dir)
+//   E2E_SCREENSHOTS          a directory: save a screenshot of each main page there (docs)
+//
+// Prints one line per check. Exit code 0 when every check passed; otherwise 1 after printing
+// the failed check, the page's URL and text, console errors and failed requests. The last line
+// is `RESULT {json}` with what was created (the Client ID), for the calling test.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const OVERALL_TIMEOUT_MS = 90_000;
+const ACTION_TIMEOUT_MS = 10_000;
+const NAVIGATION_TIMEOUT_MS = 15_000;
+
+const env = process.env;
+const base = (env.TESSERA_BASE || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const partition = env.TESSERA_PARTITION || 'demo';
+const adminUser = env.TESSERA_ADMIN_USERNAME || 'admin';
+const adminPassword = env.TESSERA_ADMIN_PASSWORD;
+const agentUser = env.TESSERA_AGENT_USERNAME || 'agent1';
+const agentPassword = env.TESSERA_AGENT_PASSWORD;
+const chromiumPath = env.CHROMIUM || '/usr/bin/chromium';
+const shots = env.E2E_SCREENSHOTS || '';
+const appName = env.TESSERA_APP_NAME || `<script>alert("x")</script> Web app ${Date.now()}`;
+const consoleHome = `${base}/admin/${partition}/`;
+
+if (!adminPassword || !agentPassword) {
+  console.error('TESSERA_ADMIN_PASSWORD and TESSERA_AGENT_PASSWORD are required (see the header of e2e/console/run.mjs).');
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const log = [];
+const consoleErrors = [];
+const failedRequests = [];
+let currentStep = '(start)';
+
+function note(line) {
+  log.push(line);
+  console.log(line);
+}
+
+async function step(name, fn) {
+  currentStep = name;
+  const t0 = Date.now();
+  const result = await fn();
+  note(`  ok  ${name} (${Date.now() - t0} ms)`);
+  return result;
+}
+
+class CheckFailed extends Error {}
+
+function check(condition, message) {
+  if (!condition) throw new CheckFailed(message);
+}
+
+function equal(actual, expected, what) {
+  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+function watch(page, label) {
+  page.on('console', (m) => {
+    // The refused forms and the 403 page answer 422 and 403 on purpose; anything else (a CSP
+    // violation, a missing file, a script error) is a failure.
+    const expected = /^Failed to load resource: the server responded with a status of (403|422) /.test(m.text());
+    if (m.type() === 'error' && !expected) consoleErrors.push(`[${label}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`[${label}] uncaught: ${e.message}`));
+  page.on('requestfailed', (r) =>
+    failedRequests.push(`[${label}] ${r.method()} ${r.url()}: ${r.failure()?.errorText}`),
+  );
+  page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  page.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks every page gets
+
+const audited = [];
+
+/** axe-core on the page as it is: no serious or critical violation (WCAG 2.1 A and AA). */
+async function accessible(page, what) {
+  // Evaluated through the DevTools protocol, which the pages' CSP (no inline script) does not
+  // govern; the pages themselves stay under their real CSP.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(
+    bad.length === 0,
+    `axe-core found serious or critical violations on ${what}:\n` +
+      bad.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`).join('\n'),
+  );
+  audited.push(what);
+}
+
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function heading(page) {
+  return ((await page.locator('h1').first().textContent()) || '').trim();
+}
+
+async function signIn(page, user, pass) {
+  await page.locator('#username').waitFor({ state: 'visible' });
+  check(new URL(page.url()).pathname.endsWith(`/system/auth/${partition}-U/oauth2/authorize`), `the console sent the browser to the users realm's sign-in, not ${page.url()}`);
+  await page.fill('#username', user);
+  await page.fill('#password', pass);
+  await page.click('#sign-in');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function run(browser) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  watch(page, 'admin');
+  let clientId;
+
+  await step('/admin/ opens the only partition, which sends the browser to sign in', async () => {
+    await page.goto(`${base}/admin/`);
+    await page.locator('#username').waitFor({ state: 'visible' });
+    const authorize = new URL(page.url());
+    equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'PKCE method');
+    check(authorize.searchParams.get('state') && authorize.searchParams.get('nonce'), 'state and nonce are sent');
+    await accessible(page, 'the sign-in page');
+    await shot(page, 'console-sign-in');
+  });
+
+  await step('the Partition Administrator signs in and lands on the console home', async () => {
+    await signIn(page, adminUser, adminPassword);
+    await page.waitForURL(consoleHome);
+    equal(await heading(page), 'Administration Console', 'home heading');
+    const cookies = await context.cookies(consoleHome);
+    const session = cookies.find((c) => c.name === 'tessera_console');
+    check(session, `a console session cookie is set: ${JSON.stringify(cookies.map((c) => c.name))}`);
+    check(session.httpOnly, 'the session cookie is HttpOnly');
+    equal(session.sameSite, 'Strict', 'the session cookie SameSite');
+    check(await page.getByLabel('Department').isVisible(), 'the Department selector is there');
+    await accessible(page, 'the console home');
+    await shot(page, 'console-home');
+  });
+
+  await step('Department → Partition → Integration → Client Application', async () => {
+    await page.getByLabel('Department').selectOption({ label: 'Partition' });
+    await page.getByRole('link', { name: 'Partition', exact: true }).click();
+    equal(await heading(page), 'Partition', 'partition heading');
+    await accessible(page, 'the Partition page');
+    await page.getByRole('link', { name: 'Integration', exact: true }).click();
+    equal(await heading(page), 'Integration', 'integration heading');
+    await accessible(page, 'the Integration page');
+    await page.getByRole('main').getByRole('link', { name: 'Client Application', exact: true }).click();
+    equal(await heading(page), 'Client Application', 'list heading');
+    check(await page.getByRole('cell', { name: 'Administration Console' }).count() > 0, 'the built-in console client is listed');
+    await accessible(page, 'the client application list');
+    await shot(page, 'console-client-applications');
+  });
+
+  await step('Add opens the form; token exchange reveals Access Token Expiry Time', async () => {
+    await page.getByRole('link', { name: 'Add', exact: true }).click();
+    for (const label of ['Name', 'Resource Type', 'Platform', 'Redirect URL(s)', 'Post Logout Redirect URL(s)', 'Client On-Behalf-Of (OBO) Flow', 'Token Exchange Grant Type']) {
+      check(await page.getByLabel(label, { exact: true }).isVisible(), `the form has a visible field labelled ${label}`);
+    }
+    equal(await page.getByLabel('Resource Type').inputValue(), 'global', 'Resource Type');
+    const options = await page.getByLabel('Platform').locator('option').allTextContents();
+    equal(JSON.stringify(options), JSON.stringify(['Web Application', 'Single Page Application (SPA)']), 'Platform options');
+    const ttl = page.getByLabel('Access Token Expiry Time');
+    check(!(await ttl.isVisible()), 'Access Token Expiry Time is hidden while token exchange is not ticked');
+    await page.getByLabel('Token Exchange Grant Type').check();
+    check(await ttl.isVisible(), 'ticking Token Exchange Grant Type shows Access Token Expiry Time');
+    await accessible(page, 'the Add form');
+    await shot(page, 'console-add-client-application');
+    await page.getByLabel('Token Exchange Grant Type').uncheck();
+    check(!(await ttl.isVisible()), 'unticking hides it again');
+  });
+
+  await step('an invalid form shows field messages and saves nothing', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('');
+    await page.getByLabel('Redirect URL(s)', { exact: true }).fill('ftp://example.com/cb');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#form-errors').waitFor({ state: 'visible' });
+    check(await page.locator('#name-error').isVisible(), 'a message next to Name');
+    check(await page.locator('#redirect_urls-error').isVisible(), 'a message next to Redirect URL(s)');
+    equal(await page.getByLabel('Redirect URL(s)', { exact: true }).inputValue(), 'ftp://example.com/cb', 'the typed value is kept');
+    await accessible(page, 'the Add form with errors');
+    await shot(page, 'console-add-errors');
+  });
+
+  await step('a Web Application is registered and shows its Client ID', async () => {
+    await page.getByLabel('Name', { exact: true }).fill(appName);
+    await page.getByLabel('Platform').selectOption({ label: 'Web Application' });
+    await page.getByLabel('Redirect URL(s)', { exact: true }).fill('http://127.0.0.1:9/callback\nhttps://app.example/callback');
+    await page.getByLabel('Post Logout Redirect URL(s)').fill('https://app.example/');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByLabel('Client ID').waitFor({ state: 'visible' });
+    equal(await heading(page), appName, 'the name, as text');
+    clientId = await page.getByLabel('Client ID').inputValue();
+    check(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(clientId), `a Client ID: ${clientId}`);
+    const alerts = [];
+    page.on('dialog', (d) => { alerts.push(d.message()); d.dismiss(); });
+    check(await page.getByRole('button', { name: 'Copy' }).isVisible(), 'a Copy button next to the Client ID');
+    for (const tab of ['Secrets', 'Permissions', 'Metadata']) {
+      check(await page.getByRole('link', { name: tab, exact: true }).isVisible(), `a link to ${tab}`);
+    }
+    equal(alerts.length, 0, 'no script from the name ran');
+    await accessible(page, 'the client application page');
+    await shot(page, 'console-client-application');
+  });
+
+  await step('Metadata shows the URLs and the prefix to copy', async () => {
+    await page.getByRole('link', { name: 'Metadata', exact: true }).click();
+    equal(await heading(page), 'Metadata', 'metadata heading');
+    for (const label of ['Authorization URL', 'Access Token URL', 'Domain URL', 'Metadata URL', 'API Permission Prefix']) {
+      check((await page.getByLabel(label, { exact: true }).inputValue()).length > 0, `a value for ${label}`);
+    }
+    check(
+      (await page.getByLabel('Authorization URL', { exact: true }).inputValue()).endsWith(`/system/auth/${partition}-U/oauth2/authorize`),
+      'the Authorization URL is the users realm\'s',
+    );
+    check(await page.getByRole('button', { name: 'Copy Authorization URL' }).isVisible(), 'a copy button per value');
+    await accessible(page, 'the Metadata page');
+    await shot(page, 'console-metadata');
+  });
+
+  await step('Add secret shows the value once, and the limit of two is explained', async () => {
+    await page.getByRole('link', { name: 'Back to' }).click();
+    await page.getByRole('link', { name: 'Secrets', exact: true }).click();
+    equal(await heading(page), 'Secrets', 'secrets heading');
+    await accessible(page, 'the Secrets page');
+    await page.getByRole('button', { name: 'Add secret', exact: true }).click();
+    const secret = page.getByLabel('Client Secret', { exact: true });
+    await secret.waitFor({ state: 'visible' });
+    check(await secret.getAttribute('readonly') !== null, 'the Client Secret field is read-only');
+    const value = await secret.inputValue();
+    check(value.length >= 32, `a secret value: ${value.length} characters`);
+    check(await page.getByText('cannot be displayed again').isVisible(), 'the warning that it is shown once');
+    check(await page.getByRole('button', { name: 'Copy' }).isVisible(), 'a Copy button next to it');
+    await accessible(page, 'the new secret');
+    await shot(page, 'console-secret-added');
+    const token = await fetch(`${base}/system/auth/${partition}-U/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${value}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=.default',
+    });
+    const answer = await token.json();
+    check(answer.error !== 'invalid_client', `the secret authenticates the client: ${JSON.stringify(answer)}`);
+    await page.goto(page.url());
+    equal(await page.getByLabel('Client Secret', { exact: true }).count(), 0, 'the value is not shown again');
+    check((await page.locator('tbody tr').count()) === 1, 'the table lists the secret');
+    await page.getByRole('button', { name: 'Add secret', exact: true }).click();
+    await page.getByLabel('Client Secret', { exact: true }).waitFor({ state: 'visible' });
+    check(await page.locator('#limit').isVisible(), 'at two secrets the limit is explained instead of the form');
+    equal(await page.getByRole('button', { name: 'Add secret', exact: true }).count(), 0, 'no Add secret at the limit');
+    await page.getByRole('link', { name: 'Back to' }).click();
+  });
+
+  await step('the list finds it by name', async () => {
+    await page.goto(`${consoleHome}client-applications?q=${encodeURIComponent('Web app')}`);
+    check(await page.getByRole('link', { name: appName }).count() === 1, 'the new application is listed once');
+  });
+
+  await step('a POST without the CSRF field is refused and changes nothing', async () => {
+    const resp = await page.request.post(`${consoleHome}client-applications`, {
+      form: { name: 'CSRF probe', platform: 'web', redirect_urls: 'https://app.example/cb' },
+      maxRedirects: 0,
+    });
+    equal(resp.status(), 403, 'status of a POST without the CSRF field');
+    const wrong = await page.request.post(`${consoleHome}client-applications`, {
+      form: { csrf: 'not-the-token', name: 'CSRF probe', platform: 'web', redirect_urls: 'https://app.example/cb' },
+      maxRedirects: 0,
+    });
+    equal(wrong.status(), 403, 'status of a POST with a wrong CSRF field');
+    await page.goto(`${consoleHome}client-applications?q=${encodeURIComponent('CSRF probe')}`);
+    equal(await page.getByRole('link', { name: 'CSRF probe' }).count(), 0, 'no application was registered by those POSTs');
+  });
+
+  await step('Sign out ends the console session and the realm session', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${consoleHome}signed-out`);
+    equal(await heading(page), 'Signed out', 'signed-out heading');
+    await accessible(page, 'the signed-out page');
+    await page.goto(consoleHome);
+    await page.locator('#username').waitFor({ state: 'visible' });
+    check(new URL(page.url()).pathname.endsWith('/oauth2/authorize'), 'the console asks to sign in again (no single sign-on left)');
+  });
+  await context.close();
+
+  const other = await browser.newContext();
+  const agentPage = await other.newPage();
+  watch(agentPage, 'agent');
+  await step('a user who is not a Partition Administrator gets a 403 page', async () => {
+    await agentPage.goto(`${consoleHome}client-applications`);
+    const statuses = [];
+    agentPage.on('response', (r) => { if (r.url().includes('/callback')) statuses.push(r.status()); });
+    await signIn(agentPage, agentUser, agentPassword);
+    await agentPage.getByRole('heading', { name: 'Not a Partition Administrator' }).waitFor();
+    equal(JSON.stringify(statuses), '[403]', 'the callback status');
+    await accessible(agentPage, 'the 403 page');
+    await shot(agentPage, 'console-not-an-administrator');
+  });
+  await other.close();
+
+  // The CSP violations a page causes are logged as console errors.
+  check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join('\n')}`);
+  return { client_id: clientId, name: appName, audited };
+}
+
+const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+const timer = setTimeout(() => {
+  console.error(`FAILED: took longer than ${OVERALL_TIMEOUT_MS} ms (at: ${currentStep})`);
+  process.exit(1);
+}, OVERALL_TIMEOUT_MS);
+let code = 0;
+try {
+  const result = await run(browser);
+  note(`RESULT ${JSON.stringify(result)}`);
+} catch (e) {
+  code = 1;
+  console.error(`FAILED at "${currentStep}": ${e instanceof CheckFailed ? e.message : e.stack}`);
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) {
+      console.error(`  page ${p.url()}`);
+      console.error(`  text: ${((await p.locator('body').textContent().catch(() => '')) || '').slice(0, 2000)}`);
+      const path = join(env.E2E_SCREENSHOT_DIR || tmpdir(), `tessera-console-failure-${Date.now()}.png`);
+      await p.screenshot({ path, fullPage: true }).catch(() => {});
+      console.error(`  screenshot: ${path}`);
+    }
+  }
+  if (consoleErrors.length) console.error(`console errors:\n  ${consoleErrors.join('\n  ')}`);
+  if (failedRequests.length) console.error(`failed requests:\n  ${failedRequests.join('\n  ')}`);
+} finally {
+  clearTimeout(timer);
+  await browser.close();
+}
+process.exit(code);
