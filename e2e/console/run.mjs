@@ -141,6 +141,7 @@ async function run(browser) {
   const page = await context.newPage();
   watch(page, 'admin');
   let clientId;
+  let secretValue = '';
 
   await step('/admin/ opens the only partition, which sends the browser to sign in', async () => {
     await page.goto(`${base}/admin/`);
@@ -257,6 +258,7 @@ async function run(browser) {
     await secret.waitFor({ state: 'visible' });
     check(await secret.getAttribute('readonly') !== null, 'the Client Secret field is read-only');
     const value = await secret.inputValue();
+    secretValue = value;
     check(value.length >= 32, `a secret value: ${value.length} characters`);
     check(await page.getByText('cannot be displayed again').isVisible(), 'the warning that it is shown once');
     check(await page.getByRole('button', { name: 'Copy' }).isVisible(), 'a Copy button next to it');
@@ -279,6 +281,38 @@ async function run(browser) {
     await page.getByLabel('Client Secret', { exact: true }).waitFor({ state: 'visible' });
     check(await page.locator('#limit').isVisible(), 'at two secrets the limit is explained instead of the form');
     equal(await page.getByRole('button', { name: 'Add secret', exact: true }).count(), 0, 'no Add secret at the limit');
+    await page.getByRole('link', { name: 'Back to' }).click();
+  });
+
+  await step('Permissions: grouped by hub and kind; Save assigns exactly the ticked set and says what changed', async () => {
+    await page.getByRole('link', { name: 'Permissions', exact: true }).click();
+    equal(await heading(page), 'Permissions', 'permissions heading');
+    for (const group of ['Core', 'Conversation Hub', 'Knowledge']) {
+      check(await page.getByRole('heading', { name: group, exact: true }).isVisible(), `the ${group} hub`);
+    }
+    check(await page.getByRole('group', { name: 'Interactive' }).first().isVisible(), 'Interactive delegated permissions');
+    check(await page.getByRole('group', { name: 'On-Behalf-Of' }).first().isVisible(), 'On-Behalf-Of delegated permissions');
+    check(await page.getByText('reaches a token only when').isVisible(), 'the note that assigned is not granted');
+    await accessible(page, 'the Permissions page');
+    // Before any permission is assigned, client credentials get nothing to put in a token.
+    const basic = `Basic ${Buffer.from(`${clientId}:${secretValue}`).toString('base64')}`;
+    const ask = () => fetch(`${base}/system/auth/${partition}-U/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=.default',
+    });
+    const before = await (await ask()).json();
+    check(!before.access_token, `no token without an assigned application permission: ${JSON.stringify(before)}`);
+    await page.getByLabel('app.core.usermgr.read', { exact: true }).check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Assigned:').waitFor({ state: 'visible' });
+    check(await page.getByRole('status').getByText('app.core.usermgr.read').isVisible(), 'the notice names what was assigned');
+    check(await page.getByLabel('app.core.usermgr.read', { exact: true }).isChecked(), 'ticked after saving');
+    await accessible(page, 'the saved Permissions page');
+    await shot(page, 'console-permissions');
+    const answer = await (await ask()).json();
+    check(typeof answer.access_token === 'string', `a client-credentials token with the console's credentials: ${JSON.stringify(answer)}`);
+    check((answer.scope || '').split(' ').some((s) => s.endsWith('app.core.usermgr.read')), `the assigned permission is in it: ${answer.scope}`);
     await page.getByRole('link', { name: 'Back to' }).click();
   });
 

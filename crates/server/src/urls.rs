@@ -52,6 +52,8 @@ pub fn issuer(public_url: &str, partition: &PartitionId, realm: Realm) -> String
 /// An endpoint under a realm issuer: `endpoint` is one of this module's constants, e.g. [`TOKEN`].
 #[must_use]
 pub fn endpoint(public_url: &str, partition: &PartitionId, realm: Realm, endpoint: &str) -> String {
+    // The constants above start with `/`; a bare "oauth2/…" would glue onto the issuer segment.
+    debug_assert!(endpoint.starts_with('/'), "{endpoint} must start with /");
     format!("{}{endpoint}", issuer(public_url, partition, realm))
 }
 

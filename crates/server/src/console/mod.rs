@@ -56,6 +56,10 @@ pub fn router() -> Router<AppState> {
             get(pages::metadata::show),
         )
         .route(
+            "/admin/{partition}/client-applications/{client_id}/permissions",
+            get(pages::permissions::show).post(pages::permissions::save),
+        )
+        .route(
             "/admin/{partition}/client-applications/{client_id}/secrets",
             get(pages::secrets::show).post(pages::secrets::add),
         )

@@ -8,13 +8,14 @@ use tessera_domain::audit::ActorKind;
 use tessera_domain::client::ClientApplication;
 use tessera_domain::department::Department;
 use tessera_domain::page::{MAX_LIMIT, PageRequest};
+use tessera_domain::permission::Permission;
 use tessera_domain::secret::ClientSecret;
 
 use super::session::ConsoleUser;
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::clients::{self, ClientMetadata, NewClientApplication};
 use crate::admin_ops::secrets::{self, CreatedSecret, NewSecret};
-use crate::admin_ops::{PartitionAdmin, Resource, departments};
+use crate::admin_ops::{PartitionAdmin, Resource, catalog, departments};
 use crate::audit::AuditContext;
 use crate::state::AppState;
 
@@ -149,4 +150,45 @@ pub async fn delete_secret(
     secret_id: &str,
 ) -> Result<(), ApiError> {
     Ok(secrets::delete(state, &admin(who), client_id(id)?, secret_id).await?)
+}
+
+/// Every permission of the partition's catalog (every page, followed to the end).
+///
+/// # Errors
+/// As the admin API's permission list.
+pub async fn permission_catalog(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<Vec<Permission>, ApiError> {
+    let admin = admin(who);
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = catalog::permissions(state, &admin, page(cursor.as_deref())?).await?;
+        out.extend(page.items.into_iter().map(|p| Permission {
+            name: p.name,
+            hub: p.hub,
+            kind: p.kind,
+            description: p.description,
+            anonymous: p.anonymous,
+        }));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Replaces a client application's permissions with exactly `names`; the stored set comes back.
+///
+/// # Errors
+/// As the admin API's `PUT …/permissions`: unknown permissions and kinds a single-page
+/// application cannot hold are field errors; the built-in console client is refused.
+pub async fn replace_permissions(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    names: &[String],
+) -> Result<Vec<String>, ApiError> {
+    Ok(clients::replace_permissions(state, &admin(who), client_id(id)?, names).await?)
 }

@@ -71,7 +71,7 @@ pub fn start(state: &AppState, p: &PartitionId, uri: &Uri) -> Response {
         &state.config.public_url,
         p,
         Realm::Users,
-        "oauth2/authorize",
+        urls::AUTHORIZE,
     )) {
         Ok(u) => u,
         Err(_) => return pages::not_found(),

@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod home;
 pub mod metadata;
+pub mod permissions;
 pub mod secrets;
 #[cfg(test)]
 mod tests;

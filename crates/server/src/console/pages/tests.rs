@@ -1,13 +1,17 @@
 //! Every console template rendered with sample data full of markup: it must come out as text.
 
+use std::collections::BTreeSet;
+
 use askama::Template;
 use tessera_domain::client::{ClientApplication, Platform};
+use tessera_domain::permission::{Hub, Permission, PermissionKind};
 use tessera_domain::{PartitionId, client::CONSOLE_CLIENT_ID};
 use tessera_oauth_types::FieldError;
 
 use super::clients::{Detail, FormValues, List, NewForm, Row};
 use super::home::{Home, Item, Menu, Partitions};
 use super::metadata::{Field, Metadata};
+use super::permissions::{Changes, Permissions, groups};
 use crate::console::view::{Layout, Link, Message};
 
 const EVIL: &str = "<script>alert(\"x\")</script>&'";
@@ -261,4 +265,71 @@ fn metadata_offers_each_value_with_a_copy_button() {
     assert!(html.contains("<label for=\"authorization-url\">Authorization URL</label>"));
     assert!(html.contains("data-copy=\"authorization-url\""));
     assert!(html.contains(&format!("value=\"{ESCAPED}\" readonly")));
+}
+
+fn permission(name: &str, hub: Hub, kind: PermissionKind) -> Permission {
+    Permission {
+        name: name.into(),
+        hub,
+        kind,
+        description: EVIL.into(),
+        anonymous: false,
+    }
+}
+
+#[test]
+fn permissions_are_grouped_by_hub_then_kind_and_escaped() {
+    let catalog = vec![
+        permission(
+            "app.core.usermgr.read",
+            Hub::Core,
+            PermissionKind::Application,
+        ),
+        permission("core.usermgr.read", Hub::Core, PermissionKind::Delegated),
+        permission("core.usermgr.obo", Hub::Core, PermissionKind::DelegatedObo),
+        permission(EVIL, Hub::Knowledge, PermissionKind::Delegated),
+    ];
+    let assigned: BTreeSet<String> = ["core.usermgr.read".to_owned()].into();
+    let web = groups(&catalog, &assigned, false);
+    assert_eq!(
+        web.iter().map(|g| g.hub).collect::<Vec<_>>(),
+        ["Core", "Knowledge"],
+        "hubs in the contract's order, empty ones left out"
+    );
+    assert_eq!(
+        web[0].kinds.iter().map(|k| k.label).collect::<Vec<_>>(),
+        ["Interactive", "On-Behalf-Of", "Application Permissions"]
+    );
+    let spa = groups(&catalog, &assigned, true);
+    assert!(
+        spa.iter()
+            .all(|g| g.kinds.iter().all(|k| k.label == "Interactive")),
+        "a single-page application sees only what it can be given"
+    );
+    let html = Permissions {
+        l: layout(),
+        name: EVIL.into(),
+        client_id: "42".into(),
+        spa: false,
+        groups: web,
+        saved: Some(Changes {
+            added: vec![EVIL.into()],
+            removed: vec!["core.usermgr.obo".into()],
+        }),
+        error: Some(EVIL.into()),
+    }
+    .render()
+    .unwrap();
+    assert_safe(&html);
+    assert!(html.contains("<h2 id=\"hub-core\">Core</h2>"));
+    assert!(html.contains("<legend>Interactive</legend>"));
+    assert!(html.contains("<h3>Delegated Permissions</h3>"));
+    assert!(html.contains("<h3>Application Permissions</h3>"));
+    assert!(
+        html.contains("value=\"core.usermgr.read\" aria-describedby=\"perm-1-d\" checked>"),
+        "the assigned permission is ticked: {html}"
+    );
+    assert!(html.contains("No longer assigned: <code>core.usermgr.obo</code>"));
+    assert!(html.contains("name=\"csrf\""));
+    assert!(html.contains("reaches a token only when"));
 }
