@@ -1,17 +1,19 @@
 //! Customers: end customers of the partition's customers realm.
 
+use async_trait::async_trait;
 use serde::Deserialize;
-use tessera_domain::Realm;
-use tessera_domain::audit::{Action, ObjectType};
+use tessera_domain::audit::{Action, AuditEvent, ObjectType};
 use tessera_domain::customer::{Customer, CustomerChanges};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::standard_claims::StandardClaims;
-use tessera_domain::store::CustomerRecord;
+use tessera_domain::store::{CustomerRecord, Store, StoreResult};
 use tessera_domain::user::check_password;
+use tessera_domain::validation::FieldErrors;
+use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
 
-use super::accounts::hash_password;
+use super::accounts::{self, Account, hash_password};
 use super::{OpError, PartitionAdmin, Resource};
-use crate::oauth::session_end::{self, Ending};
 use crate::state::AppState;
 
 /// The body of `POST customers`.
@@ -61,12 +63,7 @@ pub async fn get(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<Customer, OpError> {
-    state
-        .store
-        .get_customer(&admin.partition, id)
-        .await
-        .map_err(OpError::of(Resource::Customer))?
-        .ok_or(OpError::NotFound(Resource::Customer))
+    accounts::get(state, admin, id).await
 }
 
 /// Creates a customer.
@@ -114,8 +111,8 @@ pub async fn create(
     Ok(customer)
 }
 
-/// Changes a customer. A new password or disabling ends the customer's sessions, and their
-/// applications are told.
+/// Changes a customer (a new password is hashed; it is never returned). A new password or
+/// disabling ends the customer's sessions, and their applications are told.
 ///
 /// # Errors
 /// Unknown customer, invalid fields, the hashing limit, storage failures.
@@ -125,37 +122,7 @@ pub async fn update(
     id: uuid::Uuid,
     changes: CustomerChanges,
 ) -> Result<Customer, OpError> {
-    let mut customer = get(state, admin, id).await?;
-    let password = changes.password.clone();
-    customer.apply(changes, state.clock.now())?;
-    let hash = match password {
-        Some(p) => Some(hash_password(state, p).await?),
-        None => None,
-    };
-    let audit = admin.event(
-        state,
-        Action::CustomerUpdate,
-        ObjectType::Customer,
-        customer.id.to_string(),
-        hash.as_ref().map(|_| "password changed".to_owned()),
-    );
-    let ended = state
-        .store
-        .update_customer(&customer, hash.as_deref(), &audit)
-        .await
-        .map_err(OpError::of(Resource::Customer))?;
-    session_end::end(
-        state,
-        &admin.partition,
-        Realm::Customers,
-        Ending::Ended {
-            subject: customer.id,
-            sessions: ended,
-        },
-    )
-    .await
-    .map_err(OpError::of(Resource::Customer))?;
-    Ok(customer)
+    accounts::update(state, admin, id, changes).await
 }
 
 /// Deletes a customer.
@@ -167,23 +134,12 @@ pub async fn delete(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<(), OpError> {
-    let audit = admin.event(
-        state,
-        Action::CustomerDelete,
-        ObjectType::Customer,
-        id.to_string(),
-        None,
-    );
-    state
-        .store
-        .delete_customer(&admin.partition, id, &audit)
-        .await
-        .map_err(OpError::of(Resource::Customer))
+    accounts::delete::<Customer>(state, admin, id).await
 }
 
-/// Signs the customer out everywhere: ends every live browser session of the customer and
-/// revokes the grants made in them, and tells the applications that took part (OpenID Connect
-/// Back-Channel Logout 1.0). A customer with no live session is not an error.
+/// Signs the customer out everywhere: ends every live browser session and revokes the grants made
+/// in them, and tells the applications that took part (OpenID Connect Back-Channel Logout 1.0).
+/// A customer with no live session is not an error.
 ///
 /// # Errors
 /// Unknown customer, storage failures.
@@ -192,24 +148,54 @@ pub async fn end_sessions(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<(), OpError> {
-    let customer = get(state, admin, id).await?;
-    let audit = admin.event(
-        state,
-        Action::CustomerSessionsEnd,
-        ObjectType::Customer,
-        customer.id.to_string(),
-        None,
-    );
-    session_end::end(
-        state,
-        &admin.partition,
-        Realm::Customers,
-        Ending::Account {
-            subject: customer.id,
-            audit,
-        },
-    )
-    .await
-    .map_err(OpError::of(Resource::Customer))?;
-    Ok(())
+    accounts::end_sessions::<Customer>(state, admin, id).await
+}
+
+#[async_trait]
+impl Account for Customer {
+    type Changes = CustomerChanges;
+    const REALM: Realm = Realm::Customers;
+    const RESOURCE: Resource = Resource::Customer;
+    const OBJECT: ObjectType = ObjectType::Customer;
+    const UPDATE: Action = Action::CustomerUpdate;
+    const DELETE: Action = Action::CustomerDelete;
+    const SESSIONS_END: Action = Action::CustomerSessionsEnd;
+
+    fn id(&self) -> uuid::Uuid {
+        self.id
+    }
+
+    fn new_password(changes: &CustomerChanges) -> Option<String> {
+        changes.password.clone()
+    }
+
+    fn apply_changes(
+        &mut self,
+        changes: CustomerChanges,
+        now: OffsetDateTime,
+    ) -> Result<(), FieldErrors> {
+        self.apply(changes, now)
+    }
+
+    async fn load(store: &dyn Store, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<Self>> {
+        store.get_customer(p, id).await
+    }
+
+    async fn save(
+        &self,
+        store: &dyn Store,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<uuid::Uuid>> {
+        store.update_customer(self, password_hash, audit).await
+    }
+
+    async fn remove(
+        store: &dyn Store,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        store.delete_customer(p, id, audit).await
+    }
 }

@@ -1,16 +1,18 @@
 //! Users: agents of the partition's users realm.
 
+use async_trait::async_trait;
 use serde::Deserialize;
-use tessera_domain::Realm;
-use tessera_domain::audit::{Action, ObjectType};
+use tessera_domain::audit::{Action, AuditEvent, ObjectType};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::standard_claims::StandardClaims;
-use tessera_domain::store::UserRecord;
+use tessera_domain::store::{Store, StoreResult, UserRecord};
 use tessera_domain::user::{User, UserChanges, check_password};
+use tessera_domain::validation::FieldErrors;
+use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
 
-use super::accounts::hash_password;
+use super::accounts::{self, Account, hash_password};
 use super::{OpError, PartitionAdmin, Resource};
-use crate::oauth::session_end::{self, Ending};
 use crate::state::AppState;
 
 /// The body of `POST users`.
@@ -72,12 +74,7 @@ pub async fn get(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<User, OpError> {
-    state
-        .store
-        .get_user(&admin.partition, id)
-        .await
-        .map_err(OpError::of(Resource::User))?
-        .ok_or(OpError::NotFound(Resource::User))
+    accounts::get(state, admin, id).await
 }
 
 /// Creates a user.
@@ -143,37 +140,7 @@ pub async fn update(
     id: uuid::Uuid,
     changes: UserChanges,
 ) -> Result<User, OpError> {
-    let mut user = get(state, admin, id).await?;
-    let password = changes.password.clone();
-    user.apply(changes, state.clock.now())?;
-    let hash = match password {
-        Some(p) => Some(hash_password(state, p).await?),
-        None => None,
-    };
-    let audit = admin.event(
-        state,
-        Action::UserUpdate,
-        ObjectType::User,
-        user.id.to_string(),
-        hash.as_ref().map(|_| "password changed".to_owned()),
-    );
-    let ended = state
-        .store
-        .update_user(&user, hash.as_deref(), &audit)
-        .await
-        .map_err(OpError::of(Resource::User))?;
-    session_end::end(
-        state,
-        &admin.partition,
-        Realm::Users,
-        Ending::Ended {
-            subject: user.id,
-            sessions: ended,
-        },
-    )
-    .await
-    .map_err(OpError::of(Resource::User))?;
-    Ok(user)
+    accounts::update(state, admin, id, changes).await
 }
 
 /// Deletes a user.
@@ -185,23 +152,12 @@ pub async fn delete(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<(), OpError> {
-    let audit = admin.event(
-        state,
-        Action::UserDelete,
-        ObjectType::User,
-        id.to_string(),
-        None,
-    );
-    state
-        .store
-        .delete_user(&admin.partition, id, &audit)
-        .await
-        .map_err(OpError::of(Resource::User))
+    accounts::delete::<User>(state, admin, id).await
 }
 
-/// Signs the user out everywhere: ends every live browser session of the user and revokes the
-/// grants made in them, and tells the applications that took part (OpenID Connect Back-Channel
-/// Logout 1.0). A user with no live session is not an error.
+/// Signs the user out everywhere: ends every live browser session and revokes the grants made
+/// in them, and tells the applications that took part (OpenID Connect Back-Channel Logout 1.0).
+/// A user with no live session is not an error.
 ///
 /// # Errors
 /// Unknown user, storage failures.
@@ -210,24 +166,54 @@ pub async fn end_sessions(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<(), OpError> {
-    let user = get(state, admin, id).await?;
-    let audit = admin.event(
-        state,
-        Action::UserSessionsEnd,
-        ObjectType::User,
-        user.id.to_string(),
-        None,
-    );
-    session_end::end(
-        state,
-        &admin.partition,
-        Realm::Users,
-        Ending::Account {
-            subject: user.id,
-            audit,
-        },
-    )
-    .await
-    .map_err(OpError::of(Resource::User))?;
-    Ok(())
+    accounts::end_sessions::<User>(state, admin, id).await
+}
+
+#[async_trait]
+impl Account for User {
+    type Changes = UserChanges;
+    const REALM: Realm = Realm::Users;
+    const RESOURCE: Resource = Resource::User;
+    const OBJECT: ObjectType = ObjectType::User;
+    const UPDATE: Action = Action::UserUpdate;
+    const DELETE: Action = Action::UserDelete;
+    const SESSIONS_END: Action = Action::UserSessionsEnd;
+
+    fn id(&self) -> uuid::Uuid {
+        self.id
+    }
+
+    fn new_password(changes: &UserChanges) -> Option<String> {
+        changes.password.clone()
+    }
+
+    fn apply_changes(
+        &mut self,
+        changes: UserChanges,
+        now: OffsetDateTime,
+    ) -> Result<(), FieldErrors> {
+        self.apply(changes, now)
+    }
+
+    async fn load(store: &dyn Store, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<Self>> {
+        store.get_user(p, id).await
+    }
+
+    async fn save(
+        &self,
+        store: &dyn Store,
+        password_hash: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<uuid::Uuid>> {
+        store.update_user(self, password_hash, audit).await
+    }
+
+    async fn remove(
+        store: &dyn Store,
+        p: &PartitionId,
+        id: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        store.delete_user(p, id, audit).await
+    }
 }
