@@ -316,6 +316,23 @@ async function run(browser) {
     await page.getByRole('link', { name: 'Back to' }).click();
   });
 
+  await step('a Single Page Application is registered: no secrets, no Web-only switches', async () => {
+    await page.goto(`${consoleHome}client-applications/new`);
+    await page.getByLabel('Name', { exact: true }).fill(`SPA ${Date.now()}`);
+    await page.getByLabel('Platform').selectOption({ label: 'Single Page Application (SPA)' });
+    check(!(await page.getByLabel('Client On-Behalf-Of (OBO) Flow').isVisible()), 'the OBO switch is hidden for a SPA');
+    check(!(await page.getByLabel('Token Exchange Grant Type').isVisible()), 'the token exchange switch is hidden for a SPA');
+    await page.getByLabel('Redirect URL(s)', { exact: true }).fill('http://127.0.0.1:5173/callback');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByLabel('Client ID').waitFor({ state: 'visible' });
+    check(await page.getByText('Single Page Application (SPA)').isVisible(), 'the platform is shown');
+    equal(await page.getByRole('link', { name: 'Secrets', exact: true }).count(), 0, 'a SPA has no Secrets');
+    await page.getByRole('link', { name: 'Permissions', exact: true }).click();
+    equal(await page.getByRole('group', { name: 'On-Behalf-Of' }).count(), 0, 'a SPA is offered no On-Behalf-Of permissions');
+    check(await page.getByRole('group', { name: 'Interactive' }).first().isVisible(), 'a SPA is offered Interactive permissions');
+    await accessible(page, 'a SPA\'s Permissions page');
+  });
+
   await step('the list finds it by name', async () => {
     await page.goto(`${consoleHome}client-applications?q=${encodeURIComponent('Web app')}`);
     check(await page.getByRole('link', { name: appName }).count() === 1, 'the new application is listed once');
