@@ -22,9 +22,10 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+
+import { check, createReport, equal } from '../lib/report.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -51,50 +52,16 @@ if (!adminPassword || !agentPassword) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reporting
+// Reporting (e2e/lib/report.mjs)
 
-const log = [];
-const consoleErrors = [];
-const failedRequests = [];
-let currentStep = '(start)';
-
-function note(line) {
-  log.push(line);
-  console.log(line);
-}
-
-async function step(name, fn) {
-  currentStep = name;
-  const t0 = Date.now();
-  const result = await fn();
-  note(`  ok  ${name} (${Date.now() - t0} ms)`);
-  return result;
-}
-
-class CheckFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
-}
-
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-function watch(page, label) {
-  page.on('console', (m) => {
-    // The refused forms and the 403 page answer 422 and 403 on purpose; anything else (a CSP
-    // violation, a missing file, a script error) is a failure.
-    const expected = /^Failed to load resource: the server responded with a status of (403|422) /.test(m.text());
-    if (m.type() === 'error' && !expected) consoleErrors.push(`[${label}] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`[${label}] uncaught: ${e.message}`));
-  page.on('requestfailed', (r) =>
-    failedRequests.push(`[${label}] ${r.method()} ${r.url()}: ${r.failure()?.errorText}`),
-  );
-  page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  page.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
-}
+const report = createReport({
+  actionTimeoutMs: ACTION_TIMEOUT_MS,
+  navigationTimeoutMs: NAVIGATION_TIMEOUT_MS,
+  // The refused forms and the 403 page answer 422 and 403 on purpose; anything else (a CSP
+  // violation, a missing file, a script error) is a failure.
+  expectedConsoleError: (text) => /^Failed to load resource: the server responded with a status of (403|422) /.test(text),
+});
+const { note, step, watch, consoleErrors } = report;
 
 // ---------------------------------------------------------------------------------------------
 // Checks every page gets
@@ -385,28 +352,14 @@ async function run(browser) {
 }
 
 const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-const timer = setTimeout(() => {
-  console.error(`FAILED: took longer than ${OVERALL_TIMEOUT_MS} ms (at: ${currentStep})`);
-  process.exit(1);
-}, OVERALL_TIMEOUT_MS);
+const timer = report.watchdog(OVERALL_TIMEOUT_MS);
 let code = 0;
 try {
   const result = await run(browser);
   note(`RESULT ${JSON.stringify(result)}`);
 } catch (e) {
   code = 1;
-  console.error(`FAILED at "${currentStep}": ${e instanceof CheckFailed ? e.message : e.stack}`);
-  for (const ctx of browser.contexts()) {
-    for (const p of ctx.pages()) {
-      console.error(`  page ${p.url()}`);
-      console.error(`  text: ${((await p.locator('body').textContent().catch(() => '')) || '').slice(0, 2000)}`);
-      const path = join(env.E2E_SCREENSHOT_DIR || tmpdir(), `tessera-console-failure-${Date.now()}.png`);
-      await p.screenshot({ path, fullPage: true }).catch(() => {});
-      console.error(`  screenshot: ${path}`);
-    }
-  }
-  if (consoleErrors.length) console.error(`console errors:\n  ${consoleErrors.join('\n  ')}`);
-  if (failedRequests.length) console.error(`failed requests:\n  ${failedRequests.join('\n  ')}`);
+  await report.failure(e, browser, 'tessera-console-failure');
 } finally {
   clearTimeout(timer);
   await browser.close();

@@ -20,10 +20,10 @@
 // URL and text, console errors and failed requests.
 
 import { createHash, webcrypto } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, DEFAULT_ISSUER, DEFAULT_SCOPE } from '../../examples/spa/serve.mjs';
+
+import { check, createReport, equal } from '../lib/report.mjs';
 
 const OVERALL_TIMEOUT_MS = 60_000;
 const ACTION_TIMEOUT_MS = 10_000;
@@ -49,52 +49,14 @@ const storageKey = `oidc.user:${issuer}:${clientId}`;
 const customersRealm = /-C$/.test(issuer);
 
 // ---------------------------------------------------------------------------------------------
-// Reporting
+// Reporting (e2e/lib/report.mjs)
 
-const started = Date.now();
-const log = [];
-const consoleErrors = [];
-const failedRequests = [];
-const httpErrors = [];
-let currentStep = '(start)';
-
-function note(line) {
-  log.push(line);
-  console.log(line);
-}
-
-async function step(name, fn) {
-  currentStep = name;
-  const t0 = Date.now();
-  const result = await fn();
-  note(`  ok  ${name} (${Date.now() - t0} ms)`);
-  return result;
-}
-
-class CheckFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
-}
-
-function equal(actual, expected, what) {
-  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-function watch(page, label) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(`[${label}] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`[${label}] uncaught: ${e.message}`));
-  page.on('requestfailed', (r) =>
-    failedRequests.push(`[${label}] ${r.method()} ${r.url()}: ${r.failure()?.errorText}`),
-  );
-  page.on('response', (r) => {
-    if (r.status() >= 400) httpErrors.push(`[${label}] ${r.request().method()} ${r.url()} -> ${r.status()}`);
-  });
-  page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  page.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
-}
+const report = createReport({
+  actionTimeoutMs: ACTION_TIMEOUT_MS,
+  navigationTimeoutMs: NAVIGATION_TIMEOUT_MS,
+  recordHttpErrors: true,
+});
+const { note, step, watch, started } = report;
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
@@ -473,11 +435,7 @@ async function main() {
   note(`SPA e2e: issuer ${issuer}, client ${clientId}, user ${username}, SPA ${spaOrigin}, browser ${chromiumPath}`);
   const server = await startServer({ issuer, clientId, scope, port: spaPort });
   let browser;
-  let page;
-  const watchdog = setTimeout(() => {
-    console.error(`FAILED: overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s during "${currentStep}"`);
-    process.exit(1);
-  }, OVERALL_TIMEOUT_MS);
+  const watchdog = report.watchdog(OVERALL_TIMEOUT_MS);
   try {
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -486,33 +444,11 @@ async function main() {
       timeout: 20_000,
     });
     note(`  ok  chromium ${browser.version()} launched (${Date.now() - started} ms)`);
-    browser.on('disconnected', () => {
-      page = undefined;
-    });
     await run(browser);
     note(`PASSED in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   } catch (e) {
-    console.error(`\nFAILED at "${currentStep}": ${e instanceof CheckFailed ? e.message : e.stack || e}`);
-    // The page the failure happened on: the most recently opened one still open.
-    const pages = browser?.contexts().flatMap((c) => c.pages()) ?? [];
-    page = pages[pages.length - 1];
-    if (page) {
-      console.error(`current URL: ${page.url()}`);
-      try {
-        const body = await page.evaluate(() => document.body?.innerText ?? '');
-        console.error(`page text:\n${body.trim().slice(0, 3000).replace(/^/gm, '  | ')}`);
-        const shot = join(env.E2E_SCREENSHOT_DIR || tmpdir(), `tessera-spa-e2e-${Date.now()}.png`);
-        await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 });
-        console.error(`screenshot: ${shot}`);
-      } catch (err) {
-        console.error(`(could not read the page: ${err.message})`);
-      }
-    }
-    const dump = (title, lines) => lines.length && console.error(`${title}:\n${lines.map((l) => `  ${l}`).join('\n')}`);
-    dump('console errors', consoleErrors);
-    dump('failed requests', failedRequests);
-    dump('HTTP errors', httpErrors);
+    await report.failure(e, browser, 'tessera-spa-e2e');
     return 1;
   } finally {
     clearTimeout(watchdog);
