@@ -28,6 +28,32 @@ impl AuditContext {
         }
     }
 
+    /// Someone not (yet) known acting from `source_ip` at a public endpoint of `partition`.
+    #[must_use]
+    pub(crate) fn anonymous(partition: &PartitionId, source_ip: Option<String>) -> Self {
+        Self {
+            partition: Some(partition.clone()),
+            actor_kind: ActorKind::Anonymous,
+            actor_id: None,
+            source_ip,
+        }
+    }
+
+    /// A signed-in user or customer (`subject`) of `partition` acting in their browser.
+    #[must_use]
+    pub(crate) fn person(
+        partition: &PartitionId,
+        subject: uuid::Uuid,
+        source_ip: Option<String>,
+    ) -> Self {
+        Self {
+            partition: Some(partition.clone()),
+            actor_kind: ActorKind::User,
+            actor_id: Some(subject.to_string()),
+            source_ip,
+        }
+    }
+
     /// An event of this context.
     #[must_use]
     pub fn event(

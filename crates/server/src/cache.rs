@@ -124,14 +124,6 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(key);
     }
-
-    /// Drops every entry matching `pred`.
-    pub fn invalidate_where(&self, pred: impl Fn(&K) -> bool) {
-        self.map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|k, _| !pred(k));
-    }
 }
 
 #[cfg(test)]

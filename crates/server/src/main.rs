@@ -224,7 +224,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for realm in realms {
                 let keys = state
                     .provisioner()
-                    .rotate_keys(&*state.store, &partition, realm, &actor)
+                    .rotate_keys(&**state.store(), &partition, realm, &actor)
                     .await?;
                 let kids: Vec<String> = keys
                     .iter()
@@ -236,7 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     kids.join(", ")
                 );
             }
-            state.audit.close().await;
+            state.close_audit().await;
             Ok(())
         }
         Command::Keys(KeysCommand::Revoke {
@@ -251,9 +251,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let actor = AuditContext::system(Some(partition.clone()));
             let withdrawn = state
                 .provisioner()
-                .withdraw_key(&*state.store, &partition, &kid, &actor)
+                .withdraw_key(&**state.store(), &partition, &kid, &actor)
                 .await;
-            state.audit.close().await;
+            state.close_audit().await;
             let key = match withdrawn {
                 Err(ProvisionError::Store(StoreError::NotFound)) => {
                     bail!("partition {partition} has no signing key {kid}")
@@ -323,10 +323,10 @@ async fn create_partition(file: Option<&Path>, args: PartitionArgs) -> anyhow::R
     let state = open(config, false).await?;
     let created = state
         .provisioner()
-        .create(&*state.store, &spec)
+        .create(&**state.store(), &spec)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create partition {}: {e}", spec.id))?;
-    state.audit.close().await;
+    state.close_audit().await;
     if args.json {
         println!("{}", serde_json::to_string(&created)?);
     } else {
@@ -365,10 +365,10 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         );
     }
     let state = open(config, true).await?;
-    tracing::info!(backend = state.store.backend(), "storage ready");
+    tracing::info!(backend = state.store().backend(), "storage ready");
     match state
         .provisioner()
-        .complete_key_families(&*state.store)
+        .complete_key_families(&**state.store())
         .await
     {
         Ok(0) => {}
@@ -382,7 +382,7 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
     if dev {
         dev_partition(&state).await?;
     }
-    match tessera_server::console::builtin::ensure_all(&state).await {
+    match tessera_server::ensure_console_clients(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             partitions = n,
@@ -394,7 +394,7 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         }
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}; is another server running there? pass --listen to choose another address"))?;
-    tracing::info!(%addr, public_url = %state.config.public_url, "Tessera is listening");
+    tracing::info!(%addr, public_url = %state.config().public_url, "Tessera is listening");
     if !insecure.is_empty() {
         // OpenID Connect Core §16.17 and RFC 9700 §2.6: issuers and every endpoint are https.
         tracing::warn!(
@@ -421,20 +421,20 @@ async fn serve(config: Config, dev: bool) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let limits = tessera_server::http_server::ConnectionLimits::from_config(&state.config.http);
+    let limits = tessera_server::http_server::ConnectionLimits::from_config(&state.config().http);
     tessera_server::http_server::serve(listener, app, limits, shutdown_signal()).await;
     purger.abort();
     if let Some(m) = metrics_server {
         m.abort();
     }
     tracing::info!("shutting down: writing pending audit events");
-    state.audit.close().await;
+    state.close_audit().await;
     Ok(())
 }
 
 async fn dev_partition(state: &tessera_server::AppState) -> anyhow::Result<()> {
-    let existing = state.store.list_partitions().await?;
-    let notes = runtime::sqlite_path(&state.config.database_url)
+    let existing = state.store().list_partitions().await?;
+    let notes = runtime::sqlite_path(&state.config().database_url)
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."))
@@ -462,13 +462,13 @@ async fn dev_partition(state: &tessera_server::AppState) -> anyhow::Result<()> {
     };
     let created = state
         .provisioner()
-        .create(&*state.store, &spec)
+        .create(&**state.store(), &spec)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the demo partition: {e}"))?;
     let mut saved = serde_json::to_value(&created)?;
     saved["admin_password"] = serde_json::Value::String(admin_password.clone());
     write_private(&notes, &serde_json::to_string_pretty(&saved)?)?;
-    let token_url = format!("{}{}", created.user_issuer, tessera_server::urls::TOKEN);
+    let token_url = format!("{}{}", created.user_issuer, tessera_server::TOKEN_ENDPOINT);
     let demo = created.demo.as_ref().context("demo data missing")?;
     // Standard output, not the log stream (standard error): the credentials are for the person
     // at the terminal and must not end up wherever the logs are collected.

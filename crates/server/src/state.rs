@@ -26,43 +26,45 @@ use crate::crypto::signing::Signer;
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
-/// The contents of [`AppState`].
+/// The contents of [`AppState`]. Its fields are the crate's own; outside it (the `tessera`
+/// command, the integration tests) the few parts they need are reached through [`AppState`]'s
+/// accessors, so the types behind the others stay crate-private.
 #[derive(Debug)]
 pub struct Inner {
     /// Configuration.
-    pub config: Config,
+    pub(crate) config: Config,
     /// Storage.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// Time.
-    pub clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// Randomness.
-    pub rng: Arc<dyn Rng>,
+    pub(crate) rng: Arc<dyn Rng>,
     /// Master key (private keys at rest).
-    pub master: Arc<MasterKey>,
+    pub(crate) master: Arc<MasterKey>,
     /// Client secret hashing.
-    pub secrets: SecretHasher,
+    pub(crate) secrets: SecretHasher,
     /// Password hashing.
-    pub passwords: PasswordHasher,
+    pub(crate) passwords: PasswordHasher,
     /// Audit and last-used writer.
-    pub audit: AuditSink,
+    pub(crate) audit: AuditSink,
     /// The queue of back-channel logout tokens on their way to relying parties.
-    pub backchannel: crate::backchannel::Backchannel,
+    pub(crate) backchannel: crate::backchannel::Backchannel,
     /// The ids of every partition: requests naming any other id cost no query and no entry.
-    pub known_partitions: Arc<crate::known_partitions::KnownPartitions>,
+    pub(crate) known_partitions: Arc<crate::known_partitions::KnownPartitions>,
     /// Cached partitions (catalog, keys).
-    pub partitions: TtlCache<PartitionId, Option<Arc<PartitionContext>>>,
+    pub(crate) partitions: TtlCache<PartitionId, Option<Arc<PartitionContext>>>,
     /// Cached clients with their secret hashes.
-    pub clients: TtlCache<(PartitionId, ClientId), Option<Arc<ClientView>>>,
+    pub(crate) clients: TtlCache<(PartitionId, ClientId), Option<Arc<ClientView>>>,
     /// External identity providers' keys (token exchange).
-    pub external_keys: crate::jwt::external::ExternalKeys,
+    pub(crate) external_keys: crate::jwt::external::ExternalKeys,
     /// Per-address limit of the anonymous-customer token endpoint.
-    pub anonymous_limiter: crate::rate_limit::RateLimiter,
+    pub(crate) anonymous_limiter: crate::rate_limit::RateLimiter,
     /// Back-off against password guessing at the login pages.
-    pub login_backoff: crate::login_backoff::LoginBackoff,
+    pub(crate) login_backoff: crate::login_backoff::LoginBackoff,
     /// The guard protecting the admin API.
-    pub admin_guard: tessera_guard::Guard,
+    pub(crate) admin_guard: tessera_guard::Guard,
     /// Prometheus renderer and the token `/metrics` requires, when metrics are on.
-    pub metrics: Option<crate::telemetry::Metrics>,
+    pub(crate) metrics: Option<crate::telemetry::Metrics>,
 }
 
 impl std::ops::Deref for AppState {
@@ -75,15 +77,57 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Wraps the parts.
     #[must_use]
-    pub fn new(inner: Inner) -> Self {
+    pub(crate) fn new(inner: Inner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// The configuration the server runs with.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The storage.
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The server's clock (a `MockClock` in tests that move time).
+    #[must_use]
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The server's random source.
+    #[must_use]
+    pub fn rng(&self) -> &Arc<dyn Rng> {
+        &self.rng
+    }
+
+    /// Password hashing, with the gate that bounds concurrent hashing.
+    #[must_use]
+    pub fn passwords(&self) -> &PasswordHasher {
+        &self.passwords
+    }
+
+    /// Whether `/metrics` is served (`[metrics]` configured).
+    #[must_use]
+    pub fn serves_metrics(&self) -> bool {
+        self.metrics.is_some()
+    }
+
+    /// Writes the audit events queued so far and stops the writer; call once the server has
+    /// finished its in-flight requests (or a command its work).
+    pub async fn close_audit(&self) {
+        self.audit.close().await;
     }
 
     /// The partition's cached context, `None` when it does not exist.
     ///
     /// # Errors
     /// When storage fails (and no earlier value is cached) or a key cannot be decrypted.
-    pub async fn partition(
+    pub(crate) async fn partition(
         &self,
         id: &PartitionId,
     ) -> Result<Option<Arc<PartitionContext>>, LoadError> {
@@ -101,7 +145,7 @@ impl AppState {
     ///
     /// # Errors
     /// When storage fails and no list was ever loaded.
-    pub async fn partition_exists(&self, id: &PartitionId) -> Result<bool, StoreError> {
+    pub(crate) async fn partition_exists(&self, id: &PartitionId) -> Result<bool, StoreError> {
         let store = &self.store;
         self.known_partitions
             .contains(id, || async {
@@ -220,7 +264,7 @@ impl AppState {
     ///
     /// # Errors
     /// When storage fails and no earlier value is cached.
-    pub async fn client(
+    pub(crate) async fn client(
         &self,
         p: &PartitionId,
         id: ClientId,
@@ -257,7 +301,7 @@ impl AppState {
 
     /// Forgets a cached client after a change made here, and the partition's view, whose CORS
     /// origins come from its clients.
-    pub fn invalidate_client(&self, p: &PartitionId, id: ClientId) {
+    pub(crate) fn invalidate_client(&self, p: &PartitionId, id: ClientId) {
         self.clients.invalidate(&(p.clone(), id));
         self.partitions.invalidate(p);
     }
@@ -265,7 +309,7 @@ impl AppState {
 
 /// The associated data binding an encrypted private key to its row.
 #[must_use]
-pub fn key_context(p: &PartitionId, realm: Realm, kid: &str) -> String {
+pub(crate) fn key_context(p: &PartitionId, realm: Realm, kid: &str) -> String {
     format!("tessera/signing-key/v1/{p}/{}/{kid}", realm.as_str())
 }
 

@@ -85,13 +85,6 @@ pub fn admin_audience(public_url: &str) -> String {
     format!("{public_url}/admin/api")
 }
 
-/// The Administration Console of a partition: `{public_url}/admin/{partition}/`
-/// (docs/product.md#console).
-#[must_use]
-pub fn console_home(public_url: &str, partition: &PartitionId) -> String {
-    format!("{public_url}/admin/{partition}/")
-}
-
 /// Where the users realm sends a console sign-in back (the built-in client's redirect URL).
 #[must_use]
 pub fn console_callback(public_url: &str, partition: &PartitionId) -> String {

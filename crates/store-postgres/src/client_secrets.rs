@@ -157,9 +157,10 @@ pub(crate) async fn delete(
     tx.commit().await.map_err(db)
 }
 
-/// Records uses in one statement; a time never moves `last_used_at` backwards (batches from
-/// several instances may arrive out of order). Uses of one secret are merged first, and rows
-/// are locked in id order so concurrent batches cannot deadlock.
+/// Records uses in one transaction; a time never moves `last_used_at` backwards (batches from
+/// several instances may arrive out of order). Uses of one secret are merged first, so each row
+/// is written once, and rows are written in id order, so concurrent batches lock them in the
+/// same order and cannot deadlock.
 pub(crate) async fn touch(
     store: &DbStore,
     used: &[(uuid::Uuid, OffsetDateTime)],
@@ -174,21 +175,17 @@ pub(crate) async fn touch(
     if latest.is_empty() {
         return Ok(());
     }
-    let (ids, times): (Vec<uuid::Uuid>, Vec<OffsetDateTime>) = latest.into_iter().unzip();
     let mut tx = store.write().await?;
-    sqlx::query("SELECT 1 FROM client_secrets WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
-        .bind(&ids)
+    for (id, at) in latest {
+        sqlx::query(
+            "UPDATE client_secrets SET last_used_at = GREATEST(COALESCE(last_used_at, $1), $1) \
+             WHERE id = $2",
+        )
+        .bind(ts(at))
+        .bind(uid(id))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-    sqlx::query(
-        "UPDATE client_secrets s SET last_used_at = GREATEST(s.last_used_at, u.at) \
-         FROM UNNEST($1::uuid[], $2::timestamptz[]) AS u(id, at) WHERE s.id = u.id",
-    )
-    .bind(&ids)
-    .bind(&times)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    }
     tx.commit().await.map_err(db)
 }

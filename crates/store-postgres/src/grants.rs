@@ -169,41 +169,48 @@ impl GrantRepository for DbStore {
         .transpose()
     }
 
-    /// Consumes the code and reads its grant in one statement; a concurrent redemption waits
-    /// for the row lock, then finds `consumed_at` set and updates nothing.
+    /// Consumes the code with one conditional `UPDATE … RETURNING`, then reads its grant in the
+    /// same transaction; a concurrent redemption waits for the row lock, then finds
+    /// `consumed_at` set and updates nothing.
     async fn redeem_code(
         &self,
         p: &PartitionId,
         hash: &[u8],
         now: OffsetDateTime,
     ) -> StoreResult<CodeRedemption> {
-        let consumed = sqlx::query(&format!(
-            "WITH c AS (UPDATE authorization_codes SET consumed_at = $3 \
-              WHERE partition_id = $1 AND hash = $2 AND consumed_at IS NULL \
-              RETURNING hash, grant_id, redirect_uri, nonce, code_challenge, created_at, \
-              expires_at) \
-             SELECT c.hash, c.grant_id, c.redirect_uri, c.nonce, c.code_challenge, c.created_at, \
-             c.expires_at, {GRANT_COLUMNS} \
-             FROM c JOIN grants g ON g.partition_id = $1 AND g.id = c.grant_id"
-        ))
+        let mut tx = self.write().await?;
+        let consumed = sqlx::query(
+            "UPDATE authorization_codes SET consumed_at = $3 \
+             WHERE partition_id = $1 AND hash = $2 AND consumed_at IS NULL \
+             RETURNING partition_id, hash, grant_id, redirect_uri, nonce, code_challenge, \
+             created_at, expires_at",
+        )
         .bind(p.as_str())
         .bind(hash)
         .bind(ts(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
         if let Some(row) = consumed {
-            return Ok(CodeRedemption::Redeemed {
-                code: code(&row)?,
-                grant: grant(&row)?,
-            });
+            let code = code(&row)?;
+            let grant_row = sqlx::query(&format!(
+                "SELECT {GRANT_COLUMNS} FROM grants g WHERE g.partition_id = $1 AND g.id = $2"
+            ))
+            .bind(p.as_str())
+            .bind(uid(code.grant_id))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            let grant = grant(&grant_row)?;
+            tx.commit().await.map_err(db)?;
+            return Ok(CodeRedemption::Redeemed { code, grant });
         }
         let grant_id = sqlx::query(
             "SELECT grant_id FROM authorization_codes WHERE partition_id = $1 AND hash = $2",
         )
         .bind(p.as_str())
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?
         .map(|row| uuid(&row, "grant_id"))

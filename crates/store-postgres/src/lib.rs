@@ -28,14 +28,16 @@
 //!   PostgreSQL runs writers side by side, so they and the account updates lock the row
 //!   (`FOR NO KEY UPDATE`, `FOR UPDATE`), and deleting a department maps a foreign-key failure
 //!   from a concurrent insert to the same conflict as the check before it.
-//! - **Batches**: PostgreSQL binds whole arrays (`UNNEST`, `= ANY`), so an audit batch or a batch
-//!   of secret uses is one statement; SQLite has no array parameters, so audit events go in
-//!   multi-row `INSERT … VALUES` chunks and secret uses one `UPDATE` each (`MAX` for `GREATEST`).
-//! - **Statements**: SQLite allows `RETURNING` only on the outermost statement, so redeeming a
-//!   code reads its grant in a second statement of the same write transaction where PostgreSQL
-//!   uses one `WITH … UPDATE … RETURNING`; a client's permissions are gathered with
-//!   `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered bytewise, SQLite's
-//!   default collation and PostgreSQL's `COLLATE "C"`.
+//! - **Batches**: an audit batch goes in multi-row `INSERT … VALUES` chunks and a batch of secret
+//!   uses one `UPDATE` each, in id order so concurrent batches lock rows in the same order, in
+//!   both crates: SQLite has no array parameters, and PostgreSQL's (`UNNEST`) would save a few
+//!   round trips off the request path at the price of a second code path. The only dialect line
+//!   is `MAX` (SQLite) for `GREATEST` (PostgreSQL).
+//! - **Statements**: redeeming a code reads its grant in a second statement of the same write
+//!   transaction in both crates (SQLite allows `RETURNING` only on the outermost statement, so
+//!   PostgreSQL's `WITH … UPDATE … RETURNING` join is not used); a client's permissions are
+//!   gathered with `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered
+//!   bytewise, SQLite's default collation and PostgreSQL's `COLLATE "C"`.
 //! - **Setup and errors** (`lib.rs`, `error.rs`): pool and transaction options (WAL, busy timeout,
 //!   the database file created with mode 0600; connection re-testing, read-only snapshots), and
 //!   how an error is classified (SQLite result codes and constraint messages, PostgreSQL

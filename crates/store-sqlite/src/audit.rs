@@ -12,7 +12,8 @@ use crate::codec::{get, opt_partition, parsed, time, ts, uid, uuid};
 use crate::error::db;
 use crate::{Db, DbConnection, DbRow, DbStore};
 
-/// Rows per batched INSERT (11 parameters each, well under SQLite's 32766-variable limit).
+/// Rows per batched INSERT: 11 parameters each, well under the bind-parameter limits (SQLite's
+/// 32,766, PostgreSQL's 65,535).
 const ROWS_PER_STATEMENT: usize = 200;
 
 /// Writes `e` on `conn` (the caller's transaction, so the change and its record commit together).

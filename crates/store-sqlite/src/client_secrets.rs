@@ -160,7 +160,8 @@ pub(crate) async fn delete(
 
 /// Records uses in one transaction; a time never moves `last_used_at` backwards (batches from
 /// several instances may arrive out of order). Uses of one secret are merged first, so each row
-/// is written once.
+/// is written once, and rows are written in id order, so concurrent batches lock them in the
+/// same order and cannot deadlock.
 pub(crate) async fn touch(
     store: &DbStore,
     used: &[(uuid::Uuid, OffsetDateTime)],

@@ -168,8 +168,9 @@ impl GrantRepository for DbStore {
         .transpose()
     }
 
-    /// Consumes the code with one conditional `UPDATE … RETURNING`; `BEGIN IMMEDIATE`
-    /// serialises concurrent redemptions, so the second finds `consumed_at` set.
+    /// Consumes the code with one conditional `UPDATE … RETURNING`, then reads its grant in the
+    /// same transaction; `BEGIN IMMEDIATE` serialises concurrent redemptions, so the second finds
+    /// `consumed_at` set.
     async fn redeem_code(
         &self,
         p: &PartitionId,

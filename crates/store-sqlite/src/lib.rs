@@ -27,14 +27,16 @@
 //!   PostgreSQL runs writers side by side, so they and the account updates lock the row
 //!   (`FOR NO KEY UPDATE`, `FOR UPDATE`), and deleting a department maps a foreign-key failure
 //!   from a concurrent insert to the same conflict as the check before it.
-//! - **Batches**: PostgreSQL binds whole arrays (`UNNEST`, `= ANY`), so an audit batch or a batch
-//!   of secret uses is one statement; SQLite has no array parameters, so audit events go in
-//!   multi-row `INSERT … VALUES` chunks and secret uses one `UPDATE` each (`MAX` for `GREATEST`).
-//! - **Statements**: SQLite allows `RETURNING` only on the outermost statement, so redeeming a
-//!   code reads its grant in a second statement of the same write transaction where PostgreSQL
-//!   uses one `WITH … UPDATE … RETURNING`; a client's permissions are gathered with
-//!   `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered bytewise, SQLite's
-//!   default collation and PostgreSQL's `COLLATE "C"`.
+//! - **Batches**: an audit batch goes in multi-row `INSERT … VALUES` chunks and a batch of secret
+//!   uses one `UPDATE` each, in id order so concurrent batches lock rows in the same order, in
+//!   both crates: SQLite has no array parameters, and PostgreSQL's (`UNNEST`) would save a few
+//!   round trips off the request path at the price of a second code path. The only dialect line
+//!   is `MAX` (SQLite) for `GREATEST` (PostgreSQL).
+//! - **Statements**: redeeming a code reads its grant in a second statement of the same write
+//!   transaction in both crates (SQLite allows `RETURNING` only on the outermost statement, so
+//!   PostgreSQL's `WITH … UPDATE … RETURNING` join is not used); a client's permissions are
+//!   gathered with `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered
+//!   bytewise, SQLite's default collation and PostgreSQL's `COLLATE "C"`.
 //! - **Setup and errors** (`lib.rs`, `error.rs`): pool and transaction options (WAL, busy timeout,
 //!   the database file created with mode 0600; connection re-testing, read-only snapshots), and
 //!   how an error is classified (SQLite result codes and constraint messages, PostgreSQL
@@ -95,6 +97,29 @@ fn create_private(path: &std::path::Path) -> Result<(), sqlx::Error> {
     }
 }
 
+/// Tessera's settings on every connection: WAL (readers never block the writer),
+/// `synchronous=NORMAL` (survives a killed process), the busy timeout and foreign keys.
+fn settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+}
+
+/// The pool of a throw-away in-memory database: it lives only as long as a connection to it,
+/// so the pool keeps exactly one, forever.
+async fn in_memory_pool(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(settings(options))
+        .await
+}
+
 /// The SQLite implementation of [`Store`]. Cheap to clone: it is a handle to a pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -114,33 +139,27 @@ impl SqliteStore {
     /// # Errors
     /// When the URL is malformed or the file cannot be created or opened.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if !in_memory {
-            create_private(options.get_filename())?;
+        let options = SqliteConnectOptions::from_str(url)?;
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Ok(Self {
+                pool: in_memory_pool(options).await?,
+            });
         }
-        let pool = if in_memory {
-            // An in-memory database lives only as long as a connection to it: keep exactly one,
-            // forever.
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(options)
-                .await?
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(MAX_CONNECTIONS)
-                .acquire_timeout(BUSY_TIMEOUT)
-                .connect_with(options)
-                .await?
-        };
+        Self::connect_with(options).await
+    }
+
+    /// Opens the database file `options` names, creating it if missing (mode 0600, see
+    /// [`Self::connect`]), with Tessera's settings added (see [`settings`]).
+    ///
+    /// # Errors
+    /// When the file cannot be created or opened.
+    pub async fn connect_with(options: SqliteConnectOptions) -> Result<Self, sqlx::Error> {
+        create_private(options.get_filename())?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(settings(options))
+            .await?;
         Ok(Self { pool })
     }
 

@@ -97,6 +97,8 @@ pub fn admin_guard(
     clock: Arc<dyn Clock>,
     known: Arc<KnownPartitions>,
 ) -> Result<Guard, tessera_guard::BuildError> {
+    // The application's clock judges `exp`, `nbf` and `iat`, as it does for every token it issued.
+    let guard_clock = crate::jwt::clock(&clock);
     Guard::builder()
         .issuer_resolver(Arc::new(RealmResolver {
             prefix: format!("{public_url}{}/", urls::ISSUERS),
@@ -104,6 +106,7 @@ pub fn admin_guard(
             clock,
             known,
         }))
+        .clock(guard_clock)
         .audience(urls::admin_audience(public_url))
         // Rotation announces the next key ahead of use; a short interval still bounds the work
         // an attacker's unknown `kid`s can cause.

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ErrorCode;
 
+use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::token;
@@ -46,38 +47,29 @@ pub(super) async fn post(
         }
         return resp;
     }
-    token::respond(
-        &state,
+    let target = token::Target {
         partition,
-        Realm::Customers,
-        meta,
-        &headers,
-        &body,
-        token::Endpoint::Anonymous,
-    )
-    .await
+        realm: Realm::Customers,
+        ctx: None,
+        endpoint: token::Endpoint::Anonymous,
+    };
+    token::respond(&state, target, meta, &headers, &body).await
 }
 
 fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {
     // Unknown parameters are ignored, repeated ones refused (RFC 6749 §3.1).
     let query = Params::from_query(uri)?;
-    match query.get("user_type") {
-        Some("customer") => {}
-        Some(_) => {
-            return Err(OAuthError::invalid_request(
-                "user_type must be customer: anonymous tokens are for customers",
-            ));
-        }
-        None => {
-            return Err(OAuthError::invalid_request(
-                "the user_type=customer query parameter is required",
-            ));
-        }
-    }
-    let hint = query.get("domain_hint").ok_or_else(|| {
-        OAuthError::invalid_request(
-            "the domain_hint query parameter is required (the partition id, without -U or -C)",
-        )
-    })?;
-    PartitionId::parse(hint).map_err(|_| OAuthError::unknown_issuer())
+    query::realm(
+        &query,
+        &UserTypes {
+            accepted: &[("customer", Realm::Customers)],
+            missing: "the user_type=customer query parameter is required",
+            wrong: "user_type must be customer: anonymous tokens are for customers",
+        },
+    )?;
+    query::partition(
+        &query,
+        "domain_hint",
+        "the domain_hint query parameter is required (the partition id, without -U or -C)",
+    )
 }

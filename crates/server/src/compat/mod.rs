@@ -4,6 +4,7 @@
 
 mod anonymous;
 mod onbehalfof;
+mod query;
 mod tenant_metadata;
 
 use axum::Router;

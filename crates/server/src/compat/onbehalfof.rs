@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
 
+use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::token;
@@ -23,16 +24,13 @@ pub(super) async fn post(
 ) -> Response {
     match target(&uri) {
         Ok((partition, realm)) => {
-            token::respond(
-                &state,
+            let target = token::Target {
                 partition,
                 realm,
-                meta,
-                &headers,
-                &body,
-                token::Endpoint::OnBehalfOf,
-            )
-            .await
+                ctx: None,
+                endpoint: token::Endpoint::OnBehalfOf,
+            };
+            token::respond(&state, target, meta, &headers, &body).await
         }
         Err(e) => e.into_response(),
     }
@@ -41,23 +39,18 @@ pub(super) async fn post(
 fn target(uri: &Uri) -> Result<(PartitionId, Realm), OAuthError> {
     // Unknown parameters are ignored, repeated ones refused (RFC 6749 §3.1).
     let query = Params::from_query(uri)?;
-    let realm = match query.get("user_type") {
-        Some("user") => Realm::Users,
-        Some("customer") => Realm::Customers,
-        Some(_) => {
-            return Err(OAuthError::invalid_request(
-                "user_type must be user or customer",
-            ));
-        }
-        None => {
-            return Err(OAuthError::invalid_request(
-                "the user_type query parameter is required (user or customer)",
-            ));
-        }
-    };
-    let tenant = query.get("tenantId").ok_or_else(|| {
-        OAuthError::invalid_request("the tenantId query parameter is required (the partition id)")
-    })?;
-    let partition = PartitionId::parse(tenant).map_err(|_| OAuthError::unknown_issuer())?;
+    let realm = query::realm(
+        &query,
+        &UserTypes {
+            accepted: &[("user", Realm::Users), ("customer", Realm::Customers)],
+            missing: "the user_type query parameter is required (user or customer)",
+            wrong: "user_type must be user or customer",
+        },
+    )?;
+    let partition = query::partition(
+        &query,
+        "tenantId",
+        "the tenantId query parameter is required (the partition id)",
+    )?;
     Ok((partition, realm))
 }

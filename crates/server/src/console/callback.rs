@@ -17,7 +17,7 @@ use super::session;
 use super::signin::{derive, key, return_path};
 use super::view as pages;
 use crate::audit::AuditContext;
-use crate::oauth::token::{Endpoint, respond};
+use crate::oauth::token::{Endpoint, Target, respond};
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 use crate::urls;
@@ -84,14 +84,18 @@ pub async fn callback(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
+    let target = Target {
+        partition: p.clone(),
+        realm: Realm::Users,
+        ctx: None,
+        endpoint: Endpoint::Realm,
+    };
     let resp = respond(
         &state,
-        p.clone(),
-        Realm::Users,
+        target,
         meta.clone(),
         &token_headers,
         body.as_bytes(),
-        Endpoint::Realm,
     )
     .await;
     let ok = resp.status().is_success();

@@ -12,9 +12,6 @@ use tessera_domain::PartitionId;
 
 use crate::state::AppState;
 
-/// The name of the form field carrying the token.
-pub const FIELD: &str = "csrf";
-
 fn key(state: &AppState) -> hmac::Key {
     hmac::Key::new(
         hmac::HMAC_SHA256,

@@ -183,6 +183,55 @@ pub fn csrf_token(
     (csrf_mac(&key, &binding, &value), set)
 }
 
+/// A realm page whose form posts back to one of the issuer's endpoints (the login page, the
+/// logout confirmation): the form's address, its CSRF token for `purpose`, the origin the form
+/// may send the browser on to (`form-action`), and the CSRF cookie when the browser had none.
+pub(crate) struct FormPage<'a> {
+    pub(crate) state: &'a AppState,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) partition: &'a PartitionId,
+    pub(crate) realm: Realm,
+    /// The CSRF token's purpose (`login`, `logout`).
+    pub(crate) purpose: &'static str,
+    /// The issuer-relative endpoint the form posts to (`urls::LOGIN`, `urls::LOGOUT`).
+    pub(crate) endpoint: &'static str,
+    /// The page's title.
+    pub(crate) title: &'static str,
+    /// The origin of the address the browser goes on to after the form.
+    pub(crate) target: Option<String>,
+}
+
+impl FormPage<'_> {
+    /// The page: `main` renders its body from the form's address and CSRF token.
+    pub(crate) fn render(
+        &self,
+        status: axum::http::StatusCode,
+        main: impl FnOnce(&str, &str) -> String,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        let (csrf, set_csrf) = csrf_token(
+            self.state,
+            self.headers,
+            self.partition,
+            self.realm,
+            self.purpose,
+        );
+        let action = crate::urls::endpoint(
+            &self.state.config.public_url,
+            self.partition,
+            self.realm,
+            self.endpoint,
+        );
+        let mut resp = crate::pages::Html::new(status, self.title, &main(&action, &csrf))
+            .form_target(self.target.clone())
+            .into_response();
+        if let Some(c) = set_csrf {
+            resp.headers_mut().append(header::SET_COOKIE, c);
+        }
+        resp
+    }
+}
+
 /// Whether the submitted form field is the MAC of the browser's CSRF cookie for this realm and
 /// `purpose`.
 #[must_use]

@@ -43,8 +43,6 @@ pub struct Authenticated {
     pub view: Arc<ClientView>,
     /// The secret that matched (confidential clients).
     pub secret_id: Option<uuid::Uuid>,
-    /// Method used.
-    pub method: Method,
 }
 
 /// Reads the credentials from the header and body.
@@ -165,7 +163,6 @@ pub async fn authenticate(
         (Platform::Spa, None) => Ok(Authenticated {
             view,
             secret_id: None,
-            method: p.method,
         }),
         (Platform::Spa, Some(_)) => Err(OAuthError::invalid_client(
             "a single-page application is a public client and has no secret; send only client_id",
@@ -186,7 +183,6 @@ pub async fn authenticate(
                 Some(sid) => Ok(Authenticated {
                     view,
                     secret_id: Some(sid),
-                    method: p.method,
                 }),
                 None => Err(fail()),
             }

@@ -112,6 +112,14 @@ impl From<StoreError> for OAuthError {
     }
 }
 
+/// `resp` marked as not to be stored by any cache: it carries tokens, or what a token says
+/// (RFC 6749 §5.1, RFC 7662 §4, OIDC Core §5.3.2).
+pub(crate) fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = ErrorResponse {

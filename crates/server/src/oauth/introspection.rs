@@ -6,13 +6,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tessera_domain::client::Platform;
 
 use super::access_check::active_access_token;
-use super::error::OAuthError;
+use super::error::{OAuthError, no_store};
 use super::realm_issuer::RealmIssuer;
 use super::revocation::authenticated_form;
 use super::subject::Person;
@@ -29,12 +29,7 @@ pub async fn introspect(
     body: Bytes,
 ) -> Response {
     match respond(&state, issuer, meta, &headers, &body).await {
-        Ok(v) => {
-            let mut resp = Json(v).into_response();
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
+        Ok(v) => no_store(Json(v).into_response()),
         Err(e) => e.into_response(),
     }
 }

@@ -49,6 +49,32 @@ pub struct Issuer<'a> {
     pub realm: Realm,
 }
 
+impl Issuer<'_> {
+    /// The realm's key that `pick` chooses; a 500 when the realm has none (a partition whose keys
+    /// were never made, or all withdrawn).
+    fn key(
+        &self,
+        pick: impl FnOnce(&RealmKeys) -> Option<Arc<JwsKey>>,
+    ) -> Result<Arc<JwsKey>, OAuthError> {
+        self.ctx
+            .realms
+            .get(&self.realm)
+            .and_then(pick)
+            .ok_or_else(|| {
+                OAuthError::internal(&format!(
+                    "realm {}-{} has no active signing key",
+                    self.partition,
+                    self.realm.suffix()
+                ))
+            })
+    }
+
+    /// The `iss` of its tokens.
+    fn iss(&self) -> String {
+        urls::issuer(&self.state.config.public_url, self.partition, self.realm)
+    }
+}
+
 /// Signs an access token for `subject` with `granted` scopes, valid `ttl` seconds.
 ///
 /// # Errors
@@ -74,26 +100,17 @@ pub fn access_token_with_id(
     ttl: u32,
     jti: uuid::Uuid,
 ) -> Result<TokenResponse, OAuthError> {
+    let key = at.key(|r| r.active.clone())?;
     let Issuer {
         state,
         ctx,
         partition,
-        realm,
+        ..
     } = at;
-    let key = ctx
-        .realms
-        .get(&realm)
-        .and_then(|r| r.active.clone())
-        .ok_or_else(|| {
-            OAuthError::internal(&format!(
-                "realm {partition}-{} has no active signing key",
-                realm.suffix()
-            ))
-        })?;
     let now = state.clock.now().unix_timestamp();
     let scope = granted.to_scope_string();
     let claims = AccessTokenClaims {
-        iss: urls::issuer(&state.config.public_url, partition, realm),
+        iss: at.iss(),
         sub: subject.sub,
         aud: ctx
             .catalog
@@ -162,20 +179,13 @@ pub(crate) fn id_token_key(keys: &RealmKeys, alg: SigningAlg) -> Option<Arc<JwsK
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
 pub fn id_token(at: Issuer<'_>, parts: IdTokenParts<'_>) -> Result<String, OAuthError> {
+    let key = at.key(|r| id_token_key(r, parts.alg))?;
     let Issuer {
-        state,
-        ctx,
-        partition,
-        realm,
+        state, partition, ..
     } = at;
-    let key = ctx
-        .realms
-        .get(&realm)
-        .and_then(|r| id_token_key(r, parts.alg))
-        .ok_or_else(|| OAuthError::internal(&"the realm has no active signing key"))?;
     let now = state.clock.now().unix_timestamp();
     let claims = IdTokenClaims {
-        iss: urls::issuer(&state.config.public_url, partition, realm),
+        iss: at.iss(),
         sub: parts.person.id().to_string(),
         aud: parts.client_id.to_string(),
         exp: now + i64::from(state.config.tokens.access_token_ttl),

@@ -22,11 +22,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
 
-use super::browser::{self, Cookie};
+use super::browser::{self, Cookie, FormPage};
 use super::form::Params;
 use super::id_token_hint;
 use super::realm_issuer::{IssuerRejection, RealmIssuer};
@@ -160,8 +160,6 @@ pub async fn logout(
                 params.get("csrf"),
             ));
     if !confirmed {
-        let (csrf, set) = browser::csrf_token(&state, &headers, &partition, realm, "logout");
-        let action = urls::endpoint(&state.config.public_url, &partition, realm, urls::LOGOUT);
         let mut fields = Vec::new();
         if let Some(c) = &client_id {
             fields.push(("client_id", c.as_str()));
@@ -172,17 +170,19 @@ pub async fn logout(
         if let Some(s) = params.get("state") {
             fields.push(("state", s));
         }
-        let mut resp = Html::new(
-            StatusCode::OK,
-            "Sign out",
-            &pages::logout_confirm(&action, &fields, &csrf),
-        )
-        .form_target(target_origin)
-        .into_response();
-        if let Some(c) = set {
-            resp.headers_mut().append(header::SET_COOKIE, c);
-        }
-        return resp;
+        let form = FormPage {
+            state: &state,
+            headers: &headers,
+            partition: &partition,
+            realm,
+            purpose: "logout",
+            endpoint: urls::LOGOUT,
+            title: "Sign out",
+            target: target_origin,
+        };
+        return form.render(StatusCode::OK, |action, csrf| {
+            pages::logout_confirm(action, &fields, csrf)
+        });
     }
 
     let frames = match &session {
@@ -246,12 +246,7 @@ async fn end_session(
     meta: &RequestMeta,
 ) -> Result<Vec<Frame>, tessera_domain::store::StoreError> {
     let frames = session_end::end(state, partition, realm, Ending::Session(session)).await?;
-    let audit = AuditContext {
-        partition: Some(partition.clone()),
-        actor_kind: ActorKind::User,
-        actor_id: Some(session.subject.to_string()),
-        source_ip: meta.source_ip.clone(),
-    };
+    let audit = AuditContext::person(partition, session.subject, meta.source_ip.clone());
     let event = audit.event(
         state,
         Action::Logout,

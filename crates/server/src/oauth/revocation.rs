@@ -5,15 +5,15 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tessera_domain::PartitionId;
-use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 
 use super::access_check::active_access_token;
 use super::client_auth::{self, Authenticated};
-use super::error::OAuthError;
+use super::error::{OAuthError, no_store};
 use super::form::Params;
 use super::realm_issuer::RealmIssuer;
 use crate::audit::AuditContext;
@@ -32,12 +32,7 @@ pub async fn revoke(
     body: Bytes,
 ) -> Response {
     match respond(&state, issuer, meta, &headers, &body).await {
-        Ok(()) => {
-            let mut resp = StatusCode::OK.into_response();
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
+        Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
 }
@@ -51,12 +46,7 @@ pub(crate) async fn authenticated_form(
     body: &[u8],
 ) -> Result<(Params, Authenticated, AuditContext), OAuthError> {
     let params = Params::from_body(headers, body)?;
-    let mut audit = AuditContext {
-        partition: Some(partition.clone()),
-        actor_kind: ActorKind::Anonymous,
-        actor_id: None,
-        source_ip: meta.source_ip,
-    };
+    let mut audit = AuditContext::anonymous(partition, meta.source_ip);
     let auth =
         client_auth::authenticate_request(state, partition, headers, &params, &mut audit).await?;
     Ok((params, auth, audit))

@@ -142,11 +142,18 @@ async fn notify(
         // Signing a token per application (RSA for most) is left to a task of its own, so the
         // request that ended the session neither waits for it nor, if it is cancelled, cuts
         // the notifications short.
-        let (state, partition) = (state.clone(), partition.clone());
+        let state = state.clone();
+        let ended = EndedSession {
+            partition: partition.clone(),
+            realm,
+            iss,
+            subject,
+            sid,
+        };
         tokio::spawn(async move {
             for c in &backchannel_clients {
                 if let Some(uri) = &c.backchannel_logout_uri {
-                    backchannel(&state, &partition, realm, &iss, c, uri, subject, sid).await;
+                    backchannel(&state, &ended, c, uri).await;
                 }
             }
         });
@@ -154,21 +161,26 @@ async fn notify(
     frames
 }
 
-/// Signs a logout token for `c` and queues its delivery.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the token's parts; a params struct would only rename them"
-)]
-async fn backchannel(
-    state: &AppState,
-    partition: &PartitionId,
+/// The session every logout token of one ending speaks of (Back-Channel Logout 1.0 §2.4: the
+/// issuer, the subject and the session id are the same for each application told).
+struct EndedSession {
+    partition: PartitionId,
     realm: Realm,
-    iss: &str,
-    c: &ClientApplication,
-    uri: &str,
+    /// The realm's issuer identifier.
+    iss: String,
     subject: uuid::Uuid,
     sid: uuid::Uuid,
-) {
+}
+
+/// Signs a logout token for `c` about `ended` and queues its delivery to `uri`.
+async fn backchannel(state: &AppState, ended: &EndedSession, c: &ClientApplication, uri: &str) {
+    let EndedSession {
+        partition,
+        realm,
+        iss,
+        subject,
+        sid,
+    } = ended;
     let ctx = match state.partition(partition).await {
         Ok(Some(ctx)) => ctx,
         Ok(None) => return,
@@ -177,14 +189,14 @@ async fn backchannel(
             return;
         }
     };
-    let Some(keys) = ctx.realms.get(&realm) else {
+    let Some(keys) = ctx.realms.get(realm) else {
         return;
     };
     let claims = logout_token::claims(&logout_token::Parts {
         iss,
         client_id: c.client_id,
-        sub: subject,
-        sid,
+        sub: *subject,
+        sid: *sid,
         jti: state.rng.uuid(),
         now: state.clock.now().unix_timestamp(),
     });

@@ -13,7 +13,7 @@ use tessera_domain::claims_request::{self, Target};
 use tessera_oauth_types::ErrorCode;
 
 use super::access_check::{active_access_token, bearer};
-use super::error::OAuthError;
+use super::error::{OAuthError, no_store};
 use super::form::Params;
 use super::realm_issuer::RealmIssuer;
 use crate::state::AppState;
@@ -200,8 +200,5 @@ async fn respond(
     }
     // `sub` is the account id, as in the ID token (OIDC Core §5.3.2: they must match).
     body.insert("sub".into(), Value::String(person.id().to_string()));
-    let mut resp = Json(body).into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(no_store(Json(body).into_response()))
 }

@@ -11,8 +11,6 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub use escape::escape;
-
 /// A page shell: the base layout with a title and trusted, already rendered content.
 #[derive(Template)]
 #[template(path = "page.html")]
@@ -246,15 +244,6 @@ struct SignedOut<'a> {
     next: Option<&'a str>,
 }
 
-/// The page after signing out without a way back to the application.
-#[must_use]
-pub fn signed_out() -> String {
-    render(&SignedOut {
-        frames: &[],
-        next: None,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "auth/logout_confirm.html")]
 struct LogoutConfirm<'a> {
@@ -299,7 +288,7 @@ mod tests {
         ] {
             assert!(!page.contains("<script>"), "{page}");
         }
-        assert!(signed_out().contains("signed out"));
+        assert!(Html::signed_out(&[], None).body.contains("signed out"));
     }
 
     #[test]

@@ -97,12 +97,14 @@ impl Provisioner<'_> {
         let next = self
             .rotate_families(
                 store,
-                p,
-                realm,
-                &key_algorithms(self.config.signing.algorithm),
                 actor,
-                now,
-                None,
+                Rotation {
+                    p,
+                    realm,
+                    algs: &key_algorithms(self.config.signing.algorithm),
+                    now,
+                    reason: None,
+                },
             )
             .await?;
         let max_lifetime =
@@ -113,21 +115,20 @@ impl Provisioner<'_> {
 
     /// One rotation of the `algs` families of a realm, audited: a new next key per family (made
     /// concurrently: RSA generation is slow), the store promoting and retiring in one
-    /// transaction. `reason`, when given, ends the audit detail. Returns the new next keys.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the rotation's inputs, each distinct"
-    )]
+    /// transaction. The rotation's `reason`, when given, ends the audit detail. Returns the new next keys.
     async fn rotate_families(
         &self,
         store: &dyn Store,
-        p: &PartitionId,
-        realm: Realm,
-        algs: &[SigningAlg],
         actor: &AuditContext,
-        now: OffsetDateTime,
-        reason: Option<&str>,
+        rotation: Rotation<'_>,
     ) -> Result<Vec<SigningKey>, ProvisionError> {
+        let Rotation {
+            p,
+            realm,
+            algs,
+            now,
+            reason,
+        } = rotation;
         let next = futures::future::try_join_all(
             algs.iter()
                 .map(|alg| self.signing_key(p, realm, KeyState::Next, *alg, now)),
@@ -189,8 +190,14 @@ impl Provisioner<'_> {
                     for _ in 0..rounds {
                         let now = self.clock.now();
                         let why = format!("alg={} completing a missing key family", alg.as_str());
-                        self.rotate_families(store, p, realm, &[alg], &actor, now, Some(&why))
-                            .await?;
+                        let rotation = Rotation {
+                            p,
+                            realm,
+                            algs: &[alg],
+                            now,
+                            reason: Some(&why),
+                        };
+                        self.rotate_families(store, &actor, rotation).await?;
                     }
                     completed += 1;
                 }
@@ -239,4 +246,14 @@ impl Provisioner<'_> {
         store.withdraw_signing_key(p, kid, &audit).await?;
         Ok(key)
     }
+}
+
+/// One rotation of a realm's key families: which families, when, and why (the end of the audit
+/// detail, when it is not a scheduled rotation).
+struct Rotation<'a> {
+    p: &'a PartitionId,
+    realm: Realm,
+    algs: &'a [SigningAlg],
+    now: OffsetDateTime,
+    reason: Option<&'a str>,
 }

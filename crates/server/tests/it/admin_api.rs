@@ -742,3 +742,31 @@ async fn missing_and_mistyped_fields_are_named() {
         assert_eq!(field(&p), want, "{path} {body}: {p}");
     }
 }
+
+#[tokio::test]
+async fn the_admin_guard_judges_expiry_on_the_servers_clock() {
+    use std::sync::Arc;
+    use tessera_domain::Clock as _;
+    use tessera_domain::clock::{MockClock, SystemClock};
+
+    let clock = Arc::new(MockClock::new(SystemClock.now()));
+    let s = TestServer::start_with_clock(Backend::Sqlite, clock.clone(), |_| {}).await;
+    let token = s.admin_token().await;
+    let get = || {
+        s.http
+            .get(s.admin("/client-applications"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    // A day later on the server's clock the token has expired (at most 86400 s plus the
+    // leeway), though the wall clock has not moved: the guard must judge by the server's clock.
+    clock.advance(time::Duration::seconds(86_400 + 120));
+    let resp = get().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let challenge = resp.headers()[reqwest::header::WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+}

@@ -211,7 +211,7 @@ async fn check_logout_token(
         claims["iat"].as_i64().unwrap(),
         claims["exp"].as_i64().unwrap(),
     );
-    let now = s.state.clock.now().unix_timestamp();
+    let now = s.state.clock().now().unix_timestamp();
     assert!((now - 60..=now + 5).contains(&iat), "iat {iat} now {now}");
     assert_eq!(exp - iat, 120, "short-lived");
     assert!(uuid::Uuid::parse_str(claims["jti"].as_str().unwrap()).is_ok());

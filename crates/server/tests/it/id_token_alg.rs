@@ -443,7 +443,7 @@ async fn a_partition_from_before_the_rsa_family_gets_it_at_start() {
     create_user(&s, "agent7", "a7@acme.test", "Agent Seven").await;
     let app = web_app(&s, "Desk").await;
     // A partition created before realms kept RSA keys: its RS256 family does not exist.
-    let mut db = sqlx::SqliteConnection::connect(&s.state.config.database_url)
+    let mut db = sqlx::SqliteConnection::connect(&s.state.config().database_url)
         .await
         .unwrap();
     sqlx::query("DELETE FROM signing_keys WHERE alg = 'RS256'")
@@ -459,14 +459,14 @@ async fn a_partition_from_before_the_rsa_family_gets_it_at_start() {
     let completed = s
         .state
         .provisioner()
-        .complete_key_families(&*s.state.store)
+        .complete_key_families(&**s.state.store())
         .await
         .unwrap();
     assert_eq!(completed, 2, "one RSA family per realm");
     let again = s
         .state
         .provisioner()
-        .complete_key_families(&*s.state.store)
+        .complete_key_families(&**s.state.store())
         .await
         .unwrap();
     assert_eq!(again, 0, "nothing left to complete");

@@ -38,10 +38,10 @@ async fn counting_listener() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
 /// Stores a registration directly, as one made before addresses were checked (or while the
 /// development switch was on) would be.
 async fn stored_provider(s: &TestServer, name: &str, jwks_uri: &str) -> String {
-    let now = s.state.clock.now();
+    let now = s.state.clock().now();
     let p = PartitionId::parse(PARTITION).unwrap();
     let idp = IdentityProvider {
-        id: s.state.rng.uuid(),
+        id: s.state.rng().uuid(),
         partition: p.clone(),
         name: name.to_owned(),
         issuer: ISS.to_owned(),
@@ -65,7 +65,7 @@ async fn stored_provider(s: &TestServer, name: &str, jwks_uri: &str) -> String {
         None,
     );
     s.state
-        .store
+        .store()
         .create_identity_provider(&idp, 25, &event)
         .await
         .unwrap();

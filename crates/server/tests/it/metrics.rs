@@ -27,7 +27,7 @@ async fn metrics_are_off_by_default() {
     let s = TestServer::start().await;
     let (status, _) = get(&s, &format!("{}/metrics", s.base), None).await;
     assert_eq!(status, 404);
-    assert!(s.state.metrics.is_none());
+    assert!(!s.state.serves_metrics());
 }
 
 #[tokio::test]

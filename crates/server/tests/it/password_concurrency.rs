@@ -35,7 +35,7 @@ async fn a_full_hashing_limit_answers_503_with_retry_after() {
     let browser = Browser::new();
     let form = login_form(&s, &browser).await;
 
-    let held = s.state.passwords.gate().enter().await.unwrap();
+    let held = s.state.passwords().gate().enter().await.unwrap();
     // The login page: the form again, a message saying to retry, 503 + Retry-After.
     for _ in 0..=ACCOUNT_FREE {
         let page = browser.submit(&form, "agent7", "wrong").await;

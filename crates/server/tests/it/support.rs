@@ -152,7 +152,7 @@ impl TestServer {
         let created = state
             .provisioner()
             .create(
-                &*state.store,
+                &**state.store(),
                 &NewPartition {
                     id: PartitionId::parse(PARTITION).unwrap(),
                     admin_username: "pa".into(),
@@ -165,7 +165,7 @@ impl TestServer {
             .unwrap();
         // The listener `tessera serve` uses, with its connection limits.
         let app = tessera_server::router(state.clone());
-        let limits = ConnectionLimits::from_config(&state.config.http);
+        let limits = ConnectionLimits::from_config(&state.config().http);
         tokio::spawn(tessera_server::http_server::serve(
             listener,
             app,
@@ -194,7 +194,7 @@ impl TestServer {
             .state
             .provisioner()
             .create(
-                &*self.state.store,
+                &**self.state.store(),
                 &NewPartition {
                     id: id.clone(),
                     admin_username: "pa".into(),

@@ -28,7 +28,7 @@ use tessera_oauth_types::ErrorCode;
 use time::Duration;
 
 use self::request::{AuthorizationRequest, AuthorizeError, ErrorRedirect, Prompt, redirect_url};
-use super::browser::{self, Cookie};
+use super::browser::{self, Cookie, FormPage};
 use super::error::OAuthError;
 use super::form::Params;
 use super::realm_issuer::{IssuerRejection, RealmIssuer};
@@ -152,13 +152,15 @@ async fn authorize(
                 },
             ),
         ),
-        _ => login_page(
+        _ => LoginPage {
             state,
-            &partition,
+            partition: &partition,
             realm,
             headers,
-            &req,
+            req: &req,
             raw,
+        }
+        .render(
             req.login_hint.as_deref().unwrap_or_default(),
             None,
             StatusCode::OK,
@@ -215,40 +217,44 @@ fn origin_of(url: &str) -> Option<String> {
         .map(|u| u.origin().ascii_serialization())
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the page's inputs; they come from different places"
-)]
-fn login_page(
-    state: &AppState,
-    partition: &PartitionId,
+/// One authorization request's login page, shown again with the name entered and a message
+/// after each refused attempt.
+struct LoginPage<'a> {
+    state: &'a AppState,
+    partition: &'a PartitionId,
     realm: Realm,
-    headers: &HeaderMap,
-    req: &AuthorizationRequest,
-    raw: &str,
-    login: &str,
-    error: Option<&str>,
-    status: StatusCode,
-) -> Response {
-    let (csrf, set_csrf) = browser::csrf_token(state, headers, partition, realm, "login");
-    let action = urls::endpoint(&state.config.public_url, partition, realm, urls::LOGIN);
-    let body = pages::login(&LoginView {
-        action: &action,
-        customers: realm == Realm::Customers,
-        partition: partition.as_str(),
-        client_name: &req.client.client.name,
-        request: raw,
-        csrf: &csrf,
-        login,
-        error,
-    });
-    let mut resp = Html::new(status, "Sign in", &body)
-        .form_target(origin_of(&req.redirect_uri))
-        .into_response();
-    if let Some(c) = set_csrf {
-        resp.headers_mut().append(header::SET_COOKIE, c);
+    headers: &'a HeaderMap,
+    req: &'a AuthorizationRequest,
+    /// The request as it came, carried on by the form.
+    raw: &'a str,
+}
+
+impl LoginPage<'_> {
+    /// The page with `login` filled in and `error` shown, answered with `status`.
+    fn render(&self, login: &str, error: Option<&str>, status: StatusCode) -> Response {
+        let form = FormPage {
+            state: self.state,
+            headers: self.headers,
+            partition: self.partition,
+            realm: self.realm,
+            purpose: "login",
+            endpoint: urls::LOGIN,
+            title: "Sign in",
+            target: origin_of(&self.req.redirect_uri),
+        };
+        form.render(status, |action, csrf| {
+            pages::login(&LoginView {
+                action,
+                customers: self.realm == Realm::Customers,
+                partition: self.partition.as_str(),
+                client_name: &self.req.client.client.name,
+                request: self.raw,
+                csrf,
+                login,
+                error,
+            })
+        })
     }
-    resp
 }
 
 /// Creates the grant and its code, and returns the client's redirect URL carrying the code.
@@ -290,12 +296,7 @@ async fn issue_code(
         expires_at: now + Duration::seconds(i64::from(tokens.authorization_code_ttl)),
     };
     state.store.create_grant(&grant, &code).await?;
-    let audit = AuditContext {
-        partition: Some(partition.clone()),
-        actor_kind: ActorKind::User,
-        actor_id: Some(person.id().to_string()),
-        source_ip: meta.source_ip.clone(),
-    };
+    let audit = AuditContext::person(partition, person.id(), meta.source_ip.clone());
     let event = audit.event(
         state,
         Action::AuthorizeCode,
@@ -345,19 +346,15 @@ pub async fn login(
         Err(e) => return refuse(&state, &partition, realm, e),
     };
     let login = form.get("username").unwrap_or_default().trim().to_owned();
-    let again = |error: &str, status: StatusCode| {
-        login_page(
-            &state,
-            &partition,
-            realm,
-            &headers,
-            &req,
-            &raw,
-            &login,
-            Some(error),
-            status,
-        )
+    let page = LoginPage {
+        state: &state,
+        partition: &partition,
+        realm,
+        headers: &headers,
+        req: &req,
+        raw: &raw,
     };
+    let again = |error: &str, status: StatusCode| page.render(&login, Some(error), status);
     if !browser::csrf_ok(
         &state,
         &headers,
@@ -406,12 +403,7 @@ pub async fn login(
             );
         }
     };
-    let mut audit = AuditContext {
-        partition: Some(partition.clone()),
-        actor_kind: ActorKind::Anonymous,
-        actor_id: None,
-        source_ip: meta.source_ip.clone(),
-    };
+    let mut audit = AuditContext::anonymous(&partition, meta.source_ip.clone());
     let (person, hash) = found.unzip();
     let right = match state.passwords.verify(password, hash.as_deref()).await {
         Ok(right) => right,
@@ -433,15 +425,12 @@ pub async fn login(
     let Some(person) = person.filter(|_| right) else {
         // The attempt stays counted.
         drop(attempt);
-        let event = audit.event(
+        refused_login(
             &state,
-            Action::LoginRefuse,
-            ObjectType::Session,
-            None,
-            Outcome::Failure,
+            &audit,
             Some(format!("realm={} wrong name or password", realm.as_str())),
-        );
-        state.audit.record(event).await;
+        )
+        .await;
         let message = match realm {
             Realm::Users => "Incorrect username or password.",
             Realm::Customers => "Incorrect email or password.",
@@ -453,15 +442,7 @@ pub async fn login(
     audit.actor_kind = ActorKind::User;
     audit.actor_id = Some(person.id().to_string());
     if !person.enabled() {
-        let event = audit.event(
-            &state,
-            Action::LoginRefuse,
-            ObjectType::Session,
-            None,
-            Outcome::Failure,
-            Some("account disabled".into()),
-        );
-        state.audit.record(event).await;
+        refused_login(&state, &audit, Some("account disabled".into())).await;
         return again(
             "This account is disabled. Ask your administrator to enable it.",
             StatusCode::FORBIDDEN,
@@ -470,15 +451,12 @@ pub async fn login(
     // The request named another account (OIDC Core §3.1.2.1, §5.5.1): the password was right,
     // but no code is issued for this person, and the browser's sessions stay as they were.
     if let Some(other) = req.other_account(person.id()) {
-        let event = audit.event(
+        refused_login(
             &state,
-            Action::LoginRefuse,
-            ObjectType::Session,
-            None,
-            Outcome::Failure,
+            &audit,
             Some("not the account the request names".into()),
-        );
-        state.audit.record(event).await;
+        )
+        .await;
         return refuse(
             &state,
             &partition,
@@ -540,6 +518,19 @@ pub async fn login(
         }
         Err(e) => refuse(&state, &partition, realm, redirect_error(&req, e)),
     }
+}
+
+/// Records a refused sign-in (`detail` says why; never the password).
+async fn refused_login(state: &AppState, audit: &AuditContext, detail: Option<String>) {
+    let event = audit.event(
+        state,
+        Action::LoginRefuse,
+        ObjectType::Session,
+        None,
+        Outcome::Failure,
+        detail,
+    );
+    state.audit.record(event).await;
 }
 
 /// The person signing in as `login` with their password hash, `None` when no account has

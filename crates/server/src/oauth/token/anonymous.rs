@@ -7,7 +7,6 @@
 use tessera_domain::Realm;
 use tessera_domain::audit::ActorKind;
 use tessera_domain::flow::Flow;
-use tessera_domain::scope::{self, ScopeRequest};
 use tessera_oauth_types::{Actor, TokenResponse};
 
 use super::request::GrantRequest;
@@ -19,23 +18,12 @@ pub(crate) const ANONYMOUS_CLIENT: &str = "anonymous";
 
 /// Issues an anonymous-customer token.
 pub(super) fn handle(req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
-    let GrantRequest {
-        state, ctx, params, ..
-    } = req;
+    let GrantRequest { state, ctx, .. } = req;
     req.audit.actor_kind = ActorKind::Anonymous;
     // Every catalog permission counts as "assigned": there is no client, and the flow's own
     // rule (delegated and marked anonymous) is what limits the grant, with a precise reason.
     let all: std::collections::HashSet<String> = ctx.catalog.permissions.keys().cloned().collect();
-    let granted = scope::resolve(
-        ScopeRequest {
-            flow: Flow::AnonymousCustomer,
-            requested: params.get("scope"),
-            prefix: &ctx.prefix,
-        },
-        &ctx.catalog.permissions,
-        &all,
-    )
-    .map_err(OAuthError::from)?;
+    let granted = req.scope(Flow::AnonymousCustomer, &all)?;
     let sub = state.rng.uuid().to_string();
     req.audit.actor_id = Some(sub.clone());
     issue::access_token(

@@ -7,16 +7,15 @@
 //! presentation that fails the bindings does not spend the code. The decisions are
 //! `tessera_domain::grant::redeem`'s; this module looks up, consumes, revokes and mints.
 
-use tessera_domain::PartitionId;
 use tessera_domain::grant::CodeRedemption;
 use tessera_domain::grant::redeem::{self, Presentation, RedeemError};
 use tessera_oauth_types::TokenResponse;
-use time::OffsetDateTime;
 
-use super::grant_tokens::{live_person, mint, new_refresh_token, still_granted, wants_refresh};
+use super::grant_tokens::{
+    live_person, mint, new_refresh_token, refuse, still_granted, wants_refresh,
+};
 use super::request::GrantRequest;
 use crate::oauth::error::OAuthError;
-use crate::state::AppState;
 
 /// Redeems an authorization code.
 pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
@@ -63,21 +62,4 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
     resp.refresh_token = refresh.map(|(value, _)| value);
     req.secret_used(&auth).await;
     Ok(resp)
-}
-
-/// The error for a refused presentation; a replay by the code's own client first revokes the
-/// grant, and with it every token issued from the first use (RFC 6749 §4.1.2, RFC 9700 §4.5.3).
-async fn refuse(
-    state: &AppState,
-    partition: &PartitionId,
-    now: OffsetDateTime,
-    e: RedeemError,
-) -> OAuthError {
-    if let RedeemError::Replayed { grant_id } = e {
-        if let Err(e) = state.store.revoke_grant(partition, grant_id, now).await {
-            return e.into();
-        }
-        tracing::warn!(%partition, %grant_id, "authorization code replayed; grant revoked");
-    }
-    e.into()
 }

@@ -4,7 +4,6 @@
 use tessera_domain::Realm;
 use tessera_domain::flow::Flow;
 use tessera_domain::grant::eligibility;
-use tessera_domain::scope::{self, ScopeRequest};
 use tessera_oauth_types::{Actor, TokenResponse};
 
 use super::request::GrantRequest;
@@ -24,15 +23,7 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
             urls::TOKEN,
         )
     })?;
-    let granted = scope::resolve(
-        ScopeRequest {
-            flow: Flow::ClientCredentials,
-            requested: req.params.get("scope"),
-            prefix: &req.ctx.prefix,
-        },
-        &req.ctx.catalog.permissions,
-        &auth.view.assigned,
-    )?;
+    let granted = req.scope(Flow::ClientCredentials, &auth.view.assigned)?;
     req.secret_used(&auth).await;
     let client_id = client.client_id.to_string();
     issue::access_token(

@@ -2,6 +2,8 @@
 //! the refresh grant, so both apply the same rules to scope, subject and ID token.
 
 use tessera_domain::PartitionId;
+use tessera_domain::grant::redeem::RedeemError;
+use tessera_domain::grant::refresh::RefreshError;
 use tessera_domain::grant::{Grant, IssuedAccessToken, RefreshToken};
 use tessera_domain::permission::PermissionKind;
 use tessera_domain::scope::{GrantedScopes, OIDC_SCOPES};
@@ -136,4 +138,50 @@ pub(crate) fn mint(
 #[must_use]
 pub fn wants_refresh(granted: &GrantedScopes) -> bool {
     granted.oidc.contains("offline_access")
+}
+
+/// A grant's refusal that may be a replay (a code presented again by its own client, a rotated
+/// refresh token presented again).
+pub(super) trait Replay: Into<OAuthError> {
+    /// How the log names the replay.
+    const WHAT: &'static str;
+    /// The grant to revoke, when the refusal is a replay.
+    fn replayed_grant(&self) -> Option<uuid::Uuid>;
+}
+
+impl Replay for RedeemError {
+    const WHAT: &'static str = "authorization code replayed";
+    fn replayed_grant(&self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Replayed { grant_id } => Some(*grant_id),
+            _ => None,
+        }
+    }
+}
+
+impl Replay for RefreshError {
+    const WHAT: &'static str = "refresh token reused";
+    fn replayed_grant(&self) -> Option<uuid::Uuid> {
+        match self {
+            Self::Reused { grant_id } => Some(*grant_id),
+            _ => None,
+        }
+    }
+}
+
+/// The error for a refused presentation. A replay first revokes the grant, and with it every
+/// token issued from it (RFC 6749 §4.1.2, RFC 9700 §4.5.3 and §4.14.2).
+pub(super) async fn refuse<E: Replay>(
+    state: &AppState,
+    partition: &PartitionId,
+    now: OffsetDateTime,
+    error: E,
+) -> OAuthError {
+    if let Some(grant_id) = error.replayed_grant() {
+        if let Err(e) = state.store.revoke_grant(partition, grant_id, now).await {
+            return e.into();
+        }
+        tracing::warn!(%partition, %grant_id, "{}; grant revoked", E::WHAT);
+    }
+    error.into()
 }

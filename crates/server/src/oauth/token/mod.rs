@@ -10,22 +10,24 @@ mod refresh_token;
 mod request;
 mod token_exchange;
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tessera_domain::audit::{Action, ActorKind, ObjectType, Outcome};
+use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{ErrorCode, grant_type};
 
 use self::request::GrantRequest;
-use super::error::OAuthError;
+use super::error::{OAuthError, no_store};
 use super::form::Params;
 use super::realm_issuer::RealmIssuer;
 use crate::audit::AuditContext;
 use crate::request_meta::RequestMeta;
-use crate::state::AppState;
+use crate::state::{AppState, PartitionContext};
 
 /// `POST {issuer}/oauth2/token`.
 pub async fn post(
@@ -35,16 +37,28 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    respond(
-        &state,
-        issuer.partition,
-        issuer.realm,
-        meta,
-        &headers,
-        &body,
-        Endpoint::Realm,
-    )
-    .await
+    let target = Target {
+        partition: issuer.partition,
+        realm: issuer.realm,
+        ctx: Some(issuer.ctx),
+        endpoint: Endpoint::Realm,
+    };
+    respond(&state, target, meta, &headers, &body).await
+}
+
+/// The issuer a token request is for, and the address that received it.
+#[derive(Debug)]
+pub(crate) struct Target {
+    /// The partition.
+    pub(crate) partition: PartitionId,
+    /// The realm.
+    pub(crate) realm: Realm,
+    /// The partition's context when the path's issuer segment already loaded it ([`RealmIssuer`]);
+    /// `None` at the compatibility addresses, which name the partition in their query: it is
+    /// loaded once the form has been read, so a malformed form is refused first there.
+    pub(crate) ctx: Option<Arc<PartitionContext>>,
+    /// The address.
+    pub(crate) endpoint: Endpoint,
 }
 
 /// Which address received a token request.
@@ -58,30 +72,32 @@ pub(crate) enum Endpoint {
     Anonymous,
 }
 
-/// Handles a token request for `partition`'s `realm` received at `endpoint`.
+/// Handles a token request for `target`; the partition is loaded at most once per request.
 pub(crate) async fn respond(
     state: &AppState,
-    partition: PartitionId,
-    realm: Realm,
+    target: Target,
     meta: RequestMeta,
     headers: &HeaderMap,
     body: &[u8],
-    endpoint: Endpoint,
 ) -> Response {
-    let mut audit = AuditContext {
-        partition: Some(partition.clone()),
-        actor_kind: ActorKind::Anonymous,
-        actor_id: None,
-        source_ip: meta.source_ip,
-    };
+    let Target {
+        partition,
+        realm,
+        ctx,
+        endpoint,
+    } = target;
+    let mut audit = AuditContext::anonymous(&partition, meta.source_ip);
     let grant =
         Params::from_body(headers, body).map(|p| (p.get("grant_type").map(str::to_owned), p));
     let result = async {
         let (grant, params) = grant?;
-        let ctx = state
-            .partition(&partition)
-            .await?
-            .ok_or_else(OAuthError::unknown_issuer)?;
+        let ctx = match ctx {
+            Some(ctx) => ctx,
+            None => state
+                .partition(&partition)
+                .await?
+                .ok_or_else(OAuthError::unknown_issuer)?,
+        };
         let grant = grant
             .ok_or_else(|| OAuthError::invalid_request("the grant_type parameter is required"))?;
         let only = match endpoint {
@@ -139,9 +155,7 @@ pub(crate) async fn respond(
                 Some(format!("grant={grant} scope={}", token.scope)),
             );
             state.audit.record(event).await;
-            let mut resp = Json(token).into_response();
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let mut resp = no_store(Json(token).into_response());
             resp.headers_mut()
                 .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             resp

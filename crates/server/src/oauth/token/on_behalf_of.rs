@@ -5,7 +5,6 @@
 
 use tessera_domain::flow::Flow;
 use tessera_domain::grant::eligibility::{self, OboSubject};
-use tessera_domain::scope::{self, ScopeRequest};
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::{Act, Actor, ErrorCode, TokenResponse};
 
@@ -23,15 +22,7 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
     let client = &auth.view.client;
     eligibility::on_behalf_of(client)?;
     let (sub, actor) = subject(req.state, req.partition, req.realm, params).await?;
-    let granted = scope::resolve(
-        ScopeRequest {
-            flow: Flow::OnBehalfOf,
-            requested: params.get("scope"),
-            prefix: &req.ctx.prefix,
-        },
-        &req.ctx.catalog.permissions,
-        &auth.view.assigned,
-    )?;
+    let granted = req.scope(Flow::OnBehalfOf, &auth.view.assigned)?;
     req.secret_used(&auth).await;
     let client_id = client.client_id.to_string();
     issue::access_token(

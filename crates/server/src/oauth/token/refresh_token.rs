@@ -3,15 +3,12 @@
 //! A narrower `scope` may be requested; a wider one is refused. The decisions are
 //! `tessera_domain::grant::refresh`'s; this module looks up, rotates, revokes and mints.
 
-use tessera_domain::PartitionId;
 use tessera_domain::grant::refresh::{self, RefreshError};
 use tessera_oauth_types::TokenResponse;
-use time::OffsetDateTime;
 
-use super::grant_tokens::{live_person, mint, new_refresh_token, still_granted};
+use super::grant_tokens::{live_person, mint, new_refresh_token, refuse, still_granted};
 use super::request::GrantRequest;
 use crate::oauth::error::OAuthError;
-use crate::state::AppState;
 
 /// Exchanges a refresh token.
 pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, OAuthError> {
@@ -46,21 +43,4 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
     resp.refresh_token = Some(new_value);
     req.secret_used(&auth).await;
     Ok(resp)
-}
-
-/// The error for a refused refresh; a reused token first revokes its grant, and with it every
-/// token of the sign-in (RFC 9700 §4.14.2).
-async fn refuse(
-    state: &AppState,
-    partition: &PartitionId,
-    now: OffsetDateTime,
-    e: RefreshError,
-) -> OAuthError {
-    if let RefreshError::Reused { grant_id } = e {
-        if let Err(e) = state.store.revoke_grant(partition, grant_id, now).await {
-            return e.into();
-        }
-        tracing::warn!(%partition, %grant_id, "refresh token reused; family revoked");
-    }
-    e.into()
 }

@@ -2,7 +2,11 @@
 //! what it carried (headers and form), and the audit context the endpoint records its outcome
 //! with. Handlers take this one value instead of its seven parts.
 
+use std::collections::HashSet;
+
 use axum::http::HeaderMap;
+use tessera_domain::flow::Flow;
+use tessera_domain::scope::{self, GrantedScopes, ScopeRequest};
 use tessera_domain::{PartitionId, Realm};
 
 use crate::audit::AuditContext;
@@ -55,6 +59,29 @@ impl GrantRequest<'_> {
             partition: self.partition,
             realm: self.realm,
         }
+    }
+
+    /// The permissions granted for the request's `scope` in `flow`, from those `assigned` (the
+    /// client's, or for anonymous tokens the whole catalog): the flow's rules decide
+    /// (`tessera_domain::scope::resolve`).
+    ///
+    /// # Errors
+    /// `invalid_scope` with the reason.
+    pub(crate) fn scope(
+        &self,
+        flow: Flow,
+        assigned: &HashSet<String>,
+    ) -> Result<GrantedScopes, OAuthError> {
+        let request = ScopeRequest {
+            flow,
+            requested: self.params.get("scope"),
+            prefix: &self.ctx.prefix,
+        };
+        Ok(scope::resolve(
+            request,
+            &self.ctx.catalog.permissions,
+            assigned,
+        )?)
     }
 
     /// Records that the client's secret was used now (Web clients; a SPA has none).

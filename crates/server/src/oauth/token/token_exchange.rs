@@ -12,7 +12,6 @@ use tessera_domain::audit::{Action, ObjectType, Outcome};
 use tessera_domain::flow::Flow;
 use tessera_domain::grant::eligibility;
 use tessera_domain::identity_provider::MatchAttribute;
-use tessera_domain::scope::{self, ScopeRequest};
 use tessera_oauth_types::{Actor, ErrorCode, TokenResponse, token_type};
 
 use super::request::GrantRequest;
@@ -26,7 +25,6 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
     let auth = req.authenticate().await?;
     let GrantRequest {
         state,
-        ctx,
         partition,
         realm,
         params,
@@ -125,15 +123,7 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
             _ => return Err(no_account()),
         },
     };
-    let granted = scope::resolve(
-        ScopeRequest {
-            flow: Flow::TokenExchange,
-            requested: params.get("scope"),
-            prefix: &ctx.prefix,
-        },
-        &ctx.catalog.permissions,
-        &auth.view.assigned,
-    )?;
+    let granted = req.scope(Flow::TokenExchange, &auth.view.assigned)?;
     req.secret_used(&auth).await;
     let mut response = issue::access_token(
         req.issuer(),
