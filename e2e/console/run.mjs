@@ -10,6 +10,9 @@
 //   TESSERA_ADMIN_PASSWORD   their password (required)
 //   TESSERA_AGENT_USERNAME   a user who is not an administrator (default agent1)
 //   TESSERA_AGENT_PASSWORD   their password (required)
+//   TESSERA_AUTOMATION_CLIENT_ID, TESSERA_AUTOMATION_CLIENT_SECRET
+//                            the partition's automation client (required): the admin API
+//                            changes an application while its edit form is open
 //   TESSERA_APP_NAME         the name of the Web application to register (default: a fresh one
 //                            with markup in it, which must come out as text)
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
@@ -30,7 +33,7 @@ import { check, createReport, equal } from '../lib/report.mjs';
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const OVERALL_TIMEOUT_MS = 90_000;
+const OVERALL_TIMEOUT_MS = 180_000;
 const ACTION_TIMEOUT_MS = 10_000;
 const NAVIGATION_TIMEOUT_MS = 15_000;
 
@@ -41,13 +44,15 @@ const adminUser = env.TESSERA_ADMIN_USERNAME || 'admin';
 const adminPassword = env.TESSERA_ADMIN_PASSWORD;
 const agentUser = env.TESSERA_AGENT_USERNAME || 'agent1';
 const agentPassword = env.TESSERA_AGENT_PASSWORD;
+const automationId = env.TESSERA_AUTOMATION_CLIENT_ID || '';
+const automationSecret = env.TESSERA_AUTOMATION_CLIENT_SECRET || '';
 const chromiumPath = env.CHROMIUM || '/usr/bin/chromium';
 const shots = env.E2E_SCREENSHOTS || '';
 const appName = env.TESSERA_APP_NAME || `<script>alert("x")</script> Web app ${Date.now()}`;
 const consoleHome = `${base}/admin/${partition}/`;
 
-if (!adminPassword || !agentPassword) {
-  console.error('TESSERA_ADMIN_PASSWORD and TESSERA_AGENT_PASSWORD are required (see the header of e2e/console/run.mjs).');
+if (!adminPassword || !agentPassword || !automationId || !automationSecret) {
+  console.error('TESSERA_ADMIN_PASSWORD, TESSERA_AGENT_PASSWORD and TESSERA_AUTOMATION_CLIENT_ID/SECRET are required (see the header of e2e/console/run.mjs).');
   process.exit(2);
 }
 
@@ -57,9 +62,9 @@ if (!adminPassword || !agentPassword) {
 const report = createReport({
   actionTimeoutMs: ACTION_TIMEOUT_MS,
   navigationTimeoutMs: NAVIGATION_TIMEOUT_MS,
-  // The refused forms and the 403 page answer 422 and 403 on purpose; anything else (a CSP
+  // The refused forms, the stale edit form and the 403 page answer 422, 409 and 403 on purpose; anything else (a CSP
   // violation, a missing file, a script error) is a failure.
-  expectedConsoleError: (text) => /^Failed to load resource: the server responded with a status of (403|422) /.test(text),
+  expectedConsoleError: (text) => /^Failed to load resource: the server responded with a status of (403|409|422) /.test(text),
 });
 const { note, step, watch, consoleErrors } = report;
 
@@ -303,6 +308,142 @@ async function run(browser) {
   await step('the list finds it by name', async () => {
     await page.goto(`${consoleHome}client-applications?q=${encodeURIComponent('Web app')}`);
     check(await page.getByRole('link', { name: appName }).count() === 1, 'the new application is listed once');
+  });
+
+  // ---- client application lifecycle ----
+  // Edit (with a stale form), Disable / Enable proved at the token endpoint, Metadata's ready
+  // requests run for real, and Delete after a confirmation page. The admin API plays "someone
+  // else" changing the application while the edit form is open.
+  const tokenUrl = `${base}/system/auth/${partition}-U/oauth2/token`;
+  const adminApi = async (method, path, body) => {
+    const basic = Buffer.from(`${automationId}:${automationSecret}`).toString('base64');
+    const t = await (await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=app.core.admin.manage',
+    })).json();
+    const resp = await fetch(`${base}/admin/api/v1/partitions/${partition}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: resp.status, body: await resp.json().catch(() => null) };
+  };
+  const clientCredentials = async (id, secret) => {
+    const resp = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=.default',
+    });
+    return { status: resp.status, body: await resp.json() };
+  };
+  const appPage = `${consoleHome}client-applications/${clientId}`;
+
+  await step('Edit shows the stored values with the platform fixed; a wrong field saves nothing; Save changes the rest', async () => {
+    await page.goto(appPage);
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    equal(await heading(page), `Edit ${appName}`, 'edit heading, the name as text');
+    equal(await page.getByLabel('Name', { exact: true }).inputValue(), appName, 'the name is pre-filled');
+    equal(await page.getByLabel('Redirect URL(s)', { exact: true }).inputValue(), 'http://127.0.0.1:9/callback\nhttps://app.example/callback', 'the redirect URLs are pre-filled');
+    equal(await page.getByLabel('Platform').inputValue(), 'Web Application', 'the platform is shown');
+    check((await page.getByLabel('Platform').getAttribute('readonly')) !== null, 'the platform is fixed once created');
+    await accessible(page, 'the Edit form');
+    await shot(page, 'console-client-edit');
+    await page.getByLabel('Redirect URL(s)', { exact: true }).fill('http://app.example/plain-http');
+    await page.getByLabel('Client On-Behalf-Of (OBO) Flow').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#redirect_urls-error').waitFor({ state: 'visible' });
+    check(await page.getByText('Nothing was saved').isVisible(), 'the form says nothing was saved');
+    await accessible(page, 'the Edit form with errors');
+    const unchanged = await adminApi('GET', `/client-applications/${clientId}`);
+    equal(JSON.stringify(unchanged.body.redirect_urls), JSON.stringify(['http://127.0.0.1:9/callback', 'https://app.example/callback']), 'the refused form changed no redirect URL');
+    equal(unchanged.body.obo_enabled, false, 'nor the OBO switch');
+    await page.getByLabel('Redirect URL(s)', { exact: true }).fill('http://127.0.0.1:9/callback\nhttps://app.example/callback');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The changes were saved.').waitFor({ state: 'visible' });
+    const saved = await adminApi('GET', `/client-applications/${clientId}`);
+    equal(saved.body.obo_enabled, true, 'the OBO switch was saved');
+  });
+
+  await step('a stale Edit form says so and shows the current values instead of overwriting', async () => {
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByLabel('Post Logout Redirect URL(s)').fill('https://app.example/mine');
+    const meanwhile = await adminApi('PATCH', `/client-applications/${clientId}`, { post_logout_redirect_urls: ['https://app.example/theirs'] });
+    equal(meanwhile.status, 200, `someone else's change through the admin API: ${JSON.stringify(meanwhile.body)}`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#stale').waitFor({ state: 'visible' });
+    check(await page.getByText('Someone else changed this client application').isVisible(), 'the page says the application changed');
+    equal(await page.getByLabel('Post Logout Redirect URL(s)').inputValue(), 'https://app.example/theirs', 'the form now shows the current values');
+    const kept = await adminApi('GET', `/client-applications/${clientId}`);
+    equal(JSON.stringify(kept.body.post_logout_redirect_urls), JSON.stringify(['https://app.example/theirs']), 'the other change was not overwritten');
+    await accessible(page, 'the stale Edit form');
+    await shot(page, 'console-client-edit-stale');
+    await page.getByLabel('Post Logout Redirect URL(s)').fill('https://app.example/mine');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The changes were saved.').waitFor({ state: 'visible' });
+    const mine = await adminApi('GET', `/client-applications/${clientId}`);
+    equal(JSON.stringify(mine.body.post_logout_redirect_urls), JSON.stringify(['https://app.example/mine']), 'saved on the current values');
+  });
+
+  await step('Disable: the state is shown and the token endpoint refuses the application; Enable restores it', async () => {
+    check((await clientCredentials(clientId, secretValue)).body.access_token, 'a token while enabled');
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await page.getByText('The client application was disabled').waitFor({ state: 'visible' });
+    check(await page.getByRole('button', { name: 'Enable', exact: true }).isVisible(), 'the button now offers Enable');
+    check(await page.locator('dd', { hasText: /^Disabled$/ }).isVisible(), 'the status says Disabled');
+    const refused = await clientCredentials(clientId, secretValue);
+    equal(refused.body.error, 'invalid_client', `a disabled application gets no token (${refused.status})`);
+    await accessible(page, 'a disabled application');
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.getByText('The client application was enabled').waitFor({ state: 'visible' });
+    check((await clientCredentials(clientId, secretValue)).body.access_token, 'a token again once enabled');
+  });
+
+  await step('Metadata offers a ready curl per usable flow, and the client credentials one works', async () => {
+    await page.getByRole('link', { name: 'Metadata', exact: true }).click();
+    for (const title of ['Authorization code with PKCE', 'Client credentials', 'On-behalf-of a user']) {
+      check(await page.getByRole('heading', { name: title, exact: true }).isVisible(), `a ready request for ${title}`);
+    }
+    equal(await page.getByRole('heading', { name: 'Token exchange', exact: true }).count(), 0, 'no token exchange request while it is switched off');
+    check(await page.getByRole('button', { name: 'Copy the Client credentials request' }).isVisible(), 'a copy button per request');
+    const text = await page.locator('#curl-client-credentials').textContent();
+    check(text.includes(clientId) && text.includes(tokenUrl), `the real Client ID and token URL: ${text}`);
+    check(!text.includes(secretValue), 'no secret in the page');
+    await accessible(page, 'the Metadata page with ready requests');
+    await shot(page, 'console-metadata');
+    // Run it as a developer would, with the placeholder line replaced by the real secret.
+    const { execFileSync } = await import('node:child_process');
+    const script = text.replace(/^CLIENT_SECRET=.*\n/, '');
+    const out = JSON.parse(execFileSync('sh', ['-c', script], { env: { ...process.env, CLIENT_SECRET: secretValue }, encoding: 'utf8' }));
+    check(typeof out.access_token === 'string', `the copied curl gets a token: ${JSON.stringify(out)}`);
+  });
+
+  await step('Delete asks first (without JavaScript), then deletes and says so in the list', async () => {
+    const doomedName = `Delete <em>me</em> ${Date.now()}`;
+    const made = await adminApi('POST', '/client-applications', { name: doomedName, platform: 'web', redirect_urls: ['https://app.example/cb'] });
+    equal(made.status, 201, 'an application to delete');
+    const doomed = made.body.client_id;
+    const secret = await adminApi('POST', `/client-applications/${doomed}/secrets`, { name: 'ci' });
+    const grant = await adminApi('PUT', `/client-applications/${doomed}/permissions`, { permissions: ['app.core.usermgr.read'] });
+    equal(grant.status, 200, 'a permission for it');
+    check((await clientCredentials(doomed, secret.body.value)).body.access_token, 'it gets tokens before');
+    const noCsrf = await page.request.post(`${consoleHome}client-applications/${doomed}/delete`, { form: {}, maxRedirects: 0 });
+    equal(noCsrf.status(), 403, 'a delete without the CSRF field is refused');
+    equal((await adminApi('GET', `/client-applications/${doomed}`)).status, 200, 'and deletes nothing');
+    await page.goto(`${consoleHome}client-applications/${doomed}`);
+    await page.getByRole('link', { name: 'Delete', exact: true }).click();
+    equal(await heading(page), `Delete ${doomedName}?`, 'the confirmation names it, as text');
+    check(await page.locator('dd', { hasText: /^1$/ }).first().isVisible(), 'it says what goes with it');
+    await accessible(page, 'the delete confirmation');
+    await shot(page, 'console-client-delete');
+    await page.getByRole('button', { name: `Delete ${doomedName}` }).click();
+    await page.getByText(`The client application “${doomedName}” was deleted`).waitFor({ state: 'visible' });
+    equal(await heading(page), 'Client Application', 'back to the list');
+    equal((await adminApi('GET', `/client-applications/${doomed}`)).status, 404, 'it is gone');
+    equal((await clientCredentials(doomed, secret.body.value)).body.error, 'invalid_client', 'its secret authenticates nothing');
   });
 
   await step('a POST without the CSRF field is refused and changes nothing', async () => {

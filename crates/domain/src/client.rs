@@ -8,6 +8,10 @@ use crate::ids::{ClientId, PartitionId};
 use crate::signing_key::SigningAlg;
 use crate::validation::FieldErrors;
 
+pub mod flows;
+pub mod revision;
+pub mod search;
+
 /// Where the application runs, which decides whether it can keep a secret.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -273,7 +277,7 @@ impl ClientApplication {
         if let Some(v) = frontchannel_logout_session_required {
             self.frontchannel_logout_session_required = v;
         }
-        self.updated_at = now;
+        self.updated_at = revision::next_update_time(self.updated_at, now);
         validate_fields(self, &mut e);
         e.into_result()
     }

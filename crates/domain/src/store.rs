@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use crate::api::Api;
 use crate::audit::{AuditEvent, AuditFilter};
 use crate::client::ClientApplication;
+use crate::client::search::{ClientQuery, Counted};
 use crate::customer::Customer;
 use crate::department::Department;
 use crate::grant::{
@@ -36,6 +37,9 @@ pub enum StoreError {
     /// A uniqueness rule was violated; the text names the field (e.g. `name`).
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The row changed since the caller read it (an optimistic update found a newer version).
+    #[error("changed since it was read")]
+    Stale,
     /// A per-parent cap was reached (secrets per client, identity providers per partition).
     #[error("limit reached: {0}")]
     LimitReached(String),
@@ -261,6 +265,22 @@ pub trait ClientRepository {
     ) -> StoreResult<Page<ClientApplication>>;
     /// Replaces a client's fields (not its permissions or secrets).
     async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()>;
+    /// Replaces a client's fields only if its stored `updated_at` is still `read_at` (the value
+    /// read before the change): [`StoreError::Stale`] when another update came first, so no
+    /// update is lost between reading and writing.
+    async fn update_client_if(
+        &self,
+        c: &ClientApplication,
+        read_at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The clients whose name contains the search, ignoring case, a page in creation order
+    /// with the number of matches.
+    async fn search_clients(
+        &self,
+        p: &PartitionId,
+        q: &ClientQuery,
+    ) -> StoreResult<Counted<ClientApplication>>;
     /// Deletes a client with its secrets and permission assignments.
     async fn delete_client(
         &self,

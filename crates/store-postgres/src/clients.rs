@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use tessera_domain::audit::AuditEvent;
+use tessera_domain::client::search::{ClientQuery, Counted};
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::secret::{ClientSecret, StoredSecret};
@@ -164,6 +165,54 @@ pub(crate) async fn lock(
     found.map(|_| ()).ok_or(StoreError::NotFound)
 }
 
+/// Replaces a client's fields; with `read_at`, only if its `updated_at` is still that
+/// ([`StoreError::Stale`] otherwise), in the same statement, so no update is lost.
+async fn update(
+    store: &DbStore,
+    c: &ClientApplication,
+    read_at: Option<OffsetDateTime>,
+    audit: &AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let done = sqlx::query(
+        "UPDATE client_applications SET name = $1, resource_type = $2, platform = $3, \
+         redirect_urls = $4, post_logout_redirect_urls = $5, obo_enabled = $6, \
+         token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, \
+         id_token_signed_response_alg = $10, backchannel_logout_uri = $11, \
+         backchannel_logout_session_required = $12, frontchannel_logout_uri = $13, \
+         frontchannel_logout_session_required = $14, updated_at = $15 \
+         WHERE partition_id = $16 AND client_id = $17 AND updated_at = COALESCE($18, updated_at)",
+    )
+    .bind(&c.name)
+    .bind(resource_type_name(c.resource_type))
+    .bind(c.platform.as_str())
+    .bind(string_list(&c.redirect_urls)?)
+    .bind(string_list(&c.post_logout_redirect_urls)?)
+    .bind(c.obo_enabled)
+    .bind(c.token_exchange_enabled)
+    .bind(int(c.access_token_ttl)?)
+    .bind(c.enabled)
+    .bind(c.id_token_signed_response_alg.as_str())
+    .bind(c.backchannel_logout_uri.as_deref())
+    .bind(c.backchannel_logout_session_required)
+    .bind(c.frontchannel_logout_uri.as_deref())
+    .bind(c.frontchannel_logout_session_required)
+    .bind(ts(c.updated_at))
+    .bind(c.partition.as_str())
+    .bind(uid(c.client_id))
+    .bind(read_at.map(ts))
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 && read_at.is_some() {
+        lock(&mut tx, &c.partition, c.client_id).await?;
+        return Err(StoreError::Stale);
+    }
+    expect_one(done.rows_affected(), "client")?;
+    audit::insert(&mut tx, audit).await?;
+    tx.commit().await.map_err(db)
+}
+
 #[async_trait]
 impl ClientRepository for DbStore {
     async fn create_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
@@ -214,39 +263,49 @@ impl ClientRepository for DbStore {
     }
 
     async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE client_applications SET name = $1, resource_type = $2, platform = $3, \
-             redirect_urls = $4, post_logout_redirect_urls = $5, obo_enabled = $6, \
-             token_exchange_enabled = $7, access_token_ttl = $8, enabled = $9, \
-             id_token_signed_response_alg = $10, backchannel_logout_uri = $11, \
-             backchannel_logout_session_required = $12, frontchannel_logout_uri = $13, \
-             frontchannel_logout_session_required = $14, updated_at = $15 \
-             WHERE partition_id = $16 AND client_id = $17",
-        )
-        .bind(&c.name)
-        .bind(resource_type_name(c.resource_type))
-        .bind(c.platform.as_str())
-        .bind(string_list(&c.redirect_urls)?)
-        .bind(string_list(&c.post_logout_redirect_urls)?)
-        .bind(c.obo_enabled)
-        .bind(c.token_exchange_enabled)
-        .bind(int(c.access_token_ttl)?)
-        .bind(c.enabled)
-        .bind(c.id_token_signed_response_alg.as_str())
-        .bind(c.backchannel_logout_uri.as_deref())
-        .bind(c.backchannel_logout_session_required)
-        .bind(c.frontchannel_logout_uri.as_deref())
-        .bind(c.frontchannel_logout_session_required)
-        .bind(ts(c.updated_at))
-        .bind(c.partition.as_str())
-        .bind(uid(c.client_id))
-        .execute(&mut *tx)
+        update(self, c, None, audit).await
+    }
+
+    async fn update_client_if(
+        &self,
+        c: &ClientApplication,
+        read_at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        update(self, c, Some(read_at), audit).await
+    }
+
+    async fn search_clients(
+        &self,
+        p: &PartitionId,
+        q: &ClientQuery,
+    ) -> StoreResult<Counted<ClientApplication>> {
+        let pattern = q.like_pattern();
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE c.partition_id = $1 AND lower(c.name) LIKE $2 ESCAPE '\\' \
+             ORDER BY c.seq LIMIT $3 OFFSET $4"
+        ))
+        .bind(p.as_str())
+        .bind(&pattern)
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset))
+        .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        expect_one(done.rows_affected(), "client")?;
-        audit::insert(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        let items = rows.iter().map(client).collect::<StoreResult<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM client_applications \
+             WHERE partition_id = $1 AND lower(name) LIKE $2 ESCAPE '\\'",
+        )
+        .bind(p.as_str())
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(Counted {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     async fn delete_client(

@@ -4,11 +4,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use tessera_domain::client::{ClientApplication, ClientChanges};
 use tessera_domain::page::Page;
 use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
+use super::conditional::{IfMatch, etag};
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
 use crate::admin_ops::Resource;
@@ -47,29 +49,41 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}", tag = "client-applications",
     params(("partition" = String, Path), ("client_id" = String, Path)),
-    responses((status = 200, body = ClientApplication), (status = 404, body = ProblemDetails)))]
-/// One client application.
+    responses((status = 200, body = ClientApplication, headers(("ETag" = String, description = "The revision, for If-Match on PATCH (RFC 9110)"))), (status = 404, body = ProblemDetails)))]
+/// One client application, with its revision as a strong `ETag`.
 pub async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<ClientApplication>, ApiError> {
-    Ok(Json(ops::get(&state, &caller, client_id(&id)?).await?))
+) -> Result<impl IntoResponse, ApiError> {
+    let client = ops::get(&state, &caller, client_id(&id)?).await?;
+    Ok((etag(&client.revision()), Json(client)))
 }
 
 #[utoipa::path(patch, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}", tag = "client-applications",
-    params(("partition" = String, Path), ("client_id" = String, Path)), request_body = ClientChanges,
-    responses((status = 200, body = ClientApplication), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
-/// Changes fields of a client application (platform and Client ID are immutable).
+    params(("partition" = String, Path), ("client_id" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "Change only this revision (the ETag of a GET); 412 if the application changed since")),
+    request_body = ClientChanges,
+    responses((status = 200, body = ClientApplication, headers(("ETag" = String, description = "The new revision"))), (status = 400, body = ProblemDetails), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails), (status = 412, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
+/// Changes fields of a client application (platform and Client ID are immutable). With
+/// `If-Match`, only the revision named: a change made meanwhile answers 412 and nothing is
+/// saved.
 pub async fn update(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
+    if_match: IfMatch,
     StrictJson(changes): StrictJson<ClientChanges>,
-) -> Result<Json<ClientApplication>, ApiError> {
-    Ok(Json(
-        ops::update(&state, &caller, client_id(&id)?, changes).await?,
-    ))
+) -> Result<impl IntoResponse, ApiError> {
+    let client = ops::update(
+        &state,
+        &caller,
+        client_id(&id)?,
+        changes,
+        if_match.revisions(),
+    )
+    .await?;
+    Ok((etag(&client.revision()), Json(client)))
 }
 
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}", tag = "client-applications",

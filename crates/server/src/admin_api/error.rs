@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 409: duplicate or limit.
     #[error("{0}")]
     Conflict(String),
+    /// 412: the object changed since the revision the request named (RFC 9110 §13.1.1).
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// 413: body too large.
     #[error("{0}")]
     TooLarge(String),
@@ -71,6 +74,7 @@ impl From<OpError> for ApiError {
             | OpError::IdentityProviderLimit(_)
             | OpError::DepartmentInUse(_)
             | OpError::KeyInUse(_) => Self::Conflict(e.to_string()),
+            OpError::Stale(_) => Self::PreconditionFailed(e.to_string()),
             OpError::Unavailable => Self::Unavailable,
             OpError::Busy(b) => Self::Busy(b),
             OpError::Internal => Self::Internal,
@@ -151,6 +155,9 @@ impl ApiError {
                 format!("no such {what} in this partition"),
             ),
             Self::Conflict(m) => ProblemDetails::new(409, "Conflict", m.clone()),
+            Self::PreconditionFailed(m) => {
+                ProblemDetails::new(412, "Precondition Failed", m.clone())
+            }
             Self::TooLarge(m) => ProblemDetails::new(413, "Content Too Large", m.clone()),
             Self::UnsupportedMediaType(m) => {
                 ProblemDetails::new(415, "Unsupported Media Type", m.clone())

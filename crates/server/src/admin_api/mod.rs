@@ -11,6 +11,7 @@ pub mod auth;
 pub mod caller;
 pub mod client_metadata;
 pub mod clients;
+pub mod conditional;
 pub mod customers;
 pub mod departments;
 pub mod error;

@@ -5,13 +5,15 @@ use serde::{Deserialize, Serialize};
 use tessera_domain::ClientId;
 use tessera_domain::Realm;
 use tessera_domain::audit::{Action, ObjectType};
+use tessera_domain::client::search::{ClientQuery, Counted, MAX_QUERY_CHARS};
 use tessera_domain::client::{
     ClientApplication, ClientChanges, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_ID_TOKEN_ALG, Platform,
     ResourceType,
 };
-use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::page::{MAX_LIMIT, Page, PageRequest};
 use tessera_domain::permission::{PermissionKind, short_form};
 use tessera_domain::signing_key::SigningAlg;
+use tessera_domain::store::StoreError;
 use tessera_domain::validation::FieldErrors;
 
 use super::{OpError, PartitionAdmin, Resource, partition_view};
@@ -195,34 +197,87 @@ pub async fn create(
     Ok(client)
 }
 
+/// How often an update without an expected revision is applied again to a newer version
+/// after losing a race to another update (a PATCH names only the fields it changes, so it can
+/// be applied to whatever version is current).
+const UPDATE_ATTEMPTS: usize = 3;
+
 /// Changes fields of a client application (platform and Client ID are immutable).
 ///
+/// With `expected` (the revisions the caller accepts, usually the one it loaded,
+/// [`ClientApplication::revision`]), the change is made only to such a version: if the application changed meanwhile nothing is saved
+/// and the answer is [`OpError::Stale`], so nobody's change is overwritten unseen. The store
+/// checks the version in the statement that writes, so two editors cannot both win.
+///
 /// # Errors
-/// Unknown client, invalid fields, storage failures.
+/// Unknown client, a stale revision, invalid fields, a taken name, storage failures.
 pub async fn update(
     state: &AppState,
     admin: &PartitionAdmin,
     id: ClientId,
     changes: ClientChanges,
+    expected: Option<&[String]>,
 ) -> Result<ClientApplication, OpError> {
     refuse_builtin(id)?;
-    let mut client = get(state, admin, id).await?;
-    client.apply(changes, state.clock.now())?;
-    check_id_token_alg(state, &client)?;
-    let audit = admin.event(
-        state,
-        Action::ClientApplicationUpdate,
-        ObjectType::ClientApplication,
-        client.client_id.to_string(),
-        None,
-    );
+    for _ in 0..UPDATE_ATTEMPTS {
+        let read = get(state, admin, id).await?;
+        if expected.is_some_and(|revs| !revs.contains(&read.revision())) {
+            return Err(OpError::Stale(Resource::ClientApplication));
+        }
+        let mut client = read.clone();
+        client.apply(changes.clone(), state.clock.now())?;
+        check_id_token_alg(state, &client)?;
+        let audit = admin.event(
+            state,
+            Action::ClientApplicationUpdate,
+            ObjectType::ClientApplication,
+            client.client_id.to_string(),
+            None,
+        );
+        match state
+            .store
+            .update_client_if(&client, read.updated_at, &audit)
+            .await
+        {
+            Ok(()) => {
+                state.invalidate_client(&admin.partition, client.client_id);
+                return Ok(client);
+            }
+            Err(StoreError::Stale) if expected.is_none() => {}
+            Err(e) => return Err(OpError::store(Resource::ClientApplication, e)),
+        }
+    }
+    Err(OpError::Stale(Resource::ClientApplication))
+}
+
+/// A page of the partition's client applications whose name contains `name_contains`
+/// (ignoring case), in creation order, with the number of matches: searched and paged by the
+/// store, so a partition with thousands of applications costs one page.
+///
+/// # Errors
+/// Storage failures.
+pub async fn search(
+    state: &AppState,
+    admin: &PartitionAdmin,
+    name_contains: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<Counted<ClientApplication>, OpError> {
+    let name_contains: String = name_contains
+        .trim()
+        .chars()
+        .take(MAX_QUERY_CHARS + 1)
+        .collect();
+    let q = ClientQuery {
+        name_contains,
+        offset,
+        limit: limit.clamp(1, MAX_LIMIT),
+    };
     state
         .store
-        .update_client(&client, &audit)
+        .search_clients(&admin.partition, &q)
         .await
-        .map_err(OpError::of(Resource::ClientApplication))?;
-    state.invalidate_client(&admin.partition, client.client_id);
-    Ok(client)
+        .map_err(OpError::of(Resource::ClientApplication))
 }
 
 /// Deletes a client application with its secrets and permission assignments.

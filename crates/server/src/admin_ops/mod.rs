@@ -124,6 +124,10 @@ pub enum OpError {
         /// The field that must be unique.
         field: String,
     },
+    /// The object changed since the version the caller loaded (a stale form, or an `If-Match`
+    /// naming an older revision): nothing was saved, so nobody's change is overwritten.
+    #[error("this {} was changed by someone else since it was loaded; nothing was saved", .0.noun())]
+    Stale(Resource),
     /// A per-parent cap, as the store words it.
     #[error("{0}")]
     Limit(String),
@@ -172,6 +176,7 @@ impl OpError {
             StoreError::NotFound => Self::NotFound(resource),
             StoreError::Conflict(field) => Self::Duplicate { resource, field },
             StoreError::LimitReached(msg) => Self::Limit(msg),
+            StoreError::Stale => Self::Stale(resource),
             StoreError::UnknownReference(r) => Self::UnknownReference(r),
             StoreError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");

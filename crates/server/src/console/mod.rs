@@ -52,6 +52,18 @@ pub fn router() -> Router<AppState> {
             get(pages::clients::detail),
         )
         .route(
+            "/admin/{partition}/client-applications/{client_id}/edit",
+            get(pages::client_edit::show).post(pages::client_edit::save),
+        )
+        .route(
+            "/admin/{partition}/client-applications/{client_id}/enabled",
+            post(pages::client_state::set_enabled),
+        )
+        .route(
+            "/admin/{partition}/client-applications/{client_id}/delete",
+            get(pages::client_state::confirm).post(pages::client_state::delete),
+        )
+        .route(
             "/admin/{partition}/client-applications/{client_id}/metadata",
             get(pages::metadata::show),
         )

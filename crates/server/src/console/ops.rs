@@ -5,7 +5,8 @@
 
 use tessera_domain::ClientId;
 use tessera_domain::audit::ActorKind;
-use tessera_domain::client::ClientApplication;
+use tessera_domain::client::search::Counted;
+use tessera_domain::client::{ClientApplication, ClientChanges};
 use tessera_domain::department::Department;
 use tessera_domain::page::{MAX_LIMIT, PageRequest};
 use tessera_domain::permission::Permission;
@@ -40,28 +41,6 @@ fn client_id(raw: &str) -> Result<ClientId, ApiError> {
 /// The first page of at most [`MAX_LIMIT`] items, or the page after `cursor`.
 fn page(cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     PageRequest::parse(Some(MAX_LIMIT), cursor).map_err(|e| ApiError::BadRequest(e.to_string()))
-}
-
-/// Every client application of the partition, in creation order (every page, followed to the
-/// end).
-///
-/// # Errors
-/// As the admin API's list.
-pub async fn all_clients(
-    state: &AppState,
-    who: &ConsoleUser,
-) -> Result<Vec<ClientApplication>, ApiError> {
-    let admin = admin(who);
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = clients::list(state, &admin, page(cursor.as_deref())?).await?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
 }
 
 /// Registers a client application.
@@ -191,4 +170,62 @@ pub async fn replace_permissions(
     names: &[String],
 ) -> Result<Vec<String>, ApiError> {
     Ok(clients::replace_permissions(state, &admin(who), client_id(id)?, names).await?)
+}
+
+/// One page of the client applications whose name contains `q` (ignoring case), with the
+/// number of matches, searched and paged by the store.
+///
+/// # Errors
+/// Storage failures.
+pub async fn search_clients(
+    state: &AppState,
+    who: &ConsoleUser,
+    q: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<Counted<ClientApplication>, ApiError> {
+    Ok(clients::search(state, &admin(who), q, offset, limit).await?)
+}
+
+/// Changes a client application's settings, only if it is still at `revision` (the one the
+/// edit form was loaded at).
+///
+/// # Errors
+/// As the admin API's update with `If-Match`: per-field messages, a taken name, a stale
+/// revision (precondition failed), the built-in client.
+pub async fn update_client(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    changes: ClientChanges,
+    revision: &str,
+) -> Result<ClientApplication, ApiError> {
+    let expected = [revision.to_owned()];
+    Ok(clients::update(state, &admin(who), client_id(id)?, changes, Some(&expected)).await?)
+}
+
+/// Enables or disables a client application (whatever else changed meanwhile: the button
+/// says which state it sets).
+///
+/// # Errors
+/// As the admin API's update; the built-in client is refused.
+pub async fn set_client_enabled(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    enabled: bool,
+) -> Result<ClientApplication, ApiError> {
+    let changes = ClientChanges {
+        enabled: Some(enabled),
+        ..ClientChanges::default()
+    };
+    Ok(clients::update(state, &admin(who), client_id(id)?, changes, None).await?)
+}
+
+/// Deletes a client application with its secrets, permission assignments and grants.
+///
+/// # Errors
+/// As the admin API's delete; the built-in client is refused.
+pub async fn delete_client(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
+    Ok(clients::delete(state, &admin(who), client_id(id)?).await?)
 }

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use crate::dev_server::DevServer;
 use crate::node_e2e;
 
-/// Upper bound for one run of `run.mjs` (it budgets 90 s itself).
-const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(120);
+/// Upper bound for one run of `run.mjs` (it budgets 180 s itself).
+const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(210);
 
 /// The built-in console client's fixed Client ID.
 const CONSOLE_CLIENT_ID: &str = "00000000-0000-4000-8000-00000000c0de";
@@ -157,6 +157,14 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         ("TESSERA_ADMIN_PASSWORD", server.str("/admin_password")),
         ("TESSERA_AGENT_USERNAME", server.str("/demo/agent/0")),
         ("TESSERA_AGENT_PASSWORD", server.str("/demo/agent/1")),
+        (
+            "TESSERA_AUTOMATION_CLIENT_ID",
+            server.str("/automation_client_id"),
+        ),
+        (
+            "TESSERA_AUTOMATION_CLIENT_SECRET",
+            server.str("/automation_client_secret"),
+        ),
         ("CHROMIUM", chromium.display().to_string()),
         ("E2E_SCREENSHOTS", shots),
     ];
@@ -182,6 +190,12 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         "the Add form",
         "the Add form with errors",
         "the client application page",
+        "the Edit form",
+        "the Edit form with errors",
+        "the stale Edit form",
+        "a disabled application",
+        "the Metadata page with ready requests",
+        "the delete confirmation",
         "the 403 page",
     ] {
         assert!(

@@ -68,6 +68,7 @@ mod claims_request;
 mod cli;
 mod client_address;
 mod client_credentials;
+mod client_revisions;
 mod code_binding;
 mod code_flow;
 mod code_flow_refusals;

@@ -27,6 +27,7 @@ use crate::testing::fixtures::{
 mod accounts;
 mod audit;
 mod catalog;
+mod client_edits;
 mod clients;
 mod console;
 mod grants;
@@ -43,6 +44,7 @@ pub use catalog::{
     admin_lists_page_in_creation_order, catalog_import_upserts,
     identity_providers_round_trip_and_cap,
 };
+pub use client_edits::{name_search_pages_and_counts, optimistic_updates_refuse_stale_versions};
 pub use clients::{
     concurrent_writers_respect_caps, delete_client_removes_secrets_and_permissions,
     duplicate_names_conflict, id_token_alg_round_trips, permissions_are_replaced_and_checked,
@@ -113,6 +115,8 @@ macro_rules! conformance_tests {
             browser_sessions_round_trip,
             expired_grants_are_purged,
             console_sessions_round_trip,
+            optimistic_updates_refuse_stale_versions,
+            name_search_pages_and_counts,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

@@ -79,6 +79,8 @@ pub(super) struct List {
     pub(super) total: usize,
     pub(super) page: usize,
     pub(super) pages: usize,
+    /// The name of the application just deleted, for the notice.
+    pub(super) deleted: Option<String>,
 }
 
 /// The list's query.
@@ -86,35 +88,44 @@ pub(super) struct List {
 pub struct ListQuery {
     q: Option<String>,
     page: Option<String>,
+    deleted: Option<String>,
 }
 
 /// `GET /admin/{partition}/client-applications`: the list, searched by name, a page at a time.
+/// The store searches and pages (one page read, however many applications the partition has);
+/// a page past the end shows the last one.
 pub async fn list(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let all = match ops::all_clients(&state, &who).await {
-        Ok(a) => a,
+    let q = query.q.unwrap_or_default().trim().to_owned();
+    let asked = query
+        .page
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let per_page = u32::try_from(PER_PAGE).unwrap_or(25);
+    let offset = |n: u32| (n - 1).saturating_mul(per_page);
+    let mut found = match ops::search_clients(&state, &who, &q, offset(asked), per_page).await {
+        Ok(f) => f,
         Err(e) => return api_error(&who, e),
     };
-    let q = query.q.unwrap_or_default().trim().to_owned();
-    let needle = q.to_lowercase();
-    let matching: Vec<ClientApplication> = all
-        .into_iter()
-        .filter(|c| needle.is_empty() || c.name.to_lowercase().contains(&needle))
-        .collect();
-    let total = matching.len();
+    let total = usize::try_from(found.total).unwrap_or(usize::MAX);
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let page_no = query
-        .page
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    let rows = matching
+    let last = u32::try_from(pages).unwrap_or(u32::MAX);
+    let page_no = if asked > last {
+        found = match ops::search_clients(&state, &who, &q, offset(last), per_page).await {
+            Ok(f) => f,
+            Err(e) => return api_error(&who, e),
+        };
+        pages
+    } else {
+        usize::try_from(asked).unwrap_or(1)
+    };
+    let rows = found
+        .items
         .into_iter()
-        .skip((page_no - 1) * PER_PAGE)
-        .take(PER_PAGE)
         .map(|c| Row {
             id: c.client_id.to_string(),
             builtin: c.is_builtin(),
@@ -133,6 +144,7 @@ pub async fn list(
             total,
             page: page_no,
             pages,
+            deleted: query.deleted.map(|d| d.chars().take(100).collect()),
         },
     )
 }
@@ -164,6 +176,8 @@ pub struct ClientForm {
     /// Access Token Expiry Time, minutes.
     #[serde(default)]
     pub access_token_ttl: String,
+    /// Edit only: the revision the form was loaded at.
+    pub revision: Option<String>,
 }
 
 /// What the form shows in its fields.
@@ -213,6 +227,21 @@ impl From<&ClientForm> for FormValues {
     }
 }
 
+impl From<&ClientApplication> for FormValues {
+    /// The stored values, as the edit form shows them (the expiry time in whole minutes).
+    fn from(c: &ClientApplication) -> Self {
+        Self {
+            name: c.name.clone(),
+            platform: c.platform.as_str().to_owned(),
+            redirect_urls: c.redirect_urls.join("\n"),
+            post_logout_redirect_urls: c.post_logout_redirect_urls.join("\n"),
+            obo: c.obo_enabled,
+            token_exchange: c.token_exchange_enabled,
+            ttl_minutes: (c.access_token_ttl / 60).to_string(),
+        }
+    }
+}
+
 /// A message for the summary above the form.
 #[derive(Debug, Clone)]
 pub struct ErrorLine {
@@ -225,15 +254,65 @@ pub struct ErrorLine {
 #[derive(Template)]
 #[template(path = "console/client_form.html")]
 pub(super) struct NewForm {
-    l: Layout,
-    f: FormValues,
-    errors: Vec<ErrorLine>,
-    fields: Vec<FieldError>,
+    pub(super) l: Layout,
+    pub(super) f: FormValues,
+    pub(super) errors: Vec<ErrorLine>,
+    pub(super) fields: Vec<FieldError>,
+    /// The page's heading: Add, or Edit with the name.
+    pub(super) heading: String,
+    /// Where the form posts.
+    pub(super) action: String,
+    /// Where Cancel goes.
+    pub(super) cancel: String,
+    /// Editing: the revision the form was loaded at, and the platform it is fixed to.
+    pub(super) edit: Option<EditOf>,
+}
+
+/// What the edit form carries besides the fields.
+#[derive(Debug, Clone)]
+pub struct EditOf {
+    /// The revision the values were loaded at (sent back, so a change made meanwhile is
+    /// reported instead of overwritten).
+    pub revision: String,
+    /// The platform, fixed once created (shown, not offered).
+    pub platform: Platform,
+    /// The form was sent from an older revision: it now shows the current values.
+    pub stale: bool,
+}
+
+impl EditOf {
+    /// The fixed platform, as the console names it.
+    #[must_use]
+    pub const fn platform_label(&self) -> &'static str {
+        platform_label(self.platform)
+    }
 }
 
 impl NewForm {
-    /// The form with `fields`' messages next to their fields and in the summary.
+    /// The Add form with `fields`' messages next to their fields and in the summary.
     pub(super) fn new(l: Layout, f: FormValues, fields: Vec<FieldError>) -> Self {
+        let partition = l.partition.clone();
+        Self::with(
+            l,
+            f,
+            fields,
+            "Add client application".into(),
+            format!("/admin/{partition}/client-applications"),
+            format!("/admin/{partition}/client-applications"),
+            None,
+        )
+    }
+
+    /// Any form of a client application's fields.
+    pub(super) fn with(
+        l: Layout,
+        f: FormValues,
+        fields: Vec<FieldError>,
+        heading: String,
+        action: String,
+        cancel: String,
+        edit: Option<EditOf>,
+    ) -> Self {
         let errors = fields
             .iter()
             .map(|e| ErrorLine {
@@ -246,7 +325,19 @@ impl NewForm {
             f,
             errors,
             fields,
+            heading,
+            action,
+            cancel,
+            edit,
         }
+    }
+
+    /// Whether the Web-only switches belong on the form (always on Add, where the platform is
+    /// still to be chosen; on Edit only for a Web Application).
+    fn web_switches(&self) -> bool {
+        self.edit
+            .as_ref()
+            .is_none_or(|e| e.platform == Platform::Web)
     }
 
     /// The messages for `field` (`redirect_urls[2]` counts as `redirect_urls`), joined.
@@ -262,7 +353,7 @@ impl NewForm {
 }
 
 /// `redirect_urls[2]` → `redirect_urls`.
-fn base_field(field: &str) -> &str {
+pub(super) fn base_field(field: &str) -> &str {
     field.split(['[', '.']).next().unwrap_or(field)
 }
 
@@ -306,7 +397,7 @@ fn lines(text: &str) -> Vec<String> {
 
 /// Turns the form into the admin API's request; what cannot even be read (a platform that is
 /// not offered, minutes that are not a number) is reported per field like the API's own rules.
-fn request(f: &ClientForm) -> Result<NewClientApplication, Vec<FieldError>> {
+pub(super) fn request(f: &ClientForm) -> Result<NewClientApplication, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut bad = |field: &str, message: &str| {
         errors.push(FieldError {
@@ -410,13 +501,36 @@ pub async fn create(
 pub(super) struct Detail {
     pub(super) l: Layout,
     pub(super) c: ClientApplication,
-    pub(super) created: bool,
+    /// What the previous step did, as a notice.
+    pub(super) notice: Option<&'static str>,
 }
 
-/// The detail page's query.
+/// The detail page's query: which step led here.
 #[derive(Debug, Deserialize)]
 pub struct DetailQuery {
     created: Option<String>,
+    saved: Option<String>,
+    enabled: Option<String>,
+    disabled: Option<String>,
+}
+
+impl DetailQuery {
+    /// The notice for the step that led here.
+    fn notice(&self) -> Option<&'static str> {
+        if self.created.is_some() {
+            Some("The client application was registered.")
+        } else if self.saved.is_some() {
+            Some("The changes were saved.")
+        } else if self.enabled.is_some() {
+            Some("The client application was enabled: it can get tokens again.")
+        } else if self.disabled.is_some() {
+            Some(
+                "The client application was disabled: every request for a token is refused until it is enabled again.",
+            )
+        } else {
+            None
+        }
+    }
 }
 
 /// `GET /admin/{partition}/client-applications/{client_id}`: the Client ID with a copy button
@@ -436,7 +550,7 @@ pub async fn detail(
         &Detail {
             l: super::layout(&who, &c.name).path(3, Some(&c.name)),
             c,
-            created: q.created.is_some(),
+            notice: q.notice(),
         },
     )
 }

@@ -1,5 +1,5 @@
 //! A client application's Metadata: the addresses and the permission prefix a developer copies,
-//! from the admin API's metadata operation.
+//! from the admin API's metadata operation, and a ready `curl` per flow the application can use.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -29,6 +29,8 @@ pub(super) struct Metadata {
     pub(super) name: String,
     pub(super) client_id: String,
     pub(super) fields: Vec<Field>,
+    /// A ready request per flow the application can use.
+    pub(super) curls: Vec<super::curl::Curl>,
 }
 
 /// `GET /admin/{partition}/client-applications/{client_id}/metadata`.
@@ -44,6 +46,7 @@ pub async fn show(
         (Ok(c), Ok(m)) => (c, m),
         (Err(e), _) | (_, Err(e)) => return super::clients::api_error(&who, e),
     };
+    let curls = super::curl::requests(&client, &m.authorization_url, &m.access_token_url);
     let fields = vec![
         Field {
             id: "authorization-url",
@@ -79,6 +82,7 @@ pub async fn show(
             name: client.name,
             client_id: client.client_id.to_string(),
             fields,
+            curls,
         },
     )
 }

@@ -1,7 +1,12 @@
 //! The console's pages: askama templates under `templates/console/`, each rendered from a small
 //! view struct on the layout of [`view`](super::view).
 
+pub mod client_edit;
+pub mod client_state;
+#[cfg(test)]
+mod client_tests;
 pub mod clients;
+pub mod curl;
 pub mod home;
 pub mod metadata;
 pub mod permissions;

@@ -14,10 +14,10 @@ use super::metadata::{Field, Metadata};
 use super::permissions::{Changes, Permissions, groups};
 use crate::console::view::{Layout, Link, Message};
 
-const EVIL: &str = "<script>alert(\"x\")</script>&'";
-const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;";
+pub(super) const EVIL: &str = "<script>alert(\"x\")</script>&'";
+pub(super) const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;";
 
-fn layout() -> Layout {
+pub(super) fn layout() -> Layout {
     Layout {
         title: EVIL.into(),
         partition: "acme".into(),
@@ -29,7 +29,7 @@ fn layout() -> Layout {
     .path(3, Some(EVIL))
 }
 
-fn assert_safe(html: &str) {
+pub(super) fn assert_safe(html: &str) {
     assert!(!html.contains("<script>"), "{html}");
     assert!(html.contains(ESCAPED), "{html}");
     assert!(html.starts_with("<!doctype html>"), "{html}");
@@ -40,7 +40,7 @@ fn assert_safe(html: &str) {
     assert!(!html.contains("style=\""), "no inline style: {html}");
 }
 
-fn sample_client(platform: Platform) -> ClientApplication {
+pub(super) fn sample_client(platform: Platform) -> ClientApplication {
     let now = time::OffsetDateTime::UNIX_EPOCH;
     let mut c = ClientApplication::console(
         PartitionId::parse("acme").unwrap(),
@@ -139,6 +139,7 @@ fn the_list_escapes_names_and_the_search() {
         total: 60,
         page: 2,
         pages: 3,
+        deleted: Some(EVIL.into()),
     }
     .render()
     .unwrap();
@@ -227,7 +228,7 @@ fn the_detail_page_shows_the_client_id_with_copy_and_the_tabs() {
         let html = Detail {
             l: layout(),
             c: sample_client(platform),
-            created: true,
+            notice: Some("The client application was registered."),
         }
         .render()
         .unwrap();
@@ -258,6 +259,7 @@ fn metadata_offers_each_value_with_a_copy_button() {
             label: "Authorization URL",
             value: EVIL.into(),
         }],
+        curls: vec![],
     }
     .render()
     .unwrap();
