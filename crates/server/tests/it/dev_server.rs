@@ -10,6 +10,8 @@ use serde_json::Value;
 
 /// How long `serve --dev` may take to answer `/readyz` (a cold start creates the demo data).
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Starts tried before giving up when each finds its port taken.
+const PORT_ATTEMPTS: usize = 3;
 
 /// A port that was free a moment ago (the listener is dropped so a child process can bind it).
 pub fn free_port() -> u16 {
@@ -50,7 +52,20 @@ impl DevServer {
 
     /// As [`Self::start_with_env`], with `public_url` as the address clients see (a TLS front
     /// the test runs); the server itself listens on plain http at `base`.
+    ///
+    /// The port is one that was free a moment ago, so another process may take it first: then
+    /// this child cannot listen and exits, and the server is started again on another port.
     pub async fn start_behind(public_url: Option<&str>, env: &[(&str, &str)]) -> Self {
+        for _ in 0..PORT_ATTEMPTS {
+            if let Some(server) = Self::try_start(public_url, env).await {
+                return server;
+            }
+        }
+        panic!("tessera serve --dev found its port taken {PORT_ATTEMPTS} times in a row");
+    }
+
+    /// One start; `None` when the port was taken before the child could listen on it.
+    async fn try_start(public_url: Option<&str>, env: &[(&str, &str)]) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
@@ -86,7 +101,9 @@ impl DevServer {
             dev: Value::Null,
             dir,
         };
-        server.wait_ready().await;
+        if !server.wait_ready().await {
+            return None;
+        }
         let notes = server.dir.path().join("tessera-dev.json");
         let text = std::fs::read_to_string(&notes).unwrap_or_else(|e| {
             panic!(
@@ -96,26 +113,32 @@ impl DevServer {
             )
         });
         server.dev = serde_json::from_str(&text).unwrap();
-        server
+        Some(server)
     }
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    pub async fn wait_ready(&mut self) {
+    /// Waits until this child listens and answers `/readyz`; `false` when it exited because its
+    /// port was taken. A `/readyz` answer alone could come from another process that took the
+    /// port, so the child's own log must also say it is listening.
+    pub async fn wait_ready(&mut self) -> bool {
         let http = reqwest::Client::new();
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "tessera serve --dev exited with {status}:\n{}",
-                    self.log_text()
-                );
+                let log = self.log_text();
+                if log.contains("cannot listen on") {
+                    return false;
+                }
+                panic!("tessera serve --dev exited with {status}:\n{log}");
             }
-            let ready = http.get(format!("{}/readyz", self.base)).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return;
+            if self.log_text().contains("Tessera is listening") {
+                let ready = http.get(format!("{}/readyz", self.base)).send().await;
+                if ready.is_ok_and(|r| r.status().is_success()) {
+                    return true;
+                }
             }
             assert!(
                 Instant::now() < deadline,
