@@ -26,6 +26,7 @@ const ADMIN_PASSWORD: &str = "correct-horse-battery";
 pub struct Instance {
     child: Option<Child>,
     pub base: String,
+    port: u16,
     log: PathBuf,
 }
 
@@ -64,7 +65,7 @@ impl Instance {
     }
 
     /// Kills the process at once (SIGKILL): no shutdown code runs.
-    fn kill(&mut self) {
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -203,8 +204,17 @@ impl Cluster {
         Instance {
             child: Some(child),
             base: format!("http://127.0.0.1:{port}"),
+            port,
             log,
         }
+    }
+
+    /// Starts instance `i` again on its port (after [`Instance::kill`]).
+    pub async fn restart(&mut self, i: usize) {
+        self.instances[i].kill();
+        let port = self.instances[i].port;
+        self.instances[i] = self.spawn(i, port);
+        self.wait_ready(i).await;
     }
 
     async fn wait_ready(&mut self, i: usize) {
@@ -232,6 +242,11 @@ impl Cluster {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The process id of instance `i`.
+    pub fn pid(&self, i: usize) -> u32 {
+        self.instances[i].child.as_ref().unwrap().id()
     }
 
     pub fn base(&self, i: usize) -> &str {

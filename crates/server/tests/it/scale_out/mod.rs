@@ -7,10 +7,12 @@
 //!   codes are single-use across instances; one refresh token raced at two instances has one
 //!   winner.
 //! - `propagation`: an admin change through one instance holds at another within 1 s, measured.
+//! - `crash`: `kill -9` during admin writes and refreshes loses nothing acknowledged.
 //! - `own_postgres`: a PostgreSQL server of the test's own, to stop and start; `outage`: the
 //!   database goes away under load and comes back.
 
 mod cluster;
+mod crash;
 mod outage;
 mod own_postgres;
 mod propagation;
