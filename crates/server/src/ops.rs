@@ -30,12 +30,24 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// How long the readiness check waits for the database: well under a load balancer's health
+/// check timeout, so an unreachable database is reported rather than turned into a hung probe
+/// (the pool itself would keep retrying for its whole acquire timeout).
+const READY_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Ready when the database answers; a load balancer then stops sending traffic while it is down.
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(e) => {
+    match tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = READY_CHECK_TIMEOUT.as_millis(),
+                "readiness check timed out"
+            );
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
         }
     }

@@ -81,8 +81,12 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Connections per instance: enough for the admin API and batch writers beside the cached hot
 /// path, few enough that many instances fit under PostgreSQL's default `max_connections`.
 const MAX_CONNECTIONS: u32 = 10;
-/// How long a request waits for a connection before the database counts as unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a connection before the database counts as unavailable (503).
+/// When PostgreSQL is down the pool keeps retrying the refused connection for this whole time,
+/// so it is what a request costs during an outage: short enough that clients get their answer
+/// fast and a load balancer's retry goes elsewhere, long enough to ride out a busy pool
+/// (docs/operations.md#database-outage).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The PostgreSQL implementation of [`Store`]. Cheap to clone: it is a handle to a pool.
 #[derive(Debug, Clone)]

@@ -109,12 +109,13 @@ pub fn admin_guard(
         .clock(guard_clock)
         .audience(urls::admin_audience(public_url))
         // Rotation announces the next key ahead of use; a short interval still bounds the work
-        // an attacker's unknown `kid`s can cause.
-        .min_refresh_interval(std::time::Duration::from_secs(2))
-        // A withdrawn (leaked) key must stop opening the admin API soon, not after the guard's
-        // default ten minutes: the keys are re-read from storage (one cheap query) once they
-        // are a second old, so a withdrawal takes effect within the refresh interval.
-        .max_key_age(std::time::Duration::from_secs(1))
+        // an attacker's unknown `kid`s can cause (one cheap query per interval and partition).
+        .min_refresh_interval(crate::cache::TTL)
+        // A withdrawn (leaked) key must stop opening the admin API on every instance within the
+        // 1 s every admin change promises (docs/product.md#storage-and-deployment), not after
+        // the guard's default ten minutes: the keys are re-read from storage once they are as
+        // old as any cache entry may be.
+        .max_key_age(crate::cache::TTL)
         .build()
 }
 

@@ -48,6 +48,9 @@
 //!   format.
 //! - `junk_tokens`: a flood of junk tokens and invented partitions leaves memory flat;
 //!   `log_hygiene`: no secret, password or token reaches the logs, at `debug`, in any flow.
+//! - `scale_out`: several `tessera serve` processes on one PostgreSQL database behave as one
+//!   server (tokens, codes, refresh races, admin changes within 1 s) and ride out a database
+//!   outage.
 //! - `cli`: the `tessera` binary's commands and their output; `module_graph`: the server's
 //!   modules have no dependency cycle; `doc_citations`: every test the documents cite exists.
 #![expect(
@@ -95,6 +98,7 @@ mod openid_client;
 mod password_change;
 mod password_concurrency;
 mod repeated_params;
+mod scale_out;
 mod slow_clients;
 mod spa_browser;
 mod standard_claims;

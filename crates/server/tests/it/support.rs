@@ -51,7 +51,8 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-async fn fresh_pg_database(base: &str) -> (String, String) {
+/// Creates a throw-away database on the server at `base`; returns its URL and name.
+pub async fn fresh_pg_database(base: &str) -> (String, String) {
     use sqlx::Connection as _;
     let name = format!("tessera_it_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(base)
