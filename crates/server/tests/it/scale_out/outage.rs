@@ -20,8 +20,10 @@ use crate::support::postgres_url;
 /// then the token's standing); the margin is for a loaded machine. Past it, a request counts as
 /// hanging.
 const REQUEST_BOUND: Duration = Duration::from_secs(6);
-/// How long the database stays away.
-const OUTAGE: Duration = Duration::from_secs(6);
+/// How long the database stays away: long enough that, after the requests caught in flight by
+/// the stop have ended (up to [`REQUEST_BOUND`]), each kind still starts and ends at least one
+/// request inside the outage — the refresh token is used by one request at a time.
+const OUTAGE: Duration = Duration::from_secs(10);
 /// Time given to the stopped database's processes to be gone.
 const SETTLE: Duration = Duration::from_millis(500);
 /// Concurrent clients of the load.
