@@ -1,13 +1,19 @@
 //! The console's pages: askama templates under `templates/console/`, each rendered from a small
 //! view struct on the layout of [`view`](super::view).
 
+pub mod api_import;
+pub mod apis;
+pub mod audit_log;
 pub mod clients;
 pub mod home;
 pub mod metadata;
 pub mod permissions;
 pub mod secrets;
+pub mod signing_keys;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_security;
 
 use super::session::ConsoleUser;
 pub use super::view::{Layout, Link, page};
