@@ -49,13 +49,14 @@ async fn assign_adds_exactly_the_operations_scopes(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{again}");
     assert_eq!(again["added"], json!([]));
-    assert_eq!(again["already_assigned"], json!(["app.knowledge.portalmgr.read"]));
+    assert_eq!(
+        again["already_assigned"],
+        json!(["app.knowledge.portalmgr.read"])
+    );
     let (_, events) = s
         .admin_json(
             Method::GET,
-            &format!(
-                "/audit-events?action=client_application.permissions.replace&object_id={web}"
-            ),
+            &format!("/audit-events?action=client_application.permissions.replace&object_id={web}"),
             None,
         )
         .await;
@@ -72,14 +73,19 @@ async fn assign_adds_exactly_the_operations_scopes(backend: Backend) {
             Some(json!({"client_id": web, "scheme": "oAuthUser"})),
         )
         .await;
-    assert_eq!((st, &user["added"]), (200, &json!(["knowledge.portalmgr.read"])));
+    assert_eq!(
+        (st, &user["added"]),
+        (200, &json!(["knowledge.portalmgr.read"]))
+    );
 
     // A single-page application cannot hold an application permission: refused, unchanged.
     let (st, spa) = s
         .admin_json(
             Method::POST,
             "/client-applications",
-            Some(json!({"name":"Spa","platform":"spa","redirect_urls":["http://localhost:3000/cb"]})),
+            Some(
+                json!({"name":"Spa","platform":"spa","redirect_urls":["http://localhost:3000/cb"]}),
+            ),
         )
         .await;
     assert_eq!(st, 201, "{spa}");
@@ -111,11 +117,26 @@ async fn assign_adds_exactly_the_operations_scopes(backend: Backend) {
         )
         .await;
     assert_eq!(st, 422, "{p}");
-    assert!(p["errors"][0]["message"].as_str().unwrap().contains("oAuthUser"), "names the schemes it accepts: {p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("oAuthUser"),
+        "names the schemes it accepts: {p}"
+    );
     for (path, body) in [
-        ("/apis/knowledge-portalmgr-v4/operations/nope/assign", json!({"client_id": web, "scheme": "oAuthClient"})),
-        ("/apis/nope/operations/getAllPortals/assign", json!({"client_id": web, "scheme": "oAuthClient"})),
-        (ASSIGN, json!({"client_id": uuid::Uuid::new_v4(), "scheme": "oAuthClient"})),
+        (
+            "/apis/knowledge-portalmgr-v4/operations/nope/assign",
+            json!({"client_id": web, "scheme": "oAuthClient"}),
+        ),
+        (
+            "/apis/nope/operations/getAllPortals/assign",
+            json!({"client_id": web, "scheme": "oAuthClient"}),
+        ),
+        (
+            ASSIGN,
+            json!({"client_id": uuid::Uuid::new_v4(), "scheme": "oAuthClient"}),
+        ),
     ] {
         let (st, p) = s.admin_json(Method::POST, path, Some(body)).await;
         assert_eq!(st, 404, "{path}: {p}");

@@ -87,7 +87,8 @@ fn hubs() -> Vec<(&'static str, &'static str)> {
 /// `GET /admin/{partition}/apis/import`: the form.
 pub async fn form(who: ConsoleUser) -> Response {
     let l = apis_layout(&who, "Import OpenAPI", &["Import OpenAPI"]);
-    page(StatusCode::OK,
+    page(
+        StatusCode::OK,
         &ImportPage {
             l,
             form: ImportForm::default(),
@@ -176,7 +177,8 @@ pub async fn import(State(state): State<AppState>, who: ConsoleUser, body: Bytes
     match ops::apis::import(&state, &who, &form.document, choices).await {
         Ok(imported) => {
             let report = report(who.partition.as_str(), imported);
-            page(StatusCode::OK,
+            page(
+                StatusCode::OK,
                 &ImportPage {
                     l: l.clone(),
                     form: ImportForm::default(),

@@ -16,12 +16,12 @@ use tessera_domain::client::Platform;
 use tessera_domain::permission::{DEFAULT_SCOPE, Hub};
 use tessera_oauth_types::SecurityScheme;
 
-use crate::console::view::Crumb;
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::assign::Assigned;
 use crate::console::ops;
 use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::view::Crumb;
 use crate::metadata::{SchemeMetadata, schemes};
 use crate::state::AppState;
 
@@ -349,11 +349,7 @@ async fn render_details(
         .find(|op| op.operation_id == op_id)
         .cloned()
     else {
-        return failed(
-            who,
-            ApiError::NotFound("operation"),
-            to_catalog(who),
-        );
+        return failed(who, ApiError::NotFound("operation"), to_catalog(who));
     };
     let (prefix, clients) = match (
         ops::apis::permission_prefix(state, who).await,

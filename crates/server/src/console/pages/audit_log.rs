@@ -7,10 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use tessera_domain::audit::{Action, AuditEvent, AuditFilter, ObjectType, Outcome};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
-use tessera_domain::audit::{Action, AuditEvent, AuditFilter, ObjectType, Outcome};
 
 use super::apis::failed;
 use super::{Layout, Link, page};
@@ -99,7 +99,7 @@ pub(super) struct Log {
 impl Log {
     /// The message of `field`, if refused.
     #[must_use]
-    pub fn error_of(&self, field: &str) -> Option<&str> {
+    pub(super) fn error_of(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
             .find(|e| e.field == field)
@@ -151,10 +151,7 @@ pub fn filter(q: &AuditQuery) -> Result<AuditFilter, Vec<FieldMessage>> {
             }),
         },
     }
-    for (field, raw, slot) in [
-        ("from", &q.from, &mut f.since),
-        ("to", &q.to, &mut f.until),
-    ] {
+    for (field, raw, slot) in [("from", &q.from, &mut f.since), ("to", &q.to, &mut f.until)] {
         match time_field(raw) {
             Ok(t) => *slot = t,
             Err(message) => errors.push(FieldMessage { field, message }),

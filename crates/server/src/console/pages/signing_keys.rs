@@ -97,7 +97,10 @@ pub fn realms(partition: &str, keys: &[SigningKey]) -> Vec<RealmKeys> {
                         created: when(k.created_at),
                         rotated: k.retired_at.map_or_else(|| "—".to_owned(), when),
                         withdraw_href: (k.state == KeyState::Retired).then(|| {
-                            format!("/admin/{partition}/signing-keys/{}/withdraw", segment(&k.kid))
+                            format!(
+                                "/admin/{partition}/signing-keys/{}/withdraw",
+                                segment(&k.kid)
+                            )
                         }),
                     })
                     .collect(),

@@ -81,7 +81,10 @@ fn the_catalog_lists_each_operation_by_hub_with_escaped_text() {
     .unwrap();
     assert_safe(&html);
     assert!(html.contains(">Knowledge</h2>"), "{html}");
-    assert!(!html.contains(">Core</h2>"), "hubs without APIs are left out");
+    assert!(
+        !html.contains(">Core</h2>"),
+        "hubs without APIs are left out"
+    );
     assert!(html.contains(">View Security Details</a>"), "{html}");
     assert!(
         html.contains(&format!(
@@ -113,7 +116,10 @@ fn security_details_switch_schemes_and_show_urls_and_full_scopes() {
     .unwrap();
     assert_eq!(chosen.flow_type, "clientCredentials");
     assert_eq!(chosen.authorization_url, None);
-    assert_eq!(chosen.scopes, vec![format!("https://api.example/auth/{EVIL}")]);
+    assert_eq!(
+        chosen.scopes,
+        vec![format!("https://api.example/auth/{EVIL}")]
+    );
     let user = scheme_view(&op, SecurityScheme::OAuthUser, &meta, "p/").unwrap();
     assert_eq!(user.flow_type, "authorizationCode");
     assert!(
@@ -166,10 +172,21 @@ fn security_details_switch_schemes_and_show_urls_and_full_scopes() {
     .render()
     .unwrap();
     assert_safe(&html);
-    assert!(html.contains("<a href=\"/x?scheme=oAuthClient\" aria-current=\"page\">oAuthClient</a>"), "{html}");
+    assert!(
+        html.contains("<a href=\"/x?scheme=oAuthClient\" aria-current=\"page\">oAuthClient</a>"),
+        "{html}"
+    );
     assert!(html.contains("<a href=\"/x?scheme=oAuthUser\">oAuthUser</a>"));
-    for row in ["Flow type", "Authorization URL", "Token URL", "Required scopes"] {
-        assert!(html.contains(&format!("<th scope=\"row\">{row}</th>")), "{row}");
+    for row in [
+        "Flow type",
+        "Authorization URL",
+        "Token URL",
+        "Required scopes",
+    ] {
+        assert!(
+            html.contains(&format!("<th scope=\"row\">{row}</th>")),
+            "{row}"
+        );
     }
     assert!(html.contains("<code>clientCredentials</code>"));
     assert!(html.contains(&format!("https://api.example/auth/{ESCAPED}")));
@@ -203,7 +220,12 @@ fn the_import_form_keeps_the_document_and_lists_problems_escaped() {
     .unwrap();
     assert_safe(&html);
     assert!(html.contains("<label for=\"document\">OpenAPI document</label>"));
-    assert!(html.contains(&format!("name=\"document\" rows=\"16\" spellcheck=\"false\" required>{ESCAPED}</textarea>")), "{html}");
+    assert!(
+        html.contains(&format!(
+            "name=\"document\" rows=\"16\" spellcheck=\"false\" required>{ESCAPED}</textarea>"
+        )),
+        "{html}"
+    );
     assert!(html.contains("<option value=\"knowledge\" selected>Knowledge</option>"));
     assert!(html.contains("the document has 1 problem."));
     let imported = Imported {
@@ -353,7 +375,14 @@ fn the_audit_log_escapes_every_field_and_keeps_the_filter() {
     assert!(listed.contains("<code>me</code> (you)"));
     assert!(listed.contains("rel=\"next\">Older events</a>"));
     assert!(listed.contains(">Newest events</a>"));
-    for label in ["Actor", "Action", "Object type", "Object ID", "From (UTC)", "To (UTC)"] {
+    for label in [
+        "Actor",
+        "Action",
+        "Object type",
+        "Object ID",
+        "From (UTC)",
+        "To (UTC)",
+    ] {
         assert!(listed.contains(&format!(">{label}</label>")), "{label}");
     }
 }
