@@ -446,6 +446,175 @@ async function run(browser) {
     equal((await clientCredentials(doomed, secret.body.value)).body.error, 'invalid_client', 'its secret authenticates nothing');
   });
 
+  // ---- APIs, signing keys, audit log ----
+  await step('APIs: the catalog by hub and API, each operation with View Security Details', async () => {
+    await page.goto(`${consoleHome}integration`);
+    await page.getByRole('main').getByRole('link', { name: 'APIs', exact: true }).click();
+    equal(await heading(page), 'APIs', 'APIs heading');
+    for (const hub of ['Core', 'Conversation Hub', 'Knowledge']) {
+      check(await page.getByRole('heading', { name: hub, exact: true, level: 2 }).isVisible(), `the ${hub} hub`);
+    }
+    const portals = page.locator('#api-knowledge-portalmgr-v4');
+    check(await portals.getByRole('heading', { name: 'Knowledge Portal Manager' }).isVisible(), 'an API under its hub');
+    check(await portals.getByRole('link', { name: 'View Security Details' }).count() > 10, 'each operation has View Security Details');
+    await accessible(page, 'the APIs page');
+    // The whole catalog is a very long page: its first screen is enough for the docs.
+    if (shots) await page.screenshot({ path: join(shots, 'console-apis.png') });
+  });
+
+  const row = (name) => page.getByRole('row', { name: new RegExp(`^${name}`) }).getByRole('cell');
+  let detailsUrl = '';
+
+  await step('View Security Details switches between schemes: flow type, URLs and full scope URLs', async () => {
+    await page.locator('#api-knowledge-portalmgr-v4').getByRole('link', { name: 'View Security Details of getAllPortals', exact: true }).click();
+    equal(await heading(page), 'Security Details', 'security details heading');
+    const schemes = page.getByRole('navigation', { name: 'Security schemes' });
+    const names = await schemes.getByRole('link').allTextContents();
+    check(names.includes('oAuthUser') && names.includes('oAuthClient') && names.includes('oAuthAnonymousCustomer'), `a tab per scheme: ${names}`);
+    equal(await schemes.getByRole('link', { name: 'oAuthUser' }).getAttribute('aria-current'), 'page', 'the first scheme is chosen');
+    equal(await row('Flow type').innerText(), 'authorizationCode', 'oAuthUser flow type');
+    check((await row('Authorization URL').innerText()).endsWith(`/system/auth/${partition}-U/oauth2/authorize`), 'the users realm\'s Authorization URL');
+    await schemes.getByRole('link', { name: 'oAuthClient', exact: true }).click();
+    equal(await schemes.getByRole('link', { name: 'oAuthClient', exact: true }).getAttribute('aria-current'), 'page', 'the chosen tab');
+    equal(await row('Flow type').innerText(), 'clientCredentials', 'oAuthClient flow type');
+    check((await row('Token URL').innerText()).endsWith(`/system/auth/${partition}-U/oauth2/token`), 'the users realm\'s Token URL');
+    const scopes = await row('Required scopes').innerText();
+    check(/^https?:\/\/\S+\/app\.knowledge\.portalmgr\.read$/.test(scopes.trim()), `the full scope URL: ${scopes}`);
+    detailsUrl = page.url();
+    await accessible(page, 'the Security Details panel');
+    await shot(page, 'console-security-details');
+  });
+
+  await step('Assign to a client application adds exactly those scopes and keeps the others', async () => {
+    await page.getByLabel('Client Application', { exact: true }).selectOption(clientId);
+    await page.getByRole('button', { name: 'Assign', exact: true }).click();
+    const status = page.getByRole('status').filter({ hasText: 'Assigned to' });
+    await status.waitFor({ state: 'visible' });
+    check((await status.innerText()).includes('app.knowledge.portalmgr.read'), 'the notice names what was assigned');
+    check((await status.innerText()).includes(appName), 'and the application, as text');
+    await accessible(page, 'the assignment result');
+    await shot(page, 'console-assigned');
+    await status.getByRole('link', { name: 'Open the Permissions of' }).click();
+    equal(await heading(page), 'Permissions', 'the application\'s Permissions page');
+    check(await page.getByLabel('app.knowledge.portalmgr.read', { exact: true }).isChecked(), 'the operation\'s scope is assigned');
+    check(await page.getByLabel('app.core.usermgr.read', { exact: true }).isChecked(), 'the permission assigned before is kept');
+  });
+
+  await step('a single-page application is refused an application scope, with the reason', async () => {
+    await page.goto(detailsUrl);
+    const spa = page.getByLabel('Client Application', { exact: true }).locator('option', { hasText: '(Single Page Application (SPA))' }).first();
+    await page.getByLabel('Client Application', { exact: true }).selectOption(await spa.getAttribute('value'));
+    await page.getByRole('button', { name: 'Assign', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    check((await alert.innerText()).includes('single-page application'), `the refusal says why: ${await alert.innerText()}`);
+    await accessible(page, 'a refused assignment');
+  });
+
+  await step('Import OpenAPI: problems are listed and nothing stored; a good document gives the import report', async () => {
+    await page.goto(`${consoleHome}apis`);
+    await page.getByRole('link', { name: 'Import OpenAPI', exact: true }).click();
+    equal(await heading(page), 'Import OpenAPI', 'import heading');
+    await accessible(page, 'the import form');
+    await page.getByLabel('OpenAPI document', { exact: true }).fill('openapi: "2.0"\ninfo: {title: x, version: "1"}\npaths: {}\n');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-problems').waitFor({ state: 'visible' });
+    check(await page.getByLabel('OpenAPI document', { exact: true }).inputValue() !== '', 'the document is kept');
+    const doc = [
+      'openapi: 3.0.3',
+      'info: {title: "<script>alert(1)</script> Widgets", version: "1.0.0"}',
+      'servers: [{url: "https://api.example/knowledge/widgets/v1"}]',
+      'components:',
+      '  securitySchemes:',
+      '    oAuthClient:',
+      '      type: oauth2',
+      '      flows:',
+      '        clientCredentials:',
+      '          tokenUrl: https://api.example/token',
+      '          scopes: {app.knowledge.widgets.read: "Read widgets"}',
+      'paths:',
+      '  /widgets:',
+      '    get:',
+      '      operationId: listWidgets',
+      '      summary: List widgets',
+      '      security: [{oAuthClient: [app.knowledge.widgets.read]}]',
+      '      responses: {"200": {description: ok}}',
+    ].join('\n');
+    await page.getByLabel('OpenAPI document', { exact: true }).fill(doc);
+    await page.getByLabel('API ID (optional)').fill('e2e-widgets-v1');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('Imported 1 API').waitFor({ state: 'visible' });
+    check(await page.getByRole('cell', { name: '<script>alert(1)</script> Widgets' }).isVisible(), 'the report names the API, as text');
+    check(await page.getByText('app.knowledge.widgets.read').isVisible(), 'and the permission');
+    await accessible(page, 'the import report');
+    await shot(page, 'console-api-import');
+    await page.getByRole('link', { name: '<script>alert(1)</script> Widgets' }).click();
+    check(await page.locator('#api-e2e-widgets-v1').getByRole('link', { name: 'View Security Details of listWidgets' }).isVisible(), 'the catalog lists the imported API');
+  });
+
+  await step('Signing keys: listed per realm; Rotate; Withdraw says what it does first', async () => {
+    await page.goto(`${consoleHome}partition`);
+    await page.getByRole('main').getByRole('link', { name: 'Signing Keys', exact: true }).click();
+    equal(await heading(page), 'Signing Keys', 'signing keys heading');
+    const users = page.getByRole('region', { name: `Users realm (${partition}-U)` });
+    check(await users.getByRole('cell', { name: 'active', exact: true }).count() > 0, 'an active key in the users realm');
+    check(await page.getByRole('region', { name: `Customers realm (${partition}-C)` }).isVisible(), 'the customers realm');
+    await accessible(page, 'the Signing Keys page');
+    const retiredBefore = await users.getByRole('cell', { name: 'retired', exact: true }).count();
+    await users.getByRole('button', { name: /^Rotate/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Rotated the keys' }).waitFor({ state: 'visible' });
+    const usersAfter = page.getByRole('region', { name: `Users realm (${partition}-U)` });
+    check(await usersAfter.getByRole('cell', { name: 'retired', exact: true }).count() > retiredBefore, 'the rotation retired a key');
+    await shot(page, 'console-signing-keys');
+    const withdraw = usersAfter.getByRole('link', { name: /^Withdraw key / }).first();
+    const label = await withdraw.getAttribute('aria-label');
+    await withdraw.click();
+    equal(await heading(page), 'Withdraw key', 'the confirmation page');
+    check(await page.getByText('every token it signed stops verifying').isVisible(), 'it says what withdrawing does to issued tokens');
+    await accessible(page, 'the withdrawal confirmation');
+    await page.getByRole('button', { name: 'Withdraw key', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Withdrew key' }).waitFor({ state: 'visible' });
+    equal(await page.getByRole('link', { name: label, exact: true }).count(), 0, 'the withdrawn key is gone');
+  });
+
+  await step('Audit log: newest first, shows those actions and filters them in the store', async () => {
+    await page.goto(`${consoleHome}partition`);
+    await page.getByRole('main').getByRole('link', { name: 'Audit Log', exact: true }).click();
+    equal(await heading(page), 'Audit Log', 'audit log heading');
+    const actions = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+    const at = (a) => actions.indexOf(a);
+    for (const a of ['signing_key.revoke', 'signing_key.rotate', 'api.import', 'client_application.permissions.replace']) {
+      check(at(a) >= 0, `the log shows ${a}: ${actions.slice(0, 12)}`);
+    }
+    check(at('signing_key.revoke') < at('signing_key.rotate') && at('signing_key.rotate') < at('api.import'), `newest first: ${actions.slice(0, 12)}`);
+    await accessible(page, 'the Audit Log');
+    await page.getByLabel('Action', { exact: true }).selectOption('client_application.permissions.replace');
+    await page.getByLabel('Object ID', { exact: true }).fill(clientId);
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.waitForURL(/action=client_application.permissions.replace/);
+    const filtered = await page.locator('tbody tr').allTextContents();
+    equal(filtered.length, 2, 'the Permissions save and the assignment, and nothing else');
+    check(filtered.every((r) => r.includes('client_application.permissions.replace') && r.includes(clientId) && r.includes('(you)')), 'only matching events');
+    check(filtered[0].includes('app.knowledge.portalmgr.read'), 'the assignment, newest, first');
+    check(!filtered[1].includes('app.knowledge.portalmgr.read'), 'the earlier save after it');
+    await shot(page, 'console-audit-log');
+    await page.getByLabel('From (UTC)').fill('2999-01-01T00:00');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('No event matches the filter.').waitFor({ state: 'visible' });
+    await page.goto(`${consoleHome}audit-log?from=yesterday`);
+    check(await page.locator('#from-error').isVisible(), 'a field message for a time that is not one');
+    await accessible(page, 'the Audit Log with a refused filter');
+    await page.goto(`${consoleHome}audit-log`);
+    const older = page.getByRole('link', { name: 'Older events', exact: true });
+    if (await older.count() > 0) {
+      const firstPage = await page.locator('tbody tr td:first-child').allTextContents();
+      await older.click();
+      const next = await page.locator('tbody tr td:first-child').allTextContents();
+      check(next.length > 0 && next[0] <= firstPage[firstPage.length - 1], 'the next page is older');
+      check(await page.getByRole('link', { name: 'Newest events', exact: true }).isVisible(), 'a way back to the newest');
+    }
+  });
+
   await step('a POST without the CSRF field is refused and changes nothing', async () => {
     const resp = await page.request.post(`${consoleHome}client-applications`, {
       form: { name: 'CSRF probe', platform: 'web', redirect_urls: 'https://app.example/cb' },

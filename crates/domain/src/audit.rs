@@ -266,6 +266,9 @@ pub struct AuditFilter {
     pub since: Option<OffsetDateTime>,
     /// Only before.
     pub until: Option<OffsetDateTime>,
+    /// Newest first (the console's audit log) instead of oldest first; the cursor then resumes
+    /// before the last event returned, so paging stays stable while new events are written.
+    pub newest_first: bool,
 }
 
 #[cfg(test)]

@@ -439,7 +439,8 @@ pub trait SigningKeyRepository {
 pub trait AuditRepository {
     /// Appends events written off the request path (token issuance, refusals), in one transaction.
     async fn append_audit_events(&self, events: &[AuditEvent]) -> StoreResult<()>;
-    /// A page of a partition's events, oldest first, filtered.
+    /// A page of a partition's events, filtered, oldest first (newest first when the filter
+    /// says `newest_first`).
     async fn list_audit_events(
         &self,
         p: &PartitionId,

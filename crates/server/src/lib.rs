@@ -69,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_api::router())
         .merge(console::router())
         .layer(RequestBodyLimitLayer::new(limit));
-    let large = admin_api::import_router().layer(RequestBodyLimitLayer::new(import_limit));
+    let large = admin_api::import_router()
+        .merge(console::import_router())
+        .layer(RequestBodyLimitLayer::new(import_limit));
     Router::new()
         .merge(small)
         .merge(large)

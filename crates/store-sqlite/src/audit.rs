@@ -109,9 +109,17 @@ impl AuditRepository for DbStore {
             "SELECT seq, id, partition_id, actor_kind, actor_id, action, object_type, object_id, \
              at, source_ip, outcome, detail FROM audit_events WHERE partition_id = ",
         );
-        q.push_bind(p.as_str())
-            .push(" AND seq > ")
-            .push_bind(page.after_seq());
+        q.push_bind(p.as_str());
+        // Newest first resumes below the cursor; oldest first above it (0 = the beginning).
+        match (filter.newest_first, page.after) {
+            (true, Some(seq)) => {
+                q.push(" AND seq < ").push_bind(seq);
+            }
+            (true, None) => {}
+            (false, _) => {
+                q.push(" AND seq > ").push_bind(page.after_seq());
+            }
+        }
         let text_filters = [
             ("action", &filter.action),
             ("object_type", &filter.object_type),
@@ -133,7 +141,12 @@ impl AuditRepository for DbStore {
         if let Some(t) = filter.until {
             q.push(" AND at < ").push_bind(ts(t));
         }
-        q.push(" ORDER BY seq LIMIT ").push_bind(page.fetch());
+        q.push(if filter.newest_first {
+            " ORDER BY seq DESC LIMIT "
+        } else {
+            " ORDER BY seq LIMIT "
+        })
+        .push_bind(page.fetch());
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
         let rows = rows.iter().map(event).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(rows, page))

@@ -12,7 +12,8 @@ use tessera_oauth_types::ProblemDetails;
 
 use super::caller::AdminCaller;
 use super::error::ApiError;
-use super::extract::{ListQuery, query_pairs};
+use super::extract::{ListQuery, StrictJson, query_pairs};
+use crate::admin_ops::assign::{self, AssignOperation, Assigned};
 use crate::admin_ops::catalog::{self, ApiSummary, ImportChoices, Imported};
 use crate::state::AppState;
 
@@ -107,4 +108,21 @@ pub async fn import(
         }
     }
     Ok(Json(catalog::import(&state, &caller, text, choices).await?))
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/apis/{api_id}/operations/{operation_id}/assign", tag = "apis",
+    params(("partition" = String, Path), ("api_id" = String, Path), ("operation_id" = String, Path)),
+    request_body = AssignOperation,
+    responses((status = 200, body = Assigned), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
+/// Assigns to a client application the scopes an operation requires under one of its security
+/// schemes, keeping every permission the application already holds.
+pub async fn assign(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, api_id, operation_id)): Path<(String, String, String)>,
+    StrictJson(body): StrictJson<AssignOperation>,
+) -> Result<Json<Assigned>, ApiError> {
+    Ok(Json(
+        assign::assign(&state, &caller, &api_id, &operation_id, &body).await?,
+    ))
 }

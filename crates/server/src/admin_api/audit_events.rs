@@ -44,9 +44,20 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
                 }
                 "since" => f.since = Some(time(&k, &v)?),
                 "until" => f.until = Some(time(&k, &v)?),
+                "order" => {
+                    f.newest_first = match v.as_str() {
+                        "newest_first" => true,
+                        "oldest_first" => false,
+                        _ => {
+                            return Err(ApiError::BadRequest(
+                                "order must be oldest_first or newest_first".into(),
+                            ));
+                        }
+                    }
+                }
                 other => {
                     return Err(ApiError::BadRequest(format!(
-                        "unknown query parameter {other:?}; filters are action, object_type, object_id, actor_id, outcome, since, until"
+                        "unknown query parameter {other:?}; filters are action, object_type, object_id, actor_id, outcome, since, until, and order"
                     )));
                 }
             }
@@ -58,8 +69,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/audit-events", tag = "audit-events",
     params(("partition" = String, Path), ("action" = Option<String>, Query), ("object_type" = Option<String>, Query), ("object_id" = Option<String>, Query),
         ("actor_id" = Option<String>, Query), ("outcome" = Option<String>, Query), ("since" = Option<String>, Query), ("until" = Option<String>, Query),
+        ("order" = Option<String>, Query, description = "oldest_first (default) or newest_first"),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, description = "A page of audit events, oldest first")))]
+    responses((status = 200, description = "A page of audit events, oldest first unless order=newest_first")))]
 /// Lists audit events.
 pub async fn list(
     caller: AdminCaller,

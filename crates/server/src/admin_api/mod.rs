@@ -71,6 +71,7 @@ fn resource_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(permissions::catalog))
         .routes(routes!(apis::list))
         .routes(routes!(apis::get))
+        .routes(routes!(apis::assign))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(users::end_sessions))

@@ -5,6 +5,7 @@
 //! functions: they parse a request, call one, and render its answer, so every rule lives here.
 
 mod accounts;
+pub mod assign;
 pub mod catalog;
 pub mod clients;
 pub mod customers;
@@ -70,6 +71,8 @@ pub enum Resource {
     Permission,
     /// An API of the catalog.
     Api,
+    /// An operation of an API of the catalog.
+    Operation,
     /// A user.
     User,
     /// A customer.
@@ -96,6 +99,7 @@ impl Resource {
             Self::ClientSecret => "client secret",
             Self::Permission => "permission",
             Self::Api => "API",
+            Self::Operation => "operation",
             Self::User => "user",
             Self::Customer => "customer",
             Self::Department => "department",
@@ -227,7 +231,8 @@ pub(crate) async fn partition_view(
         .ok_or(OpError::NotFound(Resource::Partition))
 }
 
-/// A page of the partition's audit events, oldest first.
+/// A page of the partition's audit events, oldest first or, when the filter says so, newest
+/// first; filters and paging are applied by the store.
 ///
 /// # Errors
 /// Storage failures.

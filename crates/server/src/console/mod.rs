@@ -79,6 +79,47 @@ pub fn router() -> Router<AppState> {
             "/admin/{partition}/client-applications/{client_id}/secrets/{secret_id}/delete",
             post(pages::secrets::delete),
         )
+        .merge(security_routes())
+}
+
+/// APIs, signing keys and the audit log (the OpenAPI import's POST is in [`import_router`]).
+fn security_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/{partition}/apis", get(pages::apis::catalog))
+        .route(
+            "/admin/{partition}/apis/import",
+            get(pages::api_import::form),
+        )
+        .route(
+            "/admin/{partition}/apis/{api_id}/operations/{operation_id}",
+            get(pages::apis::details),
+        )
+        .route(
+            "/admin/{partition}/apis/{api_id}/operations/{operation_id}/assign",
+            post(pages::apis::assign),
+        )
+        .route(
+            "/admin/{partition}/signing-keys",
+            get(pages::signing_keys::list),
+        )
+        .route(
+            "/admin/{partition}/signing-keys/rotate",
+            post(pages::signing_keys::rotate),
+        )
+        .route(
+            "/admin/{partition}/signing-keys/{kid}/withdraw",
+            get(pages::signing_keys::confirm).post(pages::signing_keys::withdraw),
+        )
+        .route("/admin/{partition}/audit-log", get(pages::audit_log::show))
+}
+
+/// The console's OpenAPI import, which accepts documents up to the import limit like the admin
+/// API's.
+pub fn import_router() -> Router<AppState> {
+    Router::new().route(
+        "/admin/{partition}/apis/import",
+        post(pages::api_import::import),
+    )
 }
 
 /// `/admin/{partition}` → `/admin/{partition}/`.

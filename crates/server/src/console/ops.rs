@@ -12,6 +12,10 @@ use tessera_domain::page::{MAX_LIMIT, PageRequest};
 use tessera_domain::permission::Permission;
 use tessera_domain::secret::ClientSecret;
 
+pub mod apis;
+pub mod audit;
+pub mod keys;
+
 use super::session::ConsoleUser;
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::clients::{self, ClientMetadata, NewClientApplication};

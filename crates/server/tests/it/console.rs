@@ -20,7 +20,7 @@ use crate::dev_server::DevServer;
 use crate::node_e2e;
 
 /// Upper bound for one run of `run.mjs` (it budgets 180 s itself).
-const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(210);
+const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// The built-in console client's fixed Client ID.
 const CONSOLE_CLIENT_ID: &str = "00000000-0000-4000-8000-00000000c0de";

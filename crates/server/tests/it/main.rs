@@ -95,6 +95,7 @@ mod module_graph;
 mod node_e2e;
 mod on_behalf_of;
 mod openid_client;
+mod operation_assign;
 mod password_change;
 mod password_concurrency;
 mod repeated_params;

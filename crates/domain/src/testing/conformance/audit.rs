@@ -258,6 +258,7 @@ pub async fn audit_events_filter_and_page(store: &dyn Store) {
         outcome: Some(Outcome::Success),
         since: Some(at(10)),
         until: Some(at(110)),
+        newest_first: false,
     };
     let want = expect(&|e| {
         e.action == "client.update"
@@ -270,6 +271,49 @@ pub async fn audit_events_filter_and_page(store: &dyn Store) {
     });
     assert!(!want.is_empty(), "the combined filter matches something");
     assert_eq!(list(combined).await, want);
+    // Newest first: the same events reversed, paged by the same cursors, filters applied in the
+    // store (pages of 5 over 12 events cross page boundaries).
+    let newest = |filter: AuditFilter| AuditFilter {
+        newest_first: true,
+        ..filter
+    };
+    let reversed = |mut v: Vec<AuditEvent>| {
+        v.reverse();
+        v
+    };
+    assert_eq!(
+        list(newest(AuditFilter::default())).await,
+        reversed(events.clone()),
+        "every event of the partition, newest first"
+    );
+    assert_eq!(
+        list(newest(AuditFilter {
+            action: Some("client.update".to_owned()),
+            since: Some(at(20)),
+            ..Default::default()
+        }))
+        .await,
+        reversed(expect(&|e| e.action == "client.update" && e.at >= at(20))),
+        "filtered, newest first"
+    );
+    let first = ok(
+        store
+            .list_audit_events(pr, &newest(AuditFilter::default()), page(3, None))
+            .await,
+        "newest first, first page",
+    );
+    assert_eq!(first.items, reversed(events.clone())[..3].to_vec());
+    let second = ok(
+        store
+            .list_audit_events(
+                pr,
+                &newest(AuditFilter::default()),
+                page(3, first.next_cursor.as_deref()),
+            )
+            .await,
+        "newest first, second page",
+    );
+    assert_eq!(second.items, reversed(events.clone())[3..6].to_vec());
     // Values are bound, never spliced into SQL.
     assert!(
         list(AuditFilter {

@@ -99,11 +99,23 @@ pub async fn partition(who: ConsoleUser) -> Response {
         StatusCode::OK,
         &Menu {
             l: super::layout(&who, "Partition").path(1, None),
-            items: vec![Item {
-                label: "Integration",
-                href: format!("/admin/{p}/integration"),
-                text: "Client applications: registration, secrets, permissions and metadata.",
-            }],
+            items: vec![
+                Item {
+                    label: "Integration",
+                    href: format!("/admin/{p}/integration"),
+                    text: "Client applications: registration, secrets, permissions and metadata.",
+                },
+                Item {
+                    label: "Signing Keys",
+                    href: format!("/admin/{p}/signing-keys"),
+                    text: "The keys each realm signs its tokens with: rotate, withdraw.",
+                },
+                Item {
+                    label: "Audit Log",
+                    href: format!("/admin/{p}/audit-log"),
+                    text: "Every change and every token issued or refused, newest first.",
+                },
+            ],
         },
     )
 }
@@ -115,11 +127,18 @@ pub async fn integration(who: ConsoleUser) -> Response {
         StatusCode::OK,
         &Menu {
             l: super::layout(&who, "Integration").path(2, None),
-            items: vec![Item {
-                label: "Client Application",
-                href: format!("/admin/{p}/client-applications"),
-                text: "The applications that sign people in or call the APIs of this partition.",
-            }],
+            items: vec![
+                Item {
+                    label: "Client Application",
+                    href: format!("/admin/{p}/client-applications"),
+                    text: "The applications that sign people in or call the APIs of this partition.",
+                },
+                Item {
+                    label: "APIs",
+                    href: format!("/admin/{p}/apis"),
+                    text: "The API catalog: each operation's security details, assigned to an application in one step; OpenAPI import.",
+                },
+            ],
         },
     )
 }

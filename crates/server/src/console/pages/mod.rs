@@ -5,14 +5,20 @@ pub mod client_edit;
 pub mod client_state;
 #[cfg(test)]
 mod client_tests;
+pub mod api_import;
+pub mod apis;
+pub mod audit_log;
 pub mod clients;
 pub mod curl;
 pub mod home;
 pub mod metadata;
 pub mod permissions;
 pub mod secrets;
+pub mod signing_keys;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_security;
 
 use super::session::ConsoleUser;
 pub use super::view::{Layout, Link, page};
