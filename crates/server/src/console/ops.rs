@@ -191,6 +191,29 @@ pub async fn search_clients(
     Ok(clients::search(state, &admin(who), q, offset, limit).await?)
 }
 
+/// Every client application of the partition, in creation order (the store's pages followed
+/// to the end): the choice of application on an operation's Security Details page.
+///
+/// # Errors
+/// Storage failures.
+pub async fn all_clients(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<Vec<ClientApplication>, ApiError> {
+    let mut out = Vec::new();
+    loop {
+        let offset = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        let page = clients::search(state, &admin(who), "", offset, MAX_LIMIT).await?;
+        let done = page.items.is_empty()
+            || out.len() + page.items.len() as usize
+                >= usize::try_from(page.total).unwrap_or(usize::MAX);
+        out.extend(page.items);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 /// Changes a client application's settings, only if it is still at `revision` (the one the
 /// edit form was loaded at).
 ///

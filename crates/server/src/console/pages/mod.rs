@@ -1,13 +1,13 @@
 //! The console's pages: askama templates under `templates/console/`, each rendered from a small
 //! view struct on the layout of [`view`](super::view).
 
+pub mod api_import;
+pub mod apis;
+pub mod audit_log;
 pub mod client_edit;
 pub mod client_state;
 #[cfg(test)]
 mod client_tests;
-pub mod api_import;
-pub mod apis;
-pub mod audit_log;
 pub mod clients;
 pub mod curl;
 pub mod home;
