@@ -13,7 +13,8 @@
 # With `oha` on the PATH it also runs oha for BENCH_OHA_SECS seconds against each address.
 #
 # Knobs: BENCH_APPS=1000 BENCH_REQUESTS=200 BENCH_OHA_SECS=10 BENCH_PORT=18090
-#        BENCH_SKIP_BUILD=1 (use target/release/tessera as is) BENCH_KEEP=1 (keep the temp dir)
+#        BENCH_SKIP_BUILD=1 (use target/$BENCH_PROFILE/tessera as is) BENCH_KEEP=1 (keep the temp dir)
+#        BENCH_PROFILE=release (or debug: an unoptimised build, slower than what is shipped)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,12 +28,15 @@ log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/tessera"
+PROFILE="${BENCH_PROFILE:-release}"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE/tessera"
 if [ "${BENCH_SKIP_BUILD:-}" = "1" ] && [ -x "$BIN" ]; then
   log "using existing $BIN"
-else
+elif [ "$PROFILE" = release ]; then
   log "building the release binary"
   cargo build --release -p tessera-server
+else
+  cargo build -p tessera-server
 fi
 
 WORK="$(mktemp -d -t tessera-console-bench.XXXXXX)"
@@ -95,8 +99,10 @@ curl -fsS -L -c "$JAR" -b "$JAR" -o "$WORK/after-login.html" \
   --data-urlencode "request=$(field request)" --data-urlencode "csrf=$(field csrf)" \
   --data-urlencode username=benchadmin --data-urlencode "password=$(cat "$WORK/admin-password")" \
   "$ISSUER/oauth2/login"
-grep -q "Bench app" "$WORK/after-login.html" || die "signing in to the console did not reach the list (see $WORK/after-login.html)"
-COOKIE="$(awk '$6 ~ /^tessera_console/ || $6 ~ /console/ {print $6"="$7}' "$JAR" | paste -sd';' -)"
+# The callback answers a "Signed in" page that refreshes to the page first asked for.
+curl -fsS -b "$JAR" -o "$WORK/list.html" "$LIST"
+grep -q "Bench app" "$WORK/list.html" || die "signing in to the console did not reach the list (see $WORK/after-login.html, $WORK/list.html)"
+COOKIE="$(awk '$6 ~ /console/ {print $6"="$7}' "$JAR" | paste -sd';' -)"
 [ -n "$COOKIE" ] || die "no console session cookie in $JAR"
 
 # --- timings ----------------------------------------------------------------------------------------
@@ -121,7 +127,7 @@ measure() { # name url
   fi
 }
 echo
-echo "Console client application list, $APPS applications ($(nproc) CPUs; $(cut -d' ' -f1-3 /proc/loadavg) load)"
+echo "Console client application list, $APPS applications, $PROFILE build ($(nproc) CPUs; $(cut -d' ' -f1-3 /proc/loadavg) load)"
 measure first-page "$LIST"
 measure page-20 "$LIST?page=20"
 measure search "$LIST?q=app+99"

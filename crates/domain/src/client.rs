@@ -8,6 +8,7 @@ use crate::ids::{ClientId, PartitionId};
 use crate::signing_key::SigningAlg;
 use crate::validation::FieldErrors;
 
+pub mod edits;
 pub mod flows;
 pub mod revision;
 pub mod search;

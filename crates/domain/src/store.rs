@@ -11,8 +11,7 @@ use time::OffsetDateTime;
 
 use crate::api::Api;
 use crate::audit::{AuditEvent, AuditFilter};
-use crate::client::ClientApplication;
-use crate::client::search::{ClientQuery, Counted};
+use crate::client::{ClientApplication, edits::ClientEditRepository};
 use crate::customer::Customer;
 use crate::department::Department;
 use crate::grant::{
@@ -265,22 +264,6 @@ pub trait ClientRepository {
     ) -> StoreResult<Page<ClientApplication>>;
     /// Replaces a client's fields (not its permissions or secrets).
     async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()>;
-    /// Replaces a client's fields only if its stored `updated_at` is still `read_at` (the value
-    /// read before the change): [`StoreError::Stale`] when another update came first, so no
-    /// update is lost between reading and writing.
-    async fn update_client_if(
-        &self,
-        c: &ClientApplication,
-        read_at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// The clients whose name contains the search, ignoring case, a page in creation order
-    /// with the number of matches.
-    async fn search_clients(
-        &self,
-        p: &PartitionId,
-        q: &ClientQuery,
-    ) -> StoreResult<Counted<ClientApplication>>;
     /// Deletes a client with its secrets and permission assignments.
     async fn delete_client(
         &self,
@@ -599,6 +582,7 @@ pub trait Store:
     + UserRepository
     + CustomerRepository
     + ClientRepository
+    + ClientEditRepository
     + CatalogRepository
     + IdentityProviderRepository
     + SigningKeyRepository

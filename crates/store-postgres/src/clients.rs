@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use tessera_domain::audit::AuditEvent;
+use tessera_domain::client::edits::ClientEditRepository;
 use tessera_domain::client::search::{ClientQuery, Counted};
 use tessera_domain::client::{ClientApplication, Platform, ResourceType};
 use tessera_domain::page::{Page, PageRequest};
@@ -266,48 +267,6 @@ impl ClientRepository for DbStore {
         update(self, c, None, audit).await
     }
 
-    async fn update_client_if(
-        &self,
-        c: &ClientApplication,
-        read_at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        update(self, c, Some(read_at), audit).await
-    }
-
-    async fn search_clients(
-        &self,
-        p: &PartitionId,
-        q: &ClientQuery,
-    ) -> StoreResult<Counted<ClientApplication>> {
-        let pattern = q.like_pattern();
-        let rows = sqlx::query(&format!(
-            "{SELECT} WHERE c.partition_id = $1 AND lower(c.name) LIKE $2 ESCAPE '\\' \
-             ORDER BY c.seq LIMIT $3 OFFSET $4"
-        ))
-        .bind(p.as_str())
-        .bind(&pattern)
-        .bind(i64::from(q.limit))
-        .bind(i64::from(q.offset))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let items = rows.iter().map(client).collect::<StoreResult<Vec<_>>>()?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM client_applications \
-             WHERE partition_id = $1 AND lower(name) LIKE $2 ESCAPE '\\'",
-        )
-        .bind(p.as_str())
-        .bind(&pattern)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(Counted {
-            items,
-            total: u64::try_from(total).unwrap_or(0),
-        })
-    }
-
     async fn delete_client(
         &self,
         p: &PartitionId,
@@ -388,5 +347,50 @@ impl ClientRepository for DbStore {
 
     async fn touch_client_secrets(&self, used: &[(uuid::Uuid, OffsetDateTime)]) -> StoreResult<()> {
         client_secrets::touch(self, used).await
+    }
+}
+
+#[async_trait]
+impl ClientEditRepository for DbStore {
+    async fn update_client_if(
+        &self,
+        c: &ClientApplication,
+        read_at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        update(self, c, Some(read_at), audit).await
+    }
+
+    async fn search_clients(
+        &self,
+        p: &PartitionId,
+        q: &ClientQuery,
+    ) -> StoreResult<Counted<ClientApplication>> {
+        let pattern = q.like_pattern();
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE c.partition_id = $1 AND lower(c.name) LIKE $2 ESCAPE '\\' \
+             ORDER BY c.seq LIMIT $3 OFFSET $4"
+        ))
+        .bind(p.as_str())
+        .bind(&pattern)
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let items = rows.iter().map(client).collect::<StoreResult<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM client_applications \
+             WHERE partition_id = $1 AND lower(name) LIKE $2 ESCAPE '\\'",
+        )
+        .bind(p.as_str())
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(Counted {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 }

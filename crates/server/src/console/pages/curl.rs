@@ -68,7 +68,8 @@ pub fn requests(c: &ClientApplication, authorization_url: &str, token_url: &str)
                          echo {authz}'?response_type=code&client_id={id}&redirect_uri={redirect}&scope=openid&state=s1&code_challenge='\"$CHALLENGE\"'&code_challenge_method=S256'\n\
                          # 2. Exchange the code sent back to the redirect URL\n\
                          CODE='paste the code here'\n\
-                         curl -s {auth} -d grant_type=authorization_code -d \"code=$CODE\" \\\n  \
+                         curl -s {auth} \\\n  \
+                         -d grant_type=authorization_code -d \"code=$CODE\" \\\n  \
                          --data-urlencode redirect_uri={redirect_q} -d \"code_verifier=$VERIFIER\" \\\n  \
                          {token}",
                         authz = sh_quote(authorization_url),
@@ -83,7 +84,7 @@ pub fn requests(c: &ClientApplication, authorization_url: &str, token_url: &str)
                 title: "Client credentials",
                 note: "The token carries the application permissions assigned on the Permissions tab.",
                 text: format!(
-                    "{secret}curl -s {auth} -d grant_type=client_credentials -d scope=.default \\\n  {token}"
+                    "{secret}curl -s {auth} \\\n  -d grant_type=client_credentials -d scope=.default \\\n  {token}"
                 ),
             }),
             Flow::OnBehalfOf => Some(Curl {
