@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use crate::dev_server::DevServer;
 use crate::node_e2e;
 
-/// Upper bound for one run of `run.mjs` (it budgets 90 s itself).
-const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(120);
+/// Upper bound for one run of `run.mjs` (it budgets 150 s itself).
+const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The built-in console client's fixed Client ID.
 const CONSOLE_CLIENT_ID: &str = "00000000-0000-4000-8000-00000000c0de";
@@ -148,7 +148,10 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         Ok(c) => c,
         Err(reason) => return node_e2e::skip("the console browser test", &reason),
     };
-    let server = DevServer::start().await;
+    // The identity provider the browser registers: a loopback JWKS (the token exchange tests'
+    // fixture), which the server may fetch only under the development switch.
+    let idp = crate::token_exchange::idp().await;
+    let server = DevServer::start_with_env(&[("TESSERA_FEDERATION__ALLOW_LOOPBACK", "true")]).await;
     let shots = std::env::var("TESSERA_TEST_CONSOLE_SCREENSHOTS").unwrap_or_default();
     let env = [
         ("TESSERA_BASE", server.base.clone()),
@@ -157,6 +160,8 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         ("TESSERA_ADMIN_PASSWORD", server.str("/admin_password")),
         ("TESSERA_AGENT_USERNAME", server.str("/demo/agent/0")),
         ("TESSERA_AGENT_PASSWORD", server.str("/demo/agent/1")),
+        ("TESSERA_IDP_JWKS_URI", idp.jwks_uri.clone()),
+        ("TESSERA_IDP_KID", "idp-1".to_owned()),
         ("CHROMIUM", chromium.display().to_string()),
         ("E2E_SCREENSHOTS", shots),
     ];
@@ -183,6 +188,16 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         "the Add form with errors",
         "the client application page",
         "the 403 page",
+        "the Departments page",
+        "the Rename department page",
+        "the Users list",
+        "the Add user form with errors",
+        "a user page",
+        "the delete confirmation",
+        "the Customers list",
+        "the Identity providers list",
+        "the Add identity provider form with errors",
+        "the identity provider test result",
     ] {
         assert!(
             result["audited"]
@@ -221,6 +236,37 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
     assert!(
         !names.contains(&"CSRF probe") && !names.contains(&""),
         "a refused or invalid form saved something: {names:?}"
+    );
+    // What the people pages did, as the admin API sees it.
+    let departments = server
+        .admin(reqwest::Method::GET, "/departments?limit=200", None)
+        .await;
+    assert!(
+        departments["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == result["department"]),
+        "the department added in the browser: {departments}"
+    );
+    let customers = server
+        .admin(reqwest::Method::GET, "/customers?limit=200", None)
+        .await;
+    assert!(
+        customers["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["email"] == result["customer"] && c["display_name"] == "Customer One"),
+        "the customer added in the browser: {customers}"
+    );
+    let providers = server
+        .admin(reqwest::Method::GET, "/identity-providers", None)
+        .await;
+    assert_eq!(
+        providers["items"],
+        json!([]),
+        "the provider deleted in the browser is gone"
     );
     let log = server.log_text();
     assert!(

@@ -93,6 +93,7 @@ mod on_behalf_of;
 mod openid_client;
 mod password_change;
 mod password_concurrency;
+mod people_ops;
 mod repeated_params;
 mod slow_clients;
 mod spa_browser;

@@ -99,11 +99,33 @@ pub async fn partition(who: ConsoleUser) -> Response {
         StatusCode::OK,
         &Menu {
             l: super::layout(&who, "Partition").path(1, None),
-            items: vec![Item {
-                label: "Integration",
-                href: format!("/admin/{p}/integration"),
-                text: "Client applications: registration, secrets, permissions and metadata.",
-            }],
+            items: vec![
+                Item {
+                    label: "Integration",
+                    href: format!("/admin/{p}/integration"),
+                    text: "Client applications: registration, secrets, permissions and metadata.",
+                },
+                Item {
+                    label: "Users",
+                    href: format!("/admin/{p}/users"),
+                    text: "The agents who sign in at the users realm, and its Partition Administrators.",
+                },
+                Item {
+                    label: "Customers",
+                    href: format!("/admin/{p}/customers"),
+                    text: "The end customers who sign in at the customers realm.",
+                },
+                Item {
+                    label: "Departments",
+                    href: format!("/admin/{p}/departments"),
+                    text: "The departments users belong to.",
+                },
+                Item {
+                    label: "Identity providers",
+                    href: format!("/admin/{p}/identity-providers"),
+                    text: "External sign-in providers whose tokens can be exchanged, with a test of their keys.",
+                },
+            ],
         },
     )
 }

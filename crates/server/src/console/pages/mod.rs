@@ -1,9 +1,17 @@
 //! The console's pages: askama templates under `templates/console/`, each rendered from a small
 //! view struct on the layout of [`view`](super::view).
 
+pub mod account_kinds;
+pub mod accounts;
 pub mod clients;
+pub mod departments;
+pub mod fields;
 pub mod home;
+pub mod identity_providers;
+pub mod idp_form;
 pub mod metadata;
+#[cfg(test)]
+mod people_tests;
 pub mod permissions;
 pub mod secrets;
 #[cfg(test)]

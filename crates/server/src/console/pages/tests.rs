@@ -14,10 +14,10 @@ use super::metadata::{Field, Metadata};
 use super::permissions::{Changes, Permissions, groups};
 use crate::console::view::{Layout, Link, Message};
 
-const EVIL: &str = "<script>alert(\"x\")</script>&'";
-const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;";
+pub(super) const EVIL: &str = "<script>alert(\"x\")</script>&'";
+pub(super) const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;";
 
-fn layout() -> Layout {
+pub(super) fn layout() -> Layout {
     Layout {
         title: EVIL.into(),
         partition: "acme".into(),
@@ -29,7 +29,7 @@ fn layout() -> Layout {
     .path(3, Some(EVIL))
 }
 
-fn assert_safe(html: &str) {
+pub(super) fn assert_safe(html: &str) {
     assert!(!html.contains("<script>"), "{html}");
     assert!(html.contains(ESCAPED), "{html}");
     assert!(html.starts_with("<!doctype html>"), "{html}");
