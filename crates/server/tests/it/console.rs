@@ -3,9 +3,12 @@
 //! with axe-core on every page it visits — the Partition Administrator signs in through the
 //! users realm, follows Department → Partition → Integration → Client Application, sees the
 //! validation messages, registers a Web application (with markup in its name) and reads its
-//! Client ID; a POST without the CSRF field is refused; sign-out ends the realm session too; a
-//! user who is not an administrator gets the 403 page. Then the admin API confirms what the
-//! browser did, and that the built-in console client refuses every change.
+//! Client ID; adds and renames a department, adds, edits, disables, signs out and deletes a
+//! user, is refused disabling itself, adds a customer, registers an identity provider at a
+//! loopback JWKS served here and tests it; a POST without the CSRF field is refused; sign-out
+//! ends the realm session too; a user who is not an administrator gets the 403 page. Then the
+//! admin API confirms what the browser did, and that the built-in console client refuses every
+//! change.
 //!
 //! Needs `node`, chromium (`/usr/bin/chromium` or `CHROMIUM`) and the npm packages of
 //! `e2e/console` (`npm ci --prefix e2e/console`; `.ci/run` installs them). Without them the
