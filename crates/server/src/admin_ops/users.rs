@@ -162,7 +162,12 @@ pub async fn update(
 #[must_use]
 pub fn acting_on_self(admin: &PartitionAdmin, id: uuid::Uuid) -> bool {
     admin.audit.actor_kind == ActorKind::User
-        && admin.audit.actor_id.as_deref() == Some(id.to_string().as_str())
+        && admin
+            .audit
+            .actor_id
+            .as_deref()
+            .and_then(|a| uuid::Uuid::parse_str(a).ok())
+            == Some(id)
 }
 
 /// Deletes a user.

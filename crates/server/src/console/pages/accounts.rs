@@ -244,7 +244,7 @@ async fn form_page<K: AccountKind>(
     let me = shown
         .account
         .as_ref()
-        .is_some_and(|a| K::AGENT && a.id == who.user.id.to_string());
+        .is_some_and(|a| K::AGENT && is_me(who, &a.id));
     page(
         status,
         &FormPage {
@@ -476,7 +476,7 @@ pub async fn confirm_delete<K: AccountKind>(
         Ok(a) => a.row(),
         Err(e) => return failed::<K>(&who, e),
     };
-    let me = K::AGENT && a.id == who.user.id.to_string();
+    let me = K::AGENT && is_me(who, &a.id);
     let title = format!("Delete {}", K::NOUN);
     page(
         StatusCode::OK,
@@ -503,4 +503,9 @@ pub async fn delete<K: AccountKind>(
         Ok(()) => Redirect::to(&format!("{}?done=deleted", kind::<K>(&who).base)).into_response(),
         Err(e) => failed::<K>(&who, e),
     }
+}
+
+/// Whether the account with id `id` is the signed-in administrator's own.
+fn is_me(who: &ConsoleUser, id: &str) -> bool {
+    uuid::Uuid::parse_str(id).is_ok_and(|id| id == who.user.id)
 }
