@@ -476,7 +476,7 @@ pub async fn confirm_delete<K: AccountKind>(
         Ok(a) => a.row(),
         Err(e) => return failed::<K>(&who, e),
     };
-    let me = K::AGENT && is_me(who, &a.id);
+    let me = K::AGENT && is_me(&who, &a.id);
     let title = format!("Delete {}", K::NOUN);
     page(
         StatusCode::OK,
