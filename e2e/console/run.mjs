@@ -15,6 +15,9 @@
 //                            changes an application while its edit form is open
 //   TESSERA_APP_NAME         the name of the Web application to register (default: a fresh one
 //                            with markup in it, which must come out as text)
+//   TESSERA_IDP_JWKS_URI     a JWKS the server may fetch (the test serves one on loopback and
+//                            starts the server with [federation] allow_loopback)
+//   TESSERA_IDP_KID          the kid of the one key it publishes
 //   CHROMIUM                 the browser (default /usr/bin/chromium)
 //   E2E_SCREENSHOT_DIR       where to save a screenshot on failure (default the OS temp dir)
 //   E2E_SCREENSHOTS          a directory: save a screenshot of each main page there (docs)
@@ -33,7 +36,7 @@ import { check, createReport, equal } from '../lib/report.mjs';
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const OVERALL_TIMEOUT_MS = 180_000;
+const OVERALL_TIMEOUT_MS = 300_000;
 const ACTION_TIMEOUT_MS = 10_000;
 const NAVIGATION_TIMEOUT_MS = 15_000;
 
@@ -48,11 +51,13 @@ const automationId = env.TESSERA_AUTOMATION_CLIENT_ID || '';
 const automationSecret = env.TESSERA_AUTOMATION_CLIENT_SECRET || '';
 const chromiumPath = env.CHROMIUM || '/usr/bin/chromium';
 const shots = env.E2E_SCREENSHOTS || '';
+const idpJwks = env.TESSERA_IDP_JWKS_URI || '';
+const idpKid = env.TESSERA_IDP_KID || '';
 const appName = env.TESSERA_APP_NAME || `<script>alert("x")</script> Web app ${Date.now()}`;
 const consoleHome = `${base}/admin/${partition}/`;
 
-if (!adminPassword || !agentPassword || !automationId || !automationSecret) {
-  console.error('TESSERA_ADMIN_PASSWORD, TESSERA_AGENT_PASSWORD and TESSERA_AUTOMATION_CLIENT_ID/SECRET are required (see the header of e2e/console/run.mjs).');
+if (!adminPassword || !agentPassword || !automationId || !automationSecret || !idpJwks || !idpKid) {
+  console.error('TESSERA_ADMIN_PASSWORD, TESSERA_AGENT_PASSWORD, TESSERA_AUTOMATION_CLIENT_ID/SECRET, TESSERA_IDP_JWKS_URI and TESSERA_IDP_KID are required (see the header of e2e/console/run.mjs).');
   process.exit(2);
 }
 
@@ -615,6 +620,148 @@ async function run(browser) {
     }
   });
 
+  // ---- users, customers, departments, identity providers ----
+  const stamp = Date.now();
+  let deptName = `<b>Sales</b> ${stamp}`;
+  const userName = `agent-${stamp}`;
+  const customerEmail = `c${stamp}@example.test`;
+  const idpName = `<i>Okta</i> ${stamp}`;
+
+  await step('Departments: one is added (markup in its name stays text); one in use is not deleted', async () => {
+    await page.goto(`${consoleHome}partition`);
+    await page.getByRole('main').getByRole('link', { name: 'Departments', exact: true }).click();
+    equal(await heading(page), 'Departments', 'departments heading');
+    await page.getByRole('button', { name: 'Add department' }).click();
+    await page.locator('#name-error').waitFor({ state: 'visible' });
+    await page.getByLabel('Name', { exact: true }).fill(deptName);
+    await page.getByRole('button', { name: 'Add department' }).click();
+    await page.getByRole('cell', { name: deptName, exact: true }).waitFor();
+    check(await page.getByRole('status').getByText('was added').isVisible(), 'the page says it was added');
+    await page.getByRole('link', { name: `Rename ${deptName}`, exact: true }).click();
+    equal(await page.getByLabel('New name').inputValue(), deptName, 'the rename form shows the name');
+    await accessible(page, 'the Rename department page');
+    deptName = `${deptName} renamed`;
+    await page.getByLabel('New name').fill(deptName);
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.getByRole('cell', { name: deptName, exact: true }).waitFor();
+    check(await page.getByRole('status').getByText('its users moved with it').isVisible(), 'the page says it was renamed');
+    await accessible(page, 'the Departments page');
+    await shot(page, 'console-departments');
+    await page.getByRole('button', { name: 'Delete Service', exact: true }).click();
+    await page.locator('#refusal').waitFor({ state: 'visible' });
+    check((await page.locator('#refusal').textContent()).includes('still has users'), 'deleting a department in use is refused, saying why');
+    check(await page.getByRole('cell', { name: 'Service', exact: true }).isVisible(), 'Service is still there');
+  });
+
+  await step('Users: a user is added in the new department and listed; edited, disabled, signed out and deleted', async () => {
+    await page.goto(`${consoleHome}partition`);
+    await page.getByRole('main').getByRole('link', { name: 'Users', exact: true }).click();
+    equal(await heading(page), 'Users', 'users heading');
+    check(await page.getByRole('cell', { name: adminUser, exact: true }).count() === 1, 'the administrator is listed');
+    await accessible(page, 'the Users list');
+    await page.getByRole('link', { name: 'Add', exact: true }).click();
+    equal(await heading(page), 'Add user', 'add user heading');
+    await page.getByLabel('Username').fill(userName);
+    await page.getByLabel('Email').fill(`${userName}@example.test`);
+    await page.getByLabel('Display name').fill('<script>alert("u")</script> Agent');
+    await page.getByLabel('Department').selectOption({ label: deptName });
+    await page.getByLabel('Initial password').fill('short');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#password-error').waitFor({ state: 'visible' });
+    equal(await page.getByLabel('Username').inputValue(), userName, 'the typed username is kept');
+    equal(await page.getByLabel('Initial password').inputValue(), '', 'the password is not sent back');
+    await accessible(page, 'the Add user form with errors');
+    await page.getByLabel('Initial password').fill('a-long-enough-password');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The account was added.').waitFor();
+    equal(await heading(page), userName, 'the user page');
+    await accessible(page, 'a user page');
+    await page.goto(`${consoleHome}users?q=${encodeURIComponent(userName)}`);
+    check(await page.getByRole('link', { name: userName, exact: true }).count() === 1, 'the new user is listed');
+    check(await page.getByRole('cell', { name: deptName, exact: true }).count() === 1, 'in the new department');
+    await shot(page, 'console-users');
+    await page.getByRole('link', { name: userName, exact: true }).click();
+    await page.getByLabel('Display name').fill('Agent Renamed');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Your changes were saved.').waitFor();
+    equal(await page.getByLabel('Display name').inputValue(), 'Agent Renamed', 'the new display name');
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await page.getByText('The account is disabled').waitFor();
+    check(await page.getByRole('button', { name: 'Enable', exact: true }).isVisible(), 'Enable is offered');
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.getByText('The account is enabled').waitFor();
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByText('Every session of the account has ended').waitFor();
+    await page.getByRole('link', { name: 'Delete', exact: true }).click();
+    equal(await heading(page), 'Delete user', 'the confirmation page');
+    await accessible(page, 'the delete confirmation');
+    await page.getByRole('button', { name: 'Delete user' }).click();
+    await page.getByText('The account was deleted.').waitFor();
+    await page.goto(`${consoleHome}users?q=${encodeURIComponent(userName)}`);
+    equal(await page.getByRole('link', { name: userName, exact: true }).count(), 0, 'the deleted user is gone');
+  });
+
+  await step('my own account: no Disable or Delete, and a forged disable is refused', async () => {
+    await page.goto(`${consoleHome}users?q=${encodeURIComponent(adminUser)}`);
+    await page.getByRole('link', { name: adminUser, exact: true }).click();
+    check(await page.locator('#this-is-you').isVisible(), 'the page says it is my own account');
+    equal(await page.getByRole('button', { name: 'Disable', exact: true }).count(), 0, 'no Disable on my own account');
+    equal(await page.getByRole('link', { name: 'Delete', exact: true }).count(), 0, 'no Delete on my own account');
+    const csrf = await page.locator('input[name=csrf]').first().inputValue();
+    const resp = await page.request.post(`${page.url().split('?')[0]}/status`, { form: { csrf, enabled: 'false' }, maxRedirects: 0 });
+    equal(resp.status(), 409, 'disabling oneself');
+    check((await resp.text()).includes('cannot disable your own account'), 'the refusal says why');
+    await page.goto(`${consoleHome}users`);
+    equal(await heading(page), 'Users', 'still signed in');
+  });
+
+  await step('Customers: a customer is added and listed', async () => {
+    await page.goto(`${consoleHome}partition`);
+    await page.getByRole('main').getByRole('link', { name: 'Customers', exact: true }).click();
+    equal(await heading(page), 'Customers', 'customers heading');
+    await page.getByRole('link', { name: 'Add', exact: true }).click();
+    equal(await page.getByLabel('Username').count(), 0, 'customers have no username');
+    await page.getByLabel('Email').fill(customerEmail);
+    await page.getByLabel('Display name').fill('Customer One');
+    await page.getByLabel('Initial password').fill('a-long-enough-password');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The account was added.').waitFor();
+    await page.goto(`${consoleHome}customers?q=${encodeURIComponent(customerEmail)}`);
+    check(await page.getByRole('link', { name: customerEmail, exact: true }).count() === 1, 'the new customer is listed');
+    await accessible(page, 'the Customers list');
+    await shot(page, 'console-customers');
+  });
+
+  await step('Identity providers: one is added at a loopback JWKS; Test this provider shows its key; a private address is refused', async () => {
+    await page.goto(`${consoleHome}partition`);
+    await page.getByRole('main').getByRole('link', { name: 'Identity providers', exact: true }).click();
+    equal(await heading(page), 'Identity providers', 'identity providers heading');
+    await accessible(page, 'the Identity providers list');
+    await page.getByRole('link', { name: 'Add', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill(idpName);
+    await page.getByLabel('Issuer').fill('https://idp.example.test');
+    await page.getByLabel('JWKS URI').fill('https://10.0.0.1/jwks');
+    await page.getByLabel('Audiences').fill('api://tessera');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#jwks_uri-error').waitFor({ state: 'visible' });
+    check((await page.locator('#jwks_uri-error').textContent()).includes('public'), 'a private address is refused, saying why');
+    await accessible(page, 'the Add identity provider form with errors');
+    await page.getByLabel('JWKS URI').fill(idpJwks);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The identity provider was registered.').waitFor();
+    equal(await heading(page), idpName, 'the provider page, its name as text');
+    await page.getByRole('button', { name: 'Test this provider' }).click();
+    await page.locator('#key-check').waitFor({ state: 'visible' });
+    check(await page.getByText('Found 1 key, 1 usable for token exchange').isVisible(), `the key count: ${await page.locator('#key-check').textContent()}`);
+    check(await page.getByRole('cell', { name: idpKid, exact: true }).isVisible(), 'the key id');
+    await accessible(page, 'the identity provider test result');
+    await shot(page, 'console-identity-provider-test');
+    await page.getByRole('link', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete identity provider' }).click();
+    await page.getByText('The identity provider was deleted.').waitFor();
+    equal(await page.getByRole('link', { name: idpName, exact: true }).count(), 0, 'the deleted provider is gone');
+  });
+
   await step('a POST without the CSRF field is refused and changes nothing', async () => {
     const resp = await page.request.post(`${consoleHome}client-applications`, {
       form: { name: 'CSRF probe', platform: 'web', redirect_urls: 'https://app.example/cb' },
@@ -658,7 +805,7 @@ async function run(browser) {
 
   // The CSP violations a page causes are logged as console errors.
   check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join('\n')}`);
-  return { client_id: clientId, name: appName, audited };
+  return { client_id: clientId, name: appName, department: deptName, customer: customerEmail, audited };
 }
 
 const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });

@@ -152,6 +152,8 @@ audit_names! {
         DepartmentCreate => "department.create",
         /// A department was removed.
         DepartmentDelete => "department.delete",
+        /// A department was renamed (its users moved with it).
+        DepartmentRename => "department.rename",
         /// An identity provider was registered.
         IdentityProviderCreate => "identity_provider.create",
         /// An identity provider was changed.

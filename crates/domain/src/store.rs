@@ -161,6 +161,16 @@ pub trait DepartmentRepository {
         d: &Department,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// Renames a department and moves its users with it, keeping its place in the creation
+    /// order; [`StoreError::NotFound`] for an unknown one, [`StoreError::Conflict`] when the
+    /// new name is taken.
+    async fn rename_department(
+        &self,
+        p: &PartitionId,
+        from: &str,
+        to: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Removes a department; [`StoreError::Conflict`] while users belong to it.
     async fn delete_department(
         &self,

@@ -92,6 +92,56 @@ impl DepartmentRepository for DbStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn rename_department(
+        &self,
+        p: &PartitionId,
+        from: &str,
+        to: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        // Users name their department (a foreign key), so the department is copied under the
+        // new name, its users move, and the old row goes. The new row keeps the old one's
+        // `seq`, so the list keeps its order (PostgreSQL's `seq` is an identity, not a key: the
+        // copy carries it at once).
+        let mut tx = self.write().await?;
+        let seq: i64 =
+            sqlx::query_scalar("SELECT seq FROM departments WHERE partition_id = $1 AND name = $2")
+                .bind(p.as_str())
+                .bind(from)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound)?;
+        sqlx::query(
+            "INSERT INTO departments (partition_id, name, created_at, seq) OVERRIDING SYSTEM VALUE \
+             SELECT partition_id, $3, created_at, $4 FROM departments \
+             WHERE partition_id = $1 AND name = $2",
+        )
+        .bind(p.as_str())
+        .bind(from)
+        .bind(to)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("UPDATE users SET department = $3 WHERE partition_id = $1 AND department = $2")
+            .bind(p.as_str())
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let done = sqlx::query("DELETE FROM departments WHERE partition_id = $1 AND name = $2")
+            .bind(p.as_str())
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        expect_one(done.rows_affected(), "department")?;
+        audit::insert(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
     async fn delete_department(
         &self,
         p: &PartitionId,

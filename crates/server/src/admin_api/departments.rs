@@ -21,6 +21,14 @@ pub struct NewDepartment {
     pub name: String,
 }
 
+/// The body of `PATCH departments/{name}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentChanges {
+    /// The new name, unique in the partition; the department's users move with it.
+    pub name: String,
+}
+
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DepartmentList {
@@ -70,4 +78,17 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     ops::delete(&state, &caller, &name).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(patch, path = "/admin/api/v1/partitions/{partition}/departments/{name}", tag = "departments",
+    params(("partition" = String, Path), ("name" = String, Path)), request_body = DepartmentChanges,
+    responses((status = 200, body = Department), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
+/// Renames a department; its users move with it.
+pub async fn rename(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, name)): Path<(String, String)>,
+    StrictJson(body): StrictJson<DepartmentChanges>,
+) -> Result<Json<Department>, ApiError> {
+    Ok(Json(ops::rename(&state, &caller, &name, body.name).await?))
 }

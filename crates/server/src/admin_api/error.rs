@@ -73,6 +73,7 @@ impl From<OpError> for ApiError {
             | OpError::SecretLimit(_)
             | OpError::IdentityProviderLimit(_)
             | OpError::DepartmentInUse(_)
+            | OpError::OwnAccount(_)
             | OpError::KeyInUse(_) => Self::Conflict(e.to_string()),
             OpError::Stale(_) => Self::PreconditionFailed(e.to_string()),
             OpError::Unavailable => Self::Unavailable,

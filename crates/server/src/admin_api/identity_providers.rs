@@ -13,6 +13,7 @@ use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
 use crate::admin_ops::Resource;
 use crate::admin_ops::identity_providers::{self as ops, NewIdentityProvider};
+use crate::jwt::external::KeyCheck;
 use crate::state::AppState;
 
 fn provider_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
@@ -79,4 +80,18 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     ops::delete(&state, &caller, provider_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}/test", tag = "identity-providers",
+    params(("partition" = String, Path), ("id" = String, Path)), responses((status = 200, body = KeyCheck), (status = 404, body = ProblemDetails)))]
+/// Test this provider: fetches its keys now (through token exchange's fetcher and address
+/// checks) and answers what was found — the keys, or exactly why there are none.
+pub async fn test(
+    caller: AdminCaller,
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<KeyCheck>, ApiError> {
+    Ok(Json(
+        ops::check_keys(&state, &caller, provider_id(&id)?).await?,
+    ))
 }

@@ -83,7 +83,7 @@ fn resource_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(customers::end_sessions))
         .routes(routes!(departments::list, departments::create))
-        .routes(routes!(departments::delete))
+        .routes(routes!(departments::delete, departments::rename))
         .routes(routes!(
             identity_providers::list,
             identity_providers::create
@@ -93,6 +93,7 @@ fn resource_routes() -> OpenApiRouter<AppState> {
             identity_providers::update,
             identity_providers::delete
         ))
+        .routes(routes!(identity_providers::test))
         .routes(routes!(signing_keys::list))
         .routes(routes!(signing_keys::rotate))
         .routes(routes!(signing_keys::revoke))

@@ -11,6 +11,7 @@ use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::store::StoreError;
 
 use super::{OpError, PartitionAdmin, Resource};
+use crate::jwt::external::KeyCheck;
 use crate::state::AppState;
 
 /// The body of `POST identity-providers`.
@@ -188,4 +189,20 @@ pub async fn delete(
         .delete_identity_provider(&admin.partition, id, &audit)
         .await
         .map_err(OpError::of(Resource::IdentityProvider))
+}
+
+/// "Test this provider": fetches the provider's keys now through the fetcher token exchange
+/// uses (its address checks included: a refused address is refused before any connection) and
+/// says what it found — each key's `kid`, type and algorithm, or exactly why there are none.
+/// Nothing is stored or cached.
+///
+/// # Errors
+/// Unknown provider, storage failures. A failed fetch is not an error: it is the answer.
+pub async fn check_keys(
+    state: &AppState,
+    admin: &PartitionAdmin,
+    id: uuid::Uuid,
+) -> Result<KeyCheck, OpError> {
+    let idp = get(state, admin, id).await?;
+    Ok(state.external_keys.check(&idp).await)
 }

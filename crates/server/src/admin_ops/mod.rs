@@ -158,6 +158,11 @@ pub enum OpError {
     /// Users still belong to the department.
     #[error("department {0:?} still has users; move them first")]
     DepartmentInUse(String),
+    /// A Partition Administrator acting on their own account in a way that would lock them
+    /// out (disabling or deleting it, or withdrawing their own administrator flag): another
+    /// administrator must do it, so a partition is never left without one by accident.
+    #[error("{0}")]
+    OwnAccount(&'static str),
     /// A key that signs (active) or is about to (next) cannot be withdrawn.
     #[error(transparent)]
     KeyInUse(KeyInUse),

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use serde::Deserialize;
-use tessera_domain::audit::{Action, AuditEvent, ObjectType};
+use tessera_domain::audit::{Action, ActorKind, AuditEvent, ObjectType};
 use tessera_domain::page::{Page, PageRequest};
 use tessera_domain::standard_claims::StandardClaims;
 use tessera_domain::store::{Store, StoreResult, UserRecord};
@@ -133,25 +133,57 @@ pub async fn create(
 /// disabling ends the user's sessions, and their applications are told.
 ///
 /// # Errors
-/// Unknown user, invalid fields, the hashing limit, storage failures.
+/// Unknown user, invalid fields, the hashing limit, storage failures;
+/// [`OpError::OwnAccount`] when an administrator disables themselves or withdraws their own
+/// administrator role.
 pub async fn update(
     state: &AppState,
     admin: &PartitionAdmin,
     id: uuid::Uuid,
     changes: UserChanges,
 ) -> Result<User, OpError> {
+    if acting_on_self(admin, id) {
+        if changes.enabled == Some(false) {
+            return Err(OpError::OwnAccount(
+                "you cannot disable your own account; another Partition Administrator can",
+            ));
+        }
+        if changes.partition_admin == Some(false) {
+            return Err(OpError::OwnAccount(
+                "you cannot withdraw your own Partition Administrator role; another Partition Administrator can",
+            ));
+        }
+    }
     accounts::update(state, admin, id, changes).await
+}
+
+/// Whether the administrator is a user acting on their own account (a delegated token or the
+/// console), as opposed to an automation client or another administrator.
+#[must_use]
+pub fn acting_on_self(admin: &PartitionAdmin, id: uuid::Uuid) -> bool {
+    admin.audit.actor_kind == ActorKind::User
+        && admin
+            .audit
+            .actor_id
+            .as_deref()
+            .and_then(|a| uuid::Uuid::parse_str(a).ok())
+            == Some(id)
 }
 
 /// Deletes a user.
 ///
 /// # Errors
-/// Unknown user, storage failures.
+/// Unknown user, storage failures; [`OpError::OwnAccount`] for an administrator's own account.
 pub async fn delete(
     state: &AppState,
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<(), OpError> {
+    if acting_on_self(admin, id) {
+        return Err(OpError::OwnAccount(
+            "you cannot delete your own account; another Partition Administrator can",
+        ));
+    }
     accounts::delete::<User>(state, admin, id).await
 }
 

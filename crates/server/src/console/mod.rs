@@ -13,6 +13,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod ops;
 pub mod pages;
+pub mod people_ops;
 pub mod session;
 pub mod signin;
 pub mod signout;
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
             post(pages::secrets::delete),
         )
         .merge(security_routes())
+        .merge(people_routes())
 }
 
 /// APIs, signing keys and the audit log (the OpenAPI import's POST is in [`import_router`]).
@@ -120,6 +122,59 @@ pub fn import_router() -> Router<AppState> {
         "/admin/{partition}/apis/import",
         post(pages::api_import::import),
     )
+}
+
+/// Users, customers (one set of pages for both: [`pages::accounts`]), departments and
+/// identity providers.
+fn people_routes() -> Router<AppState> {
+    use pages::{accounts as a, departments as d, identity_providers as i};
+    use tessera_domain::customer::Customer;
+    use tessera_domain::user::User;
+    fn accounts<K: pages::account_kinds::AccountKind>() -> Router<AppState> {
+        let base = format!("/admin/{{partition}}/{}", K::SEGMENT);
+        Router::new()
+            .route(&base, get(a::list::<K>).post(a::create::<K>))
+            .route(&format!("{base}/new"), get(a::new::<K>))
+            .route(
+                &format!("{base}/{{id}}"),
+                get(a::detail::<K>).post(a::update::<K>),
+            )
+            .route(&format!("{base}/{{id}}/status"), post(a::status::<K>))
+            .route(&format!("{base}/{{id}}/sign-out"), post(a::sign_out::<K>))
+            .route(
+                &format!("{base}/{{id}}/delete"),
+                get(a::confirm_delete::<K>).post(a::delete::<K>),
+            )
+    }
+    Router::new()
+        .merge(accounts::<User>())
+        .merge(accounts::<Customer>())
+        .route("/admin/{partition}/departments", get(d::list).post(d::add))
+        .route(
+            "/admin/{partition}/departments/{name}/delete",
+            post(d::delete),
+        )
+        .route(
+            "/admin/{partition}/departments/{name}/rename",
+            get(d::rename_form).post(d::rename),
+        )
+        .route(
+            "/admin/{partition}/identity-providers",
+            get(i::list).post(i::create),
+        )
+        .route("/admin/{partition}/identity-providers/new", get(i::new))
+        .route(
+            "/admin/{partition}/identity-providers/{id}",
+            get(i::detail).post(i::update),
+        )
+        .route(
+            "/admin/{partition}/identity-providers/{id}/test",
+            post(i::test),
+        )
+        .route(
+            "/admin/{partition}/identity-providers/{id}/delete",
+            get(i::confirm_delete).post(i::delete),
+        )
 }
 
 /// `/admin/{partition}` → `/admin/{partition}/`.

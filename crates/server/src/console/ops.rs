@@ -25,7 +25,7 @@ use crate::audit::AuditContext;
 use crate::state::AppState;
 
 /// The administrator the console acts for: the signed-in Partition Administrator.
-fn admin(who: &ConsoleUser) -> PartitionAdmin {
+pub(super) fn admin(who: &ConsoleUser) -> PartitionAdmin {
     PartitionAdmin {
         partition: who.partition.clone(),
         audit: AuditContext {
@@ -43,7 +43,7 @@ fn client_id(raw: &str) -> Result<ClientId, ApiError> {
 }
 
 /// The first page of at most [`MAX_LIMIT`] items, or the page after `cursor`.
-fn page(cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+pub(super) fn page(cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     PageRequest::parse(Some(MAX_LIMIT), cursor).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 

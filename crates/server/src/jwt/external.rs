@@ -199,6 +199,67 @@ impl ExternalKeys {
         Ok(self.client.get_or_init(|| c).clone())
     }
 
+    /// Fetches `idp`'s keys now, bypassing the cache, through the same client and address
+    /// checks as token exchange, for an administrator's "Test this provider". Unlike
+    /// [`Self::verify`], the answer says exactly why a fetch failed: it goes only to the
+    /// partition's administrator, who registered the address, never to a token endpoint caller.
+    pub async fn check(&self, idp: &IdentityProvider) -> KeyCheck {
+        let (source, set) = match (&idp.jwks, &idp.jwks_uri) {
+            (Some(inline), _) => (
+                KeyOrigin::Inline,
+                serde_json::from_value::<JwkSet>(inline.clone())
+                    .map_err(|e| format!("the inline JWK Set is not a JWK Set: {e}")),
+            ),
+            (None, Some(uri)) => (KeyOrigin::JwksUri(uri.clone()), self.fetch_now(uri).await),
+            (None, None) => (
+                KeyOrigin::Unregistered,
+                Err("neither a JWKS URI nor an inline JWK Set is registered".to_owned()),
+            ),
+        };
+        let outcome = set.map(|set| {
+            set.keys
+                .into_iter()
+                .map(|k| {
+                    let one = JwkSet {
+                        keys: vec![k.clone()],
+                    };
+                    KeySummary {
+                        usable: !KeySet::from_jwks(&one, &ASYMMETRIC_ALGORITHMS).is_empty(),
+                        kid: k.kid,
+                        kty: k.kty,
+                        alg: k.alg,
+                        crv: k.crv,
+                    }
+                })
+                .collect()
+        });
+        match outcome {
+            Ok(keys) => KeyCheck {
+                origin: source,
+                keys,
+                error: None,
+            },
+            Err(e) => KeyCheck {
+                origin: source,
+                keys: Vec::new(),
+                error: Some(e),
+            },
+        }
+    }
+
+    /// One fetch of `uri` through [`ProviderJwks`], the error's whole chain as text.
+    async fn fetch_now(&self, uri: &str) -> Result<JwkSet, String> {
+        let url =
+            reqwest::Url::parse(uri).map_err(|e| format!("the JWKS URI is not a URL: {e}"))?;
+        let client = self.client().map_err(|e| e.to_string())?;
+        let source = ProviderJwks {
+            url,
+            client,
+            policy: self.policy,
+        };
+        source.fetch().await.map_err(|e| chain(&e))
+    }
+
     /// Verifies `token` against the provider and returns its claims.
     ///
     /// # Errors
@@ -226,4 +287,59 @@ impl ExternalKeys {
         };
         Ok(verified?)
     }
+}
+
+/// An error and its sources, each once (`reqwest` repeats its source in its own text).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = s.source();
+    }
+    out
+}
+
+/// Where a provider's keys come from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(tag = "kind", content = "url", rename_all = "snake_case")]
+pub enum KeyOrigin {
+    /// Fetched from its `jwks_uri`.
+    JwksUri(String),
+    /// Its inline `jwks`.
+    Inline,
+    /// Neither is registered.
+    Unregistered,
+}
+
+/// One key a provider publishes, as "Test this provider" shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct KeySummary {
+    /// Its `kid`.
+    pub kid: String,
+    /// Its `kty`.
+    pub kty: String,
+    /// Its `alg`, when published.
+    pub alg: Option<String>,
+    /// Its `crv`, when published.
+    pub crv: Option<String>,
+    /// Whether token exchange can verify signatures with it (an asymmetric algorithm Tessera
+    /// accepts, a well-formed key).
+    pub usable: bool,
+}
+
+/// What fetching a provider's keys found: the keys, or exactly why there are none.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct KeyCheck {
+    /// Where the keys were looked for.
+    pub origin: KeyOrigin,
+    /// The keys found (empty when the fetch failed).
+    pub keys: Vec<KeySummary>,
+    /// Why no key set was had (a refused address says so before any connection is made);
+    /// `null` when the fetch succeeded.
+    pub error: Option<String>,
 }

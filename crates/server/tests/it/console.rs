@@ -3,9 +3,12 @@
 //! with axe-core on every page it visits — the Partition Administrator signs in through the
 //! users realm, follows Department → Partition → Integration → Client Application, sees the
 //! validation messages, registers a Web application (with markup in its name) and reads its
-//! Client ID; a POST without the CSRF field is refused; sign-out ends the realm session too; a
-//! user who is not an administrator gets the 403 page. Then the admin API confirms what the
-//! browser did, and that the built-in console client refuses every change.
+//! Client ID; adds and renames a department, adds, edits, disables, signs out and deletes a
+//! user, is refused disabling itself, adds a customer, registers an identity provider at a
+//! loopback JWKS served here and tests it; a POST without the CSRF field is refused; sign-out
+//! ends the realm session too; a user who is not an administrator gets the 403 page. Then the
+//! admin API confirms what the browser did, and that the built-in console client refuses every
+//! change.
 //!
 //! Needs `node`, chromium (`/usr/bin/chromium` or `CHROMIUM`) and the npm packages of
 //! `e2e/console` (`npm ci --prefix e2e/console`; `.ci/run` installs them). Without them the
@@ -19,8 +22,8 @@ use serde_json::{Value, json};
 use crate::dev_server::DevServer;
 use crate::node_e2e;
 
-/// Upper bound for one run of `run.mjs` (it budgets 180 s itself).
-const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(240);
+/// Upper bound for one run of `run.mjs` (it budgets 300 s itself).
+const BROWSER_RUN_TIMEOUT: Duration = Duration::from_secs(360);
 
 /// The built-in console client's fixed Client ID.
 const CONSOLE_CLIENT_ID: &str = "00000000-0000-4000-8000-00000000c0de";
@@ -148,7 +151,10 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         Ok(c) => c,
         Err(reason) => return node_e2e::skip("the console browser test", &reason),
     };
-    let server = DevServer::start().await;
+    // The identity provider the browser registers: a loopback JWKS (the token exchange tests'
+    // fixture), which the server may fetch only under the development switch.
+    let idp = crate::token_exchange::idp().await;
+    let server = DevServer::start_with_env(&[("TESSERA_FEDERATION__ALLOW_LOOPBACK", "true")]).await;
     let shots = std::env::var("TESSERA_TEST_CONSOLE_SCREENSHOTS").unwrap_or_default();
     let env = [
         ("TESSERA_BASE", server.base.clone()),
@@ -165,6 +171,8 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
             "TESSERA_AUTOMATION_CLIENT_SECRET",
             server.str("/automation_client_secret"),
         ),
+        ("TESSERA_IDP_JWKS_URI", idp.jwks_uri.clone()),
+        ("TESSERA_IDP_KID", "idp-1".to_owned()),
         ("CHROMIUM", chromium.display().to_string()),
         ("E2E_SCREENSHOTS", shots),
     ];
@@ -197,6 +205,16 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
         "the Metadata page with ready requests",
         "the delete confirmation",
         "the 403 page",
+        "the Departments page",
+        "the Rename department page",
+        "the Users list",
+        "the Add user form with errors",
+        "a user page",
+        "the delete confirmation",
+        "the Customers list",
+        "the Identity providers list",
+        "the Add identity provider form with errors",
+        "the identity provider test result",
     ] {
         assert!(
             result["audited"]
@@ -235,6 +253,37 @@ async fn console_signs_in_registers_a_web_app_and_refuses_the_rest_in_chromium()
     assert!(
         !names.contains(&"CSRF probe") && !names.contains(&""),
         "a refused or invalid form saved something: {names:?}"
+    );
+    // What the people pages did, as the admin API sees it.
+    let departments = server
+        .admin(reqwest::Method::GET, "/departments?limit=200", None)
+        .await;
+    assert!(
+        departments["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == result["department"]),
+        "the department added in the browser: {departments}"
+    );
+    let customers = server
+        .admin(reqwest::Method::GET, "/customers?limit=200", None)
+        .await;
+    assert!(
+        customers["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["email"] == result["customer"] && c["display_name"] == "Customer One"),
+        "the customer added in the browser: {customers}"
+    );
+    let providers = server
+        .admin(reqwest::Method::GET, "/identity-providers", None)
+        .await;
+    assert_eq!(
+        providers["items"],
+        json!([]),
+        "the provider deleted in the browser is gone"
     );
     let log = server.log_text();
     assert!(

@@ -98,6 +98,7 @@ mod openid_client;
 mod operation_assign;
 mod password_change;
 mod password_concurrency;
+mod people_ops;
 mod repeated_params;
 mod scale_out;
 mod slow_clients;

@@ -174,6 +174,98 @@ pub async fn departments_guard_their_users(store: &dyn Store) {
     );
 }
 
+/// A renamed department keeps its place in the list and takes its users along; the old name
+/// must exist and the new one be free; the rename writes its event; other partitions' departments
+/// of the same name are untouched.
+pub async fn departments_rename_with_their_users(store: &dyn Store) {
+    let p = seeded(store, "acme").await;
+    let other = seeded(store, "globex").await;
+    let names = |p: PartitionId| async move {
+        ok(
+            store
+                .list_departments(&p, PageRequest::default())
+                .await
+                .map(|page| page.items),
+            "list_departments",
+        )
+        .into_iter()
+        .map(|d| d.name)
+        .collect::<Vec<_>>()
+    };
+    let ev = event(&p, "department.rename", "department", "Sales");
+    ok(
+        store
+            .rename_department(&p, "Sales", "Field Sales", &ev)
+            .await,
+        "rename_department",
+    );
+    assert_eq!(names(p.clone()).await, ["Service", "Field Sales"]);
+    let agent = found(store.get_user(&p, seed_ids(&p).agent).await, "get_user");
+    assert_eq!(agent.department, "Field Sales", "its users moved with it");
+    // One added afterwards still comes last: the kept place does not collide.
+    let support = Department {
+        name: "Support".to_owned(),
+        created_at: at(8),
+    };
+    ok(
+        store
+            .create_department(&p, &support, &event(&p, "x", "x", "y"))
+            .await,
+        "create_department",
+    );
+    assert_eq!(
+        names(p.clone()).await,
+        ["Service", "Field Sales", "Support"]
+    );
+    assert!(
+        matches!(
+            store
+                .rename_department(&p, "Support", "Service", &event(&p, "x", "x", "y"))
+                .await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a taken name"
+    );
+    assert_not_found(
+        store
+            .rename_department(&p, "Sales", "Again", &event(&p, "x", "x", "y"))
+            .await,
+        "the old name is gone",
+    );
+    assert_not_found(
+        store
+            .rename_department(
+                &pid("nobody"),
+                "Service",
+                "Elsewhere",
+                &event(&p, "x", "x", "y"),
+            )
+            .await,
+        "an unknown partition",
+    );
+    assert!(matches!(
+        store
+            .create_user(
+                &user(&p, fresh_id(), "late", "Sales"),
+                &event(&p, "x", "x", "y")
+            )
+            .await,
+        Err(StoreError::UnknownReference(_))
+    ));
+    assert_eq!(names(other).await, ["Service", "Sales"], "globex untouched");
+    let written: Vec<_> = ok(
+        store
+            .list_audit_events(&p, &AuditFilter::default(), PageRequest::default())
+            .await,
+        "list_audit_events",
+    )
+    .items
+    .into_iter()
+    .filter(|e| e.action == "department.rename")
+    .collect();
+    assert_eq!(written, [ev], "the rename's event, once");
+}
+
 /// Updates replace every field (and the password hash only when given); deletes remove.
 pub async fn users_and_customers_update_and_delete(store: &dyn Store) {
     let p = seeded(store, "acme").await;

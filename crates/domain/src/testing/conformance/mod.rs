@@ -35,9 +35,9 @@ mod keys;
 mod partitions;
 
 pub use accounts::{
-    departments_guard_their_users, pagination_follows_cursors, standard_claims_round_trip,
-    times_are_kept_to_the_microsecond, usernames_and_emails_ignore_case,
-    users_and_customers_update_and_delete,
+    departments_guard_their_users, departments_rename_with_their_users, pagination_follows_cursors,
+    standard_claims_round_trip, times_are_kept_to_the_microsecond,
+    usernames_and_emails_ignore_case, users_and_customers_update_and_delete,
 };
 pub use audit::{audit_events_filter_and_page, changes_write_audit_events};
 pub use catalog::{
@@ -98,6 +98,7 @@ macro_rules! conformance_tests {
             identity_providers_round_trip_and_cap,
             touch_records_last_use,
             departments_guard_their_users,
+            departments_rename_with_their_users,
             users_and_customers_update_and_delete,
             standard_claims_round_trip,
             times_are_kept_to_the_microsecond,

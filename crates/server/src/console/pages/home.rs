@@ -106,6 +106,26 @@ pub async fn partition(who: ConsoleUser) -> Response {
                     text: "Client applications: registration, secrets, permissions and metadata.",
                 },
                 Item {
+                    label: "Users",
+                    href: format!("/admin/{p}/users"),
+                    text: "The agents who sign in at the users realm, and its Partition Administrators.",
+                },
+                Item {
+                    label: "Customers",
+                    href: format!("/admin/{p}/customers"),
+                    text: "The end customers who sign in at the customers realm.",
+                },
+                Item {
+                    label: "Departments",
+                    href: format!("/admin/{p}/departments"),
+                    text: "The departments users belong to.",
+                },
+                Item {
+                    label: "Identity providers",
+                    href: format!("/admin/{p}/identity-providers"),
+                    text: "External sign-in providers whose tokens can be exchanged, with a test of their keys.",
+                },
+                Item {
                     label: "Signing Keys",
                     href: format!("/admin/{p}/signing-keys"),
                     text: "The keys each realm signs its tokens with: rotate, withdraw.",

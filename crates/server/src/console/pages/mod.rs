@@ -1,6 +1,8 @@
 //! The console's pages: askama templates under `templates/console/`, each rendered from a small
 //! view struct on the layout of [`view`](super::view).
 
+pub mod account_kinds;
+pub mod accounts;
 pub mod api_import;
 pub mod apis;
 pub mod audit_log;
@@ -10,8 +12,14 @@ pub mod client_state;
 mod client_tests;
 pub mod clients;
 pub mod curl;
+pub mod departments;
+pub mod fields;
 pub mod home;
+pub mod identity_providers;
+pub mod idp_form;
 pub mod metadata;
+#[cfg(test)]
+mod people_tests;
 pub mod permissions;
 pub mod secrets;
 pub mod signing_keys;
