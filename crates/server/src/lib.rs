@@ -8,6 +8,7 @@
 
 // What the `tessera` command (`main.rs`) and the integration tests (`tests/`) use is public;
 // every other module is the crate's own, so the compiler reports what nothing uses.
+pub mod admin_ops;
 pub mod audit;
 pub mod config;
 pub mod crypto;
@@ -17,7 +18,6 @@ pub mod provision;
 pub mod runtime;
 
 pub(crate) mod admin_api;
-pub(crate) mod admin_ops;
 pub(crate) mod audit_sink;
 pub(crate) mod backchannel;
 pub(crate) mod cache;

@@ -130,11 +130,11 @@ async fn test_this_provider_refuses_a_refused_address_before_connecting() {
     // No development switch: loopback is refused, as in production.
     let s = TestServer::start().await;
     let (addr, accepted) = counting_listener().await;
-    let now = s.state.clock.now();
+    let now = s.state.clock().now();
     let p = PartitionId::parse(PARTITION).unwrap();
     // Registered earlier (or under the switch): stored directly, as registration would refuse it.
     let idp = tessera_domain::identity_provider::IdentityProvider {
-        id: s.state.rng.uuid(),
+        id: s.state.rng().uuid(),
         partition: p.clone(),
         name: "Internal".into(),
         issuer: ISS.into(),
@@ -158,7 +158,7 @@ async fn test_this_provider_refuses_a_refused_address_before_connecting() {
         None,
     );
     s.state
-        .store
+        .store()
         .create_identity_provider(&idp, 25, &event)
         .await
         .unwrap();
