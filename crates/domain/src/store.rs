@@ -6,6 +6,8 @@
 //! writes aimed at a row outside the caller's partition find nothing and return
 //! [`StoreError::NotFound`] — the partition is part of every key.
 
+mod records;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -26,6 +28,8 @@ use crate::secret::{ClientSecret, StoredSecret};
 use crate::session::{BrowserSession, ConsoleSession};
 use crate::signing_key::SigningKey;
 use crate::user::User;
+
+pub use records::{CustomerRecord, PartitionSeed, UserRecord};
 
 /// A storage failure, erased to what callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -71,65 +75,6 @@ pub enum Reference {
 
 /// Result alias for store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A user with the Argon2id hash of their password (PHC string).
-#[derive(Clone, PartialEq, Eq)]
-pub struct UserRecord {
-    /// The user.
-    pub user: User,
-    /// PHC-format password hash.
-    pub password_hash: String,
-}
-
-impl std::fmt::Debug for UserRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserRecord")
-            .field("user", &self.user)
-            .field("password_hash", &"<redacted>")
-            .finish()
-    }
-}
-
-/// A customer with the Argon2id hash of their password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CustomerRecord {
-    /// The customer.
-    pub customer: Customer,
-    /// PHC-format password hash.
-    pub password_hash: String,
-}
-
-impl std::fmt::Debug for CustomerRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CustomerRecord")
-            .field("customer", &self.customer)
-            .field("password_hash", &"<redacted>")
-            .finish()
-    }
-}
-
-/// Everything a new partition starts with, written in one transaction.
-#[derive(Debug, Clone)]
-pub struct PartitionSeed {
-    /// The partition.
-    pub partition: Partition,
-    /// Departments (at least `Service`).
-    pub departments: Vec<Department>,
-    /// The permission catalog.
-    pub permissions: Vec<Permission>,
-    /// The API catalog.
-    pub apis: Vec<Api>,
-    /// Users (the first Partition Administrator, demo users).
-    pub users: Vec<UserRecord>,
-    /// Customers (demo data).
-    pub customers: Vec<CustomerRecord>,
-    /// Client applications with their assigned permissions.
-    pub clients: Vec<ClientApplication>,
-    /// Client secrets.
-    pub secrets: Vec<StoredSecret>,
-    /// One active and one next key per realm.
-    pub signing_keys: Vec<SigningKey>,
-}
 
 /// Partitions.
 #[async_trait]
