@@ -31,7 +31,7 @@ enum Item {
 
 /// The sending side, cheap to clone.
 #[derive(Clone, Debug)]
-pub struct AuditSink {
+pub(crate) struct AuditSink {
     tx: mpsc::Sender<Item>,
 }
 
@@ -48,7 +48,7 @@ impl std::fmt::Debug for Item {
 impl AuditSink {
     /// Starts the writer task.
     #[must_use]
-    pub fn start(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn start(store: Arc<dyn Store>) -> Self {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         tokio::spawn(run(store, rx));
         Self { tx }
@@ -56,7 +56,7 @@ impl AuditSink {
 
     /// Writes everything queued so far and stops the writer; call after the server has
     /// finished its in-flight requests.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         let (ack, done) = oneshot::channel();
         if self.tx.send(Item::Close(ack)).await.is_ok() {
             let _ = done.await;
@@ -64,14 +64,14 @@ impl AuditSink {
     }
 
     /// Queues an event. Waits only when the queue is full.
-    pub async fn record(&self, event: AuditEvent) {
+    pub(crate) async fn record(&self, event: AuditEvent) {
         if self.tx.send(Item::Audit(event)).await.is_err() {
             tracing::error!("audit writer stopped; an audit event was not recorded");
         }
     }
 
     /// Queues a secret's last-used time.
-    pub async fn secret_used(&self, secret: uuid::Uuid, at: OffsetDateTime) {
+    pub(crate) async fn secret_used(&self, secret: uuid::Uuid, at: OffsetDateTime) {
         let _ = self.tx.send(Item::SecretUsed(secret, at)).await;
     }
 }

@@ -37,7 +37,7 @@ use crate::config::LogoutConfig;
 use crate::outbound::{self, Refused};
 
 /// One logout token on its way to one relying party.
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// The client's partition.
     pub partition: PartitionId,
     /// The client.
@@ -70,7 +70,7 @@ struct Rules {
 
 /// The delivery service, cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Backchannel {
+pub(crate) struct Backchannel {
     inner: Arc<Inner>,
 }
 
@@ -116,7 +116,7 @@ fn share(limit: usize) -> usize {
 impl Backchannel {
     /// The delivery service; deliveries run on the current tokio runtime.
     #[must_use]
-    pub fn start(
+    pub(crate) fn start(
         config: &LogoutConfig,
         audit: AuditSink,
         clock: Arc<dyn Clock>,
@@ -157,7 +157,7 @@ impl Backchannel {
 
     /// Starts a delivery in the background, or drops it (logged and audited) when the queue, or
     /// the partition's share of it, is full. Never waits.
-    pub fn send(&self, delivery: Delivery) {
+    pub(crate) fn send(&self, delivery: Delivery) {
         let inner = self.inner.clone();
         let admitted = inner.admit(&delivery.partition);
         tokio::spawn(async move {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 /// over 100 ms on a loaded machine: at 900 ms the scale-out test measured a withdrawn key still
 /// published 1,053 ms after the change. Half a second leaves the reload room within the 1 s
 /// promise, for one cheap reload per entry and instance every half second.
-pub const TTL: Duration = Duration::from_millis(500);
+pub(crate) const TTL: Duration = Duration::from_millis(500);
 /// Entries kept at most (bounds memory under a spray of unknown ids, which the caller cannot
 /// tell from real ones before asking storage).
 const MAX_ENTRIES: usize = 100_000;
@@ -29,7 +29,7 @@ struct Slot<V> {
 }
 
 /// A map of values loaded on demand and reloaded after [`TTL`].
-pub struct TtlCache<K, V> {
+pub(crate) struct TtlCache<K, V> {
     map: RwLock<HashMap<K, Slot<V>>>,
 }
 
@@ -61,7 +61,7 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
     ///
     /// # Errors
     /// The loader's error, when there is no value to fall back on.
-    pub async fn get_or_load<E, F, Fut>(&self, key: &K, load: F) -> Result<Arc<V>, E>
+    pub(crate) async fn get_or_load<E, F, Fut>(&self, key: &K, load: F) -> Result<Arc<V>, E>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V, E>>,
@@ -122,7 +122,7 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
     }
 
     /// Drops one entry.
-    pub fn invalidate(&self, key: &K) {
+    pub(crate) fn invalidate(&self, key: &K) {
         self.map
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

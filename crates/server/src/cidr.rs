@@ -105,7 +105,7 @@ impl From<Cidr> for String {
 ///
 /// # Errors
 /// The first entry that is not a CIDR block.
-pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Cidr>, D::Error> {
+pub(crate) fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Cidr>, D::Error> {
     struct List;
     impl<'de> Visitor<'de> for List {
         type Value = Vec<Cidr>;

@@ -22,7 +22,7 @@ use crate::urls;
 
 /// Which error format a path's responses use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     /// `/admin/api/...`: problem JSON, never cached.
     Admin {
         /// The OpenAPI import, whose body limit is the import limit.
@@ -40,7 +40,7 @@ pub enum Family {
 impl Family {
     /// The family of a request path.
     #[must_use]
-    pub fn of(path: &str) -> Self {
+    pub(crate) fn of(path: &str) -> Self {
         if path == "/admin/api" || path.starts_with("/admin/api/") {
             return Self::Admin {
                 import: path.ends_with("/apis/import"),
@@ -70,7 +70,7 @@ impl Family {
 }
 
 /// The middleware: see the module documentation.
-pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let family = Family::of(req.uri().path());
     let mut resp = next.run(req).await;
     match family {

@@ -24,7 +24,7 @@ pub enum ForwardedHeader {
 
 /// One entry of the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hop {
+pub(crate) enum Hop {
     /// An address.
     Address(IpAddr),
     /// `unknown`, an obfuscated identifier (RFC 7239 §6.2-6.3), or an entry that does not parse.
@@ -34,7 +34,7 @@ pub enum Hop {
 /// The chain in `which`, first hop first: every line of the header in order, empty entries
 /// skipped. Empty when the header is absent.
 #[must_use]
-pub fn hops(headers: &HeaderMap, which: ForwardedHeader) -> Vec<Hop> {
+pub(crate) fn hops(headers: &HeaderMap, which: ForwardedHeader) -> Vec<Hop> {
     let name = match which {
         ForwardedHeader::XForwardedFor => "x-forwarded-for",
         ForwardedHeader::Forwarded => "forwarded",

@@ -22,7 +22,7 @@ use tessera_domain::PartitionId;
 use tessera_domain::store::StoreError;
 
 /// A miss reloads the list at most this often (the hot-path caches' lifetime).
-pub const MIN_RELOAD: Duration = crate::cache::TTL;
+pub(crate) const MIN_RELOAD: Duration = crate::cache::TTL;
 
 #[derive(Debug, Default)]
 struct Snapshot {
@@ -33,7 +33,7 @@ struct Snapshot {
 
 /// The ids of every partition, reloaded on a miss at most every [`MIN_RELOAD`].
 #[derive(Debug, Default)]
-pub struct KnownPartitions {
+pub(crate) struct KnownPartitions {
     current: RwLock<Arc<Snapshot>>,
     /// Held while reloading; callers that waited use the reload they waited for.
     reload: tokio::sync::Mutex<()>,
@@ -48,7 +48,7 @@ impl KnownPartitions {
     /// admin guard's issuer resolver, which runs after [`Self::contains`] has been consulted
     /// for the request's partition).
     #[must_use]
-    pub fn contains_now(&self, id: &PartitionId) -> bool {
+    pub(crate) fn contains_now(&self, id: &PartitionId) -> bool {
         self.snapshot().ids.contains(id)
     }
 
@@ -58,7 +58,11 @@ impl KnownPartitions {
     /// # Errors
     /// The loader's error when no list has ever been loaded; afterwards a failed reload answers
     /// from the last list (a partition created during a database outage waits for recovery).
-    pub async fn contains<F, Fut>(&self, id: &PartitionId, load: F) -> Result<bool, StoreError>
+    pub(crate) async fn contains<F, Fut>(
+        &self,
+        id: &PartitionId,
+        load: F,
+    ) -> Result<bool, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<PartitionId>, StoreError>>,
@@ -95,7 +99,7 @@ impl KnownPartitions {
     }
 
     /// Records a partition created through this process, so it is served at once.
-    pub fn insert(&self, id: PartitionId) {
+    pub(crate) fn insert(&self, id: PartitionId) {
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         if current.ids.contains(&id) {
             return;

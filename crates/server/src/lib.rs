@@ -1,10 +1,5 @@
 //! The Tessera authorization server as a library: [`router`] builds the whole HTTP surface from
 //! an [`AppState`], so tests drive it in-process exactly as `tessera serve` does.
-#![allow(
-    unreachable_pub,
-    reason = "the crate-private modules still declare their items `pub`; narrowing them to \
-              `pub(crate)` is one mechanical pass, due once the console work in flight has merged"
-)]
 
 // What the `tessera` command (`main.rs`) and the integration tests (`tests/`) use is public;
 // every other module is the crate's own, so the compiler reports what nothing uses.

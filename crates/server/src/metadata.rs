@@ -26,7 +26,7 @@ pub struct SchemeMetadata {
 
 /// The metadata of every scheme for a partition.
 #[must_use]
-pub fn schemes(config: &Config, p: &PartitionId) -> Vec<SchemeMetadata> {
+pub(crate) fn schemes(config: &Config, p: &PartitionId) -> Vec<SchemeMetadata> {
     let public = &config.public_url;
     let api = config.api_url();
     SecurityScheme::ALL

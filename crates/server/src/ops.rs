@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// `/healthz`, `/readyz`, and `/metrics` when the main listener serves it
 /// ([`crate::config::MetricsConfig::on_main_listener`]).
-pub fn router(metrics_here: bool) -> Router<AppState> {
+pub(crate) fn router(metrics_here: bool) -> Router<AppState> {
     let r = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
@@ -22,7 +22,7 @@ pub fn router(metrics_here: bool) -> Router<AppState> {
 }
 
 /// `/metrics` alone: the separate metrics listener's routes.
-pub fn metrics_router() -> Router<AppState> {
+pub(crate) fn metrics_router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 

@@ -18,7 +18,7 @@ use tessera_domain::address::{AddressClass, OutboundPolicy};
 
 /// Why a fetch was refused before any connection was attempted.
 #[derive(Debug, thiserror::Error)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// The URL names a refused address.
     #[error("refused before connecting: {ip} is a {class} address")]
     Address {
@@ -49,7 +49,7 @@ pub enum Refused {
 ///
 /// # Errors
 /// [`Refused`] saying why.
-pub fn check_url(url: &reqwest::Url, policy: OutboundPolicy) -> Result<(), Refused> {
+pub(crate) fn check_url(url: &reqwest::Url, policy: OutboundPolicy) -> Result<(), Refused> {
     let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => literal(ip.into(), policy)?,
         Some(url::Host::Ipv6(ip)) => literal(ip.into(), policy)?,
@@ -73,14 +73,14 @@ fn literal(ip: std::net::IpAddr, policy: OutboundPolicy) -> Result<bool, Refused
 
 /// Resolves with the system resolver, then keeps only the addresses `policy` allows.
 #[derive(Debug, Clone, Copy)]
-pub struct PolicyResolver {
+pub(crate) struct PolicyResolver {
     policy: OutboundPolicy,
 }
 
 impl PolicyResolver {
     /// A resolver enforcing `policy`.
     #[must_use]
-    pub const fn new(policy: OutboundPolicy) -> Self {
+    pub(crate) const fn new(policy: OutboundPolicy) -> Self {
         Self { policy }
     }
 }
@@ -115,7 +115,10 @@ impl Resolve for PolicyResolver {
 ///
 /// # Errors
 /// When the TLS backend cannot be initialised.
-pub fn build(policy: OutboundPolicy, timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+pub(crate) fn build(
+    policy: OutboundPolicy,
+    timeout: Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)

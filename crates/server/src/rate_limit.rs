@@ -11,7 +11,7 @@ const MAX_TRACKED: usize = 50_000;
 
 /// Buckets by address.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
@@ -20,7 +20,7 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Allows `per_minute` requests a minute per address, with bursts of `burst`.
     #[must_use]
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+    pub(crate) fn new(per_minute: u32, burst: u32) -> Self {
         Self {
             per_second: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
@@ -32,7 +32,7 @@ impl RateLimiter {
     ///
     /// # Errors
     /// When the address has used its allowance.
-    pub fn check(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub(crate) fn check(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut buckets = self
             .buckets
             .lock()
@@ -69,7 +69,7 @@ impl RateLimiter {
 /// subscriber line or host usually holds a whole /64, so counting single IPv6 addresses would
 /// hand one client 2^64 allowances). IPv4-mapped IPv6 addresses count as their IPv4 address.
 #[must_use]
-pub fn client_block(ip: IpAddr) -> IpAddr {
+pub(crate) fn client_block(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

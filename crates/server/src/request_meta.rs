@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// The caller's source address, when the server knows it.
 #[derive(Debug, Clone, Default)]
-pub struct RequestMeta {
+pub(crate) struct RequestMeta {
     /// The client's address (see [`client_address`]).
     pub ip: Option<IpAddr>,
     /// The same address as text, as the audit log records it.
@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for RequestMeta {
 /// the entry its first trusted proxy appended. If a trusted proxy reports its client as unknown
 /// or unparseable, the nearest address known is that proxy itself.
 #[must_use]
-pub fn client_address(peer: IpAddr, headers: &HeaderMap, proxy: &ProxyConfig) -> IpAddr {
+pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, proxy: &ProxyConfig) -> IpAddr {
     let peer = peer.to_canonical();
     if !proxy.trusts(peer) {
         return peer;

@@ -315,7 +315,7 @@ pub(crate) fn key_context(p: &PartitionId, realm: Realm, kid: &str) -> String {
 
 /// A partition as the hot path needs it.
 #[derive(Debug)]
-pub struct PartitionContext {
+pub(crate) struct PartitionContext {
     /// The partition.
     pub partition: Partition,
     /// Its API permission prefix.
@@ -330,7 +330,7 @@ pub struct PartitionContext {
 
 /// A realm's signing key and published key set.
 #[derive(Debug)]
-pub struct RealmKeys {
+pub(crate) struct RealmKeys {
     /// The key that signs access tokens now: the active key of the configured algorithm.
     pub active: Option<Arc<JwsKey>>,
     /// The active key of each algorithm, for ID tokens (`typ: JWT`).
@@ -343,7 +343,7 @@ pub struct RealmKeys {
 
 /// A client as the token endpoint needs it.
 #[derive(Debug, Clone)]
-pub struct ClientView {
+pub(crate) struct ClientView {
     /// The client.
     pub client: ClientApplication,
     /// Its secrets with hashes.

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ApiList {
+pub(crate) struct ApiList {
     /// APIs in creation order.
     pub items: Vec<ApiSummary>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -30,7 +30,7 @@ pub struct ApiList {
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = ApiList), (status = 400, body = ProblemDetails)))]
 /// Lists the API catalog, a page at a time.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -45,7 +45,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/apis/{api_id}", tag = "apis",
     params(("partition" = String, Path), ("api_id" = String, Path)), responses((status = 200, body = Api), (status = 404, body = ProblemDetails)))]
 /// One API with its operations and each operation's security alternatives.
-pub async fn get(
+pub(crate) async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -62,7 +62,7 @@ pub async fn get(
     responses((status = 200, body = Imported), (status = 413, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Imports an OpenAPI 3 document: its oauth2 security schemes become permissions and its
 /// operations, with their per-operation security, an API of the catalog.
-pub async fn import(
+pub(crate) async fn import(
     caller: AdminCaller,
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -116,7 +116,7 @@ pub async fn import(
     responses((status = 200, body = Assigned), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Assigns to a client application the scopes an operation requires under one of its security
 /// schemes, keeping every permission the application already holds.
-pub async fn assign(
+pub(crate) async fn assign(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, api_id, operation_id)): Path<(String, String, String)>,

@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// Filters and page from the query string.
 #[derive(Debug)]
-pub struct AuditQuery(AuditFilter, PageRequest);
+pub(crate) struct AuditQuery(AuditFilter, PageRequest);
 
 impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
     type Rejection = ApiError;
@@ -73,7 +73,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, description = "A page of audit events, oldest first unless order=newest_first")))]
 /// Lists audit events.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     AuditQuery(filter, page): AuditQuery,

@@ -91,7 +91,7 @@ impl KeySource for StoredKeys {
 ///
 /// # Errors
 /// When the guard cannot be built (never with a valid public URL).
-pub fn admin_guard(
+pub(crate) fn admin_guard(
     public_url: &str,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -127,7 +127,7 @@ fn rejection(r: &Rejection) -> ApiError {
 ///
 /// # Errors
 /// 401/403 problem JSON from the guard, 404 when the token belongs to another partition.
-pub async fn authorize(
+pub(crate) async fn authorize(
     state: &AppState,
     parts: &Parts,
     partition: &PartitionId,
@@ -198,7 +198,7 @@ fn forbidden(detail: &str) -> ApiError {
 
 /// The authenticated principal behind an admin call.
 #[derive(Debug, Clone)]
-pub struct Principal {
+pub(crate) struct Principal {
     /// User or client.
     pub kind: ActorKind,
     /// User id or client id.

@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// An authorised admin caller of one partition: the [`PartitionAdmin`] the operations act as.
 #[derive(Debug, Clone)]
-pub struct AdminCaller(pub PartitionAdmin);
+pub(crate) struct AdminCaller(pub PartitionAdmin);
 
 impl std::ops::Deref for AdminCaller {
     type Target = PartitionAdmin;

@@ -14,7 +14,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/metadata", tag = "client-applications",
     params(("partition" = String, Path), ("client_id" = String, Path)), responses((status = 200, body = ClientMetadata), (status = 404, body = ProblemDetails)))]
 /// The Metadata panel of a client application.
-pub async fn get(
+pub(crate) async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,

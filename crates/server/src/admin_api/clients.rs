@@ -26,7 +26,7 @@ pub(super) fn client_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, description = "A page of client applications"), (status = 401, body = ProblemDetails)))]
 /// Lists client applications in creation order.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -38,7 +38,7 @@ pub async fn list(
     params(("partition" = String, Path)), request_body = NewClientApplication,
     responses((status = 201, body = ClientApplication), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Registers a client application; the Client ID is generated.
-pub async fn create(
+pub(crate) async fn create(
     caller: AdminCaller,
     State(state): State<AppState>,
     StrictJson(body): StrictJson<NewClientApplication>,
@@ -51,7 +51,7 @@ pub async fn create(
     params(("partition" = String, Path), ("client_id" = String, Path)),
     responses((status = 200, body = ClientApplication, headers(("ETag" = String, description = "The revision, for If-Match on PATCH (RFC 9110)"))), (status = 404, body = ProblemDetails)))]
 /// One client application, with its revision as a strong `ETag`.
-pub async fn get(
+pub(crate) async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -68,7 +68,7 @@ pub async fn get(
 /// Changes fields of a client application (platform and Client ID are immutable). With
 /// `If-Match`, only the revision named: a change made meanwhile answers 412 and nothing is
 /// saved.
-pub async fn update(
+pub(crate) async fn update(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -90,7 +90,7 @@ pub async fn update(
     params(("partition" = String, Path), ("client_id" = String, Path)),
     responses((status = 204, description = "Deleted with its secrets and permissions"), (status = 404, body = ProblemDetails)))]
 /// Deletes a client application with its secrets and permission assignments.
-pub async fn delete(
+pub(crate) async fn delete(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,

@@ -13,7 +13,7 @@ use super::error::ApiError;
 /// The strong entity tag of a revision: the revision in quotes (it is made of digits, `-` and
 /// hex digits, all allowed in an entity tag).
 #[must_use]
-pub fn etag(revision: &str) -> [(header::HeaderName, HeaderValue); 1] {
+pub(crate) fn etag(revision: &str) -> [(header::HeaderName, HeaderValue); 1] {
     let value = HeaderValue::from_str(&format!("\"{revision}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
     [(header::ETAG, value)]
@@ -24,12 +24,12 @@ pub fn etag(revision: &str) -> [(header::HeaderName, HeaderValue); 1] {
 /// entity tags listed. Weak tags (`W/"…"`) are dropped: `If-Match` compares strongly, so they
 /// never match (RFC 9110 §13.1.1), and a list of only weak tags matches nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IfMatch(pub Option<Vec<String>>);
+pub(crate) struct IfMatch(pub Option<Vec<String>>);
 
 impl IfMatch {
     /// The revisions one of which must be current, or `None` for no condition.
     #[must_use]
-    pub fn revisions(&self) -> Option<&[String]> {
+    pub(crate) fn revisions(&self) -> Option<&[String]> {
         self.0.as_deref()
     }
 }
@@ -38,7 +38,9 @@ impl IfMatch {
 ///
 /// # Errors
 /// A value that is neither (400: the condition cannot be evaluated).
-pub fn parse_if_match<'a>(values: impl Iterator<Item = &'a str>) -> Result<IfMatch, ApiError> {
+pub(crate) fn parse_if_match<'a>(
+    values: impl Iterator<Item = &'a str>,
+) -> Result<IfMatch, ApiError> {
     let bad = || {
         ApiError::BadRequest(
             "If-Match must be * or a list of entity tags (\"…\" as sent in ETag)".into(),

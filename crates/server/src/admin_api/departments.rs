@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// The body of `POST departments`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewDepartment {
+pub(crate) struct NewDepartment {
     /// Unique name.
     pub name: String,
 }
@@ -24,14 +24,14 @@ pub struct NewDepartment {
 /// The body of `PATCH departments/{name}`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DepartmentChanges {
+pub(crate) struct DepartmentChanges {
     /// The new name, unique in the partition; the department's users move with it.
     pub name: String,
 }
 
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DepartmentList {
+pub(crate) struct DepartmentList {
     /// Departments in creation order.
     pub items: Vec<Department>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -42,7 +42,7 @@ pub struct DepartmentList {
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = DepartmentList), (status = 400, body = ProblemDetails)))]
 /// Lists departments, a page at a time.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -58,7 +58,7 @@ pub async fn list(
     params(("partition" = String, Path)), request_body = NewDepartment,
     responses((status = 201, body = Department), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Adds a department.
-pub async fn create(
+pub(crate) async fn create(
     caller: AdminCaller,
     State(state): State<AppState>,
     StrictJson(body): StrictJson<NewDepartment>,
@@ -71,7 +71,7 @@ pub async fn create(
     params(("partition" = String, Path), ("name" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails)))]
 /// Removes a department that no user belongs to.
-pub async fn delete(
+pub(crate) async fn delete(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, name)): Path<(String, String)>,
@@ -84,7 +84,7 @@ pub async fn delete(
     params(("partition" = String, Path), ("name" = String, Path)), request_body = DepartmentChanges,
     responses((status = 200, body = Department), (status = 404, body = ProblemDetails), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Renames a department; its users move with it.
-pub async fn rename(
+pub(crate) async fn rename(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, name)): Path<(String, String)>,

@@ -13,7 +13,7 @@ use crate::state::LoadError;
 
 /// An admin API failure.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// 400: the body is not JSON, or the query is malformed.
     #[error("{0}")]
     BadRequest(String),
@@ -52,7 +52,7 @@ pub enum ApiError {
 impl ApiError {
     /// Maps a storage error met while acting on `what` (which names the object in a 404).
     #[must_use]
-    pub fn store(what: Resource, e: StoreError) -> Self {
+    pub(crate) fn store(what: Resource, e: StoreError) -> Self {
         OpError::store(what, e).into()
     }
 }

@@ -14,7 +14,7 @@ use crate::admin_ops::Resource;
 /// A JSON body parsed strictly: `application/json` only, unknown fields refused (by the target
 /// type's `deny_unknown_fields`), and type errors reported with the field's path.
 #[derive(Debug)]
-pub struct StrictJson<T>(pub T);
+pub(crate) struct StrictJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
     type Rejection = ApiError;
@@ -51,7 +51,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictJson<T> {
 ///
 /// # Errors
 /// 400 for syntax errors and non-UTF-8, 422 naming the field for type and unknown-field errors.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(ApiError::BadRequest(
             "the request body is not valid UTF-8".into(),
@@ -100,7 +100,7 @@ fn field_of(path: &str, msg: &str) -> String {
 
 /// `?limit=N&cursor=C` of list endpoints (other query parameters are refused).
 #[derive(Debug, Clone, Copy)]
-pub struct ListQuery(pub PageRequest);
+pub(crate) struct ListQuery(pub PageRequest);
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
@@ -120,7 +120,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 ///
 /// # Errors
 /// 400 for a repeated key, a malformed limit or a cursor this server did not issue.
-pub fn page_and_rest(
+pub(crate) fn page_and_rest(
     uri: &axum::http::Uri,
 ) -> Result<(PageRequest, Vec<(String, String)>), ApiError> {
     let mut limit = None;
@@ -146,7 +146,7 @@ pub fn page_and_rest(
 ///
 /// # Errors
 /// 400 on a repeated key.
-pub fn query_pairs(uri: &axum::http::Uri) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn query_pairs(uri: &axum::http::Uri) -> Result<Vec<(String, String)>, ApiError> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (k, v) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
         if out.iter().any(|(ek, _)| *ek == k) {

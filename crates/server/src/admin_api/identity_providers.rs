@@ -23,7 +23,7 @@ fn provider_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/identity-providers", tag = "identity-providers",
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)), responses((status = 200, description = "A page of identity providers")))]
 /// Lists identity providers.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -35,7 +35,7 @@ pub async fn list(
     params(("partition" = String, Path)), request_body = NewIdentityProvider,
     responses((status = 201, body = IdentityProvider), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Registers an identity provider; its generated id is the `registration_id` of token exchange.
-pub async fn create(
+pub(crate) async fn create(
     caller: AdminCaller,
     State(state): State<AppState>,
     StrictJson(b): StrictJson<NewIdentityProvider>,
@@ -47,7 +47,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}", tag = "identity-providers",
     params(("partition" = String, Path), ("id" = String, Path)), responses((status = 200, body = IdentityProvider), (status = 404, body = ProblemDetails)))]
 /// One identity provider.
-pub async fn get(
+pub(crate) async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -59,7 +59,7 @@ pub async fn get(
     params(("partition" = String, Path), ("id" = String, Path)), request_body = IdentityProviderChanges,
     responses((status = 200, body = IdentityProvider), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Changes an identity provider.
-pub async fn update(
+pub(crate) async fn update(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -73,7 +73,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/identity-providers/{id}", tag = "identity-providers",
     params(("partition" = String, Path), ("id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes an identity provider.
-pub async fn delete(
+pub(crate) async fn delete(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -86,7 +86,7 @@ pub async fn delete(
     params(("partition" = String, Path), ("id" = String, Path)), responses((status = 200, body = KeyCheck), (status = 404, body = ProblemDetails)))]
 /// Test this provider: fetches its keys now (through token exchange's fetcher and address
 /// checks) and answers what was found — the keys, or exactly why there are none.
-pub async fn test(
+pub(crate) async fn test(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,

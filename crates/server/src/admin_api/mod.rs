@@ -5,22 +5,22 @@
 //! document are one list and cannot drift; the document is committed as
 //! `crates/server/openapi.json`, and a test fails when it changes unnoticed.
 
-pub mod apis;
-pub mod audit_events;
-pub mod auth;
-pub mod caller;
-pub mod client_metadata;
-pub mod clients;
-pub mod conditional;
-pub mod customers;
-pub mod departments;
-pub mod error;
-pub mod extract;
-pub mod identity_providers;
-pub mod permissions;
-pub mod secrets;
-pub mod signing_keys;
-pub mod users;
+pub(crate) mod apis;
+pub(crate) mod audit_events;
+pub(crate) mod auth;
+pub(crate) mod caller;
+pub(crate) mod client_metadata;
+pub(crate) mod clients;
+pub(crate) mod conditional;
+pub(crate) mod customers;
+pub(crate) mod departments;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod identity_providers;
+pub(crate) mod permissions;
+pub(crate) mod secrets;
+pub(crate) mod signing_keys;
+pub(crate) mod users;
 
 use axum::Router;
 use axum::routing::get;
@@ -37,7 +37,7 @@ use crate::state::AppState;
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]
-pub struct AdminApiDoc;
+pub(crate) struct AdminApiDoc;
 
 #[derive(Debug)]
 struct BearerAuth;
@@ -107,13 +107,13 @@ fn import_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the admin API, built from the routes themselves.
 #[must_use]
-pub fn openapi() -> utoipa::openapi::OpenApi {
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     resource_routes().merge(import_routes()).into_openapi()
 }
 
 /// The generated document, as served at `/admin/api/v1/openapi.json`.
 #[must_use]
-pub fn openapi_json() -> String {
+pub(crate) fn openapi_json() -> String {
     openapi().to_pretty_json().unwrap_or_default()
 }
 
@@ -125,13 +125,13 @@ async fn serve_openapi() -> impl axum::response::IntoResponse {
 }
 
 /// The admin routes (except the OpenAPI import, which takes a larger body: see [`import_router`]).
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     let (routes, _) = resource_routes().split_for_parts();
     routes.route("/admin/api/v1/openapi.json", get(serve_openapi))
 }
 
 /// `POST apis/import`, which accepts OpenAPI documents up to the import limit.
-pub fn import_router() -> Router<AppState> {
+pub(crate) fn import_router() -> Router<AppState> {
     import_routes().split_for_parts().0
 }
 

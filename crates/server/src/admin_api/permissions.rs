@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// A client's assigned permissions.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Assigned {
+pub(crate) struct Assigned {
     /// Permission names, short or full form on input; short form on output.
     pub permissions: Vec<String>,
 }
@@ -27,7 +27,7 @@ pub struct Assigned {
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = PermissionCatalog), (status = 400, body = ProblemDetails)))]
 /// The partition's permission catalog, a page at a time.
-pub async fn catalog(
+pub(crate) async fn catalog(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -38,7 +38,7 @@ pub async fn catalog(
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/client-applications/{client_id}/permissions", tag = "client-applications",
     params(("partition" = String, Path), ("client_id" = String, Path)), responses((status = 200, body = Assigned), (status = 404, body = ProblemDetails)))]
 /// A client's assigned permissions.
-pub async fn get(
+pub(crate) async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -54,7 +54,7 @@ pub async fn get(
     responses((status = 200, body = Assigned), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Replaces a client's assigned permissions. A SPA may hold only delegated permissions (it has no
 /// flow that could use the others).
-pub async fn put(
+pub(crate) async fn put(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,

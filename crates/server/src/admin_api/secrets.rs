@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 /// The list response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SecretList {
+pub(crate) struct SecretList {
     /// Secrets, without values, in creation order.
     pub items: Vec<ClientSecret>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -28,7 +28,7 @@ pub struct SecretList {
     params(("partition" = String, Path), ("client_id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = SecretList), (status = 400, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 /// Lists a client's secrets (metadata only), a page at a time.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -45,7 +45,7 @@ pub async fn list(
     params(("partition" = String, Path), ("client_id" = String, Path)), request_body = NewSecret,
     responses((status = 201, body = CreatedSecret), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Adds a secret; at most the configured number (default 2) may be unexpired at once.
-pub async fn create(
+pub(crate) async fn create(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -59,7 +59,7 @@ pub async fn create(
     params(("partition" = String, Path), ("client_id" = String, Path), ("secret_id" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes a secret; it stops working at once on this instance and within a second elsewhere.
-pub async fn delete(
+pub(crate) async fn delete(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id, secret_id)): Path<(String, String, String)>,

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// A list of keys (private keys are never returned).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct KeyList {
+pub(crate) struct KeyList {
     /// Keys of both realms in creation order.
     pub items: Vec<SigningKey>,
     /// Pass as `cursor` to get the next page; `null` on the last page (and after a rotation,
@@ -27,7 +27,7 @@ pub struct KeyList {
 /// The body of `POST signing-keys/rotate`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Rotate {
+pub(crate) struct Rotate {
     /// Realm to rotate; both when absent.
     #[serde(default)]
     pub realm: Option<Realm>,
@@ -37,7 +37,7 @@ pub struct Rotate {
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = KeyList), (status = 400, body = ProblemDetails)))]
 /// Lists signing keys with state and public JWK, a page at a time.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -53,7 +53,7 @@ pub async fn list(
     params(("partition" = String, Path)), request_body = Rotate,
     responses((status = 200, body = KeyList, description = "The keys after rotation"), (status = 422, body = ProblemDetails)))]
 /// Rotates keys: next → active, active → retired (still published), new next key.
-pub async fn rotate(
+pub(crate) async fn rotate(
     caller: AdminCaller,
     State(state): State<AppState>,
     StrictJson(body): StrictJson<Rotate>,
@@ -68,7 +68,7 @@ pub async fn rotate(
         (status = 409, body = ProblemDetails, description = "The key is active or next: rotate first")))]
 /// Withdraws a retired key at once (for a leaked key): it leaves the JWKS and tokens it signed
 /// stop verifying. The active and next keys are refused: rotate first, then withdraw.
-pub async fn revoke(
+pub(crate) async fn revoke(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, kid)): Path<(String, String)>,

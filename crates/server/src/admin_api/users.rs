@@ -22,7 +22,7 @@ fn user_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/users", tag = "users",
     params(("partition" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)), responses((status = 200, description = "A page of users")))]
 /// Lists users.
-pub async fn list(
+pub(crate) async fn list(
     caller: AdminCaller,
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
@@ -34,7 +34,7 @@ pub async fn list(
     params(("partition" = String, Path)), request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Creates a user.
-pub async fn create(
+pub(crate) async fn create(
     caller: AdminCaller,
     State(state): State<AppState>,
     StrictJson(body): StrictJson<NewUser>,
@@ -46,7 +46,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/admin/api/v1/partitions/{partition}/users/{user_id}", tag = "users",
     params(("partition" = String, Path), ("user_id" = String, Path)), responses((status = 200, body = User), (status = 404, body = ProblemDetails)))]
 /// One user.
-pub async fn get(
+pub(crate) async fn get(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -58,7 +58,7 @@ pub async fn get(
     params(("partition" = String, Path), ("user_id" = String, Path)), request_body = UserChanges,
     responses((status = 200, body = User), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 /// Changes a user (a new password is hashed; it is never returned).
-pub async fn update(
+pub(crate) async fn update(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -72,7 +72,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/admin/api/v1/partitions/{partition}/users/{user_id}", tag = "users",
     params(("partition" = String, Path), ("user_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = ProblemDetails)))]
 /// Deletes a user.
-pub async fn delete(
+pub(crate) async fn delete(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -86,7 +86,7 @@ pub async fn delete(
 /// Signs the user out everywhere: ends every live browser session of the user and revokes
 /// the grants made in them, and tells the applications that took part (OpenID Connect
 /// Back-Channel Logout 1.0). A user with no live session is not an error.
-pub async fn end_sessions(
+pub(crate) async fn end_sessions(
     caller: AdminCaller,
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::urls;
 
 /// Routes of the compatibility addresses.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(urls::ANONYMOUS_TOKEN, post(anonymous::post))
         .route(urls::ONBEHALFOF_TOKEN, post(onbehalfof::post))

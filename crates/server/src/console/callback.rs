@@ -24,7 +24,7 @@ use crate::urls;
 
 /// The realm's answer.
 #[derive(Debug, Deserialize)]
-pub struct Callback {
+pub(crate) struct Callback {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
@@ -32,7 +32,7 @@ pub struct Callback {
 }
 
 /// `GET /admin/{partition}/callback`: redeems the code and opens the console.
-pub async fn callback(
+pub(crate) async fn callback(
     State(state): State<AppState>,
     axum::extract::Path(raw): axum::extract::Path<String>,
     meta: RequestMeta,

@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// Which console cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// The session (`SameSite=Strict`).
     Session,
     /// The sign-in in progress (`SameSite=Lax`: it must come back with the realm's redirect,
@@ -37,13 +37,13 @@ impl Kind {
 }
 
 /// Whether the console is served over https.
-pub fn https(state: &AppState) -> bool {
+pub(crate) fn https(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
 }
 
 /// The cookie's name: `__Host-{base}_{partition}` over https, `{base}` on plain http.
 #[must_use]
-pub fn cookie_name(https: bool, kind: Kind, p: &PartitionId) -> String {
+pub(crate) fn cookie_name(https: bool, kind: Kind, p: &PartitionId) -> String {
     if https {
         format!("__Host-{}_{p}", kind.base())
     } else {
@@ -52,7 +52,7 @@ pub fn cookie_name(https: bool, kind: Kind, p: &PartitionId) -> String {
 }
 
 /// A `Set-Cookie` value; `max_age: Some(0)` deletes the cookie.
-pub fn set_cookie(
+pub(crate) fn set_cookie(
     state: &AppState,
     kind: Kind,
     p: &PartitionId,
@@ -77,7 +77,7 @@ pub fn set_cookie(
 }
 
 /// The value of the console cookie `kind` in the request, if exactly one is present.
-pub fn cookie_value<'a>(
+pub(crate) fn cookie_value<'a>(
     state: &AppState,
     headers: &'a HeaderMap,
     kind: Kind,

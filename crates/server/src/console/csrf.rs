@@ -26,13 +26,13 @@ fn mac(key: &hmac::Key, p: &PartitionId, session_cookie: &str) -> String {
 
 /// The token of the session whose cookie value is `session_cookie`.
 #[must_use]
-pub fn token(state: &AppState, p: &PartitionId, session_cookie: &str) -> String {
+pub(crate) fn token(state: &AppState, p: &PartitionId, session_cookie: &str) -> String {
     mac(&key(state), p, session_cookie)
 }
 
 /// Whether `submitted` is the session's token (compared in constant time).
 #[must_use]
-pub fn check(
+pub(crate) fn check(
     state: &AppState,
     p: &PartitionId,
     session_cookie: &str,

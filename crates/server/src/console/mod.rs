@@ -7,17 +7,17 @@
 //! server-side ([`session`], [`cookies`]); sign-in is the authorization code flow with PKCE
 //! ([`signin`], [`callback`]); [`signout`] ends it and the realm's session.
 
-pub mod builtin;
-pub mod callback;
-pub mod cookies;
-pub mod csrf;
-pub mod ops;
-pub mod pages;
-pub mod people_ops;
-pub mod session;
-pub mod signin;
-pub mod signout;
-pub mod view;
+pub(crate) mod builtin;
+pub(crate) mod callback;
+pub(crate) mod cookies;
+pub(crate) mod csrf;
+pub(crate) mod ops;
+pub(crate) mod pages;
+pub(crate) mod people_ops;
+pub(crate) mod session;
+pub(crate) mod signin;
+pub(crate) mod signout;
+pub(crate) mod view;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use crate::state::AppState;
 
 /// The console's routes.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
         .route("/admin/", get(pages::home::partitions))
@@ -117,7 +117,7 @@ fn security_routes() -> Router<AppState> {
 
 /// The console's OpenAPI import, which accepts documents up to the import limit like the admin
 /// API's.
-pub fn import_router() -> Router<AppState> {
+pub(crate) fn import_router() -> Router<AppState> {
     Router::new().route(
         "/admin/{partition}/apis/import",
         post(pages::api_import::import),

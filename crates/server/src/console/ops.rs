@@ -12,9 +12,9 @@ use tessera_domain::page::{MAX_LIMIT, PageRequest};
 use tessera_domain::permission::Permission;
 use tessera_domain::secret::ClientSecret;
 
-pub mod apis;
-pub mod audit;
-pub mod keys;
+pub(crate) mod apis;
+pub(crate) mod audit;
+pub(crate) mod keys;
 
 use super::session::ConsoleUser;
 use crate::admin_api::error::ApiError;
@@ -51,7 +51,7 @@ pub(super) fn page(cursor: Option<&str>) -> Result<PageRequest, ApiError> {
 ///
 /// # Errors
 /// As the admin API's create: per-field messages, a taken name.
-pub async fn create_client(
+pub(crate) async fn create_client(
     state: &AppState,
     who: &ConsoleUser,
     body: NewClientApplication,
@@ -63,7 +63,7 @@ pub async fn create_client(
 ///
 /// # Errors
 /// Not found when it is not in the partition.
-pub async fn client(
+pub(crate) async fn client(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -75,7 +75,10 @@ pub async fn client(
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn departments(state: &AppState, who: &ConsoleUser) -> Result<Vec<Department>, ApiError> {
+pub(crate) async fn departments(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<Vec<Department>, ApiError> {
     Ok(departments::list(state, &admin(who), page(None)?)
         .await?
         .items)
@@ -85,7 +88,7 @@ pub async fn departments(state: &AppState, who: &ConsoleUser) -> Result<Vec<Depa
 ///
 /// # Errors
 /// Not found when the client is not in the partition.
-pub async fn metadata(
+pub(crate) async fn metadata(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -97,7 +100,7 @@ pub async fn metadata(
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn secrets(
+pub(crate) async fn secrets(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -113,7 +116,7 @@ pub async fn secrets(
 ///
 /// # Errors
 /// As the admin API's create: the limit, a single-page application, the built-in client.
-pub async fn add_secret(
+pub(crate) async fn add_secret(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -126,7 +129,7 @@ pub async fn add_secret(
 ///
 /// # Errors
 /// As the admin API's delete.
-pub async fn delete_secret(
+pub(crate) async fn delete_secret(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -139,7 +142,7 @@ pub async fn delete_secret(
 ///
 /// # Errors
 /// As the admin API's permission list.
-pub async fn permission_catalog(
+pub(crate) async fn permission_catalog(
     state: &AppState,
     who: &ConsoleUser,
 ) -> Result<Vec<Permission>, ApiError> {
@@ -167,7 +170,7 @@ pub async fn permission_catalog(
 /// # Errors
 /// As the admin API's `PUT …/permissions`: unknown permissions and kinds a single-page
 /// application cannot hold are field errors; the built-in console client is refused.
-pub async fn replace_permissions(
+pub(crate) async fn replace_permissions(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -181,7 +184,7 @@ pub async fn replace_permissions(
 ///
 /// # Errors
 /// Storage failures.
-pub async fn search_clients(
+pub(crate) async fn search_clients(
     state: &AppState,
     who: &ConsoleUser,
     q: &str,
@@ -196,7 +199,7 @@ pub async fn search_clients(
 ///
 /// # Errors
 /// Storage failures.
-pub async fn all_clients(
+pub(crate) async fn all_clients(
     state: &AppState,
     who: &ConsoleUser,
 ) -> Result<Vec<ClientApplication>, ApiError> {
@@ -220,7 +223,7 @@ pub async fn all_clients(
 /// # Errors
 /// As the admin API's update with `If-Match`: per-field messages, a taken name, a stale
 /// revision (precondition failed), the built-in client.
-pub async fn update_client(
+pub(crate) async fn update_client(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -236,7 +239,7 @@ pub async fn update_client(
 ///
 /// # Errors
 /// As the admin API's update; the built-in client is refused.
-pub async fn set_client_enabled(
+pub(crate) async fn set_client_enabled(
     state: &AppState,
     who: &ConsoleUser,
     id: &str,
@@ -253,6 +256,10 @@ pub async fn set_client_enabled(
 ///
 /// # Errors
 /// As the admin API's delete; the built-in client is refused.
-pub async fn delete_client(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
+pub(crate) async fn delete_client(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+) -> Result<(), ApiError> {
     Ok(clients::delete(state, &admin(who), client_id(id)?).await?)
 }

@@ -45,7 +45,7 @@ where
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn all_users(state: &AppState, who: &ConsoleUser) -> Result<Vec<User>, ApiError> {
+pub(crate) async fn all_users(state: &AppState, who: &ConsoleUser) -> Result<Vec<User>, ApiError> {
     let a: PartitionAdmin = admin(who);
     all(|p| users::list(state, &a, p)).await
 }
@@ -54,7 +54,7 @@ pub async fn all_users(state: &AppState, who: &ConsoleUser) -> Result<Vec<User>,
 ///
 /// # Errors
 /// As the admin API's create.
-pub async fn create_user(
+pub(crate) async fn create_user(
     state: &AppState,
     who: &ConsoleUser,
     new: NewUser,
@@ -66,7 +66,7 @@ pub async fn create_user(
 ///
 /// # Errors
 /// Not found when it is not in the partition.
-pub async fn user(state: &AppState, who: &ConsoleUser, raw: &str) -> Result<User, ApiError> {
+pub(crate) async fn user(state: &AppState, who: &ConsoleUser, raw: &str) -> Result<User, ApiError> {
     Ok(users::get(state, &admin(who), id(raw, Resource::User)?).await?)
 }
 
@@ -74,7 +74,7 @@ pub async fn user(state: &AppState, who: &ConsoleUser, raw: &str) -> Result<User
 ///
 /// # Errors
 /// As the admin API's update (and the refusal to lock oneself out).
-pub async fn update_user(
+pub(crate) async fn update_user(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -87,7 +87,11 @@ pub async fn update_user(
 ///
 /// # Errors
 /// As the admin API's delete (and the refusal to delete oneself).
-pub async fn delete_user(state: &AppState, who: &ConsoleUser, raw: &str) -> Result<(), ApiError> {
+pub(crate) async fn delete_user(
+    state: &AppState,
+    who: &ConsoleUser,
+    raw: &str,
+) -> Result<(), ApiError> {
     Ok(users::delete(state, &admin(who), id(raw, Resource::User)?).await?)
 }
 
@@ -95,7 +99,7 @@ pub async fn delete_user(state: &AppState, who: &ConsoleUser, raw: &str) -> Resu
 ///
 /// # Errors
 /// As the admin API's `end-sessions`.
-pub async fn end_user_sessions(
+pub(crate) async fn end_user_sessions(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -107,7 +111,10 @@ pub async fn end_user_sessions(
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn all_customers(state: &AppState, who: &ConsoleUser) -> Result<Vec<Customer>, ApiError> {
+pub(crate) async fn all_customers(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<Vec<Customer>, ApiError> {
     let a = admin(who);
     all(|p| customers::list(state, &a, p)).await
 }
@@ -116,7 +123,7 @@ pub async fn all_customers(state: &AppState, who: &ConsoleUser) -> Result<Vec<Cu
 ///
 /// # Errors
 /// As the admin API's create.
-pub async fn create_customer(
+pub(crate) async fn create_customer(
     state: &AppState,
     who: &ConsoleUser,
     new: NewCustomer,
@@ -128,7 +135,7 @@ pub async fn create_customer(
 ///
 /// # Errors
 /// Not found when it is not in the partition.
-pub async fn customer(
+pub(crate) async fn customer(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -140,7 +147,7 @@ pub async fn customer(
 ///
 /// # Errors
 /// As the admin API's update.
-pub async fn update_customer(
+pub(crate) async fn update_customer(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -153,7 +160,7 @@ pub async fn update_customer(
 ///
 /// # Errors
 /// As the admin API's delete.
-pub async fn delete_customer(
+pub(crate) async fn delete_customer(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -165,7 +172,7 @@ pub async fn delete_customer(
 ///
 /// # Errors
 /// As the admin API's `end-sessions`.
-pub async fn end_customer_sessions(
+pub(crate) async fn end_customer_sessions(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -177,7 +184,7 @@ pub async fn end_customer_sessions(
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn all_departments(
+pub(crate) async fn all_departments(
     state: &AppState,
     who: &ConsoleUser,
 ) -> Result<Vec<Department>, ApiError> {
@@ -189,7 +196,7 @@ pub async fn all_departments(
 ///
 /// # Errors
 /// As the admin API's create: an invalid or taken name.
-pub async fn create_department(
+pub(crate) async fn create_department(
     state: &AppState,
     who: &ConsoleUser,
     name: String,
@@ -201,7 +208,7 @@ pub async fn create_department(
 ///
 /// # Errors
 /// As the admin API's `PATCH`: unknown, an invalid or taken new name.
-pub async fn rename_department(
+pub(crate) async fn rename_department(
     state: &AppState,
     who: &ConsoleUser,
     name: &str,
@@ -214,7 +221,7 @@ pub async fn rename_department(
 ///
 /// # Errors
 /// As the admin API's delete: unknown, or users still belong to it.
-pub async fn delete_department(
+pub(crate) async fn delete_department(
     state: &AppState,
     who: &ConsoleUser,
     name: &str,
@@ -226,7 +233,7 @@ pub async fn delete_department(
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn all_identity_providers(
+pub(crate) async fn all_identity_providers(
     state: &AppState,
     who: &ConsoleUser,
 ) -> Result<Vec<IdentityProvider>, ApiError> {
@@ -238,7 +245,7 @@ pub async fn all_identity_providers(
 ///
 /// # Errors
 /// As the admin API's create: field errors (refused addresses included), the limit.
-pub async fn create_identity_provider(
+pub(crate) async fn create_identity_provider(
     state: &AppState,
     who: &ConsoleUser,
     new: NewIdentityProvider,
@@ -250,7 +257,7 @@ pub async fn create_identity_provider(
 ///
 /// # Errors
 /// Not found when it is not in the partition.
-pub async fn identity_provider(
+pub(crate) async fn identity_provider(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -262,7 +269,7 @@ pub async fn identity_provider(
 ///
 /// # Errors
 /// As the admin API's update.
-pub async fn update_identity_provider(
+pub(crate) async fn update_identity_provider(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -281,7 +288,7 @@ pub async fn update_identity_provider(
 ///
 /// # Errors
 /// As the admin API's delete.
-pub async fn delete_identity_provider(
+pub(crate) async fn delete_identity_provider(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
@@ -296,7 +303,7 @@ pub async fn delete_identity_provider(
 ///
 /// # Errors
 /// Not found when it is not in the partition.
-pub async fn check_identity_provider(
+pub(crate) async fn check_identity_provider(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,

@@ -21,9 +21,9 @@ use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
 /// A session ends after this long without a request.
-pub const IDLE: time::Duration = time::Duration::minutes(30);
+pub(crate) const IDLE: time::Duration = time::Duration::minutes(30);
 /// A session ends this long after sign-in, however active.
-pub const ABSOLUTE: time::Duration = time::Duration::hours(8);
+pub(crate) const ABSOLUTE: time::Duration = time::Duration::hours(8);
 /// Activity is written at most this often (the idle limit does not need more precision).
 const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 
@@ -32,7 +32,7 @@ const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 ///
 /// # Errors
 /// When storage fails.
-pub async fn start(
+pub(crate) async fn start(
     state: &AppState,
     user: &User,
     realm_session: Option<uuid::Uuid>,
@@ -64,7 +64,7 @@ pub async fn start(
 
 /// A signed-in Partition Administrator on a console page.
 #[derive(Debug, Clone)]
-pub struct ConsoleUser {
+pub(crate) struct ConsoleUser {
     /// The partition of the console.
     pub partition: PartitionId,
     /// The administrator, as stored now.
@@ -82,7 +82,7 @@ pub struct ConsoleUser {
 impl ConsoleUser {
     /// Whether `submitted` is this session's CSRF token.
     #[must_use]
-    pub fn csrf_ok(&self, state: &AppState, submitted: Option<&str>) -> bool {
+    pub(crate) fn csrf_ok(&self, state: &AppState, submitted: Option<&str>) -> bool {
         super::csrf::check(state, &self.partition, &self.cookie, submitted)
     }
 }
@@ -176,7 +176,7 @@ impl FromRequestParts<AppState> for ConsoleUser {
 
 /// A 403 page for a POST whose CSRF token is missing or wrong.
 #[must_use]
-pub fn csrf_refused(p: &PartitionId) -> Response {
+pub(crate) fn csrf_refused(p: &PartitionId) -> Response {
     let mut resp = pages::forbidden(
         p,
         "This form was not sent from a console page of your session (its security token is missing or wrong), so nothing was changed. Go back, reload the page and try again.",

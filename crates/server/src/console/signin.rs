@@ -44,7 +44,7 @@ pub(super) fn derive(key: &hmac::Key, purpose: &str, cookie: &str, extra: &str) 
 /// relative path under `/admin/{partition}/` is kept (no scheme, no `//`, no backslash, no
 /// control characters), so `state` can never send the browser elsewhere.
 #[must_use]
-pub fn return_path(p: &PartitionId, requested: &str) -> String {
+pub(crate) fn return_path(p: &PartitionId, requested: &str) -> String {
     let home = format!("/admin/{p}/");
     let ok = requested.starts_with(&home)
         && !requested.contains("//")
@@ -56,7 +56,7 @@ pub fn return_path(p: &PartitionId, requested: &str) -> String {
 }
 
 /// Sends the browser to sign in at the users realm, to come back to `uri`.
-pub fn start(state: &AppState, p: &PartitionId, uri: &Uri) -> Response {
+pub(crate) fn start(state: &AppState, p: &PartitionId, uri: &Uri) -> Response {
     let back = return_path(p, uri.path_and_query().map_or("/", |pq| pq.as_str()));
     let cookie = random_token(&*state.rng, 32);
     let key = key(state);

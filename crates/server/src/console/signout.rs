@@ -22,12 +22,12 @@ use crate::urls;
 
 /// The sign-out form.
 #[derive(Debug, Deserialize)]
-pub struct SignOutForm {
+pub(crate) struct SignOutForm {
     csrf: Option<String>,
 }
 
 /// `POST /admin/{partition}/sign-out`: ends the console session and the realm session.
-pub async fn sign_out(
+pub(crate) async fn sign_out(
     State(state): State<AppState>,
     who: ConsoleUser,
     meta: RequestMeta,
@@ -88,7 +88,7 @@ pub async fn sign_out(
 }
 
 /// `GET /admin/{partition}/signed-out`: where a sign-out ends.
-pub async fn signed_out(axum::extract::Path(raw): axum::extract::Path<String>) -> Response {
+pub(crate) async fn signed_out(axum::extract::Path(raw): axum::extract::Path<String>) -> Response {
     match PartitionId::parse(&raw) {
         Ok(p) => pages::signed_out(&p),
         Err(_) => pages::not_found(),

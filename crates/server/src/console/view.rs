@@ -12,7 +12,7 @@ use crate::pages::{Html, render};
 
 /// A breadcrumb: the path Department → Partition → Integration → Client Application.
 #[derive(Debug, Clone)]
-pub struct Crumb {
+pub(crate) struct Crumb {
     /// Its text.
     pub label: String,
     /// Where it leads; `None` for the current page.
@@ -21,7 +21,7 @@ pub struct Crumb {
 
 /// A link.
 #[derive(Debug, Clone)]
-pub struct Link {
+pub(crate) struct Link {
     /// Its text.
     pub label: String,
     /// Its address.
@@ -30,7 +30,7 @@ pub struct Link {
 
 /// What every console page shows around its content.
 #[derive(Debug, Clone, Default)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// The page's title (also its `<h1>` on menu pages).
     pub title: String,
     /// The partition, empty on `/admin/`.
@@ -48,7 +48,7 @@ pub struct Layout {
 impl Layout {
     /// A page of `p`'s console shown without a session.
     #[must_use]
-    pub fn anonymous(p: Option<&PartitionId>, title: &str) -> Self {
+    pub(crate) fn anonymous(p: Option<&PartitionId>, title: &str) -> Self {
         Self {
             title: title.to_owned(),
             partition: p.map(ToString::to_string).unwrap_or_default(),
@@ -59,7 +59,7 @@ impl Layout {
     /// Adds the breadcrumbs of the path down to `depth` (1 Partition, 2 Integration,
     /// 3 Client Application), then `last` as the current page when given.
     #[must_use]
-    pub fn path(mut self, depth: usize, last: Option<&str>) -> Self {
+    pub(crate) fn path(mut self, depth: usize, last: Option<&str>) -> Self {
         let p = &self.partition;
         let steps = [
             ("Partition", format!("/admin/{p}/partition")),
@@ -91,7 +91,7 @@ impl Layout {
 }
 
 /// A console page ready to send.
-pub fn page(status: StatusCode, t: &impl Template) -> Response {
+pub(crate) fn page(status: StatusCode, t: &impl Template) -> Response {
     Html::from_body(status, render(t))
         .with_scripts()
         .into_response()
@@ -100,7 +100,7 @@ pub fn page(status: StatusCode, t: &impl Template) -> Response {
 /// A page with a heading, a text and maybe a link.
 #[derive(Debug, Template)]
 #[template(path = "console/message.html")]
-pub struct Message<'a> {
+pub(crate) struct Message<'a> {
     /// The layout.
     pub l: Layout,
     /// The `<h1>`.
@@ -114,7 +114,7 @@ pub struct Message<'a> {
 }
 
 /// A message page.
-pub fn message(
+pub(crate) fn message(
     status: StatusCode,
     l: Layout,
     heading: &str,
@@ -142,7 +142,7 @@ fn open_again(p: &PartitionId) -> Option<Link> {
 
 /// 404: no such partition or page.
 #[must_use]
-pub fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     message(
         StatusCode::NOT_FOUND,
         Layout::anonymous(None, "Not found"),
@@ -157,7 +157,7 @@ pub fn not_found() -> Response {
 
 /// 503: storage failed.
 #[must_use]
-pub fn unavailable(e: &StoreError) -> Response {
+pub(crate) fn unavailable(e: &StoreError) -> Response {
     tracing::warn!(error = %e, "console: storage failed");
     message(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -170,7 +170,7 @@ pub fn unavailable(e: &StoreError) -> Response {
 
 /// 403 with an explanation.
 #[must_use]
-pub fn forbidden(p: &PartitionId, text: &str) -> Response {
+pub(crate) fn forbidden(p: &PartitionId, text: &str) -> Response {
     message(
         StatusCode::FORBIDDEN,
         Layout::anonymous(Some(p), "Not allowed"),
@@ -182,7 +182,7 @@ pub fn forbidden(p: &PartitionId, text: &str) -> Response {
 
 /// 403 for a signed-in user who is not an enabled Partition Administrator.
 #[must_use]
-pub fn not_an_administrator(p: &PartitionId) -> Response {
+pub(crate) fn not_an_administrator(p: &PartitionId) -> Response {
     message(
         StatusCode::FORBIDDEN,
         Layout::anonymous(Some(p), "Not a Partition Administrator"),
@@ -196,7 +196,7 @@ pub fn not_an_administrator(p: &PartitionId) -> Response {
 
 /// A sign-in that could not be completed.
 #[must_use]
-pub fn sign_in_failed(p: &PartitionId, text: &str) -> Response {
+pub(crate) fn sign_in_failed(p: &PartitionId, text: &str) -> Response {
     message(
         StatusCode::BAD_REQUEST,
         Layout::anonymous(Some(p), "Sign-in failed"),
@@ -208,7 +208,7 @@ pub fn sign_in_failed(p: &PartitionId, text: &str) -> Response {
 
 /// The page after the callback: moves on to `back` by itself.
 #[must_use]
-pub fn signed_in(back: &str) -> Response {
+pub(crate) fn signed_in(back: &str) -> Response {
     let mut l = Layout::anonymous(None, "Signed in");
     l.refresh = Some(back.to_owned());
     message(
@@ -225,7 +225,7 @@ pub fn signed_in(back: &str) -> Response {
 
 /// Where a sign-out ends.
 #[must_use]
-pub fn signed_out(p: &PartitionId) -> Response {
+pub(crate) fn signed_out(p: &PartitionId) -> Response {
     message(
         StatusCode::OK,
         Layout::anonymous(Some(p), "Signed out"),

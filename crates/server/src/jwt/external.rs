@@ -49,7 +49,7 @@ const MAX_PROVIDERS: usize = 10_000;
 
 /// Per-provider key caches, each locked on its own so a slow provider never delays another's.
 #[derive(Debug)]
-pub struct ExternalKeys {
+pub(crate) struct ExternalKeys {
     caches: std::sync::Mutex<HashMap<(uuid::Uuid, String), Arc<KeyCache>>>,
     client: OnceLock<reqwest::Client>,
     policy: OutboundPolicy,
@@ -57,11 +57,12 @@ pub struct ExternalKeys {
 }
 
 /// The whole answer when a provider's keys cannot be had, whatever the reason.
-pub const KEYS_UNAVAILABLE: &str = "the identity provider's signing keys could not be fetched";
+pub(crate) const KEYS_UNAVAILABLE: &str =
+    "the identity provider's signing keys could not be fetched";
 
 /// Why a subject token was refused (the text goes into `error_description`).
 #[derive(Debug, thiserror::Error)]
-pub enum SubjectTokenError {
+pub(crate) enum SubjectTokenError {
     /// Not a JWS we accept.
     #[error("the subject_token is not a valid JWT: {0}")]
     Malformed(String),
@@ -136,7 +137,7 @@ impl KeySource for ProviderJwks {
 impl ExternalKeys {
     /// Key sets fetched only from addresses `policy` allows; token times judged by `clock`.
     #[must_use]
-    pub fn new(policy: OutboundPolicy, clock: Arc<dyn tessera_guard::Clock>) -> Self {
+    pub(crate) fn new(policy: OutboundPolicy, clock: Arc<dyn tessera_guard::Clock>) -> Self {
         Self {
             caches: std::sync::Mutex::default(),
             client: OnceLock::new(),
@@ -148,7 +149,7 @@ impl ExternalKeys {
     /// What a subject token from `idp` must be: asymmetrically signed, not a logout or
     /// security event token, for one of the registration's audiences, unexpired; a token
     /// without `kid` is verified by the provider's only key.
-    pub fn policy(&self, idp: &IdentityProvider) -> TokenPolicy {
+    pub(crate) fn policy(&self, idp: &IdentityProvider) -> TokenPolicy {
         TokenPolicy::new(&ASYMMETRIC_ALGORITHMS)
             .types(Types::NoneOf(
                 NOT_SUBJECT_TOKENS.iter().map(|t| (*t).to_owned()).collect(),
@@ -203,7 +204,7 @@ impl ExternalKeys {
     /// checks as token exchange, for an administrator's "Test this provider". Unlike
     /// [`Self::verify`], the answer says exactly why a fetch failed: it goes only to the
     /// partition's administrator, who registered the address, never to a token endpoint caller.
-    pub async fn check(&self, idp: &IdentityProvider) -> KeyCheck {
+    pub(crate) async fn check(&self, idp: &IdentityProvider) -> KeyCheck {
         let (source, set) = match (&idp.jwks, &idp.jwks_uri) {
             (Some(inline), _) => (
                 KeyOrigin::Inline,
@@ -264,7 +265,7 @@ impl ExternalKeys {
     ///
     /// # Errors
     /// [`SubjectTokenError`] saying why.
-    pub async fn verify(
+    pub(crate) async fn verify(
         &self,
         idp: &IdentityProvider,
         token: &str,

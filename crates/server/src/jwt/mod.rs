@@ -8,15 +8,15 @@
 
 use std::sync::Arc;
 
-pub mod external;
-pub mod own;
+pub(crate) mod external;
+pub(crate) mod own;
 #[cfg(test)]
 mod refusals;
 
 /// The server's [`Clock`](tessera_domain::Clock) as the verifier's, so token times are judged
 /// by the same clock that issued them (docs/design.md#habits, habit 3).
 #[derive(Debug, Clone)]
-pub struct ServerClock(pub Arc<dyn tessera_domain::Clock>);
+pub(crate) struct ServerClock(pub Arc<dyn tessera_domain::Clock>);
 
 impl tessera_guard::Clock for ServerClock {
     fn now_unix(&self) -> i64 {
@@ -26,6 +26,6 @@ impl tessera_guard::Clock for ServerClock {
 
 /// [`ServerClock`] ready for a [`TokenPolicy`](tessera_guard::TokenPolicy).
 #[must_use]
-pub fn clock(clock: &Arc<dyn tessera_domain::Clock>) -> Arc<dyn tessera_guard::Clock> {
+pub(crate) fn clock(clock: &Arc<dyn tessera_domain::Clock>) -> Arc<dyn tessera_guard::Clock> {
     Arc::new(ServerClock(Arc::clone(clock)))
 }

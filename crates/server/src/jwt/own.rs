@@ -17,16 +17,16 @@ const LEEWAY: Duration = Duration::from_secs(5);
 
 /// The `typ` of an ID token (OIDC Core §2 leaves it to RFC 7519 §5.1; Tessera signs ID tokens
 /// with `JWT` so they are told apart from access tokens).
-pub const ID_TOKEN_TYPE: &str = "JWT";
+pub(crate) const ID_TOKEN_TYPE: &str = "JWT";
 
 /// This realm's access tokens: `typ: at+jwt` (RFC 9068 §2.1), unexpired.
-pub fn access_token_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy {
+pub(crate) fn access_token_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy {
     TokenPolicy::access_token().leeway(LEEWAY).clock(clock)
 }
 
 /// This realm's ID tokens presented back as hints: `typ: JWT`, expired accepted (OIDC Core
 /// §3.1.2.1 and RP-Initiated Logout 1.0 §2 ask for hints past their `exp` to be honoured).
-pub fn id_token_hint_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy {
+pub(crate) fn id_token_hint_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy {
     TokenPolicy::tessera()
         .types(Types::OneOf(vec![ID_TOKEN_TYPE.to_owned()]))
         .leeway(LEEWAY)
@@ -36,13 +36,13 @@ pub fn id_token_hint_policy(clock: Arc<dyn tessera_guard::Clock>) -> TokenPolicy
 
 /// The realm's published keys, decoded once per cache load.
 #[derive(Debug, Clone, Default)]
-pub struct Verifier {
+pub(crate) struct Verifier {
     keys: KeySet,
 }
 
 /// Why a token is not one of this realm's valid tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum OwnTokenError {
+pub(crate) enum OwnTokenError {
     /// Not a JWT, or not signed by a key of this realm.
     #[error("the token is malformed or not signed by this issuer")]
     Invalid,
@@ -72,7 +72,7 @@ impl Verifier {
     /// Decodes the usable keys of `jwks` (a key that does not decode is skipped: it cannot have
     /// signed anything this server verifies).
     #[must_use]
-    pub fn new(jwks: &JwkSet) -> Self {
+    pub(crate) fn new(jwks: &JwkSet) -> Self {
         Self {
             keys: KeySet::from_jwks(jwks, &TESSERA_ALGORITHMS),
         }
@@ -82,7 +82,7 @@ impl Verifier {
     ///
     /// # Errors
     /// [`OwnTokenError`] saying why.
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         token: &str,
         policy: &TokenPolicy,

@@ -19,7 +19,7 @@ use crate::urls;
 
 /// Why an access token is not active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Inactive {
+pub(crate) enum Inactive {
     /// Not a valid token of this realm.
     #[error(transparent)]
     Invalid(#[from] OwnTokenError),
@@ -39,7 +39,7 @@ pub enum Inactive {
 
 /// The claims of a token that [`standing`] looks at.
 #[derive(Debug, Clone, Copy)]
-pub struct TokenFacts<'a> {
+pub(crate) struct TokenFacts<'a> {
     /// `jti`.
     pub jti: &'a str,
     /// `client_id` (`anonymous` for anonymous customers).
@@ -53,7 +53,7 @@ pub struct TokenFacts<'a> {
 impl<'a> TokenFacts<'a> {
     /// Reads the facts from a verified token's claims; `None` when one is missing or malformed.
     #[must_use]
-    pub fn from_claims(claims: &'a Map<String, Value>) -> Option<Self> {
+    pub(crate) fn from_claims(claims: &'a Map<String, Value>) -> Option<Self> {
         let s = |k: &str| claims.get(k).and_then(Value::as_str);
         Some(Self {
             jti: s("jti")?,
@@ -74,7 +74,7 @@ impl<'a> TokenFacts<'a> {
 ///
 /// # Errors
 /// `Ok(Err(..))` says why the token no longer stands; `Err` when storage fails.
-pub async fn standing(
+pub(crate) async fn standing(
     state: &AppState,
     partition: &PartitionId,
     realm: Realm,
@@ -130,7 +130,7 @@ pub async fn standing(
 
 /// An active access token: its claims, and for a user's or customer's token their account.
 #[derive(Debug)]
-pub struct ActiveToken {
+pub(crate) struct ActiveToken {
     /// The verified claims.
     pub claims: Map<String, Value>,
     /// The enabled user or customer the token is for; `None` for clients and anonymous
@@ -142,7 +142,7 @@ pub struct ActiveToken {
 ///
 /// # Errors
 /// `Ok(Err(..))` when it is not active; `Err` when storage fails.
-pub async fn active_access_token(
+pub(crate) async fn active_access_token(
     state: &AppState,
     ctx: &PartitionContext,
     partition: &PartitionId,
@@ -189,7 +189,7 @@ pub async fn active_access_token(
 
 /// The bearer token of an `Authorization: Bearer` header (RFC 6750 §2.1).
 #[must_use]
-pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     let v = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()

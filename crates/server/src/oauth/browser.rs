@@ -31,7 +31,7 @@ use crate::state::AppState;
 
 /// One of the two cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cookie {
+pub(crate) enum Cookie {
     /// The single sign-on session.
     Session,
     /// The CSRF double-submit cookie.
@@ -55,7 +55,7 @@ fn https(state: &AppState) -> bool {
 /// The cookie's name for the realm: `__Host-{base}_{partition}-{U|C}` over https, `{base}` on
 /// plain http (where the path keeps realms apart).
 #[must_use]
-pub fn cookie_name(https: bool, kind: Cookie, p: &PartitionId, realm: Realm) -> String {
+pub(crate) fn cookie_name(https: bool, kind: Cookie, p: &PartitionId, realm: Realm) -> String {
     if https {
         format!("__Host-{}_{p}-{}", kind.base(), realm.suffix())
     } else {
@@ -65,13 +65,13 @@ pub fn cookie_name(https: bool, kind: Cookie, p: &PartitionId, realm: Realm) -> 
 
 /// The realm's path, which scopes the cookies on plain http.
 #[must_use]
-pub fn realm_path(p: &PartitionId, realm: Realm) -> String {
+pub(crate) fn realm_path(p: &PartitionId, realm: Realm) -> String {
     format!("{}/", crate::urls::issuer_path(p, realm))
 }
 
 /// The value of cookie `name`, if the request carries exactly one such cookie.
 #[must_use]
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     let mut found = None;
     for v in headers.get_all(header::COOKIE) {
         let Ok(v) = v.to_str() else { continue };
@@ -92,7 +92,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value for the realm's cookie; `max_age: Some(0)` deletes it.
 #[must_use]
-pub fn set_cookie(
+pub(crate) fn set_cookie(
     state: &AppState,
     kind: Cookie,
     p: &PartitionId,
@@ -121,7 +121,7 @@ pub fn set_cookie(
 ///
 /// # Errors
 /// 503/500 when storage fails.
-pub async fn current_session(
+pub(crate) async fn current_session(
     state: &AppState,
     p: &PartitionId,
     realm: Realm,
@@ -144,7 +144,7 @@ pub async fn current_session(
 ///
 /// # Errors
 /// When storage fails.
-pub async fn cookie_session(
+pub(crate) async fn cookie_session(
     state: &AppState,
     p: &PartitionId,
     realm: Realm,
@@ -165,7 +165,7 @@ pub async fn cookie_session(
 /// The CSRF token for a form with this `purpose` (`login`, `logout`): the MAC of the browser's
 /// CSRF cookie, minting the cookie (and its `Set-Cookie`) when the browser has none.
 #[must_use]
-pub fn csrf_token(
+pub(crate) fn csrf_token(
     state: &AppState,
     headers: &HeaderMap,
     p: &PartitionId,
@@ -235,7 +235,7 @@ impl FormPage<'_> {
 /// Whether the submitted form field is the MAC of the browser's CSRF cookie for this realm and
 /// `purpose`.
 #[must_use]
-pub fn csrf_ok(
+pub(crate) fn csrf_ok(
     state: &AppState,
     headers: &HeaderMap,
     p: &PartitionId,

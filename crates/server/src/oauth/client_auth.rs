@@ -16,7 +16,7 @@ use crate::state::{AppState, ClientView};
 
 /// How the client presented itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     /// HTTP Basic.
     Basic,
     /// `client_id` and `client_secret` in the body.
@@ -27,7 +27,7 @@ pub enum Method {
 
 /// The credentials as presented, before checking.
 #[derive(Debug)]
-pub struct Presented {
+pub(crate) struct Presented {
     /// Client id as sent.
     pub client_id: String,
     /// Secret as sent. Never logged.
@@ -38,7 +38,7 @@ pub struct Presented {
 
 /// An authenticated client.
 #[derive(Debug)]
-pub struct Authenticated {
+pub(crate) struct Authenticated {
     /// The client.
     pub view: Arc<ClientView>,
     /// The secret that matched (confidential clients).
@@ -50,7 +50,7 @@ pub struct Authenticated {
 /// # Errors
 /// `invalid_request` when methods are mixed or the header is malformed; `invalid_client` when
 /// no client id is present.
-pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAuthError> {
+pub(crate) fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAuthError> {
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => {
@@ -136,7 +136,7 @@ fn parse_basic(b64: &str) -> Result<(String, String), OAuthError> {
 ///
 /// # Errors
 /// `invalid_client` (401) for any failure; 503/500 when storage fails.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     state: &AppState,
     partition: &PartitionId,
     p: Presented,
@@ -202,7 +202,7 @@ pub async fn authenticate(
 ///
 /// # Errors
 /// As [`presented`] and [`authenticate`].
-pub async fn authenticate_request(
+pub(crate) async fn authenticate_request(
     state: &AppState,
     partition: &PartitionId,
     headers: &HeaderMap,

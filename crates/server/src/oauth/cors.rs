@@ -25,7 +25,7 @@ fn allow(headers: &mut HeaderMap, origin: HeaderValue) {
 }
 
 /// Answers preflights and adds `Access-Control-Allow-Origin` for allowed origins.
-pub async fn layer(
+pub(crate) async fn layer(
     State(state): State<AppState>,
     Path(params): Path<Vec<(String, String)>>,
     req: Request,

@@ -17,7 +17,7 @@ use crate::urls;
 
 /// The metadata document of a realm.
 #[must_use]
-pub fn metadata(
+pub(crate) fn metadata(
     state: &AppState,
     ctx: &PartitionContext,
     partition: &PartitionId,
@@ -141,7 +141,10 @@ fn public_json<T: serde::Serialize>(value: &T, max_age: u32) -> Response {
 }
 
 /// `GET {issuer}/.well-known/openid-configuration`.
-pub async fn openid_configuration(State(state): State<AppState>, issuer: RealmIssuer) -> Response {
+pub(crate) async fn openid_configuration(
+    State(state): State<AppState>,
+    issuer: RealmIssuer,
+) -> Response {
     let RealmIssuer {
         ctx,
         partition,
@@ -151,7 +154,7 @@ pub async fn openid_configuration(State(state): State<AppState>, issuer: RealmIs
 }
 
 /// `GET {issuer}/oauth2/keys`.
-pub async fn jwks(issuer: RealmIssuer) -> Response {
+pub(crate) async fn jwks(issuer: RealmIssuer) -> Response {
     // Short max-age: after a rotation, resource servers see the new next key quickly; the guard
     // also refetches on an unknown `kid`.
     match issuer.ctx.realms.get(&issuer.realm) {

@@ -11,7 +11,7 @@ use tessera_domain::store::StoreError;
 
 /// An error to answer with RFC 6749 error JSON.
 #[derive(Debug)]
-pub struct OAuthError {
+pub(crate) struct OAuthError {
     /// HTTP status.
     pub status: StatusCode,
     /// Registry code.
@@ -25,7 +25,7 @@ pub struct OAuthError {
 impl OAuthError {
     /// A 400 with `code`.
     #[must_use]
-    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code,
@@ -36,13 +36,13 @@ impl OAuthError {
 
     /// `invalid_request`.
     #[must_use]
-    pub fn invalid_request(description: impl Into<String>) -> Self {
+    pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, description)
     }
 
     /// `invalid_client` (401), challenging with Basic when the client used it.
     #[must_use]
-    pub fn invalid_client(description: impl Into<String>, used_basic: bool) -> Self {
+    pub(crate) fn invalid_client(description: impl Into<String>, used_basic: bool) -> Self {
         Self {
             status: StatusCode::UNAUTHORIZED,
             code: ErrorCode::InvalidClient,
@@ -53,7 +53,7 @@ impl OAuthError {
 
     /// A 404 for an issuer that does not exist.
     #[must_use]
-    pub fn unknown_issuer() -> Self {
+    pub(crate) fn unknown_issuer() -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
             code: ErrorCode::InvalidRequest,
@@ -65,13 +65,13 @@ impl OAuthError {
     /// `invalid_grant`: a code, refresh token or subject token that is unknown, expired, revoked
     /// or bound to someone else.
     #[must_use]
-    pub fn invalid_grant(description: impl Into<String>) -> Self {
+    pub(crate) fn invalid_grant(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidGrant, description)
     }
 
     /// A 500 that reveals nothing; the cause is logged here.
     #[must_use]
-    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+    pub(crate) fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error at an OAuth endpoint");
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,7 +84,7 @@ impl OAuthError {
 
     /// A 503 while the database is unreachable.
     #[must_use]
-    pub fn unavailable() -> Self {
+    pub(crate) fn unavailable() -> Self {
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
             code: ErrorCode::TemporarilyUnavailable,

@@ -14,12 +14,12 @@ use super::error::OAuthError;
 
 /// Decoded parameters.
 #[derive(Debug, Default, Clone)]
-pub struct Params(HashMap<String, String>);
+pub(crate) struct Params(HashMap<String, String>);
 
 impl Params {
     /// A parameter's value; empty values count as absent.
     #[must_use]
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .get(name)
             .map(String::as_str)
@@ -30,7 +30,7 @@ impl Params {
     ///
     /// # Errors
     /// `invalid_request` naming the missing parameter.
-    pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
+    pub(crate) fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)
             .ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
     }
@@ -39,7 +39,7 @@ impl Params {
     ///
     /// # Errors
     /// `invalid_request` for repeated parameters, bad percent-encoding or non-UTF-8 bytes.
-    pub fn parse(body: &[u8]) -> Result<Self, OAuthError> {
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, OAuthError> {
         let mut map = HashMap::new();
         for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let (k, v) = match pair.iter().position(|b| *b == b'=') {
@@ -63,7 +63,7 @@ impl Params {
     ///
     /// # Errors
     /// As [`Self::parse`].
-    pub fn from_query(uri: &Uri) -> Result<Self, OAuthError> {
+    pub(crate) fn from_query(uri: &Uri) -> Result<Self, OAuthError> {
         Self::parse(uri.query().unwrap_or_default().as_bytes())
     }
 
@@ -71,7 +71,7 @@ impl Params {
     ///
     /// # Errors
     /// `invalid_request` when the body is not a form.
-    pub fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
+    pub(crate) fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
         let ct = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

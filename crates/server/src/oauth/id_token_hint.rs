@@ -19,7 +19,7 @@ use crate::urls;
 ///
 /// # Errors
 /// [`OwnTokenError`] saying why it is not.
-pub fn verify(
+pub(crate) fn verify(
     state: &AppState,
     ctx: &PartitionContext,
     partition: &PartitionId,

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::urls;
 
 /// `POST {issuer}/oauth2/introspect`.
-pub async fn introspect(
+pub(crate) async fn introspect(
     State(state): State<AppState>,
     issuer: RealmIssuer,
     meta: RequestMeta,

@@ -22,7 +22,7 @@ use crate::urls;
 
 /// Who a token is for.
 #[derive(Debug)]
-pub struct Subject {
+pub(crate) struct Subject {
     /// `sub`.
     pub sub: String,
     /// `client_id` claim.
@@ -38,7 +38,7 @@ pub struct Subject {
 /// Where a token is issued: the realm issuer (of `partition`) whose keys sign it and whose
 /// address is its `iss`.
 #[derive(Debug, Clone, Copy)]
-pub struct Issuer<'a> {
+pub(crate) struct Issuer<'a> {
     /// The server.
     pub state: &'a AppState,
     /// The partition's keys and catalog.
@@ -79,7 +79,7 @@ impl Issuer<'_> {
 ///
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
-pub fn access_token(
+pub(crate) fn access_token(
     at: Issuer<'_>,
     subject: Subject,
     granted: &GrantedScopes,
@@ -93,7 +93,7 @@ pub fn access_token(
 ///
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
-pub fn access_token_with_id(
+pub(crate) fn access_token_with_id(
     at: Issuer<'_>,
     subject: Subject,
     granted: &GrantedScopes,
@@ -140,7 +140,7 @@ pub fn access_token_with_id(
 
 /// What an ID token says beyond the subject's profile.
 #[derive(Debug)]
-pub struct IdTokenParts<'a> {
+pub(crate) struct IdTokenParts<'a> {
     /// The person.
     pub person: &'a Person,
     /// The client (`aud`).
@@ -178,7 +178,7 @@ pub(crate) fn id_token_key(keys: &RealmKeys, alg: SigningAlg) -> Option<Arc<JwsK
 ///
 /// # Errors
 /// 500 when the realm has no active key or signing fails.
-pub fn id_token(at: Issuer<'_>, parts: IdTokenParts<'_>) -> Result<String, OAuthError> {
+pub(crate) fn id_token(at: Issuer<'_>, parts: IdTokenParts<'_>) -> Result<String, OAuthError> {
     let key = at.key(|r| id_token_key(r, parts.alg))?;
     let Issuer {
         state, partition, ..

@@ -47,7 +47,7 @@ fn page(status: StatusCode, message: &str) -> Response {
 }
 
 /// `GET|POST {issuer}/oauth2/logout`.
-pub async fn logout(
+pub(crate) async fn logout(
     State(state): State<AppState>,
     issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,

@@ -16,16 +16,16 @@ use crate::crypto::CryptoError;
 use crate::state::RealmKeys;
 
 /// The JOSE `typ` of a logout token (Back-Channel Logout 1.0 §2.4).
-pub const TYP: &str = "logout+jwt";
+pub(crate) const TYP: &str = "logout+jwt";
 
 /// How long a logout token is valid, seconds: §2.4 recommends at most two minutes; a delivery
 /// retried within its deadline (`[logout] deadline_secs`, at most 600) re-sends the same token,
 /// which the relying party may refuse as expired only past this.
-pub const TTL: i64 = 120;
+pub(crate) const TTL: i64 = 120;
 
 /// Who and what a logout token names.
 #[derive(Debug, Clone)]
-pub struct Parts<'a> {
+pub(crate) struct Parts<'a> {
     /// The realm's issuer.
     pub iss: &'a str,
     /// The client (`aud`).
@@ -44,7 +44,7 @@ pub struct Parts<'a> {
 /// `backchannel_logout_session_required` (§2.4 lets the OP include it; Tessera always knows it),
 /// and `sub` too, so a relying party can end every session of the person it knows by `sub`.
 #[must_use]
-pub fn claims(p: &Parts<'_>) -> LogoutTokenClaims {
+pub(crate) fn claims(p: &Parts<'_>) -> LogoutTokenClaims {
     let mut events = serde_json::Map::new();
     events.insert(
         BACKCHANNEL_LOGOUT_EVENT.to_owned(),
@@ -64,7 +64,7 @@ pub fn claims(p: &Parts<'_>) -> LogoutTokenClaims {
 
 /// Why a logout token could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum LogoutTokenError {
+pub(crate) enum LogoutTokenError {
     /// The realm has no active key to sign with.
     #[error("the realm has no active signing key")]
     NoKey,
@@ -77,7 +77,7 @@ pub enum LogoutTokenError {
 ///
 /// # Errors
 /// When the realm has no key, or signing fails.
-pub fn sign(
+pub(crate) fn sign(
     keys: &RealmKeys,
     alg: SigningAlg,
     claims: &LogoutTokenClaims,

@@ -1,25 +1,25 @@
 //! The OAuth 2.0 / OpenID Connect endpoints of each realm issuer.
 
-pub mod access_check;
-pub mod authorize;
-pub mod browser;
-pub mod client_auth;
-pub mod cors;
-pub mod discovery;
-pub mod error;
-pub mod form;
-pub mod id_token_hint;
-pub mod introspection;
-pub mod issue;
-pub mod logout;
-pub mod logout_token;
-pub mod realm_issuer;
-pub mod refusals;
-pub mod revocation;
-pub mod session_end;
-pub mod subject;
-pub mod token;
-pub mod userinfo;
+pub(crate) mod access_check;
+pub(crate) mod authorize;
+pub(crate) mod browser;
+pub(crate) mod client_auth;
+pub(crate) mod cors;
+pub(crate) mod discovery;
+pub(crate) mod error;
+pub(crate) mod form;
+pub(crate) mod id_token_hint;
+pub(crate) mod introspection;
+pub(crate) mod issue;
+pub(crate) mod logout;
+pub(crate) mod logout_token;
+pub(crate) mod realm_issuer;
+pub(crate) mod refusals;
+pub(crate) mod revocation;
+pub(crate) mod session_end;
+pub(crate) mod subject;
+pub(crate) mod token;
+pub(crate) mod userinfo;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -34,7 +34,7 @@ fn at(endpoint: &str) -> String {
 }
 
 /// Routes under `/system/auth/{partition}-{U|C}` and the RFC 8414 well-known address.
-pub fn router(state: &AppState) -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     // What a SPA calls from its own origin (docs/product.md#cors).
     let browser_facing = Router::new()
         .route(&at(urls::TOKEN), post(token::post).options(preflight))

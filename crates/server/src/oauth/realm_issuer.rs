@@ -20,11 +20,11 @@ use super::error::OAuthError;
 use crate::state::{AppState, PartitionContext};
 
 /// The name of the route parameter holding the issuer segment (`acme-U`).
-pub const PARAM: &str = "issuer";
+pub(crate) const PARAM: &str = "issuer";
 
 /// An existing partition's realm, from the issuer segment of the path.
 #[derive(Debug, Clone)]
-pub struct RealmIssuer {
+pub(crate) struct RealmIssuer {
     /// The partition's cached context (catalog, keys, SPA origins).
     pub ctx: Arc<PartitionContext>,
     /// The partition.
@@ -35,7 +35,7 @@ pub struct RealmIssuer {
 
 /// Why the path names no issuer this deployment serves.
 #[derive(Debug)]
-pub enum IssuerRejection {
+pub(crate) enum IssuerRejection {
     /// The route's parameter could not be read (not UTF-8), answered as axum answers it.
     Path(PathRejection),
     /// The segment is not `{partition}-U|C`, or the partition does not exist.
@@ -50,7 +50,7 @@ const UNKNOWN_PAGE: &str = "There is no such sign-in address: the path must be /
 impl IssuerRejection {
     /// The answer of an endpoint whose errors are HTML pages: `page(status, message)`.
     #[must_use]
-    pub fn page(self, page: fn(StatusCode, &str) -> Response) -> Response {
+    pub(crate) fn page(self, page: fn(StatusCode, &str) -> Response) -> Response {
         match self {
             Self::Path(e) => e.into_response(),
             Self::Unknown => page(StatusCode::NOT_FOUND, UNKNOWN_PAGE),

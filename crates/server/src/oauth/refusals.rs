@@ -104,7 +104,7 @@ impl From<RequestError> for OAuthError {
 /// that is not the one the request names: `login_required` for a hint, the error OIDC Core
 /// §3.1.2.1 suggests; `access_denied` for `sub`, since §5.5.1 forbids answering for anyone else.
 #[must_use]
-pub fn other_account(other: OtherAccount, prompt_none: bool) -> OAuthError {
+pub(crate) fn other_account(other: OtherAccount, prompt_none: bool) -> OAuthError {
     match (other, prompt_none) {
         (OtherAccount::Hint, true) => OAuthError::new(
             ErrorCode::LoginRequired,

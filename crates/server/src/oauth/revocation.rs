@@ -24,7 +24,7 @@ use crate::state::AppState;
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// `POST {issuer}/oauth2/revoke`.
-pub async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     issuer: RealmIssuer,
     meta: RequestMeta,

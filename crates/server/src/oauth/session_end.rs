@@ -25,7 +25,7 @@ use crate::urls;
 
 /// What ends.
 #[derive(Debug)]
-pub enum Ending<'a> {
+pub(crate) enum Ending<'a> {
     /// One browser's session (RP-initiated logout), live, expired or already ended; its grants
     /// stand (RP-Initiated Logout 1.0 asks only that the session end).
     Session(&'a BrowserSession),
@@ -48,7 +48,7 @@ pub enum Ending<'a> {
 
 /// A front-channel logout page for the browser to load in an iframe.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// The `frontchannel_logout_uri`, with `iss` and `sid` when the client asked for them.
     pub url: String,
     /// Its origin, for the page's `frame-src`.
@@ -60,7 +60,7 @@ pub struct Frame {
 ///
 /// # Errors
 /// When the store cannot end the sessions (nothing was ended then, and nobody is told).
-pub async fn end(
+pub(crate) async fn end(
     state: &AppState,
     partition: &PartitionId,
     realm: Realm,

@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 /// A signed-in user or customer.
 #[derive(Debug, Clone)]
-pub enum Person {
+pub(crate) enum Person {
     /// An agent (users realm).
     User(User),
     /// An end customer (customers realm).
@@ -23,7 +23,7 @@ impl Person {
     ///
     /// # Errors
     /// When storage fails.
-    pub async fn load(
+    pub(crate) async fn load(
         state: &AppState,
         p: &PartitionId,
         realm: Realm,
@@ -37,7 +37,7 @@ impl Person {
 
     /// The id (`sub`).
     #[must_use]
-    pub fn id(&self) -> uuid::Uuid {
+    pub(crate) fn id(&self) -> uuid::Uuid {
         match self {
             Self::User(u) => u.id,
             Self::Customer(c) => c.id,
@@ -46,7 +46,7 @@ impl Person {
 
     /// Whether the account may sign in and use its tokens.
     #[must_use]
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         match self {
             Self::User(u) => u.enabled,
             Self::Customer(c) => c.enabled,
@@ -55,7 +55,7 @@ impl Person {
 
     /// The `actor` claim.
     #[must_use]
-    pub fn actor(&self) -> Actor {
+    pub(crate) fn actor(&self) -> Actor {
         match self {
             Self::User(_) => Actor::User,
             Self::Customer(_) => Actor::Customer,
@@ -65,7 +65,7 @@ impl Person {
     /// The ID token's profile claims released by `scope` (space-separated; `profile` and
     /// `email`): kept to the few a relying party needs at sign-in, the rest is at userinfo.
     #[must_use]
-    pub fn claims(&self, scope: &str) -> ProfileClaims {
+    pub(crate) fn claims(&self, scope: &str) -> ProfileClaims {
         let has = |s: &str| scope.split(' ').any(|t| t == s);
         let (name, username, email, verified) = match self {
             Self::User(u) => (
@@ -91,14 +91,14 @@ impl Person {
     /// Every standard claim the account has a value for (OIDC Core §5.1), as userinfo would
     /// release them with every scope: what a `claims` request (§5.5) picks from.
     #[must_use]
-    pub fn standard_claims(&self) -> Map<String, Value> {
+    pub(crate) fn standard_claims(&self) -> Map<String, Value> {
         self.userinfo_claims("profile email address phone")
     }
 
     /// Every standard claim `scope` releases at userinfo (OIDC Core §5.4), `sub` aside: only
     /// claims that have a value, `updated_at` in seconds since the epoch (§5.1).
     #[must_use]
-    pub fn userinfo_claims(&self, scope: &str) -> Map<String, Value> {
+    pub(crate) fn userinfo_claims(&self, scope: &str) -> Map<String, Value> {
         let has = |s: &str| scope.split(' ').any(|t| t == s);
         let (name, username, email, extra, updated_at) = match self {
             Self::User(u) => (

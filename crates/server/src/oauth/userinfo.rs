@@ -49,7 +49,7 @@ fn challenge_text(description: &str) -> String {
 }
 
 /// `GET|POST {issuer}/oauth2/userinfo`.
-pub async fn userinfo(
+pub(crate) async fn userinfo(
     State(state): State<AppState>,
     issuer: RealmIssuer,
     method: Method,

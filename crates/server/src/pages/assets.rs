@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 /// A compiled-in static file.
 #[derive(Debug)]
-pub struct Asset {
+pub(crate) struct Asset {
     /// Its position in [`ALL`] (for the version table).
     index: usize,
     /// The file name under `/static/`.
@@ -24,7 +24,7 @@ pub struct Asset {
 }
 
 /// The stylesheet of every page.
-pub const STYLESHEET: Asset = Asset {
+pub(crate) const STYLESHEET: Asset = Asset {
     index: 0,
     name: "tessera.css",
     content_type: "text/css; charset=utf-8",
@@ -32,7 +32,7 @@ pub const STYLESHEET: Asset = Asset {
 };
 
 /// The console's script: copy buttons only; every page works without it.
-pub const SCRIPT: Asset = Asset {
+pub(crate) const SCRIPT: Asset = Asset {
     index: 1,
     name: "console.js",
     content_type: "text/javascript; charset=utf-8",
@@ -40,7 +40,7 @@ pub const SCRIPT: Asset = Asset {
 };
 
 /// The pages' icon (browsers ask for one; without it every page logs a 404).
-pub const ICON: Asset = Asset {
+pub(crate) const ICON: Asset = Asset {
     index: 2,
     name: "favicon.svg",
     content_type: "image/svg+xml",
@@ -48,7 +48,7 @@ pub const ICON: Asset = Asset {
 };
 
 /// Every static file.
-pub const ALL: [Asset; 3] = [STYLESHEET, SCRIPT, ICON];
+pub(crate) const ALL: [Asset; 3] = [STYLESHEET, SCRIPT, ICON];
 
 /// The first 16 hex digits of each file's SHA-256, computed once.
 static VERSIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -63,20 +63,20 @@ static VERSIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
 impl Asset {
     /// The content hash pages put in the address.
     #[must_use]
-    pub fn version(&self) -> &'static str {
+    pub(crate) fn version(&self) -> &'static str {
         VERSIONS.get(self.index).map_or("", String::as_str)
     }
 
     /// The versioned address pages link to.
     #[must_use]
-    pub fn href(&self) -> String {
+    pub(crate) fn href(&self) -> String {
         format!("/static/{}?v={}", self.name, self.version())
     }
 }
 
 /// `GET /static/{name}`: a versioned request (the current `?v=`) may be cached for a year; any
 /// other for an hour, so an old page's link does not pin an old file.
-pub async fn serve(Path(name): Path<String>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn serve(Path(name): Path<String>, RawQuery(query): RawQuery) -> Response {
     let Some(asset) = ALL.iter().find(|a| a.name == name) else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -6,7 +6,7 @@ use std::fmt::{self, Write};
 
 /// Escapes text for HTML element content and double-quoted attribute values.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Html;
+pub(crate) struct Html;
 
 impl askama::filters::Escaper for Html {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {

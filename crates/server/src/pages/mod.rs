@@ -4,8 +4,8 @@
 //! carry a strict CSP (scripts only from our own `/static/`, never inline) and refuse framing
 //! (clickjacking).
 
-pub mod assets;
-pub mod escape;
+pub(crate) mod assets;
+pub(crate) mod escape;
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -37,7 +37,7 @@ pub(crate) fn render(t: &impl Template) -> String {
 
 /// An HTML page ready to send.
 #[derive(Debug)]
-pub struct Html {
+pub(crate) struct Html {
     /// Status code.
     pub status: StatusCode,
     /// The document.
@@ -55,7 +55,7 @@ impl Html {
     /// A page titled `title` with `main` (trusted markup from a template) as the content of
     /// its `<main>` element.
     #[must_use]
-    pub fn new(status: StatusCode, title: &str, main: &str) -> Self {
+    pub(crate) fn new(status: StatusCode, title: &str, main: &str) -> Self {
         Self::shell(status, title, None, main)
     }
 
@@ -72,7 +72,7 @@ impl Html {
 
     /// A complete document rendered elsewhere (the console's templates).
     #[must_use]
-    pub fn from_body(status: StatusCode, body: String) -> Self {
+    pub(crate) fn from_body(status: StatusCode, body: String) -> Self {
         Self {
             status,
             body,
@@ -90,7 +90,7 @@ impl Html {
     /// application's page may run its scripts and read its own cookies (it must, to end its
     /// session), but not navigate this page or open windows.
     #[must_use]
-    pub fn signed_out(frames: &[(String, String)], next: Option<&str>) -> Self {
+    pub(crate) fn signed_out(frames: &[(String, String)], next: Option<&str>) -> Self {
         let urls: Vec<&str> = frames.iter().map(|(u, _)| u.as_str()).collect();
         let main = render(&SignedOut {
             frames: &urls,
@@ -107,21 +107,21 @@ impl Html {
 
     /// Lets the page load the console's script from our own `/static/` (`script-src 'self'`).
     #[must_use]
-    pub fn with_scripts(mut self) -> Self {
+    pub(crate) fn with_scripts(mut self) -> Self {
         self.scripts = true;
         self
     }
 
     /// Allows forms on the page to lead to `origin`.
     #[must_use]
-    pub fn form_target(mut self, origin: Option<String>) -> Self {
+    pub(crate) fn form_target(mut self, origin: Option<String>) -> Self {
         self.form_targets.extend(origin);
         self
     }
 }
 
 /// How long the signed-out page gives front-channel logout frames before moving on, seconds.
-pub const LOGOUT_FRAMES_SECONDS: u32 = 2;
+pub(crate) const LOGOUT_FRAMES_SECONDS: u32 = 2;
 
 /// Origins come from parsed URLs; anything that could break the header is dropped.
 fn origins(list: &[String]) -> impl Iterator<Item = &str> {
@@ -180,7 +180,7 @@ impl IntoResponse for Html {
 
 /// What the login page shows.
 #[derive(Debug)]
-pub struct LoginView<'a> {
+pub(crate) struct LoginView<'a> {
     /// Where the form posts.
     pub action: &'a str,
     /// `users` or `customers` realm.
@@ -210,7 +210,7 @@ struct Login<'a> {
 
 /// The realm's login page.
 #[must_use]
-pub fn login(v: &LoginView<'_>) -> String {
+pub(crate) fn login(v: &LoginView<'_>) -> String {
     let (label, kind, input_type) = if v.customers {
         ("Email", "email", "email")
     } else {
@@ -233,7 +233,7 @@ struct ErrorPage<'a> {
 
 /// A page explaining an authorization request that cannot be answered with a redirect.
 #[must_use]
-pub fn error(title: &str, message: &str) -> String {
+pub(crate) fn error(title: &str, message: &str) -> String {
     render(&ErrorPage { title, message })
 }
 
@@ -254,7 +254,7 @@ struct LogoutConfirm<'a> {
 
 /// Asks before ending a session when the request does not prove which application sent it.
 #[must_use]
-pub fn logout_confirm(action: &str, fields: &[(&str, &str)], csrf: &str) -> String {
+pub(crate) fn logout_confirm(action: &str, fields: &[(&str, &str)], csrf: &str) -> String {
     render(&LogoutConfirm {
         action,
         fields,

@@ -15,7 +15,7 @@ use crate::state::AppState;
 ///
 /// # Errors
 /// As the admin API's list and get.
-pub async fn all_apis(state: &AppState, who: &ConsoleUser) -> Result<Vec<Api>, ApiError> {
+pub(crate) async fn all_apis(state: &AppState, who: &ConsoleUser) -> Result<Vec<Api>, ApiError> {
     let admin = admin(who);
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
@@ -38,7 +38,7 @@ pub async fn all_apis(state: &AppState, who: &ConsoleUser) -> Result<Vec<Api>, A
 ///
 /// # Errors
 /// Not found when the partition's catalog has no such API.
-pub async fn api(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Api, ApiError> {
+pub(crate) async fn api(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Api, ApiError> {
     Ok(catalog::api(state, &admin(who), id).await?)
 }
 
@@ -46,7 +46,10 @@ pub async fn api(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Api, A
 ///
 /// # Errors
 /// Storage failures.
-pub async fn permission_prefix(state: &AppState, who: &ConsoleUser) -> Result<String, ApiError> {
+pub(crate) async fn permission_prefix(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<String, ApiError> {
     Ok(partition_view(state, &admin(who)).await?.prefix.clone())
 }
 
@@ -54,7 +57,7 @@ pub async fn permission_prefix(state: &AppState, who: &ConsoleUser) -> Result<St
 ///
 /// # Errors
 /// The document's problems as field errors (per path in the document); storage failures.
-pub async fn import(
+pub(crate) async fn import(
     state: &AppState,
     who: &ConsoleUser,
     document: &str,
@@ -67,7 +70,7 @@ pub async fn import(
 ///
 /// # Errors
 /// As the admin API's `POST …/operations/{operation_id}/assign`.
-pub async fn assign(
+pub(crate) async fn assign(
     state: &AppState,
     who: &ConsoleUser,
     api_id: &str,

@@ -11,13 +11,13 @@ use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// Events on one page of the audit log.
-pub const PER_PAGE: u32 = 50;
+pub(crate) const PER_PAGE: u32 = 50;
 
 /// A page of the audit log matching `filter`, newest first, after `cursor`.
 ///
 /// # Errors
 /// A cursor this server did not issue; storage failures.
-pub async fn events(
+pub(crate) async fn events(
     state: &AppState,
     who: &ConsoleUser,
     filter: AuditFilter,

@@ -14,7 +14,7 @@ use crate::state::AppState;
 ///
 /// # Errors
 /// As the admin API's list.
-pub async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<SigningKey>, ApiError> {
+pub(crate) async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<SigningKey>, ApiError> {
     let admin = admin(who);
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
@@ -32,7 +32,7 @@ pub async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<SigningKey>,
 ///
 /// # Errors
 /// As the admin API's rotate.
-pub async fn rotate(
+pub(crate) async fn rotate(
     state: &AppState,
     who: &ConsoleUser,
     realm: Realm,
@@ -44,7 +44,7 @@ pub async fn rotate(
 ///
 /// # Errors
 /// Unknown key; a key that is active or next (rotate first).
-pub async fn withdraw(
+pub(crate) async fn withdraw(
     state: &AppState,
     who: &ConsoleUser,
     kid: &str,

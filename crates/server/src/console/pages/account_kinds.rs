@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// An account as the pages show it.
 #[derive(Debug, Clone, Default)]
-pub struct AccountRow {
+pub(crate) struct AccountRow {
     /// Its id.
     pub id: String,
     /// Username (users only).
@@ -37,7 +37,7 @@ pub struct AccountRow {
 
 /// The Add and edit form as typed (also what is shown again after an error).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct AccountForm {
+pub(crate) struct AccountForm {
     /// The session's CSRF token.
     pub csrf: Option<String>,
     /// Username (users only).
@@ -65,7 +65,7 @@ pub struct AccountForm {
 impl AccountForm {
     /// The form showing `row` (no password).
     #[must_use]
-    pub fn of(row: &AccountRow) -> Self {
+    pub(crate) fn of(row: &AccountRow) -> Self {
         Self {
             username: row.username.clone(),
             email: row.email.clone(),
@@ -79,7 +79,7 @@ impl AccountForm {
 
     /// Whether Partition Administrator is ticked.
     #[must_use]
-    pub const fn admin(&self) -> bool {
+    pub(crate) const fn admin(&self) -> bool {
         self.partition_admin.is_some()
     }
 
@@ -102,7 +102,7 @@ fn version(t: time::OffsetDateTime) -> String {
 
 /// A kind of account the console manages.
 #[async_trait]
-pub trait AccountKind: Sized + Send + Sync + 'static {
+pub(crate) trait AccountKind: Sized + Send + Sync + 'static {
     /// The address segment (`users`).
     const SEGMENT: &'static str;
     /// The list's title (`Users`).

@@ -18,11 +18,11 @@ use crate::console::view;
 use crate::state::AppState;
 
 /// Rows on one page of the list.
-pub const PER_PAGE: usize = 25;
+pub(crate) const PER_PAGE: usize = 25;
 
 /// The words and addresses of a kind, for the templates.
 #[derive(Debug, Clone)]
-pub struct Kind {
+pub(crate) struct Kind {
     /// `/admin/{p}/users`.
     pub base: String,
     /// `Users`.
@@ -46,7 +46,7 @@ fn kind<K: AccountKind>(who: &ConsoleUser) -> Kind {
 }
 
 /// An admin operation's failure as a page, with a way back to the list.
-pub fn error_page(who: &ConsoleUser, e: ApiError, back: Link) -> Response {
+pub(crate) fn error_page(who: &ConsoleUser, e: ApiError, back: Link) -> Response {
     let status = match &e {
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::Unavailable | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,7 +70,7 @@ pub fn error_page(who: &ConsoleUser, e: ApiError, back: Link) -> Response {
 /// The layout of a page under a Partition section (Users, Departments, …): the breadcrumbs
 /// Department → Partition → `section`, then `last` when given.
 #[must_use]
-pub fn section_layout(
+pub(crate) fn section_layout(
     who: &ConsoleUser,
     title: &str,
     section: &str,
@@ -118,7 +118,7 @@ pub(super) struct List {
 
 /// The list's query.
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     q: Option<String>,
     page: Option<String>,
     done: Option<String>,
@@ -126,7 +126,7 @@ pub struct ListQuery {
 
 /// `GET /admin/{partition}/users` (and `customers`): searched by username, email or name, a
 /// page at a time.
-pub async fn list<K: AccountKind>(
+pub(crate) async fn list<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(query): Query<ListQuery>,
@@ -262,7 +262,10 @@ async fn form_page<K: AccountKind>(
 }
 
 /// `GET …/users/new`: the Add form.
-pub async fn new<K: AccountKind>(State(state): State<AppState>, who: ConsoleUser) -> Response {
+pub(crate) async fn new<K: AccountKind>(
+    State(state): State<AppState>,
+    who: ConsoleUser,
+) -> Response {
     let f = AccountForm {
         department: tessera_domain::department::DEFAULT_DEPARTMENT.to_owned(),
         ..AccountForm::default()
@@ -294,7 +297,7 @@ fn form_errors(e: ApiError) -> Result<(StatusCode, Messages), ApiError> {
 
 /// `POST …/users`: adds the account and opens its page, or shows the form again with the
 /// messages and nothing saved.
-pub async fn create<K: AccountKind>(
+pub(crate) async fn create<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Form(mut form): Form<AccountForm>,
@@ -328,12 +331,12 @@ pub async fn create<K: AccountKind>(
 
 /// The account page's query: what was just done.
 #[derive(Debug, Deserialize)]
-pub struct DetailQuery {
+pub(crate) struct DetailQuery {
     done: Option<String>,
 }
 
 /// `GET …/users/{id}`: the account, its edit form and its actions.
-pub async fn detail<K: AccountKind>(
+pub(crate) async fn detail<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -366,7 +369,7 @@ pub async fn detail<K: AccountKind>(
 
 /// `POST …/users/{id}`: saves the edit form. A form opened before someone else changed the
 /// account is not applied: the page shows the current values and says so.
-pub async fn update<K: AccountKind>(
+pub(crate) async fn update<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -412,13 +415,13 @@ pub async fn update<K: AccountKind>(
 
 /// A form that only carries the CSRF token (and, for the status, the new state).
 #[derive(Debug, Deserialize)]
-pub struct ActionForm {
+pub(crate) struct ActionForm {
     csrf: Option<String>,
     enabled: Option<String>,
 }
 
 /// `POST …/users/{id}/status`: **Disable** or **Enable**.
-pub async fn status<K: AccountKind>(
+pub(crate) async fn status<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -440,7 +443,7 @@ pub async fn status<K: AccountKind>(
 }
 
 /// `POST …/users/{id}/sign-out`: **Sign out everywhere**.
-pub async fn sign_out<K: AccountKind>(
+pub(crate) async fn sign_out<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -467,7 +470,7 @@ pub(super) struct ConfirmDelete {
 }
 
 /// `GET …/users/{id}/delete`: the confirmation page.
-pub async fn confirm_delete<K: AccountKind>(
+pub(crate) async fn confirm_delete<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -490,7 +493,7 @@ pub async fn confirm_delete<K: AccountKind>(
 }
 
 /// `POST …/users/{id}/delete`: deletes the account.
-pub async fn delete<K: AccountKind>(
+pub(crate) async fn delete<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

@@ -20,7 +20,7 @@ use crate::state::AppState;
 
 /// The form's values, kept when the import is refused.
 #[derive(Debug, Clone, Default)]
-pub struct ImportForm {
+pub(crate) struct ImportForm {
     /// The document.
     pub document: String,
     /// API ID.
@@ -33,7 +33,7 @@ pub struct ImportForm {
 
 /// One problem of the document.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Where in the document.
     pub path: String,
     /// What is wrong.
@@ -42,7 +42,7 @@ pub struct Problem {
 
 /// An imported API, for the report.
 #[derive(Debug, Clone)]
-pub struct ImportedApi {
+pub(crate) struct ImportedApi {
     /// Name.
     pub name: String,
     /// Id.
@@ -59,7 +59,7 @@ pub struct ImportedApi {
 
 /// The import report.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     /// The APIs added or replaced.
     pub apis: Vec<ImportedApi>,
     /// The permissions added or updated.
@@ -85,7 +85,7 @@ fn hubs() -> Vec<(&'static str, &'static str)> {
 }
 
 /// `GET /admin/{partition}/apis/import`: the form.
-pub async fn form(who: ConsoleUser) -> Response {
+pub(crate) async fn form(who: ConsoleUser) -> Response {
     let l = apis_layout(&who, "Import OpenAPI", &["Import OpenAPI"]);
     page(
         StatusCode::OK,
@@ -102,7 +102,7 @@ pub async fn form(who: ConsoleUser) -> Response {
 
 /// The report of an import.
 #[must_use]
-pub fn report(partition: &str, imported: Imported) -> Report {
+pub(crate) fn report(partition: &str, imported: Imported) -> Report {
     Report {
         apis: imported
             .apis
@@ -121,7 +121,11 @@ pub fn report(partition: &str, imported: Imported) -> Report {
 }
 
 /// `POST /admin/{partition}/apis/import`: imports the pasted document.
-pub async fn import(State(state): State<AppState>, who: ConsoleUser, body: Bytes) -> Response {
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    who: ConsoleUser,
+    body: Bytes,
+) -> Response {
     let mut csrf = None;
     let mut form = ImportForm::default();
     for (k, v) in form_urlencoded::parse(&body) {

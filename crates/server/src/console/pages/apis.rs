@@ -34,13 +34,13 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// `s` as one path segment: catalog ids come from imported documents and may hold anything.
 #[must_use]
-pub fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// The console's name of a hub (the Permissions page's headings).
 #[must_use]
-pub const fn hub_label(h: Hub) -> &'static str {
+pub(crate) const fn hub_label(h: Hub) -> &'static str {
     match h {
         Hub::Core => "Core",
         Hub::Conversation => "Conversation Hub",
@@ -50,7 +50,7 @@ pub const fn hub_label(h: Hub) -> &'static str {
 
 /// The flow as the platform spells it in OpenAPI documents (`flows` keys).
 #[must_use]
-pub fn flow_type(flow: &str) -> &'static str {
+pub(crate) fn flow_type(flow: &str) -> &'static str {
     match flow {
         "authorization_code" => "authorizationCode",
         "client_credentials" => "clientCredentials",
@@ -114,7 +114,7 @@ pub(super) fn apis_layout(who: &ConsoleUser, title: &str, trail: &[&str]) -> Lay
 
 /// An operation in the catalog's list.
 #[derive(Debug, Clone)]
-pub struct OpRow {
+pub(crate) struct OpRow {
     /// Operation id.
     pub id: String,
     /// HTTP method.
@@ -131,7 +131,7 @@ pub struct OpRow {
 
 /// An API in the catalog's list.
 #[derive(Debug, Clone)]
-pub struct ApiView {
+pub(crate) struct ApiView {
     /// Id (also the anchor `api-<id>`).
     pub id: String,
     /// Name.
@@ -146,7 +146,7 @@ pub struct ApiView {
 
 /// A hub's APIs.
 #[derive(Debug, Clone)]
-pub struct HubView {
+pub(crate) struct HubView {
     /// Its name.
     pub hub: &'static str,
     /// Its APIs.
@@ -162,7 +162,7 @@ pub(super) struct Catalog {
 
 /// The catalog grouped by hub, each API with its operations' rows.
 #[must_use]
-pub fn hubs(partition: &str, apis: &[Api]) -> Vec<HubView> {
+pub(crate) fn hubs(partition: &str, apis: &[Api]) -> Vec<HubView> {
     [Hub::Core, Hub::Conversation, Hub::Knowledge]
         .into_iter()
         .map(|hub| HubView {
@@ -208,7 +208,7 @@ fn op_href(partition: &str, api: &str, op: &str) -> String {
 }
 
 /// `GET /admin/{partition}/apis`: the catalog by hub and API, every operation listed.
-pub async fn catalog(State(state): State<AppState>, who: ConsoleUser) -> Response {
+pub(crate) async fn catalog(State(state): State<AppState>, who: ConsoleUser) -> Response {
     match ops::apis::all_apis(&state, &who).await {
         Ok(apis) => page(
             StatusCode::OK,
@@ -223,7 +223,7 @@ pub async fn catalog(State(state): State<AppState>, who: ConsoleUser) -> Respons
 
 /// A scheme's tab.
 #[derive(Debug, Clone)]
-pub struct Tab {
+pub(crate) struct Tab {
     /// The scheme's name.
     pub label: &'static str,
     /// The page with this scheme chosen.
@@ -234,7 +234,7 @@ pub struct Tab {
 
 /// The chosen scheme's details.
 #[derive(Debug, Clone)]
-pub struct SchemeView {
+pub(crate) struct SchemeView {
     /// Its name.
     pub scheme: &'static str,
     /// The flow, as the platform spells it.
@@ -251,7 +251,7 @@ pub struct SchemeView {
 
 /// An application the scopes can be assigned to.
 #[derive(Debug, Clone)]
-pub struct ClientChoice {
+pub(crate) struct ClientChoice {
     /// Client ID.
     pub id: String,
     /// Name.
@@ -264,7 +264,7 @@ pub struct ClientChoice {
 
 /// What an assignment did, for the notice.
 #[derive(Debug, Clone)]
-pub struct Done {
+pub(crate) struct Done {
     /// The application.
     pub client_name: String,
     /// Its Permissions page.
@@ -290,13 +290,13 @@ pub(super) struct Details {
 
 /// The Security Details query: the chosen scheme.
 #[derive(Debug, Deserialize)]
-pub struct DetailsQuery {
+pub(crate) struct DetailsQuery {
     scheme: Option<String>,
 }
 
 /// The details of `op`'s requirement under `scheme` in this partition.
 #[must_use]
-pub fn scheme_view(
+pub(crate) fn scheme_view(
     op: &Operation,
     scheme: SecurityScheme,
     meta: &[SchemeMetadata],
@@ -406,7 +406,7 @@ async fn render_details(
 }
 
 /// `GET /admin/{partition}/apis/{api_id}/operations/{operation_id}`: the Security Details.
-pub async fn details(
+pub(crate) async fn details(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, api_id, op_id)): Path<(String, String, String)>,
@@ -424,7 +424,7 @@ pub async fn details(
 
 /// `POST …/operations/{operation_id}/assign`: adds the chosen scheme's scopes to the chosen
 /// application and shows what changed (or, refused, why, with nothing changed).
-pub async fn assign(
+pub(crate) async fn assign(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, api_id, op_id)): Path<(String, String, String)>,

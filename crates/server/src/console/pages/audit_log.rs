@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// The filter form, as submitted (query string); every field optional.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct AuditQuery {
+pub(crate) struct AuditQuery {
     /// Actor id.
     #[serde(default)]
     pub actor: String,
@@ -50,7 +50,7 @@ pub struct AuditQuery {
 
 /// A refused filter field.
 #[derive(Debug, Clone)]
-pub struct FieldMessage {
+pub(crate) struct FieldMessage {
     /// The field's element id.
     pub field: &'static str,
     /// What is wrong.
@@ -59,7 +59,7 @@ pub struct FieldMessage {
 
 /// One row of the log.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// When (UTC).
     pub at: String,
     /// Actor kind.
@@ -128,7 +128,7 @@ fn time_field(raw: &str) -> Result<Option<OffsetDateTime>, String> {
 ///
 /// # Errors
 /// Each refused field with its message.
-pub fn filter(q: &AuditQuery) -> Result<AuditFilter, Vec<FieldMessage>> {
+pub(crate) fn filter(q: &AuditQuery) -> Result<AuditFilter, Vec<FieldMessage>> {
     let mut errors = Vec::new();
     let text = |s: &str| {
         let s = s.trim();
@@ -193,7 +193,7 @@ fn filter_query(q: &AuditQuery) -> String {
 
 /// The rows of `events`, marking the administrator's own.
 #[must_use]
-pub fn rows(events: Vec<AuditEvent>, me: &str) -> Vec<Row> {
+pub(crate) fn rows(events: Vec<AuditEvent>, me: &str) -> Vec<Row> {
     events
         .into_iter()
         .map(|e| Row {
@@ -218,7 +218,7 @@ pub fn rows(events: Vec<AuditEvent>, me: &str) -> Vec<Row> {
 }
 
 /// `GET /admin/{partition}/audit-log`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(q): Query<AuditQuery>,

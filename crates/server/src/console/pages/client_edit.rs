@@ -52,7 +52,7 @@ fn form(
 
 /// `GET /admin/{partition}/client-applications/{client_id}/edit`: the form with the stored
 /// values.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -97,7 +97,7 @@ fn changes(mut f: ClientForm, c: &ClientApplication) -> Result<ClientChanges, Ve
 /// shows the form again — with a message per wrong field and the values as typed, or, when the
 /// application changed meanwhile, with the current values and a message saying so. Nothing is
 /// saved in either case.
-pub async fn save(
+pub(crate) async fn save(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

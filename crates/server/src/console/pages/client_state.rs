@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// The enable / disable form.
 #[derive(Debug, Deserialize)]
-pub struct EnabledForm {
+pub(crate) struct EnabledForm {
     csrf: Option<String>,
     /// `true` to enable, `false` to disable.
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct EnabledForm {
 
 /// `POST /admin/{partition}/client-applications/{client_id}/enabled`: sets the state the
 /// button named and returns to the application's page, which says what changed.
-pub async fn set_enabled(
+pub(crate) async fn set_enabled(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -74,7 +74,7 @@ pub(super) struct ConfirmDelete {
 
 /// `GET /admin/{partition}/client-applications/{client_id}/delete`: what will be deleted, and
 /// the button that deletes it.
-pub async fn confirm(
+pub(crate) async fn confirm(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -107,13 +107,13 @@ pub async fn confirm(
 
 /// The delete form: only the CSRF field.
 #[derive(Debug, Deserialize)]
-pub struct DeleteForm {
+pub(crate) struct DeleteForm {
     csrf: Option<String>,
 }
 
 /// `POST /admin/{partition}/client-applications/{client_id}/delete`: deletes the application
 /// and returns to the list, which names what was deleted.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

@@ -18,10 +18,10 @@ use crate::console::session::{ConsoleUser, csrf_refused};
 use crate::state::AppState;
 
 /// Rows on one page of the list.
-pub const PER_PAGE: usize = 25;
+pub(crate) const PER_PAGE: usize = 25;
 
 /// An admin operation's failure as a page (field errors are shown by the form instead).
-pub fn api_error(who: &ConsoleUser, e: ApiError) -> Response {
+pub(crate) fn api_error(who: &ConsoleUser, e: ApiError) -> Response {
     let status = match &e {
         ApiError::NotFound(_) => return crate::console::view::not_found(),
         ApiError::Unavailable | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -47,7 +47,7 @@ pub fn api_error(who: &ConsoleUser, e: ApiError) -> Response {
 
 /// One row of the list.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// Client ID.
     pub id: String,
     /// Name.
@@ -62,7 +62,7 @@ pub struct Row {
 
 /// The console's name of a platform.
 #[must_use]
-pub const fn platform_label(p: Platform) -> &'static str {
+pub(crate) const fn platform_label(p: Platform) -> &'static str {
     match p {
         Platform::Web => "Web Application",
         Platform::Spa => "Single Page Application (SPA)",
@@ -85,7 +85,7 @@ pub(super) struct List {
 
 /// The list's query.
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     q: Option<String>,
     page: Option<String>,
     deleted: Option<String>,
@@ -94,7 +94,7 @@ pub struct ListQuery {
 /// `GET /admin/{partition}/client-applications`: the list, searched by name, a page at a time.
 /// The store searches and pages (one page read, however many applications the partition has);
 /// a page past the end shows the last one.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(query): Query<ListQuery>,
@@ -151,7 +151,7 @@ pub async fn list(
 
 /// The Add form's fields as typed (also what is shown again after an error).
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ClientForm {
+pub(crate) struct ClientForm {
     /// The session's CSRF token.
     pub csrf: Option<String>,
     /// Name.
@@ -182,7 +182,7 @@ pub struct ClientForm {
 
 /// What the form shows in its fields.
 #[derive(Debug, Clone)]
-pub struct FormValues {
+pub(crate) struct FormValues {
     /// Name.
     pub name: String,
     /// `web` or `spa`.
@@ -244,7 +244,7 @@ impl From<&ClientApplication> for FormValues {
 
 /// A message for the summary above the form.
 #[derive(Debug, Clone)]
-pub struct ErrorLine {
+pub(crate) struct ErrorLine {
     /// The field's label.
     pub label: &'static str,
     /// The message.
@@ -270,7 +270,7 @@ pub(super) struct NewForm {
 
 /// What the edit form carries besides the fields.
 #[derive(Debug, Clone)]
-pub struct EditOf {
+pub(crate) struct EditOf {
     /// The revision the values were loaded at (sent back, so a change made meanwhile is
     /// reported instead of overwritten).
     pub revision: String,
@@ -283,7 +283,7 @@ pub struct EditOf {
 impl EditOf {
     /// The fixed platform, as the console names it.
     #[must_use]
-    pub const fn platform_label(&self) -> &'static str {
+    pub(crate) const fn platform_label(&self) -> &'static str {
         platform_label(self.platform)
     }
 }
@@ -383,7 +383,7 @@ fn form_page(
 }
 
 /// `GET /admin/{partition}/client-applications/new`: the Add form.
-pub async fn new(who: ConsoleUser) -> Response {
+pub(crate) async fn new(who: ConsoleUser) -> Response {
     form_page(&who, StatusCode::OK, FormValues::default(), Vec::new())
 }
 
@@ -454,7 +454,7 @@ pub(super) fn request(f: &ClientForm) -> Result<NewClientApplication, Vec<FieldE
 
 /// `POST /admin/{partition}/client-applications`: registers the application and opens its
 /// page, or shows the form again with a message next to each wrong field and nothing saved.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     who: ConsoleUser,
     Form(form): Form<ClientForm>,
@@ -507,7 +507,7 @@ pub(super) struct Detail {
 
 /// The detail page's query: which step led here.
 #[derive(Debug, Deserialize)]
-pub struct DetailQuery {
+pub(crate) struct DetailQuery {
     created: Option<String>,
     saved: Option<String>,
     enabled: Option<String>,
@@ -535,7 +535,7 @@ impl DetailQuery {
 
 /// `GET /admin/{partition}/client-applications/{client_id}`: the Client ID with a copy button
 /// and the links to Secrets, Permissions and Metadata.
-pub async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

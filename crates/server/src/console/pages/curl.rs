@@ -8,7 +8,7 @@ use tessera_domain::flow::Flow;
 
 /// One copyable request.
 #[derive(Debug, Clone)]
-pub struct Curl {
+pub(crate) struct Curl {
     /// The element id (the copy button's target).
     pub id: &'static str,
     /// Its heading.
@@ -21,7 +21,7 @@ pub struct Curl {
 
 /// `s` quoted for a POSIX shell (single quotes; a quote inside becomes `'\''`).
 #[must_use]
-pub fn sh_quote(s: &str) -> String {
+pub(crate) fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
@@ -39,7 +39,11 @@ fn client_auth(c: &ClientApplication) -> String {
 
 /// The requests for every flow `c` can use, against `token_url` and `authorization_url`.
 #[must_use]
-pub fn requests(c: &ClientApplication, authorization_url: &str, token_url: &str) -> Vec<Curl> {
+pub(crate) fn requests(
+    c: &ClientApplication,
+    authorization_url: &str,
+    token_url: &str,
+) -> Vec<Curl> {
     let token = sh_quote(token_url);
     let auth = client_auth(c);
     let secret = if c.platform == Platform::Web {

@@ -22,7 +22,7 @@ use crate::state::AppState;
 
 /// A department as the list shows it.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// Its name.
     pub name: String,
     /// Its name in an address.
@@ -113,14 +113,14 @@ async fn render(state: &AppState, who: &ConsoleUser, extra: Extra) -> Response {
 
 /// The list's query: what was just done.
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     added: Option<String>,
     deleted: Option<String>,
     renamed: Option<String>,
 }
 
 /// `GET /admin/{partition}/departments`.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(q): Query<ListQuery>,
@@ -146,7 +146,7 @@ pub async fn list(
 
 /// The Add form.
 #[derive(Debug, Deserialize)]
-pub struct AddForm {
+pub(crate) struct AddForm {
     csrf: Option<String>,
     #[serde(default)]
     name: String,
@@ -154,7 +154,7 @@ pub struct AddForm {
 
 /// `POST /admin/{partition}/departments`: adds a department, or shows the list again with the
 /// message next to the name and nothing saved.
-pub async fn add(
+pub(crate) async fn add(
     State(state): State<AppState>,
     who: ConsoleUser,
     Form(form): Form<AddForm>,
@@ -192,13 +192,13 @@ pub async fn add(
 
 /// The delete form.
 #[derive(Debug, Deserialize)]
-pub struct DeleteForm {
+pub(crate) struct DeleteForm {
     csrf: Option<String>,
 }
 
 /// `POST /admin/{partition}/departments/{name}/delete`: removes a department no user belongs
 /// to; one in use is refused and the list says why.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, name)): Path<(String, String)>,
@@ -260,7 +260,7 @@ fn rename_page(
 }
 
 /// `GET /admin/{partition}/departments/{name}/rename`: the form.
-pub async fn rename_form(
+pub(crate) async fn rename_form(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, name)): Path<(String, String)>,
@@ -280,7 +280,7 @@ pub async fn rename_form(
 
 /// The rename form.
 #[derive(Debug, Deserialize)]
-pub struct RenameForm {
+pub(crate) struct RenameForm {
     csrf: Option<String>,
     #[serde(default)]
     name: String,
@@ -288,7 +288,7 @@ pub struct RenameForm {
 
 /// `POST /admin/{partition}/departments/{name}/rename`: renames it (its users move with it),
 /// or shows the form again with the message and nothing changed.
-pub async fn rename(
+pub(crate) async fn rename(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, name)): Path<(String, String)>,

@@ -5,7 +5,7 @@ use tessera_oauth_types::FieldError;
 
 /// A form's field messages.
 #[derive(Debug, Clone, Default)]
-pub struct Messages {
+pub(crate) struct Messages {
     /// Every message, as the operation reported it.
     pub list: Vec<FieldError>,
 }
@@ -13,13 +13,13 @@ pub struct Messages {
 impl Messages {
     /// The messages of `list`.
     #[must_use]
-    pub const fn new(list: Vec<FieldError>) -> Self {
+    pub(crate) const fn new(list: Vec<FieldError>) -> Self {
         Self { list }
     }
 
     /// One message about `field` (`form` for one about the whole form).
     #[must_use]
-    pub fn one(field: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn one(field: &str, message: impl Into<String>) -> Self {
         Self::new(vec![FieldError {
             field: field.to_owned(),
             message: message.into(),
@@ -28,13 +28,13 @@ impl Messages {
 
     /// Whether there is none.
     #[must_use]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
     /// The messages for `field` (`audiences[2]` counts as `audiences`), joined.
     #[must_use]
-    pub fn err(&self, field: &str) -> Option<String> {
+    pub(crate) fn err(&self, field: &str) -> Option<String> {
         let msgs: Vec<&str> = self
             .list
             .iter()
@@ -46,7 +46,7 @@ impl Messages {
 
     /// The summary lines, each field named by `label`.
     #[must_use]
-    pub fn summary(&self, label: fn(&str) -> &'static str) -> Vec<String> {
+    pub(crate) fn summary(&self, label: fn(&str) -> &'static str) -> Vec<String> {
         self.list
             .iter()
             .map(|e| format!("{}: {}", label(base(&e.field)), e.message))

@@ -20,7 +20,7 @@ pub(super) struct Partitions {
 }
 
 /// `GET /admin/`: the partitions to choose from, or the only one.
-pub async fn partitions(State(state): State<AppState>) -> Response {
+pub(crate) async fn partitions(State(state): State<AppState>) -> Response {
     let list = match state.store.list_partitions().await {
         Ok(l) => l,
         Err(e) => return crate::console::view::unavailable(&e),
@@ -47,12 +47,12 @@ pub(super) struct Home {
 
 /// The Department selector's choice.
 #[derive(Debug, Deserialize)]
-pub struct HomeQuery {
+pub(crate) struct HomeQuery {
     department: Option<String>,
 }
 
 /// `GET /admin/{partition}/`: the Department selector (the departments and **Partition**).
-pub async fn home(
+pub(crate) async fn home(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(q): Query<HomeQuery>,
@@ -76,7 +76,7 @@ pub async fn home(
 
 /// A menu entry.
 #[derive(Debug, Clone)]
-pub struct Item {
+pub(crate) struct Item {
     /// Its link text.
     pub label: &'static str,
     /// Where it leads.
@@ -93,7 +93,7 @@ pub(super) struct Menu {
 }
 
 /// `GET /admin/{partition}/partition`: the partition's areas.
-pub async fn partition(who: ConsoleUser) -> Response {
+pub(crate) async fn partition(who: ConsoleUser) -> Response {
     let p = who.partition.to_string();
     page(
         StatusCode::OK,
@@ -141,7 +141,7 @@ pub async fn partition(who: ConsoleUser) -> Response {
 }
 
 /// `GET /admin/{partition}/integration`.
-pub async fn integration(who: ConsoleUser) -> Response {
+pub(crate) async fn integration(who: ConsoleUser) -> Response {
     let p = who.partition.to_string();
     page(
         StatusCode::OK,

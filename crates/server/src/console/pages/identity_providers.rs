@@ -39,7 +39,7 @@ fn failed(who: &ConsoleUser, e: ApiError) -> Response {
 
 /// A provider as the list shows it.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// Its id (the `registration_id`).
     pub id: String,
     /// Name.
@@ -65,12 +65,12 @@ pub(super) struct List {
 
 /// The list's query: what was just done.
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     done: Option<String>,
 }
 
 /// `GET /admin/{partition}/identity-providers`.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     who: ConsoleUser,
     Query(q): Query<ListQuery>,
@@ -175,7 +175,7 @@ fn form_page(who: &ConsoleUser, shown: Shown) -> Response {
 }
 
 /// `GET …/identity-providers/new`: the Add form.
-pub async fn new(who: ConsoleUser) -> Response {
+pub(crate) async fn new(who: ConsoleUser) -> Response {
     form_page(
         &who,
         Shown {
@@ -207,7 +207,7 @@ fn form_errors(e: ApiError) -> Result<(StatusCode, Messages), ApiError> {
 
 /// `POST …/identity-providers`: registers the provider and opens its page, or shows the form
 /// again with the messages and nothing saved.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     who: ConsoleUser,
     Form(form): Form<IdpForm>,
@@ -242,12 +242,12 @@ pub async fn create(
 
 /// The provider page's query: what was just done.
 #[derive(Debug, Deserialize)]
-pub struct DetailQuery {
+pub(crate) struct DetailQuery {
     done: Option<String>,
 }
 
 /// `GET …/identity-providers/{id}`: the registration, its edit form and its actions.
-pub async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -277,7 +277,7 @@ pub async fn detail(
 
 /// `POST …/identity-providers/{id}`: saves the edit form; a form opened before someone else
 /// changed the registration is not applied.
-pub async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -333,13 +333,13 @@ pub async fn update(
 
 /// A form that only carries the CSRF token.
 #[derive(Debug, Deserialize)]
-pub struct ActionForm {
+pub(crate) struct ActionForm {
     csrf: Option<String>,
 }
 
 /// `POST …/identity-providers/{id}/test`: **Test this provider** — fetches its keys now and
 /// shows what was found (a POST: it makes a request to another server).
-pub async fn test(
+pub(crate) async fn test(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -378,7 +378,7 @@ pub(super) struct ConfirmDelete {
 }
 
 /// `GET …/identity-providers/{id}/delete`: the confirmation page.
-pub async fn confirm_delete(
+pub(crate) async fn confirm_delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -400,7 +400,7 @@ pub async fn confirm_delete(
 }
 
 /// `POST …/identity-providers/{id}/delete`.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

@@ -13,7 +13,7 @@ use crate::admin_ops::identity_providers::NewIdentityProvider;
 
 /// The form's fields as typed (also what is shown again after an error).
 #[derive(Debug, Clone, Deserialize)]
-pub struct IdpForm {
+pub(crate) struct IdpForm {
     /// The session's CSRF token.
     pub csrf: Option<String>,
     /// Name.
@@ -70,7 +70,7 @@ impl Default for IdpForm {
 
 /// A registration's version, to tell a stale form.
 #[must_use]
-pub fn version(idp: &IdentityProvider) -> String {
+pub(crate) fn version(idp: &IdentityProvider) -> String {
     idp.updated_at.unix_timestamp_nanos().to_string()
 }
 
@@ -81,7 +81,7 @@ fn on(b: bool) -> Option<String> {
 impl IdpForm {
     /// The form showing a stored registration.
     #[must_use]
-    pub fn of(idp: &IdentityProvider) -> Self {
+    pub(crate) fn of(idp: &IdentityProvider) -> Self {
         Self {
             csrf: None,
             name: idp.name.clone(),
@@ -104,20 +104,20 @@ impl IdpForm {
 
     /// Whether `email_verified` is required.
     #[must_use]
-    pub const fn verified(&self) -> bool {
+    pub(crate) const fn verified(&self) -> bool {
         self.require_email_verified.is_some()
     }
 
     /// Whether Enabled is ticked.
     #[must_use]
-    pub const fn on(&self) -> bool {
+    pub(crate) const fn on(&self) -> bool {
         self.enabled.is_some()
     }
 }
 
 /// `users` or `customers`.
 #[must_use]
-pub const fn realm_name(r: Realm) -> &'static str {
+pub(crate) const fn realm_name(r: Realm) -> &'static str {
     match r {
         Realm::Users => "users",
         Realm::Customers => "customers",
@@ -190,7 +190,7 @@ fn parse(f: &IdpForm) -> Result<Parsed, Vec<FieldError>> {
 ///
 /// # Errors
 /// The fields that cannot be read.
-pub fn new_provider(f: &IdpForm) -> Result<NewIdentityProvider, Vec<FieldError>> {
+pub(crate) fn new_provider(f: &IdpForm) -> Result<NewIdentityProvider, Vec<FieldError>> {
     let p = parse(f)?;
     Ok(NewIdentityProvider {
         name: f.name.trim().to_owned(),
@@ -210,7 +210,7 @@ pub fn new_provider(f: &IdpForm) -> Result<NewIdentityProvider, Vec<FieldError>>
 ///
 /// # Errors
 /// The fields that cannot be read.
-pub fn changes(
+pub(crate) fn changes(
     old: &IdentityProvider,
     f: &IdpForm,
 ) -> Result<IdentityProviderChanges, Vec<FieldError>> {
@@ -236,7 +236,7 @@ pub fn changes(
 
 /// The form's label of an admin API field.
 #[must_use]
-pub fn label(field: &str) -> &'static str {
+pub(crate) fn label(field: &str) -> &'static str {
     match field {
         "name" => "Name",
         "issuer" => "Issuer",

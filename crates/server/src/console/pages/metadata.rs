@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// One copyable value.
 #[derive(Debug, Clone)]
-pub struct Field {
+pub(crate) struct Field {
     /// The element id (the copy button's target).
     pub id: &'static str,
     /// Its label, the contract's name.
@@ -34,7 +34,7 @@ pub(super) struct Metadata {
 }
 
 /// `GET /admin/{partition}/client-applications/{client_id}/metadata`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

@@ -23,7 +23,7 @@ use crate::state::AppState;
 
 /// One checkbox.
 #[derive(Debug, Clone)]
-pub struct Item {
+pub(crate) struct Item {
     /// The short name (the checkbox's value and label).
     pub name: String,
     /// What it allows.
@@ -36,7 +36,7 @@ pub struct Item {
 
 /// One kind within a hub: "Interactive", "On-Behalf-Of" or "Application Permissions".
 #[derive(Debug, Clone)]
-pub struct Kind {
+pub(crate) struct Kind {
     /// Its heading.
     pub label: &'static str,
     /// Whether it is a delegated kind (shown under "Delegated Permissions").
@@ -47,7 +47,7 @@ pub struct Kind {
 
 /// One hub with its kinds (only the kinds that have permissions).
 #[derive(Debug, Clone)]
-pub struct Group {
+pub(crate) struct Group {
     /// The hub's name as the console shows it.
     pub hub: &'static str,
     /// The element id of its heading.
@@ -59,20 +59,20 @@ pub struct Group {
 impl Group {
     /// The delegated kinds (Interactive, On-Behalf-Of).
     #[must_use]
-    pub fn delegated(&self) -> Vec<&Kind> {
+    pub(crate) fn delegated(&self) -> Vec<&Kind> {
         self.kinds.iter().filter(|k| k.delegated).collect()
     }
 
     /// The application kind, if the hub has application permissions.
     #[must_use]
-    pub fn application(&self) -> Option<&Kind> {
+    pub(crate) fn application(&self) -> Option<&Kind> {
         self.kinds.iter().find(|k| !k.delegated)
     }
 }
 
 /// What a save changed, for the notice.
 #[derive(Debug, Clone, Default)]
-pub struct Changes {
+pub(crate) struct Changes {
     /// Newly assigned.
     pub added: Vec<String>,
     /// No longer assigned.
@@ -110,7 +110,7 @@ const KINDS: [(PermissionKind, &str, bool); 3] = [
 /// The catalog grouped by hub and kind, ticked where `assigned` holds the name. A single-page
 /// application only sees the interactive delegated kind, the only one it can be given.
 #[must_use]
-pub fn groups(catalog: &[Permission], assigned: &BTreeSet<String>, spa: bool) -> Vec<Group> {
+pub(crate) fn groups(catalog: &[Permission], assigned: &BTreeSet<String>, spa: bool) -> Vec<Group> {
     let mut n = 0;
     HUBS.iter()
         .map(|&(hub, label, id)| Group {
@@ -178,7 +178,7 @@ async fn render(
 }
 
 /// `GET /admin/{partition}/client-applications/{client_id}/permissions`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -205,7 +205,7 @@ fn ticked(body: &[u8]) -> (Option<String>, Vec<String>) {
 }
 
 /// `POST .../permissions`: stores exactly the ticked set and says what changed.
-pub async fn save(
+pub(crate) async fn save(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,

@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 /// A secret as the table shows it.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// Secret id.
     pub id: String,
     /// Its label.
@@ -35,7 +35,7 @@ pub struct Row {
 
 /// A time as the console shows it: `2025-01-02 03:04 UTC`.
 #[must_use]
-pub fn when(t: OffsetDateTime) -> String {
+pub(crate) fn when(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} UTC",
@@ -112,7 +112,7 @@ async fn render(
 }
 
 /// `GET /admin/{partition}/client-applications/{client_id}/secrets`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -122,7 +122,7 @@ pub async fn show(
 
 /// The Add secret form.
 #[derive(Debug, Deserialize)]
-pub struct AddForm {
+pub(crate) struct AddForm {
     csrf: Option<String>,
     #[serde(default)]
     name: String,
@@ -131,7 +131,7 @@ pub struct AddForm {
 }
 
 /// `POST .../secrets`: adds a secret and shows its value, this once.
-pub async fn add(
+pub(crate) async fn add(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
@@ -189,12 +189,12 @@ pub async fn add(
 
 /// The delete form.
 #[derive(Debug, Deserialize)]
-pub struct DeleteForm {
+pub(crate) struct DeleteForm {
     csrf: Option<String>,
 }
 
 /// `POST .../secrets/{secret_id}/delete`.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id, secret_id)): Path<(String, String, String)>,

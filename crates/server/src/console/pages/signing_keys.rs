@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// One key's row.
 #[derive(Debug, Clone)]
-pub struct KeyRow {
+pub(crate) struct KeyRow {
     /// Key id.
     pub kid: String,
     /// Algorithm.
@@ -38,7 +38,7 @@ pub struct KeyRow {
 
 /// A realm's keys.
 #[derive(Debug, Clone)]
-pub struct RealmKeys {
+pub(crate) struct RealmKeys {
     /// `users` or `customers` (the Rotate form's value).
     pub realm: &'static str,
     /// Its heading: the realm and its issuer segment.
@@ -66,7 +66,7 @@ fn realm_label(p: &str, r: Realm) -> String {
 
 /// The keys by realm, in the order an administrator reads them.
 #[must_use]
-pub fn realms(partition: &str, keys: &[SigningKey]) -> Vec<RealmKeys> {
+pub(crate) fn realms(partition: &str, keys: &[SigningKey]) -> Vec<RealmKeys> {
     let rank = |s: KeyState| match s {
         KeyState::Active => 0,
         KeyState::Next => 1,
@@ -142,7 +142,7 @@ fn render(who: &ConsoleUser, keys: &[SigningKey], notice: Option<String>) -> Res
 }
 
 /// `GET /admin/{partition}/signing-keys`.
-pub async fn list(State(state): State<AppState>, who: ConsoleUser) -> Response {
+pub(crate) async fn list(State(state): State<AppState>, who: ConsoleUser) -> Response {
     match ops::keys::all(&state, &who).await {
         Ok(keys) => render(&who, &keys, None),
         Err(e) => failed(&who, e, to_keys(&who)),
@@ -151,13 +151,13 @@ pub async fn list(State(state): State<AppState>, who: ConsoleUser) -> Response {
 
 /// The Rotate form.
 #[derive(Debug, Deserialize)]
-pub struct RotateForm {
+pub(crate) struct RotateForm {
     csrf: Option<String>,
     realm: Option<String>,
 }
 
 /// `POST /admin/{partition}/signing-keys/rotate`: rotates one realm's keys.
-pub async fn rotate(
+pub(crate) async fn rotate(
     State(state): State<AppState>,
     who: ConsoleUser,
     Form(f): Form<RotateForm>,
@@ -204,7 +204,7 @@ pub(super) struct Confirm {
 }
 
 /// `GET /admin/{partition}/signing-keys/{kid}/withdraw`: what withdrawing does, and the button.
-pub async fn confirm(
+pub(crate) async fn confirm(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, kid)): Path<(String, String)>,
@@ -248,12 +248,12 @@ pub async fn confirm(
 
 /// The Withdraw form.
 #[derive(Debug, Deserialize)]
-pub struct WithdrawForm {
+pub(crate) struct WithdrawForm {
     csrf: Option<String>,
 }
 
 /// `POST /admin/{partition}/signing-keys/{kid}/withdraw`.
-pub async fn withdraw(
+pub(crate) async fn withdraw(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, kid)): Path<(String, String)>,

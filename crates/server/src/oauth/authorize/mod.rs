@@ -10,7 +10,7 @@
 //! `sub` value in the `claims` parameter (§5.5.1). A session of another account then counts as
 //! none, and a sign-in as another account gets no code.
 
-pub mod request;
+pub(crate) mod request;
 
 use std::time::Instant;
 
@@ -44,7 +44,7 @@ use crate::state::AppState;
 use crate::urls;
 
 /// `GET {issuer}/oauth2/authorize`.
-pub async fn get(
+pub(crate) async fn get(
     State(state): State<AppState>,
     issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,
@@ -64,7 +64,7 @@ pub async fn get(
 }
 
 /// `POST {issuer}/oauth2/authorize` (form-encoded, OIDC Core §3.1.2.1).
-pub async fn post(
+pub(crate) async fn post(
     State(state): State<AppState>,
     issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,
@@ -317,7 +317,7 @@ async fn issue_code(
 }
 
 /// `POST {issuer}/oauth2/login`: the login form.
-pub async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     issuer: Result<RealmIssuer, IssuerRejection>,
     meta: RequestMeta,

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tessera_domain::authorization_request::{
     self as rules, Checked, Grantable, PageError, Parameters, RequestError,
 };
-pub use tessera_domain::authorization_request::{OtherAccount, Prompt};
+pub(crate) use tessera_domain::authorization_request::{OtherAccount, Prompt};
 use tessera_domain::claims_request::ClaimsRequest;
 use tessera_domain::scope::GrantedScopes;
 use tessera_domain::{PartitionId, Realm};
@@ -26,7 +26,7 @@ use crate::urls;
 
 /// A valid authorization request.
 #[derive(Debug, Clone)]
-pub struct AuthorizationRequest {
+pub(crate) struct AuthorizationRequest {
     /// The client.
     pub client: Arc<ClientView>,
     /// The redirect URI (registered, exact).
@@ -57,14 +57,14 @@ impl AuthorizationRequest {
     /// the `claims` parameter's `sub` value): then `subject`'s session cannot answer it, and
     /// neither can a sign-in as `subject`.
     #[must_use]
-    pub fn other_account(&self, subject: uuid::Uuid) -> Option<OtherAccount> {
+    pub(crate) fn other_account(&self, subject: uuid::Uuid) -> Option<OtherAccount> {
         rules::other_account(self.hint_subject.as_deref(), self.claims.as_ref(), subject)
     }
 }
 
 /// Why an authorization request failed.
 #[derive(Debug)]
-pub enum AuthorizeError {
+pub(crate) enum AuthorizeError {
     /// Before the redirect URI is trusted: an HTML error page.
     Page {
         /// Status code.
@@ -78,7 +78,7 @@ pub enum AuthorizeError {
 
 /// An error response to send to the client's redirect URI.
 #[derive(Debug)]
-pub struct ErrorRedirect {
+pub(crate) struct ErrorRedirect {
     /// The verified redirect URI.
     pub redirect_uri: String,
     /// `state` from the request.
@@ -103,7 +103,7 @@ impl From<OAuthError> for AuthorizeError {
 ///
 /// # Errors
 /// [`AuthorizeError`] as described in the module documentation.
-pub async fn parse(
+pub(crate) async fn parse(
     state: &AppState,
     ctx: &PartitionContext,
     realm: Realm,
@@ -177,7 +177,7 @@ pub async fn parse(
 
 /// The redirect carrying `pairs` (plus `state` and `iss`) to `redirect_uri`.
 #[must_use]
-pub fn redirect_url(
+pub(crate) fn redirect_url(
     redirect_uri: &str,
     pairs: &[(&str, &str)],
     state_param: Option<&str>,

@@ -21,7 +21,11 @@ use crate::state::{AppState, ClientView, PartitionContext};
 /// The part of `scope` (space-separated short forms) still in force: OIDC scopes, and delegated
 /// permissions the client is still assigned — an administrator's removal applies at once.
 #[must_use]
-pub fn still_granted(ctx: &PartitionContext, client: &ClientView, scope: &str) -> GrantedScopes {
+pub(crate) fn still_granted(
+    ctx: &PartitionContext,
+    client: &ClientView,
+    scope: &str,
+) -> GrantedScopes {
     let mut out = GrantedScopes::default();
     for s in scope.split(' ').filter(|s| !s.is_empty()) {
         if let Some(o) = OIDC_SCOPES.iter().find(|o| **o == s) {
@@ -43,7 +47,7 @@ pub fn still_granted(ctx: &PartitionContext, client: &ClientView, scope: &str) -
 ///
 /// # Errors
 /// `invalid_grant` when the person was deleted or disabled.
-pub async fn live_person(
+pub(crate) async fn live_person(
     state: &AppState,
     partition: &PartitionId,
     grant: &Grant,
@@ -60,7 +64,7 @@ pub async fn live_person(
 /// A new refresh token of `grant`: its value and its stored form. Its sliding expiry never
 /// passes the grant's absolute one.
 #[must_use]
-pub fn new_refresh_token(
+pub(crate) fn new_refresh_token(
     state: &AppState,
     grant: &Grant,
     now: OffsetDateTime,
@@ -136,7 +140,7 @@ pub(crate) fn mint(
 
 /// Whether `granted` includes `offline_access` (refresh tokens).
 #[must_use]
-pub fn wants_refresh(granted: &GrantedScopes) -> bool {
+pub(crate) fn wants_refresh(granted: &GrantedScopes) -> bool {
     granted.oidc.contains("offline_access")
 }
 

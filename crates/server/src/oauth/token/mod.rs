@@ -4,7 +4,7 @@
 mod anonymous;
 mod authorization_code;
 mod client_credentials;
-pub mod grant_tokens;
+pub(crate) mod grant_tokens;
 mod on_behalf_of;
 mod refresh_token;
 mod request;
@@ -30,7 +30,7 @@ use crate::request_meta::RequestMeta;
 use crate::state::{AppState, PartitionContext};
 
 /// `POST {issuer}/oauth2/token`.
-pub async fn post(
+pub(crate) async fn post(
     State(state): State<AppState>,
     issuer: RealmIssuer,
     meta: RequestMeta,
