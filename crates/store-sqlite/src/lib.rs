@@ -149,7 +149,7 @@ impl SqliteStore {
     }
 
     /// Opens the database file `options` names, creating it if missing (mode 0600, see
-    /// [`Self::connect`]), with Tessera's settings added (see [`settings`]).
+    /// [`Self::connect`]), with Tessera's settings added (see the private `settings` function).
     ///
     /// # Errors
     /// When the file cannot be created or opened.
