@@ -75,7 +75,9 @@ enum KeysCommand {
     Revoke {
         #[command(flatten)]
         common: Common,
-        /// The key's id (`kid`).
+        /// The key's id (`kid`). Key ids are base64url and may begin with `-`, so a value that
+        /// does is the key id, not an option.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         /// Partition id.
         #[arg(long)]

@@ -191,6 +191,11 @@ async fn keys_revoke_withdraws_only_a_retired_key() {
     assert!(!unknown.status.success());
     let err = String::from_utf8_lossy(&unknown.stderr);
     assert!(err.contains("no signing key no-such-kid"), "{err}");
+    // Key ids are base64url: one may begin with `-` and is still a key id, not an option.
+    let hyphen = run(&["keys", "revoke", "-3no-such", "--partition", "acme"]);
+    assert!(!hyphen.status.success());
+    let err = String::from_utf8_lossy(&hyphen.stderr);
+    assert!(err.contains("no signing key -3no-such"), "{err}");
 
     let rotate = run(&["keys", "rotate", "--partition", "acme", "--realm", "users"]);
     assert!(rotate.status.success());
