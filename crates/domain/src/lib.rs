@@ -29,6 +29,7 @@ pub mod flow;
 pub mod grant;
 pub mod identity_provider;
 pub mod ids;
+pub mod limits;
 pub mod page;
 pub mod partition;
 pub mod permission;

@@ -63,6 +63,7 @@ mod error;
 mod grants;
 mod identity_providers;
 mod keys;
+mod limits;
 mod partitions;
 mod sessions;
 mod standard_claims;

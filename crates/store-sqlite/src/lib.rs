@@ -64,6 +64,7 @@ mod error;
 mod grants;
 mod identity_providers;
 mod keys;
+mod limits;
 mod partitions;
 mod sessions;
 mod standard_claims;

@@ -1,19 +1,22 @@
 //! `POST {api_url}/core/authmgr/v3/oauth2/v2.0/anonymous/token?user_type=customer&domain_hint={partition}`:
 //! anonymous-customer tokens, rate-limited per source address because they need no credentials.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
-use tessera_oauth_types::ErrorCode;
+use time::OffsetDateTime;
 
 use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::token;
+use crate::rate_limit::client_block;
+use crate::rate_window::Quota;
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
@@ -30,22 +33,9 @@ pub(super) async fn post(
         Err(e) => return e.into_response(),
     };
     if let Some(ip) = meta.ip
-        && let Err(wait) = state.anonymous_limiter.check(ip, Instant::now())
+        && let Err(e) = limit(&state, ip)
     {
-        let secs = wait.as_secs().max(1);
-        let mut resp = OAuthError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            code: ErrorCode::TemporarilyUnavailable,
-            description: format!(
-                "too many anonymous token requests from this address; retry in {secs} s"
-            ),
-            basic_challenge: false,
-        }
-        .into_response();
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return resp;
+        return e.into_response();
     }
     let target = token::Target {
         partition,
@@ -54,6 +44,36 @@ pub(super) async fn post(
         endpoint: token::Endpoint::Anonymous,
     };
     token::respond(&state, target, meta, &headers, &body).await
+}
+
+/// The per-address limits: this instance's token bucket (bursts), then the per-minute window
+/// every instance shares (docs/operations.md#abuse-limits). Its `X-RateLimit-Limit` is the
+/// window's: `requests_per_minute`, or `burst` when that is larger.
+fn limit(state: &AppState, ip: IpAddr) -> Result<(), OAuthError> {
+    let cfg = &state.config.anonymous;
+    let per_window = cfg.requests_per_minute.max(cfg.burst);
+    let now = OffsetDateTime::now_utc();
+    let refused = |quota: Quota| {
+        let secs = quota.retry_after(now);
+        OAuthError::too_many_requests(
+            format!("too many anonymous token requests from this address; retry in {secs} s"),
+            quota,
+            now,
+        )
+    };
+    if let Err(wait) = state.anonymous_limiter.check(ip, Instant::now()) {
+        return Err(refused(Quota {
+            limit: per_window,
+            remaining: 0,
+            reset: now + wait,
+        }));
+    }
+    let key = format!("x|{}", client_block(ip));
+    state
+        .rate_counters
+        .check(&key, per_window, now)
+        .map(|_| ())
+        .map_err(refused)
 }
 
 fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {

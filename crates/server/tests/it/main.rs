@@ -29,6 +29,8 @@
 //! - `login_backoff`: parallel and cross-name guessing against the back-off; `client_address`:
 //!   budgets per client behind a trusted proxy, forged headers ignored otherwise;
 //!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit;
+//!   `rate_limits`: 429 with `Retry-After` and `X-RateLimit-*` from the per-client token limit,
+//!   the anonymous-token limit and the login back-off;
 //!   `slow_clients`: slowloris, idle keep-alive, the connection cap, slow bodies, header floods.
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation;
 //!   `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
@@ -99,6 +101,7 @@ mod operation_assign;
 mod password_change;
 mod password_concurrency;
 mod people_ops;
+mod rate_limits;
 mod repeated_params;
 mod scale_out;
 mod slow_clients;

@@ -12,8 +12,6 @@
 
 pub(crate) mod request;
 
-use std::time::Instant;
-
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -25,7 +23,7 @@ use tessera_domain::grant::{AuthorizationCode, Grant};
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ErrorCode;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use self::request::{AuthorizationRequest, AuthorizeError, ErrorRedirect, Prompt, redirect_url};
 use super::browser::{self, Cookie, FormPage};
@@ -384,23 +382,32 @@ pub(crate) async fn login(
         None => Account::Unknown(&login),
     };
     // Counted before the password is checked, so parallel guesses cannot outrun the count.
-    let attempt = match state.login_backoff.reserve(
-        account_key(&partition, realm, &whose),
-        meta.ip.map(address_key),
-        Instant::now(),
-    ) {
+    let now = OffsetDateTime::now_utc();
+    let attempt = match state
+        .login_backoff
+        .reserve(
+            account_key(&partition, realm, &whose),
+            meta.ip.map(address_key),
+            now,
+        )
+        .await
+    {
         Ok(a) => a,
-        Err(wait) => {
-            let secs = wait.as_secs().max(1);
-            return retry_after(
-                again(
-                    &format!(
-                        "Too many failed sign-in attempts. Wait {secs} seconds and try again."
-                    ),
-                    StatusCode::TOO_MANY_REQUESTS,
-                ),
-                secs,
+        Err(locked) => {
+            // The headers say when the lock ends; the "limit" is the free attempts of the key
+            // that is locked (docs/operations.md#abuse-limits).
+            let quota = crate::rate_window::Quota {
+                limit: locked.free,
+                remaining: 0,
+                reset: locked.until,
+            };
+            let secs = quota.retry_after(now);
+            let mut resp = again(
+                &format!("Too many failed sign-in attempts. Wait {secs} seconds and try again."),
+                StatusCode::TOO_MANY_REQUESTS,
             );
+            quota.refusal_headers(resp.headers_mut(), now);
+            return resp;
         }
     };
     let mut audit = AuditContext::anonymous(&partition, meta.source_ip.clone());
@@ -408,7 +415,7 @@ pub(crate) async fn login(
     let right = match state.passwords.verify(password, hash.as_deref()).await {
         Ok(right) => right,
         Err(PasswordError::Busy(busy)) => {
-            state.login_backoff.unchecked(attempt);
+            state.login_backoff.unchecked(attempt).await;
             return retry_after(
                 again(
                     "Too many sign-ins are being checked at this moment. Please try again in a few seconds.",
@@ -438,7 +445,7 @@ pub(crate) async fn login(
         return again(message, StatusCode::UNAUTHORIZED);
     };
     // The password was right (even if the account turns out to be disabled).
-    state.login_backoff.succeeded(attempt);
+    state.login_backoff.succeeded(attempt).await;
     audit.actor_kind = ActorKind::User;
     audit.actor_id = Some(person.id().to_string());
     if !person.enabled() {

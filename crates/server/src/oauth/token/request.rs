@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use tessera_domain::flow::Flow;
 use tessera_domain::scope::{self, GrantedScopes, ScopeRequest};
 use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
 
 use crate::audit::AuditContext;
 use crate::oauth::client_auth::{self, Authenticated};
@@ -40,15 +41,38 @@ impl GrantRequest<'_> {
     ///
     /// # Errors
     /// `invalid_client` (401) and the other refusals of client authentication.
+    /// Then counts the request against the client's limit of token requests a minute
+    /// (`clients.token_requests_per_minute`), across every instance: counted after
+    /// authentication, so nobody can spend another client's allowance by naming it.
     pub(crate) async fn authenticate(&mut self) -> Result<Authenticated, OAuthError> {
-        client_auth::authenticate_request(
+        let auth = client_auth::authenticate_request(
             self.state,
             self.partition,
             self.headers,
             self.params,
             self.audit,
         )
-        .await
+        .await?;
+        let limit = self.state.config.clients.token_requests_per_minute;
+        if limit > 0 {
+            let now = OffsetDateTime::now_utc();
+            let key = format!(
+                "c|{}|{}",
+                self.partition.as_str(),
+                auth.view.client.client_id
+            );
+            if let Err(quota) = self.state.rate_counters.check(&key, limit, now) {
+                return Err(OAuthError::too_many_requests(
+                    format!(
+                        "this client has made {limit} token requests this minute, its limit; retry in {} s",
+                        quota.retry_after(now)
+                    ),
+                    quota,
+                    now,
+                ));
+            }
+        }
+        Ok(auth)
     }
 
     /// The issuer that received the request, which signs its tokens.

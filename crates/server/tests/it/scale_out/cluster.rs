@@ -119,6 +119,8 @@ pub struct Cluster {
     pub automation_secret: String,
     pub http: reqwest::Client,
     dir: tempfile::TempDir,
+    /// Extra environment of every instance.
+    env: Vec<(String, String)>,
     _db: Option<Database>,
 }
 
@@ -135,12 +137,37 @@ impl Cluster {
         Some(Self::start_on(&url, n, Some(db)).await)
     }
 
+    /// [`Self::start`] with extra environment variables for every instance (configuration,
+    /// e.g. `TESSERA_CLIENTS__TOKEN_REQUESTS_PER_MINUTE`).
+    pub async fn start_with_env(n: usize, env: &[(&str, &str)]) -> Option<Self> {
+        let base = postgres_url()?;
+        let (url, name) = fresh_pg_database(&base).await;
+        let db = Database {
+            admin_url: base,
+            name,
+        };
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Some(Self::start_on_with(&url, n, Some(db), env).await)
+    }
+
     /// `n` instances on the database at `url` (one the caller made and will remove).
     pub async fn start_on_url(url: &str, n: usize) -> Self {
         Self::start_on(url, n, None).await
     }
 
     async fn start_on(url: &str, n: usize, db: Option<Database>) -> Self {
+        Self::start_on_with(url, n, db, Vec::new()).await
+    }
+
+    async fn start_on_with(
+        url: &str,
+        n: usize,
+        db: Option<Database>,
+        env: Vec<(String, String)>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("master.key");
         write_master_key(&key);
@@ -175,6 +202,7 @@ impl Cluster {
                 .build()
                 .unwrap(),
             dir,
+            env,
             _db: db,
         };
         for (i, port) in ports.into_iter().enumerate() {
@@ -191,6 +219,7 @@ impl Cluster {
         let log = self.dir.path().join(format!("instance-{i}.log"));
         let child = tessera(self.dir.path(), &self.database_url, &self.public_url)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(
                 std::fs::File::options()

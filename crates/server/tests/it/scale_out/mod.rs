@@ -8,11 +8,14 @@
 //!   winner.
 //! - `propagation`: an admin change through one instance holds at another within 1 s, measured.
 //! - `crash`: `kill -9` during admin writes and refreshes loses nothing acknowledged.
+//! - `limits`: the per-client token limit, the anonymous-token limit and the login back-off
+//!   hold across instances (counts shared through PostgreSQL), measured.
 //! - `own_postgres`: a PostgreSQL server of the test's own, to stop and start; `outage`: the
 //!   database goes away under load and comes back.
 
 mod cluster;
 mod crash;
+mod limits;
 mod outage;
 mod own_postgres;
 mod propagation;
