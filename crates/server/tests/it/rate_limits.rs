@@ -60,9 +60,13 @@ async fn rate_limits_a_client_past_its_token_requests_a_minute() {
     let (id, secret) = s.web_client("Busy job", &[scope]).await;
     let (other, other_secret) = s.web_client("Quiet job", &[scope]).await;
     within_one_window(Duration::from_secs(10)).await;
-    for _ in 0..5 {
+    // Admitted answers carry the allowance too.
+    for left in (0..5).rev() {
         let resp = s.client_credentials(&id, &secret, scope).await;
         assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["x-ratelimit-limit"], "5");
+        assert_eq!(resp.headers()["x-ratelimit-remaining"], left.to_string().as_str());
+        assert!(resp.headers().contains_key("x-ratelimit-reset"));
     }
     let resp = s.client_credentials(&id, &secret, scope).await;
     assert_eq!(resp.status(), 429);

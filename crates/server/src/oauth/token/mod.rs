@@ -87,6 +87,7 @@ pub(crate) async fn respond(
         endpoint,
     } = target;
     let mut audit = AuditContext::anonymous(&partition, meta.source_ip);
+    let quota = std::sync::OnceLock::new();
     let grant =
         Params::from_body(headers, body).map(|p| (p.get("grant_type").map(str::to_owned), p));
     let result = async {
@@ -121,6 +122,7 @@ pub(crate) async fn respond(
             headers,
             params: &params,
             audit: &mut audit,
+            quota: &quota,
         };
         let outcome = match grant.as_str() {
             grant_type::CLIENT_CREDENTIALS if endpoint == Endpoint::Anonymous => {
@@ -158,6 +160,10 @@ pub(crate) async fn respond(
             let mut resp = no_store(Json(token).into_response());
             resp.headers_mut()
                 .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            // The client's allowance, as the modelled platform reports it on every answer.
+            if let Some(q) = quota.get() {
+                q.headers(resp.headers_mut());
+            }
             resp
         }
         Err(e) => {

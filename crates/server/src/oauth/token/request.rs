@@ -3,6 +3,7 @@
 //! with. Handlers take this one value instead of its seven parts.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use axum::http::HeaderMap;
 use tessera_domain::flow::Flow;
@@ -15,6 +16,7 @@ use crate::oauth::client_auth::{self, Authenticated};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::issue::Issuer;
+use crate::rate_window::Quota;
 use crate::state::{AppState, PartitionContext};
 
 /// A token request, parsed, for a known partition.
@@ -34,6 +36,9 @@ pub(crate) struct GrantRequest<'a> {
     pub(crate) params: &'a Params,
     /// Who is acting, for the audit event the endpoint records; authentication fills it in.
     pub(crate) audit: &'a mut AuditContext,
+    /// The client's rate-limit quota once it is counted, for the `X-RateLimit-*` headers of
+    /// the answer.
+    pub(crate) quota: &'a OnceLock<Quota>,
 }
 
 impl GrantRequest<'_> {
@@ -61,15 +66,20 @@ impl GrantRequest<'_> {
                 self.partition.as_str(),
                 auth.view.client.client_id
             );
-            if let Err(quota) = self.state.rate_counters.check(&key, limit, now) {
-                return Err(OAuthError::too_many_requests(
-                    format!(
-                        "this client has made {limit} token requests this minute, its limit; retry in {} s",
-                        quota.retry_after(now)
-                    ),
-                    quota,
-                    now,
-                ));
+            match self.state.rate_counters.check(&key, limit, now) {
+                Ok(quota) => {
+                    let _ = self.quota.set(quota);
+                }
+                Err(quota) => {
+                    return Err(OAuthError::too_many_requests(
+                        format!(
+                            "this client has made {limit} token requests this minute, its limit; retry in {} s",
+                            quota.retry_after(now)
+                        ),
+                        quota,
+                        now,
+                    ));
+                }
             }
         }
         Ok(auth)
