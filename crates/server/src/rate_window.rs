@@ -167,15 +167,19 @@ impl RateCounters {
         })
     }
 
-    /// Adds this instance's new counts to the shared ones and adopts the totals. Returns
-    /// whether the store answered (or there was nothing to add).
-    pub(crate) async fn reconcile<S>(&self, store: &S) -> bool
+    /// Adds this instance's new counts to the shared ones and adopts the totals, and forgets
+    /// the keys of windows over before `now`'s last one. Returns whether the store answered
+    /// (or there was nothing to add).
+    pub(crate) async fn reconcile<S>(&self, store: &S, now: OffsetDateTime) -> bool
     where
         S: LimitRepository + Sync + ?Sized,
     {
         let mut batches: BTreeMap<OffsetDateTime, Vec<(String, u64)>> = BTreeMap::new();
         {
             let mut slots = self.lock();
+            // Keys of windows before the last one have nothing left to limit.
+            let recent = window_start(now) - WINDOW;
+            slots.retain(|_, s| s.window >= recent || s.pending > 0);
             for (key, s) in slots.iter_mut() {
                 if s.pending > 0 {
                     s.sending = s.pending;
@@ -225,7 +229,9 @@ pub(crate) async fn reconcile_forever(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        counters.reconcile(store.as_ref()).await;
+        counters
+            .reconcile(store.as_ref(), OffsetDateTime::now_utc())
+            .await;
     }
 }
 
@@ -234,14 +240,17 @@ mod tests {
     use super::*;
     use async_trait::async_trait;
     use tessera_domain::limits::{BackoffKey, Locked};
-    use tessera_domain::store::StoreResult;
+    use tessera_domain::store::{StoreError, StoreResult};
     use time::macros::datetime;
 
     const T0: OffsetDateTime = datetime!(2026-01-01 10:00:30 UTC);
 
     /// The shared table as two instances see it: one total per key and window.
     #[derive(Default)]
-    struct Table(Mutex<HashMap<(String, OffsetDateTime), u64>>);
+    struct Table(
+        Mutex<HashMap<(String, OffsetDateTime), u64>>,
+        std::sync::atomic::AtomicBool,
+    );
 
     #[async_trait]
     impl LimitRepository for Table {
@@ -250,6 +259,11 @@ mod tests {
             window: OffsetDateTime,
             adds: &[(String, u64)],
         ) -> StoreResult<Vec<u64>> {
+            if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StoreError::Unavailable(Box::new(std::io::Error::other(
+                    "down",
+                ))));
+            }
             let mut t = self.0.lock().unwrap();
             Ok(adds
                 .iter()
@@ -315,10 +329,31 @@ mod tests {
                 admitted += usize::from(a.check("k", 10, T0).is_ok());
                 admitted += usize::from(b.check("k", 10, T0).is_ok());
             }
-            assert!(a.reconcile(&table).await);
-            assert!(b.reconcile(&table).await);
+            assert!(a.reconcile(&table, T0).await);
+            assert!(b.reconcile(&table, T0).await);
         }
         assert!((10..=12).contains(&admitted), "{admitted}");
         assert!(a.check("k", 10, T0).is_err() && b.check("k", 10, T0).is_err());
+    }
+
+    #[tokio::test]
+    async fn counts_made_while_the_store_is_down_are_kept_and_added_later() {
+        let table = Table::default();
+        let a = RateCounters::default();
+        table.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..3 {
+            assert!(a.check("k", 3, T0).is_ok());
+        }
+        assert!(!a.reconcile(&table, T0).await);
+        assert!(a.check("k", 3, T0).is_err(), "the limit holds locally");
+        table.1.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert!(a.reconcile(&table, T0).await);
+        assert_eq!(
+            table.0.lock().unwrap()[&("k".to_owned(), window_start(T0))],
+            3
+        );
+        // Slots of past windows are forgotten.
+        assert!(a.reconcile(&table, T0 + Duration::from_secs(180)).await);
+        assert!(a.lock().is_empty());
     }
 }
