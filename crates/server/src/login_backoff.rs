@@ -266,6 +266,8 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    const T0: OffsetDateTime = time::macros::datetime!(2026-01-01 10:00:00 UTC);
+
     fn ip(s: &str) -> std::net::IpAddr {
         s.parse().unwrap()
     }
@@ -281,7 +283,7 @@ mod tests {
     #[test]
     fn the_table_is_bounded_and_refused_attempts_leave_nothing_behind() {
         let b = LocalBackoff::default();
-        let t0 = OffsetDateTime::now_utc();
+        let t0 = T0;
         for n in 0..MAX_TRACKED {
             drop(b.reserve(acct(&format!("spray{n}")), None, t0).unwrap());
         }
@@ -312,7 +314,7 @@ mod tests {
     #[test]
     fn delays_start_after_the_free_attempts_and_double() {
         let b = LocalBackoff::default();
-        let t0 = OffsetDateTime::now_utc();
+        let t0 = T0;
         let a = acct("Agent1");
         assert_eq!(a, acct(" agent1 "));
         for _ in 0..ACCOUNT_FREE {
@@ -340,7 +342,7 @@ mod tests {
     #[test]
     fn attempts_in_flight_count_against_the_budget() {
         let b = LocalBackoff::default();
-        let t0 = OffsetDateTime::now_utc();
+        let t0 = T0;
         let held: Vec<Attempt> = (0..40)
             .filter_map(|_| b.reserve(acct("agent1"), None, t0).ok())
             .collect();
@@ -350,7 +352,7 @@ mod tests {
     #[test]
     fn an_unchecked_attempt_is_given_back() {
         let b = LocalBackoff::default();
-        let t0 = OffsetDateTime::now_utc();
+        let t0 = T0;
         for _ in 0..ACCOUNT_FREE * 3 {
             let a = b
                 .reserve(acct("agent1"), Some(address_key(ip("192.0.2.1"))), t0)
@@ -366,7 +368,7 @@ mod tests {
     #[test]
     fn addresses_have_their_own_allowance_and_keep_it_after_a_success() {
         let b = LocalBackoff::default();
-        let t0 = OffsetDateTime::now_utc();
+        let t0 = T0;
         let from = || Some(address_key(ip("198.51.100.9")));
         for i in 0..ADDRESS_FREE - 1 {
             drop(b.reserve(acct(&format!("u{i}")), from(), t0).unwrap());
@@ -385,7 +387,7 @@ mod tests {
     #[test]
     fn a_refused_attempt_counts_nowhere() {
         let b = LocalBackoff::default();
-        let t0 = OffsetDateTime::now_utc();
+        let t0 = T0;
         for _ in 0..ACCOUNT_FREE {
             drop(
                 b.reserve(acct("locked"), Some(address_key(ip("203.0.113.5"))), t0)

@@ -224,14 +224,13 @@ impl RateCounters {
 pub(crate) async fn reconcile_forever(
     counters: std::sync::Arc<RateCounters>,
     store: std::sync::Arc<dyn tessera_domain::store::Store>,
+    clock: std::sync::Arc<dyn tessera_domain::Clock>,
 ) {
     let mut tick = tokio::time::interval(RECONCILE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        counters
-            .reconcile(store.as_ref(), OffsetDateTime::now_utc())
-            .await;
+        counters.reconcile(store.as_ref(), clock.now()).await;
     }
 }
 

@@ -268,6 +268,7 @@ pub fn build_state_with(
         tokio::spawn(crate::rate_window::reconcile_forever(
             rate_counters.clone(),
             store.clone(),
+            clock.clone(),
         ));
         crate::login_backoff::LoginBackoff::shared(store.clone())
     } else {
@@ -323,8 +324,8 @@ pub async fn purge_expired(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "purging expired grants failed; will retry"),
         }
         // Rate windows are a minute long; back-off entries are forgotten an hour after their
-        // last attempt (tessera_domain::limits); both are kept by the wall clock.
-        let now = time::OffsetDateTime::now_utc();
+        // last attempt (tessera_domain::limits).
+        let now = state.clock.now();
         let windows = state
             .store
             .purge_rate_counts(now - time::Duration::minutes(2))

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
-use time::OffsetDateTime;
 
 use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
@@ -52,7 +51,7 @@ pub(super) async fn post(
 fn limit(state: &AppState, ip: IpAddr) -> Result<(), OAuthError> {
     let cfg = &state.config.anonymous;
     let per_window = cfg.requests_per_minute.max(cfg.burst);
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let refused = |quota: Quota| {
         let secs = quota.retry_after(now);
         OAuthError::too_many_requests(

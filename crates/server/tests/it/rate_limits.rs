@@ -14,10 +14,15 @@ use crate::code_flow_support::{Browser, create_user};
 use crate::login_backoff::{attempt, login_form};
 use crate::support::{Backend, TestServer};
 
+/// The time now, as the server's `SystemClock` reads it.
+pub fn wall_clock() -> OffsetDateTime {
+    tessera_domain::Clock::now(&tessera_domain::clock::SystemClock)
+}
+
 /// Waits for the next UTC minute unless at least `need` of the current one is left, so the
 /// requests of a test fall in one rate window.
 pub async fn within_one_window(need: Duration) {
-    let now = OffsetDateTime::now_utc();
+    let now = wall_clock();
     let into = Duration::from_secs(u64::from(now.second()))
         + Duration::from_nanos(u64::from(now.nanosecond()));
     let left = Duration::from_secs(60).saturating_sub(into);
@@ -41,7 +46,7 @@ pub fn assert_refusal_headers(h: &HeaderMap, limit: u32) -> OffsetDateTime {
     let reset = OffsetDateTime::parse(&header("x-ratelimit-reset"), &Rfc3339).unwrap();
     assert!(header("x-ratelimit-reset").ends_with('Z'), "UTC");
     let retry: i64 = header("retry-after").parse().unwrap();
-    let until = (reset - OffsetDateTime::now_utc()).whole_seconds();
+    let until = (reset - wall_clock()).whole_seconds();
     assert!((1..=60).contains(&retry), "retry-after {retry}");
     assert!(
         (until - retry).abs() <= 2,
@@ -66,7 +71,10 @@ async fn rate_limits_a_client_past_its_token_requests_a_minute() {
         let resp = s.client_credentials(&id, &secret, scope).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["x-ratelimit-limit"], "10");
-        assert_eq!(resp.headers()["x-ratelimit-remaining"], left.to_string().as_str());
+        assert_eq!(
+            resp.headers()["x-ratelimit-remaining"],
+            left.to_string().as_str()
+        );
         assert!(resp.headers().contains_key("x-ratelimit-reset"));
     }
     let resp = s.client_credentials(&id, &secret, scope).await;
@@ -119,7 +127,7 @@ async fn rate_limits_the_anonymous_endpoint_with_headers() {
     assert_eq!(resp.status(), 429);
     // The burst is spent: one more every 10 s (60 s / 6).
     let reset = assert_refusal_headers(resp.headers(), 6);
-    let until = reset - OffsetDateTime::now_utc();
+    let until = reset - wall_clock();
     assert!(until <= time::Duration::seconds(11), "{until}");
 }
 

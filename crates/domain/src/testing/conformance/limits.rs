@@ -1,7 +1,7 @@
 //! The abuse limits' shared state: request counters and the login back-off.
 
 use super::ok;
-use crate::limits::{BackoffKey, FORGET_AFTER};
+use crate::limits::{BackoffKey, FORGET_AFTER, Locked};
 use crate::store::Store;
 use crate::testing::fixtures::at;
 
@@ -9,6 +9,14 @@ fn key(k: &str, free: u32) -> BackoffKey {
     BackoffKey {
         key: k.to_owned(),
         free,
+    }
+}
+
+/// The lock of a refused attempt; fails the test when the attempt passed.
+fn refused(r: Result<(), Locked>) -> Locked {
+    match r {
+        Ok(()) => panic!("the attempt passed; a lock was expected"),
+        Err(l) => l,
     }
 }
 
@@ -57,7 +65,10 @@ pub async fn login_backoff_counts_and_locks(store: &dyn Store) {
     for _ in 0..3 {
         assert!(ok(store.reserve_login_attempt(&keys, at(0)).await, "reserve").is_ok());
     }
-    let locked = ok(store.reserve_login_attempt(&keys, at(0)).await, "reserve").unwrap_err();
+    let locked = refused(ok(
+        store.reserve_login_attempt(&keys, at(0)).await,
+        "reserve",
+    ));
     assert_eq!((locked.until, locked.free), (at(1), 3));
     // Refused: the address was not counted. Two more reach the address's last free one.
     let other = key("a|acme|users|2", 3);
@@ -65,12 +76,18 @@ pub async fn login_backoff_counts_and_locks(store: &dyn Store) {
     for _ in 0..2 {
         assert!(ok(store.reserve_login_attempt(&via, at(0)).await, "reserve").is_ok());
     }
-    let locked = ok(store.reserve_login_attempt(&via, at(0)).await, "reserve").unwrap_err();
+    let locked = refused(ok(
+        store.reserve_login_attempt(&via, at(0)).await,
+        "reserve",
+    ));
     assert_eq!((locked.until, locked.free), (at(1), 5));
     // A right password clears the account and gives the address its attempt back.
     ok(
         store
-            .settle_login_attempt(&[account.key.clone()], &[address.clone()])
+            .settle_login_attempt(
+                std::slice::from_ref(&account.key),
+                std::slice::from_ref(&address),
+            )
             .await,
         "settle",
     );

@@ -23,7 +23,7 @@ use tessera_domain::grant::{AuthorizationCode, Grant};
 use tessera_domain::session::BrowserSession;
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ErrorCode;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use self::request::{AuthorizationRequest, AuthorizeError, ErrorRedirect, Prompt, redirect_url};
 use super::browser::{self, Cookie, FormPage};
@@ -382,7 +382,7 @@ pub(crate) async fn login(
         None => Account::Unknown(&login),
     };
     // Counted before the password is checked, so parallel guesses cannot outrun the count.
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let attempt = match state
         .login_backoff
         .reserve(

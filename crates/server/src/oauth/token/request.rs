@@ -9,7 +9,6 @@ use axum::http::HeaderMap;
 use tessera_domain::flow::Flow;
 use tessera_domain::scope::{self, GrantedScopes, ScopeRequest};
 use tessera_domain::{PartitionId, Realm};
-use time::OffsetDateTime;
 
 use crate::audit::AuditContext;
 use crate::oauth::client_auth::{self, Authenticated};
@@ -60,7 +59,7 @@ impl GrantRequest<'_> {
         .await?;
         let limit = self.state.config.clients.token_requests_per_minute;
         if limit > 0 {
-            let now = OffsetDateTime::now_utc();
+            let now = self.state.clock.now();
             let key = format!(
                 "c|{}|{}",
                 self.partition.as_str(),
