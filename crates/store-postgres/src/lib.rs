@@ -69,13 +69,13 @@ mod standard_claims;
 mod users;
 
 /// This backend's sqlx types under the names every module uses, so that a module of this crate
-/// and its namesake in the SQLite crate differ only in dialect lines.
+/// and its namesake in the other store crate differ only in dialect lines.
 pub(crate) type Db = Postgres;
 pub(crate) type DbConnection = sqlx::PgConnection;
 pub(crate) type DbRow = sqlx::postgres::PgRow;
 pub(crate) type DbStore = PgStore;
 
-/// The schema migrations, embedded at build time (numbered like the SQLite crate's).
+/// The schema migrations, embedded at build time (numbered like the other store crate's).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connections per instance: enough for the admin API and batch writers beside the cached hot

@@ -70,13 +70,13 @@ mod standard_claims;
 mod users;
 
 /// This backend's sqlx types under the names every module uses, so that a module of this crate
-/// and its namesake in the PostgreSQL crate differ only in dialect lines.
+/// and its namesake in the other store crate differ only in dialect lines.
 pub(crate) type Db = Sqlite;
 pub(crate) type DbConnection = sqlx::SqliteConnection;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 pub(crate) type DbStore = SqliteStore;
 
-/// The schema migrations, embedded at build time (numbered like the PostgreSQL crate's).
+/// The schema migrations, embedded at build time (numbered like the other store crate's).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connections kept open: SQLite serialises writers anyway, a few readers run beside them.

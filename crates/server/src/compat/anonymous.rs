@@ -3,9 +3,8 @@
 
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
 use tessera_oauth_types::ErrorCode;
@@ -13,23 +12,17 @@ use tessera_oauth_types::ErrorCode;
 use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::realm_post::RealmPost;
 use crate::oauth::token;
-use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
 /// Checks the query and the rate limit, then serves the anonymous client-credentials grant.
-pub(super) async fn post(
-    State(state): State<AppState>,
-    uri: Uri,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let partition = match target(&uri) {
+pub(super) async fn post(State(state): State<AppState>, post: RealmPost<Uri>) -> Response {
+    let partition = match target(&post.at) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    if let Some(ip) = meta.ip
+    if let Some(ip) = post.meta.ip
         && let Err(wait) = state.anonymous_limiter.check(ip, Instant::now())
     {
         let secs = wait.as_secs().max(1);
@@ -53,7 +46,7 @@ pub(super) async fn post(
         ctx: None,
         endpoint: token::Endpoint::Anonymous,
     };
-    token::respond(&state, target, meta, &headers, &body).await
+    token::respond(&state, target, post.meta, &post.headers, &post.body).await
 }
 
 fn target(uri: &Uri) -> Result<PartitionId, OAuthError> {
