@@ -10,11 +10,14 @@
 //! - `propagation`: an admin change through one instance holds at another within 1 s, measured.
 //! - `crash`: `kill -9` during admin writes, tokens and refreshes loses nothing acknowledged,
 //!   and token-issuance audit events within the batched writer's bound (PostgreSQL, SQLite).
+//! - `backup`: a backup taken while Tessera runs (`tessera backup` on SQLite, `pg_dump`),
+//!   restored into a fresh database, honours clients, tokens and refresh tokens.
 //! - `rotation`: signing keys rotated while tokens are issued and validated by the guard at
 //!   full speed: no valid token fails.
 //! - `own_postgres`: a PostgreSQL server of the test's own, to stop and start; `outage`: the
 //!   database goes away under load and comes back.
 
+mod backup;
 mod cluster;
 mod crash;
 mod outage;
