@@ -14,6 +14,8 @@
 //!   restored into a fresh database, honours clients, tokens and refresh tokens.
 //! - `rotation`: signing keys rotated while tokens are issued and validated by the guard at
 //!   full speed: no valid token fails.
+//! - `upgrade`: a binary older than its database's schema refuses to start; a running one
+//!   serves on.
 //! - `own_postgres`: a PostgreSQL server of the test's own, to stop and start; `outage`: the
 //!   database goes away under load and comes back.
 
@@ -25,3 +27,4 @@ mod own_postgres;
 mod propagation;
 mod rotation;
 mod tokens;
+mod upgrade;
