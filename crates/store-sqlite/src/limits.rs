@@ -85,7 +85,7 @@ impl LimitRepository for DbStore {
             }
             let at: HashMap<&str, usize> =
                 chunk.iter().map(|i| (adds[*i].0.as_str(), *i)).collect();
-            let rows = q.fetch_all(&self.pool).await.map_err(db)?;
+            let rows = q.fetch_all(&mut *self.conn().await?).await.map_err(db)?;
             for row in rows {
                 let key: String = get(&row, "counter_key")?;
                 let hits: i64 = get(&row, "hits")?;
@@ -100,7 +100,7 @@ impl LimitRepository for DbStore {
     async fn purge_rate_counts(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
             .bind(ts(before))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected())
@@ -179,7 +179,7 @@ impl LimitRepository for DbStore {
     async fn purge_login_attempts(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM login_attempts WHERE last_at < $1")
             .bind(ts(before))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected())

@@ -4,34 +4,27 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
 
 use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::realm_post::RealmPost;
 use crate::oauth::token;
 use crate::rate_limit::client_block;
 use crate::rate_window::Quota;
-use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
 /// Checks the query and the rate limit, then serves the anonymous client-credentials grant.
-pub(super) async fn post(
-    State(state): State<AppState>,
-    uri: Uri,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let partition = match target(&uri) {
+pub(super) async fn post(State(state): State<AppState>, post: RealmPost<Uri>) -> Response {
+    let partition = match target(&post.at) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    if let Some(ip) = meta.ip
+    if let Some(ip) = post.meta.ip
         && let Err(e) = limit(&state, ip)
     {
         return e.into_response();
@@ -42,7 +35,7 @@ pub(super) async fn post(
         ctx: None,
         endpoint: token::Endpoint::Anonymous,
     };
-    token::respond(&state, target, meta, &headers, &body).await
+    token::respond(&state, target, post.meta, &post.headers, &post.body).await
 }
 
 /// The per-address limits: this instance's token bucket (bursts), then the per-minute window

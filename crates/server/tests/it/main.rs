@@ -40,7 +40,8 @@
 //!   by default), the RSA key family beside the default one, discovery, rotation and hints.
 //! - `console`: the Administration Console in headless Chromium with axe-core (sign-in, the
 //!   path to Client Application, Add with its messages, CSRF, sign-out, a non-administrator
-//!   refused) and its built-in client, which the admin API cannot change.
+//!   refused) and its built-in client, which the admin API cannot change; `console_picker`:
+//!   the Security Details page's choice of application, searched and paged, over plain HTTP.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
 //! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format, and
 //!   the no-store headers; `metrics`: `/metrics` off by default, on its own listener, behind a
@@ -79,6 +80,7 @@ mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
 mod console;
+mod console_picker;
 mod cookies;
 mod dev_server;
 mod doc_citations;
