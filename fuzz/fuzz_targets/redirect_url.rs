@@ -1,6 +1,7 @@
 //! Redirect URL validation (`tessera_domain::client::check_redirect_url`, also the logout URI
 //! rule): whatever is accepted is an absolute URL without fragment or user information, `https`
-//! with a host or `http` on a loopback host, and its normalized form is accepted too.
+//! with a host or `http` on a loopback host, free of spaces and control characters, and its
+//! normalized form is accepted too.
 #![no_main]
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -20,6 +21,13 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(raw.len() <= 2000);
     assert!(!raw.contains('#'));
+    // The URL parser drops tabs and newlines anywhere and trims leading and trailing spaces and
+    // control characters, so a registration carrying them would name, by exact string match, a
+    // redirect_uri no client sends (RFC 3986 §2 has no such characters in a URI).
+    assert!(
+        !raw.chars().any(|c| c.is_ascii_control() || c == ' '),
+        "accepted with a space or control character: {raw:?}"
+    );
     let url = Url::parse(raw).expect("an accepted redirect URL parses");
     assert!(url.fragment().is_none());
     assert!(url.username().is_empty() && url.password().is_none());

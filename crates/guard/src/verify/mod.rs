@@ -145,9 +145,7 @@ impl TokenPolicy {
     /// `audiences`, 30 s leeway; a token without `kid` is verified by the provider's only key.
     /// The server's token exchange verifies with it, and so does the `jwt_token_exchange` fuzz
     /// target (docs/fuzzing.md), so both judge tokens by this one policy.
-    pub fn identity_provider_token(
-        audiences: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
+    pub fn identity_provider_token(audiences: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self::new(&ASYMMETRIC_ALGORITHMS)
             .types(Types::NoneOf(
                 NOT_SUBJECT_TOKEN_TYPES
