@@ -491,6 +491,13 @@ async function run(browser) {
   });
 
   await step('Assign to a client application adds exactly those scopes and keeps the others', async () => {
+    // The choice is one searched page of applications, never all of them: search by name first.
+    await page.getByLabel('Find an application by name', { exact: true }).fill(appName);
+    await page.getByRole('search', { name: 'Find a client application' }).getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL((u) => u.searchParams.get('q') === appName);
+    const offered = await page.getByLabel('Client Application', { exact: true }).locator('option').allTextContents();
+    check(offered.length === 2 && offered[1].startsWith(appName), `the search leaves the one application: ${offered}`);
+    equal(await page.getByRole('navigation', { name: 'Security schemes' }).getByRole('link', { name: 'oAuthClient', exact: true }).getAttribute('aria-current'), 'page', 'the search keeps the chosen scheme');
     await page.getByLabel('Client Application', { exact: true }).selectOption(clientId);
     await page.getByRole('button', { name: 'Assign', exact: true }).click();
     const status = page.getByRole('status').filter({ hasText: 'Assigned to' });

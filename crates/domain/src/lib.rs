@@ -30,6 +30,7 @@ pub mod form;
 pub mod grant;
 pub mod identity_provider;
 pub mod ids;
+pub mod limits;
 pub mod page;
 pub mod partition;
 pub mod permission;

@@ -21,6 +21,7 @@ use crate::grant::{
 };
 use crate::identity_provider::IdentityProvider;
 use crate::ids::{ClientId, PartitionId, Realm};
+use crate::limits::{BackoffKey, Locked};
 use crate::page::{Page, PageRequest};
 use crate::partition::Partition;
 use crate::permission::Permission;
@@ -529,6 +530,43 @@ pub trait ConsoleSessionRepository {
     async fn purge_console_sessions(&self, before: OffsetDateTime) -> StoreResult<u64>;
 }
 
+/// The abuse limits' shared state (docs/operations.md#abuse-limits): request counters per key
+/// and one-minute window, and the login back-off's entries. Several instances on one database
+/// share them; a single SQLite process keeps the same state in memory instead and never calls
+/// these (they are implemented there for parity, and the conformance suite runs on both).
+#[async_trait]
+pub trait LimitRepository {
+    /// Adds each `(key, n)` of `adds` to the key's counter of the window that starts at
+    /// `window`, in one statement per chunk of keys, and returns the keys' totals in the same
+    /// order. Keys must be distinct.
+    async fn add_rate_counts(
+        &self,
+        window: OffsetDateTime,
+        adds: &[(String, u64)],
+    ) -> StoreResult<Vec<u64>>;
+    /// Deletes the counters of windows that started before `before`; returns how many.
+    async fn purge_rate_counts(&self, before: OffsetDateTime) -> StoreResult<u64>;
+    /// Counts a login attempt against every key at once, unless one of them is locked at `now`
+    /// ([`crate::limits::reserve`], in one transaction holding the keys' rows, so attempts at
+    /// several instances are counted one after the other). `Ok(Err(_))` is the lock that
+    /// refuses it; nothing is counted then.
+    async fn reserve_login_attempt(
+        &self,
+        keys: &[BackoffKey],
+        now: OffsetDateTime,
+    ) -> StoreResult<Result<(), Locked>>;
+    /// Settles a reserved attempt: the `forget` keys' entries are deleted (a right password
+    /// clears its account), and each `refund` key gets one attempt back
+    /// ([`crate::limits::BackoffEntry::refund`]), in one transaction.
+    async fn settle_login_attempt(
+        &self,
+        forget: &[String],
+        refund: &[BackoffKey],
+    ) -> StoreResult<()>;
+    /// Deletes back-off entries whose last attempt was before `before`; returns how many.
+    async fn purge_login_attempts(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// All repositories of one backend.
 #[async_trait]
 pub trait Store:
@@ -545,6 +583,7 @@ pub trait Store:
     + GrantRepository
     + SessionRepository
     + ConsoleSessionRepository
+    + LimitRepository
     + std::fmt::Debug
     + Send
     + Sync

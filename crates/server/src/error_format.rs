@@ -173,6 +173,7 @@ fn oauth_error(status: StatusCode, limit: usize) -> Response {
         code,
         description: detail(status, limit),
         basic_challenge: false,
+        limited: None,
     }
     .into_response()
 }

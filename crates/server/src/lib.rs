@@ -29,6 +29,7 @@ pub(crate) mod ops;
 pub(crate) mod outbound;
 pub(crate) mod pages;
 pub(crate) mod rate_limit;
+pub(crate) mod rate_window;
 pub(crate) mod request_meta;
 pub(crate) mod state;
 pub(crate) mod telemetry;

@@ -1,47 +1,37 @@
 //! Back-off against password guessing on the login pages: per account and per source address.
 //!
 //! A few attempts are free; after them each further attempt locks the key for a doubling delay
-//! (capped). An attempt is *reserved* before its password is checked — counted and checked
-//! against every key at once, under one lock — so parallel guesses cannot all pass the check
-//! before any of them is counted. A wrong password leaves the reservation counted; a right one
-//! clears the account and gives the address its attempt back.
+//! (capped): the rule is `tessera_domain::limits`. An attempt is *reserved* before its password
+//! is checked — counted and checked against every key at once — so parallel guesses cannot all
+//! pass the check before any of them is counted. A wrong password leaves the reservation
+//! counted; a right one clears the account and gives the address its attempt back.
 //!
 //! An existing account is keyed by its id, so its username and its email share one budget. A
 //! name that matches no account is keyed by the name, with the same budget, so a lock reveals
-//! nothing about which accounts exist. State is in memory, per instance: with several instances
-//! an attacker gains at most a factor of the instance count.
+//! nothing about which accounts exist.
+//!
+//! Where the counts live (docs/operations.md#abuse-limits): a single SQLite process keeps them
+//! in memory ([`LocalBackoff`]); with PostgreSQL every attempt is reserved in the shared
+//! `login_attempts` table under its rows' locks, so attempts at any instance spend one budget.
+//! Logins are not the hot path (each costs an Argon2 verification), so one short transaction
+//! per attempt is affordable. If the database does not answer, the attempt is counted in this
+//! instance's memory instead: the limit then holds per instance, and no login fails for it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
+use tessera_domain::limits::{self, BackoffEntry, BackoffKey, FORGET_AFTER, Locked};
+use tessera_domain::store::Store;
 use tessera_domain::{PartitionId, Realm};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Attempts per account before delays start.
 pub const ACCOUNT_FREE: u32 = 5;
 /// Attempts per address (which may be many people behind one NAT) before delays start.
 pub const ADDRESS_FREE: u32 = 20;
-/// Longest delay.
-const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
-/// Failures are forgotten after this long without another.
-const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
-/// Keys tracked before stale ones are dropped.
+/// Keys tracked in memory before stale ones are dropped.
 const MAX_TRACKED: usize = 100_000;
-
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// Failed attempts plus those being checked now.
-    attempts: u32,
-    last: Instant,
-    locked_until: Option<Instant>,
-}
-
-/// Attempt counts by key.
-#[derive(Debug, Default)]
-pub struct LoginBackoff {
-    entries: Mutex<HashMap<String, Entry>>,
-}
 
 /// Whose budget an attempt spends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,10 +67,109 @@ pub fn address_key(ip: std::net::IpAddr) -> String {
 pub struct Attempt {
     account: String,
     address: Option<String>,
+    /// Counted in the shared store (not in this instance's memory).
+    shared: bool,
+}
+
+impl Attempt {
+    fn keys(&self) -> Vec<BackoffKey> {
+        std::iter::once(BackoffKey {
+            key: self.account.clone(),
+            free: ACCOUNT_FREE,
+        })
+        .chain(self.address.iter().map(|a| BackoffKey {
+            key: a.clone(),
+            free: ADDRESS_FREE,
+        }))
+        .collect()
+    }
+}
+
+/// The back-off, counted where the deployment shares it.
+#[derive(Debug, Default)]
+pub struct LoginBackoff {
+    local: LocalBackoff,
+    shared: Option<Arc<dyn Store>>,
 }
 
 impl LoginBackoff {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    /// A back-off whose counts live in `store`, shared by every instance using it (with this
+    /// instance's memory as the fallback while the store does not answer).
+    #[must_use]
+    pub fn shared(store: Arc<dyn Store>) -> Self {
+        Self {
+            local: LocalBackoff::default(),
+            shared: Some(store),
+        }
+    }
+
+    /// Counts an attempt against `account` and `address` at once, unless either is locked.
+    ///
+    /// # Errors
+    /// The lock in force; nothing is counted then.
+    pub async fn reserve(
+        &self,
+        account: String,
+        address: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Attempt, Locked> {
+        if let Some(store) = &self.shared {
+            let attempt = Attempt {
+                account,
+                address,
+                shared: true,
+            };
+            return match store.reserve_login_attempt(&attempt.keys(), now).await {
+                Ok(Ok(())) => Ok(attempt),
+                Ok(Err(locked)) => Err(locked),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the shared login back-off is unreachable; counting this attempt in this instance's memory");
+                    self.local.reserve(attempt.account, attempt.address, now)
+                }
+            };
+        }
+        self.local.reserve(account, address, now)
+    }
+
+    /// The password was right: the account's failures are forgotten and the address gets this
+    /// attempt back (but keeps its other failures: one good password must not reset a spraying
+    /// attacker's count).
+    pub async fn succeeded(&self, attempt: Attempt) {
+        match &self.shared {
+            Some(store) if attempt.shared => {
+                let address: Vec<BackoffKey> = attempt.keys().into_iter().skip(1).collect();
+                if let Err(e) = store
+                    .settle_login_attempt(std::slice::from_ref(&attempt.account), &address)
+                    .await
+                {
+                    tracing::warn!(error = %e, "clearing a login back-off entry failed; it stays counted");
+                }
+            }
+            _ => self.local.succeeded(attempt),
+        }
+    }
+
+    /// The password was never checked (hashing was at capacity): the attempt is given back.
+    pub async fn unchecked(&self, attempt: Attempt) {
+        match &self.shared {
+            Some(store) if attempt.shared => {
+                if let Err(e) = store.settle_login_attempt(&[], &attempt.keys()).await {
+                    tracing::warn!(error = %e, "giving a login attempt back failed; it stays counted");
+                }
+            }
+            _ => self.local.unchecked(attempt),
+        }
+    }
+}
+
+/// The back-off of one process: attempt counts by key, in memory, bounded.
+#[derive(Debug, Default)]
+pub struct LocalBackoff {
+    entries: Mutex<HashMap<String, BackoffEntry>>,
+}
+
+impl LocalBackoff {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, BackoffEntry>> {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -89,73 +178,61 @@ impl LoginBackoff {
     /// Counts an attempt against `account` and `address` at once, unless either is locked.
     ///
     /// # Errors
-    /// How long the caller must wait; nothing is counted then.
+    /// The lock in force; nothing is counted then.
     pub fn reserve(
         &self,
         account: String,
         address: Option<String>,
-        now: Instant,
-    ) -> Result<Attempt, Duration> {
+        now: OffsetDateTime,
+    ) -> Result<Attempt, Locked> {
         let mut entries = self.lock();
-        let wait = std::iter::once(&account)
-            .chain(&address)
-            .filter_map(|k| entries.get(k))
-            .filter_map(|e| e.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max();
-        if let Some(w) = wait {
-            return Err(w);
-        }
-        let new_keys = usize::from(!entries.contains_key(&account))
-            + address
-                .as_ref()
-                .map_or(0, |a| usize::from(!entries.contains_key(a)));
+        let attempt = Attempt {
+            account,
+            address,
+            shared: false,
+        };
+        let keys = attempt.keys();
+        let new_keys = keys
+            .iter()
+            .filter(|k| !entries.contains_key(&k.key))
+            .count();
         if entries.len() + new_keys > MAX_TRACKED {
             // First what is forgotten anyway, then entries below every free allowance: they
             // have never locked anything, so dropping them costs an attacker's budget little
             // and a user's nothing, while locks and their escalation are kept.
-            entries.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
+            entries.retain(|_, e| now - e.last < FORGET_AFTER);
             if entries.len() + new_keys > MAX_TRACKED {
                 entries.retain(|_, e| {
-                    e.attempts >= ACCOUNT_FREE.min(ADDRESS_FREE)
-                        || e.locked_until.is_some_and(|until| until > now)
+                    e.attempts >= ACCOUNT_FREE.min(ADDRESS_FREE) || e.locked_at(now).is_some()
                 });
             }
             if entries.len() + new_keys > MAX_TRACKED {
                 // Full of live locks: a flood from more accounts and addresses than the table
                 // holds. Newcomers wait rather than grow memory.
-                return Err(Duration::from_secs(1));
+                return Err(Locked {
+                    until: now + std::time::Duration::from_secs(1),
+                    free: ACCOUNT_FREE,
+                });
             }
         }
-        let mut count = |key: &str, free: u32| {
-            let e = entries.entry(key.to_owned()).or_insert(Entry {
-                attempts: 0,
-                last: now,
-                locked_until: None,
-            });
-            if now.duration_since(e.last) >= FORGET_AFTER {
-                e.attempts = 0;
-            }
-            e.attempts = e.attempts.saturating_add(1);
-            e.last = now;
-            // The attempt that spends the last free one locks the key for those after it.
-            if e.attempts >= free {
-                let exp = (e.attempts - free).min(20);
-                let delay = Duration::from_secs(1u64 << exp).min(MAX_DELAY);
-                e.locked_until = Some(now + delay);
-            }
-        };
-        count(&account, ACCOUNT_FREE);
-        if let Some(a) = &address {
-            count(a, ADDRESS_FREE);
+        let mut pairs: Vec<(&BackoffKey, BackoffEntry)> = keys
+            .iter()
+            .map(|k| {
+                let e = entries
+                    .get(&k.key)
+                    .copied()
+                    .unwrap_or_else(|| BackoffEntry::new(now));
+                (k, e)
+            })
+            .collect();
+        limits::reserve(&mut pairs, now)?;
+        for (k, e) in pairs {
+            entries.insert(k.key.clone(), e);
         }
-        Ok(Attempt { account, address })
+        Ok(attempt)
     }
 
-    /// The password was right: the account's failures are forgotten and the address gets this
-    /// attempt back (but keeps its other failures: one good password must not reset a spraying
-    /// attacker's count).
+    /// See [`LoginBackoff::succeeded`].
     pub fn succeeded(&self, attempt: Attempt) {
         let mut entries = self.lock();
         entries.remove(&attempt.account);
@@ -164,7 +241,7 @@ impl LoginBackoff {
         }
     }
 
-    /// The password was never checked (hashing was at capacity): the attempt is given back.
+    /// See [`LoginBackoff::unchecked`].
     pub fn unchecked(&self, attempt: Attempt) {
         let mut entries = self.lock();
         refund(&mut entries, &attempt.account, ACCOUNT_FREE);
@@ -174,23 +251,22 @@ impl LoginBackoff {
     }
 }
 
-fn refund(entries: &mut HashMap<String, Entry>, key: &str, free: u32) {
-    if let Some(e) = entries.get_mut(key) {
-        e.attempts = e.attempts.saturating_sub(1);
-        if e.attempts < free {
-            e.locked_until = None;
-        }
-        if e.attempts == 0 {
-            // Nothing left to remember: requests refused before their password was checked
-            // leave no entry behind.
-            entries.remove(key);
-        }
+fn refund(entries: &mut HashMap<String, BackoffEntry>, key: &str, free: u32) {
+    if let Some(e) = entries.get_mut(key)
+        && e.refund(free)
+    {
+        // Nothing left to remember: requests refused before their password was checked
+        // leave no entry behind.
+        entries.remove(key);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    const T0: OffsetDateTime = time::macros::datetime!(2026-01-01 10:00:00 UTC);
 
     fn ip(s: &str) -> std::net::IpAddr {
         s.parse().unwrap()
@@ -206,8 +282,8 @@ mod tests {
 
     #[test]
     fn the_table_is_bounded_and_refused_attempts_leave_nothing_behind() {
-        let b = LoginBackoff::default();
-        let t0 = Instant::now();
+        let b = LocalBackoff::default();
+        let t0 = T0;
         for n in 0..MAX_TRACKED {
             drop(b.reserve(acct(&format!("spray{n}")), None, t0).unwrap());
         }
@@ -237,21 +313,21 @@ mod tests {
 
     #[test]
     fn delays_start_after_the_free_attempts_and_double() {
-        let b = LoginBackoff::default();
-        let t0 = Instant::now();
+        let b = LocalBackoff::default();
+        let t0 = T0;
         let a = acct("Agent1");
         assert_eq!(a, acct(" agent1 "));
         for _ in 0..ACCOUNT_FREE {
             drop(b.reserve(a.clone(), None, t0).unwrap());
         }
         assert_eq!(
-            b.reserve(a.clone(), None, t0).unwrap_err(),
+            b.reserve(a.clone(), None, t0).unwrap_err().wait(t0),
             Duration::from_secs(1)
         );
         let t1 = t0 + Duration::from_secs(1);
         drop(b.reserve(a.clone(), None, t1).unwrap());
         assert_eq!(
-            b.reserve(a.clone(), None, t1).unwrap_err(),
+            b.reserve(a.clone(), None, t1).unwrap_err().wait(t1),
             Duration::from_secs(2)
         );
         let t3 = t1 + Duration::from_secs(2);
@@ -265,8 +341,8 @@ mod tests {
 
     #[test]
     fn attempts_in_flight_count_against_the_budget() {
-        let b = LoginBackoff::default();
-        let t0 = Instant::now();
+        let b = LocalBackoff::default();
+        let t0 = T0;
         let held: Vec<Attempt> = (0..40)
             .filter_map(|_| b.reserve(acct("agent1"), None, t0).ok())
             .collect();
@@ -275,8 +351,8 @@ mod tests {
 
     #[test]
     fn an_unchecked_attempt_is_given_back() {
-        let b = LoginBackoff::default();
-        let t0 = Instant::now();
+        let b = LocalBackoff::default();
+        let t0 = T0;
         for _ in 0..ACCOUNT_FREE * 3 {
             let a = b
                 .reserve(acct("agent1"), Some(address_key(ip("192.0.2.1"))), t0)
@@ -291,8 +367,8 @@ mod tests {
 
     #[test]
     fn addresses_have_their_own_allowance_and_keep_it_after_a_success() {
-        let b = LoginBackoff::default();
-        let t0 = Instant::now();
+        let b = LocalBackoff::default();
+        let t0 = T0;
         let from = || Some(address_key(ip("198.51.100.9")));
         for i in 0..ADDRESS_FREE - 1 {
             drop(b.reserve(acct(&format!("u{i}")), from(), t0).unwrap());
@@ -310,8 +386,8 @@ mod tests {
 
     #[test]
     fn a_refused_attempt_counts_nowhere() {
-        let b = LoginBackoff::default();
-        let t0 = Instant::now();
+        let b = LocalBackoff::default();
+        let t0 = T0;
         for _ in 0..ACCOUNT_FREE {
             drop(
                 b.reserve(acct("locked"), Some(address_key(ip("203.0.113.5"))), t0)

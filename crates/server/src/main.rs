@@ -1,5 +1,5 @@
 //! The `tessera` command: serve, init, migrate, partition create, keys rotate and revoke, config
-//! example.
+//! example, backup.
 #![expect(
     clippy::print_stdout,
     reason = "printing results is the CLI's interface"
@@ -49,6 +49,19 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Copy a SQLite database to a new file while Tessera runs (a consistent snapshot). Back
+    /// the master key file up too: without it the copy's signing keys and secrets are useless.
+    /// PostgreSQL is backed up with pg_dump.
+    Backup(BackupArgs),
+}
+
+#[derive(Args, Debug)]
+struct BackupArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The file to write; it must not exist.
+    #[arg(long)]
+    to: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -204,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup(args) => backup(file, &args).await,
         Command::Init(args) | Command::Partition(PartitionCommand::Create(args)) => {
             create_partition(file, args).await
         }
@@ -270,6 +284,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `tessera backup`: a SQLite database's online copy (`VACUUM INTO`); PostgreSQL has pg_dump.
+async fn backup(file: Option<&Path>, args: &BackupArgs) -> anyhow::Result<()> {
+    let config = load_config(file, &args.common, None)?;
+    init_tracing(config.log_format);
+    if config.is_postgres() {
+        bail!(
+            "tessera backup copies a SQLite database; back PostgreSQL up with pg_dump (docs/operations.md)"
+        );
+    }
+    let db = runtime::sqlite_path(&config.database_url)
+        .context("the database is in memory: there is nothing to back up")?;
+    // Opening a missing file would create an empty database and back that up.
+    if !db.exists() {
+        bail!("there is no database at {}", db.display());
+    }
+    if args.to.exists() {
+        bail!(
+            "{} exists; a backup is written to a new file",
+            args.to.display()
+        );
+    }
+    let store = tessera_store_sqlite::SqliteStore::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open {}", db.display()))?;
+    if let Err(e) = store.backup_to(&args.to).await {
+        // No half-written file left to be mistaken for a backup.
+        let _ = std::fs::remove_file(&args.to);
+        return Err(e).with_context(|| format!("cannot write the backup to {}", args.to.display()));
+    }
+    println!(
+        "backed {} up to {}; keep the master key file with it (it is not in the copy)",
+        db.display(),
+        args.to.display()
+    );
+    Ok(())
 }
 
 /// Opens the store and builds the state; `serving` also sets up metrics (`tessera serve`).

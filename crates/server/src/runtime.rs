@@ -261,10 +261,24 @@ pub fn build_state_with(
         config.anonymous.requests_per_minute,
         config.anonymous.burst,
     );
+    // Several instances share PostgreSQL, so they share the abuse limits' counts through it; a
+    // single SQLite process keeps them in memory (docs/operations.md#abuse-limits).
+    let rate_counters = Arc::new(crate::rate_window::RateCounters::default());
+    let login_backoff = if config.is_postgres() {
+        tokio::spawn(crate::rate_window::reconcile_forever(
+            rate_counters.clone(),
+            store.clone(),
+            clock.clone(),
+        ));
+        crate::login_backoff::LoginBackoff::shared(store.clone())
+    } else {
+        crate::login_backoff::LoginBackoff::default()
+    };
     let state = AppState::new(Inner {
         admin_guard,
         anonymous_limiter,
-        login_backoff: crate::login_backoff::LoginBackoff::default(),
+        login_backoff,
+        rate_counters,
         external_keys: crate::jwt::external::ExternalKeys::new(
             config.federation.policy(),
             crate::jwt::clock(&clock),
@@ -308,6 +322,20 @@ pub async fn purge_expired(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged expired codes, tokens and sessions"),
             Err(e) => tracing::warn!(error = %e, "purging expired grants failed; will retry"),
+        }
+        // Rate windows are a minute long; back-off entries are forgotten an hour after their
+        // last attempt (tessera_domain::limits).
+        let now = state.clock.now();
+        let windows = state
+            .store
+            .purge_rate_counts(now - time::Duration::minutes(2))
+            .await;
+        let attempts = state
+            .store
+            .purge_login_attempts(now - tessera_domain::limits::FORGET_AFTER)
+            .await;
+        if let Err(e) = windows.and(attempts) {
+            tracing::warn!(error = %e, "purging rate counters and login attempts failed; will retry");
         }
     }
 }

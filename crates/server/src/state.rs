@@ -61,6 +61,9 @@ pub struct Inner {
     pub(crate) anonymous_limiter: crate::rate_limit::RateLimiter,
     /// Back-off against password guessing at the login pages.
     pub(crate) login_backoff: crate::login_backoff::LoginBackoff,
+    /// Requests per key and minute: clients at the token endpoint, addresses at the
+    /// anonymous one (reconciled with the other instances' counts when they share PostgreSQL).
+    pub(crate) rate_counters: Arc<crate::rate_window::RateCounters>,
     /// The guard protecting the admin API.
     pub(crate) admin_guard: tessera_guard::Guard,
     /// Prometheus renderer and the token `/metrics` requires, when metrics are on.

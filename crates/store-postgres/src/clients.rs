@@ -234,7 +234,7 @@ impl ClientRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(uid(id))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -253,7 +253,7 @@ impl ClientRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let rows = rows
@@ -375,7 +375,7 @@ impl ClientEditRepository for DbStore {
         .bind(&pattern)
         .bind(i64::from(q.limit))
         .bind(i64::from(q.offset))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let items = rows.iter().map(client).collect::<StoreResult<Vec<_>>>()?;
@@ -385,7 +385,7 @@ impl ClientEditRepository for DbStore {
         )
         .bind(p.as_str())
         .bind(&pattern)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(Counted {

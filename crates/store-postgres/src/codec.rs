@@ -1,4 +1,4 @@
-//! Conversions between domain values and PostgreSQL columns. The SQLite crate's `codec.rs` has
+//! Conversions between domain values and database columns. The other store crate's `codec.rs` has
 //! the same functions under the same names, so the modules that use them read the same in both
 //! crates; only the bodies here know how PostgreSQL stores a value: ids as `uuid`, times as
 //! `timestamptz`, flags as `boolean`, URL lists as `text[]`, documents as `jsonb`, enums by
@@ -88,13 +88,13 @@ pub(crate) fn opt_time(row: &DbRow, col: &str) -> StoreResult<Option<OffsetDateT
     get(row, col)
 }
 
-/// Reads a computed truth value (`x IS NOT NULL AS …`, `EXISTS (…) AS …`): PostgreSQL gives a
-/// boolean where SQLite gives an integer.
+/// Reads a computed truth value (`x IS NOT NULL AS …`, `EXISTS (…) AS …`): SQLite gives an
+/// integer, PostgreSQL a boolean.
 pub(crate) fn flag(row: &DbRow, col: &str) -> StoreResult<bool> {
     get(row, col)
 }
 
-/// Reads a non-negative `integer` column as `u32`.
+/// Reads a count or other non-negative integer as `u32`.
 pub(crate) fn u32_col(row: &DbRow, col: &str) -> StoreResult<u32> {
     let n: i32 = get(row, col)?;
     u32::try_from(n).map_err(corrupt)
@@ -119,18 +119,18 @@ pub(crate) fn parsed<T>(row: &DbRow, col: &str, parse: fn(&str) -> Option<T>) ->
     parse(&s).ok_or_else(|| corrupt(format_args!("{col} = {s:?}")))
 }
 
-/// Reads a `text[]` column (see [`string_list`]).
+/// Reads a list column (see [`string_list`]).
 pub(crate) fn strings(row: &DbRow, col: &str) -> StoreResult<Vec<String>> {
     get(row, col)
 }
 
-/// Reads a `jsonb` column into a typed value.
+/// Reads a JSON column.
 pub(crate) fn json<T: DeserializeOwned>(row: &DbRow, col: &str) -> StoreResult<T> {
     let Json(v) = get::<Json<T>>(row, col)?;
     Ok(v)
 }
 
-/// Reads a nullable `jsonb` column into a typed value.
+/// Reads a nullable JSON column.
 pub(crate) fn opt_json<T: DeserializeOwned>(row: &DbRow, col: &str) -> StoreResult<Option<T>> {
     Ok(get::<Option<Json<T>>>(row, col)?.map(|Json(v)| v))
 }

@@ -72,7 +72,7 @@ impl CustomerRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(uid(id))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -90,7 +90,7 @@ impl CustomerRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(email.to_lowercase())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -115,7 +115,7 @@ impl CustomerRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let rows = rows

@@ -62,7 +62,7 @@ impl DepartmentRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .iter()

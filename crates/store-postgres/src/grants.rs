@@ -156,7 +156,7 @@ impl GrantRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(|row| {
@@ -247,7 +247,7 @@ impl GrantRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(|row| Ok((refresh_token(&row)?, grant(&row)?)))
@@ -301,7 +301,7 @@ impl GrantRepository for DbStore {
         .bind(ts(now))
         .bind(p.as_str())
         .bind(uid(grant_id))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -321,7 +321,7 @@ impl GrantRepository for DbStore {
         .bind(p.as_str())
         .bind(uid(jti))
         .bind(ts(expires_at))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -337,7 +337,7 @@ impl GrantRepository for DbStore {
         )
         .bind(p.as_str())
         .bind(uid(jti))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         flag(&row, "revoked")
@@ -355,7 +355,7 @@ impl GrantRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(uid(jti))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.as_ref().map(grant).transpose()

@@ -95,7 +95,7 @@ impl IdentityProviderRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(uid(id))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -115,7 +115,7 @@ impl IdentityProviderRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let rows = rows

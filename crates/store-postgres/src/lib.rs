@@ -38,6 +38,10 @@
 //!   PostgreSQL's `WITH … UPDATE … RETURNING` join is not used); a client's permissions are
 //!   gathered with `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered
 //!   bytewise, SQLite's default collation and PostgreSQL's `COLLATE "C"`.
+//! - **Outages** (`breaker.rs`, PostgreSQL only): every statement gets its connection through
+//!   `conn()` and every transaction through `write()`/`read()` in both crates; in the PostgreSQL
+//!   crate these fail at once while a breaker knows the database server is down, instead of
+//!   waiting out the pool's acquire timeout (a database file does not go away that way).
 //! - **Setup and errors** (`lib.rs`, `error.rs`): pool and transaction options (WAL, busy timeout,
 //!   the database file created with mode 0600; connection re-testing, read-only snapshots), and
 //!   how an error is classified (SQLite result codes and constraint messages, PostgreSQL
@@ -47,11 +51,13 @@ use std::str::FromStr as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 use tessera_domain::store::{Store, StoreResult};
 
 mod audit;
+mod breaker;
 mod catalog;
 mod client_secrets;
 mod clients;
@@ -63,19 +69,20 @@ mod error;
 mod grants;
 mod identity_providers;
 mod keys;
+mod limits;
 mod partitions;
 mod sessions;
 mod standard_claims;
 mod users;
 
 /// This backend's sqlx types under the names every module uses, so that a module of this crate
-/// and its namesake in the SQLite crate differ only in dialect lines.
+/// and its namesake in the other store crate differ only in dialect lines.
 pub(crate) type Db = Postgres;
 pub(crate) type DbConnection = sqlx::PgConnection;
 pub(crate) type DbRow = sqlx::postgres::PgRow;
 pub(crate) type DbStore = PgStore;
 
-/// The schema migrations, embedded at build time (numbered like the SQLite crate's).
+/// The schema migrations, embedded at build time (numbered like the other store crate's).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connections per instance: enough for the admin API and batch writers beside the cached hot
@@ -92,6 +99,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Open while the database is known to be down: every acquire then fails at once.
+    breaker: breaker::Breaker,
 }
 
 impl PgStore {
@@ -115,13 +124,16 @@ impl PgStore {
             .test_before_acquire(true)
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// Wraps an existing pool.
     #[must_use]
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            breaker: breaker::Breaker::default(),
+        }
     }
 
     /// The underlying pool, for callers that need raw access (tests, `LISTEN/NOTIFY`).
@@ -139,17 +151,32 @@ impl PgStore {
         MIGRATOR.run(&self.pool).await
     }
 
+    /// A connection for one statement; refused at once while the database is known to be down
+    /// (the breaker, `breaker.rs`), and a failure to get one teaches the breaker.
+    async fn conn(&self) -> StoreResult<PoolConnection<Db>> {
+        self.breaker.admit()?;
+        let acquired = self.pool.acquire().await;
+        self.breaker.observe(acquired.as_ref().err(), &self.pool);
+        acquired.map_err(error::db)
+    }
+
     /// Starts a write transaction (READ COMMITTED; caps lock their parent row explicitly).
     async fn write(&self) -> StoreResult<Transaction<'static, Db>> {
-        self.pool.begin().await.map_err(error::db)
+        self.breaker.admit()?;
+        let begun = self.pool.begin().await;
+        self.breaker.observe(begun.as_ref().err(), &self.pool);
+        begun.map_err(error::db)
     }
 
     /// Starts a read-only transaction whose statements share one snapshot.
     async fn read(&self) -> StoreResult<Transaction<'static, Db>> {
-        self.pool
+        self.breaker.admit()?;
+        let begun = self
+            .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(error::db)
+            .await;
+        self.breaker.observe(begun.as_ref().err(), &self.pool);
+        begun.map_err(error::db)
     }
 }
 
@@ -157,7 +184,7 @@ impl PgStore {
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map(|_| ())
             .map_err(error::db)

@@ -89,7 +89,7 @@ impl PartitionRepository for DbStore {
     async fn get_partition(&self, id: &PartitionId) -> StoreResult<Option<Partition>> {
         sqlx::query("SELECT id, api_permission_prefix, created_at FROM partitions WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .as_ref()
@@ -99,7 +99,7 @@ impl PartitionRepository for DbStore {
 
     async fn list_partitions(&self) -> StoreResult<Vec<Partition>> {
         sqlx::query("SELECT id, api_permission_prefix, created_at FROM partitions ORDER BY seq")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .iter()

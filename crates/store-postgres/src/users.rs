@@ -90,7 +90,7 @@ impl UserRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(uid(id))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -108,7 +108,7 @@ impl UserRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(username.to_lowercase())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -123,7 +123,7 @@ impl UserRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(email.to_lowercase())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -138,7 +138,7 @@ impl UserRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let rows = rows

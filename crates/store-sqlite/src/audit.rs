@@ -147,7 +147,11 @@ impl AuditRepository for DbStore {
             " ORDER BY seq LIMIT "
         })
         .push_bind(page.fetch());
-        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        let rows = q
+            .build()
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
         let rows = rows.iter().map(event).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(rows, page))
     }

@@ -156,7 +156,7 @@ impl CatalogRepository for DbStore {
              WHERE partition_id = $1 ORDER BY name",
         )
         .bind(p.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .iter()
@@ -176,7 +176,7 @@ impl CatalogRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .iter()

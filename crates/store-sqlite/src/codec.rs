@@ -1,4 +1,4 @@
-//! Conversions between domain values and SQLite columns. The PostgreSQL crate's `codec.rs` has
+//! Conversions between domain values and database columns. The other store crate's `codec.rs` has
 //! the same functions under the same names, so the modules that use them read the same in both
 //! crates; only the bodies here know how SQLite stores a value: ids as text, times as
 //! microseconds since the Unix epoch, flags as integers 0/1, URL lists and documents as JSON
@@ -98,7 +98,7 @@ pub(crate) fn opt_time(row: &DbRow, col: &str) -> StoreResult<Option<OffsetDateT
 }
 
 /// Reads a computed truth value (`x IS NOT NULL AS …`, `EXISTS (…) AS …`): SQLite gives an
-/// integer where PostgreSQL gives a boolean.
+/// integer, PostgreSQL a boolean.
 pub(crate) fn flag(row: &DbRow, col: &str) -> StoreResult<bool> {
     Ok(get::<i64>(row, col)? != 0)
 }

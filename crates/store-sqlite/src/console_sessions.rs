@@ -39,7 +39,7 @@ impl ConsoleSessionRepository for DbStore {
         .bind(ts(s.created_at))
         .bind(ts(s.last_seen_at))
         .bind(ts(s.expires_at))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -53,7 +53,7 @@ impl ConsoleSessionRepository for DbStore {
         sqlx::query(&format!("{SELECT} WHERE partition_id = $1 AND hash = $2"))
             .bind(p.as_str())
             .bind(hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .as_ref()
@@ -74,7 +74,7 @@ impl ConsoleSessionRepository for DbStore {
         .bind(ts(now))
         .bind(p.as_str())
         .bind(hash)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -84,7 +84,7 @@ impl ConsoleSessionRepository for DbStore {
         sqlx::query("DELETE FROM console_sessions WHERE partition_id = $1 AND hash = $2")
             .bind(p.as_str())
             .bind(hash)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -93,7 +93,7 @@ impl ConsoleSessionRepository for DbStore {
     async fn purge_console_sessions(&self, before: OffsetDateTime) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM console_sessions WHERE expires_at < $1")
             .bind(ts(before))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected())

@@ -155,7 +155,7 @@ impl GrantRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(|row| {
@@ -246,7 +246,7 @@ impl GrantRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(|row| Ok((refresh_token(&row)?, grant(&row)?)))
@@ -299,7 +299,7 @@ impl GrantRepository for DbStore {
         .bind(ts(now))
         .bind(p.as_str())
         .bind(uid(grant_id))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -319,7 +319,7 @@ impl GrantRepository for DbStore {
         .bind(p.as_str())
         .bind(uid(jti))
         .bind(ts(expires_at))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -335,7 +335,7 @@ impl GrantRepository for DbStore {
         )
         .bind(p.as_str())
         .bind(uid(jti))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         flag(&row, "revoked")
@@ -353,7 +353,7 @@ impl GrantRepository for DbStore {
         ))
         .bind(p.as_str())
         .bind(uid(jti))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.as_ref().map(grant).transpose()

@@ -70,7 +70,7 @@ impl SigningKeyRepository for DbStore {
              created_at, retired_at FROM signing_keys WHERE partition_id = $1 ORDER BY seq",
         )
         .bind(p.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .iter()
@@ -91,7 +91,7 @@ impl SigningKeyRepository for DbStore {
         .bind(p.as_str())
         .bind(page.after_seq())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .iter()

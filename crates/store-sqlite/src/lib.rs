@@ -37,6 +37,10 @@
 //!   PostgreSQL's `WITH … UPDATE … RETURNING` join is not used); a client's permissions are
 //!   gathered with `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered
 //!   bytewise, SQLite's default collation and PostgreSQL's `COLLATE "C"`.
+//! - **Outages** (`breaker.rs`, PostgreSQL only): every statement gets its connection through
+//!   `conn()` and every transaction through `write()`/`read()` in both crates; in the PostgreSQL
+//!   crate these fail at once while a breaker knows the database server is down, instead of
+//!   waiting out the pool's acquire timeout (a database file does not go away that way).
 //! - **Setup and errors** (`lib.rs`, `error.rs`): pool and transaction options (WAL, busy timeout,
 //!   the database file created with mode 0600; connection re-testing, read-only snapshots), and
 //!   how an error is classified (SQLite result codes and constraint messages, PostgreSQL
@@ -46,6 +50,7 @@ use std::str::FromStr as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -64,19 +69,20 @@ mod error;
 mod grants;
 mod identity_providers;
 mod keys;
+mod limits;
 mod partitions;
 mod sessions;
 mod standard_claims;
 mod users;
 
 /// This backend's sqlx types under the names every module uses, so that a module of this crate
-/// and its namesake in the PostgreSQL crate differ only in dialect lines.
+/// and its namesake in the other store crate differ only in dialect lines.
 pub(crate) type Db = Sqlite;
 pub(crate) type DbConnection = sqlx::SqliteConnection;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 pub(crate) type DbStore = SqliteStore;
 
-/// The schema migrations, embedded at build time (numbered like the PostgreSQL crate's).
+/// The schema migrations, embedded at build time (numbered like the other store crate's).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connections kept open: SQLite serialises writers anyway, a few readers run beside them.
@@ -183,6 +189,33 @@ impl SqliteStore {
         MIGRATOR.run(&self.pool).await
     }
 
+    /// Writes a consistent copy of the database to the new file `path` with `VACUUM INTO`,
+    /// while other connections keep reading and writing: the copy is one read transaction's
+    /// snapshot, so every committed change is in it whole or not at all, and the copy is a
+    /// database file of its own (no `-wal` beside it) that Tessera opens as it is
+    /// (docs/operations.md#backups-and-restore). The file is created empty with mode 0600 first,
+    /// as the database itself is: it holds secret hashes and the encrypted signing keys.
+    ///
+    /// # Errors
+    /// When `path` exists (and is not empty), is not UTF-8, or cannot be written.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), sqlx::Error> {
+        let target = path.to_str().ok_or_else(|| {
+            sqlx::Error::Configuration("the backup path is not valid UTF-8".into())
+        })?;
+        create_private(path)?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A connection for one statement. (A database file does not go away as a server does, so
+    /// unlike the PostgreSQL store's this one has no breaker.)
+    async fn conn(&self) -> StoreResult<PoolConnection<Db>> {
+        self.pool.acquire().await.map_err(error::db)
+    }
+
     /// Starts a write transaction holding the database's write lock from the start.
     async fn write(&self) -> StoreResult<Transaction<'static, Db>> {
         self.pool
@@ -201,7 +234,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map(|_| ())
             .map_err(error::db)

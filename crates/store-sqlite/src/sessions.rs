@@ -101,7 +101,7 @@ impl SessionRepository for DbStore {
         .bind(s.auth_method.as_str())
         .bind(ts(s.expires_at))
         .bind(opt_ts(s.ended_at))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -119,7 +119,7 @@ impl SessionRepository for DbStore {
         .bind(p.as_str())
         .bind(hash)
         .bind(realm.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .as_ref()
@@ -135,7 +135,7 @@ impl SessionRepository for DbStore {
         sqlx::query(&format!("{SELECT} WHERE partition_id = $1 AND id = $2"))
             .bind(p.as_str())
             .bind(uid(id))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .as_ref()
@@ -158,7 +158,7 @@ impl SessionRepository for DbStore {
         .bind(ts(now))
         .bind(p.as_str())
         .bind(uid(id))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -211,7 +211,7 @@ impl SessionRepository for DbStore {
         )
         .bind(p.as_str())
         .bind(uid(id))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .iter()

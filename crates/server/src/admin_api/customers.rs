@@ -11,8 +11,8 @@ use tessera_oauth_types::ProblemDetails;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
-use crate::admin_ops::Resource;
 use crate::admin_ops::customers::{self as ops, NewCustomer};
+use crate::admin_ops::{Resource, accounts};
 use crate::state::AppState;
 
 fn customer_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
@@ -27,7 +27,9 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<Page<Customer>>, ApiError> {
-    Ok(Json(ops::list(&state, &caller, page).await?))
+    Ok(Json(
+        accounts::list::<Customer>(&state, &caller, page).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/customers", tag = "customers",
@@ -51,7 +53,9 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Customer>, ApiError> {
-    Ok(Json(ops::get(&state, &caller, customer_id(&id)?).await?))
+    Ok(Json(
+        accounts::get::<Customer>(&state, &caller, customer_id(&id)?).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/admin/api/v1/partitions/{partition}/customers/{customer_id}", tag = "customers",
@@ -65,7 +69,7 @@ pub(crate) async fn update(
     StrictJson(changes): StrictJson<CustomerChanges>,
 ) -> Result<Json<Customer>, ApiError> {
     Ok(Json(
-        ops::update(&state, &caller, customer_id(&id)?, changes).await?,
+        accounts::update::<Customer>(&state, &caller, customer_id(&id)?, changes).await?,
     ))
 }
 
@@ -77,7 +81,7 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    ops::delete(&state, &caller, customer_id(&id)?).await?;
+    accounts::delete::<Customer>(&state, &caller, customer_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,6 +95,6 @@ pub(crate) async fn end_sessions(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    ops::end_sessions(&state, &caller, customer_id(&id)?).await?;
+    accounts::end_sessions::<Customer>(&state, &caller, customer_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

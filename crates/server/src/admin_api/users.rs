@@ -11,8 +11,8 @@ use tessera_oauth_types::ProblemDetails;
 use super::caller::AdminCaller;
 use super::error::ApiError;
 use super::extract::{ListQuery, StrictJson, path_id};
-use crate::admin_ops::Resource;
 use crate::admin_ops::users::{self as ops, NewUser};
+use crate::admin_ops::{Resource, accounts};
 use crate::state::AppState;
 
 fn user_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
@@ -27,7 +27,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     ListQuery(page): ListQuery,
 ) -> Result<Json<Page<User>>, ApiError> {
-    Ok(Json(ops::list(&state, &caller, page).await?))
+    Ok(Json(accounts::list::<User>(&state, &caller, page).await?))
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/partitions/{partition}/users", tag = "users",
@@ -51,7 +51,9 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<User>, ApiError> {
-    Ok(Json(ops::get(&state, &caller, user_id(&id)?).await?))
+    Ok(Json(
+        accounts::get::<User>(&state, &caller, user_id(&id)?).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/admin/api/v1/partitions/{partition}/users/{user_id}", tag = "users",
@@ -91,6 +93,6 @@ pub(crate) async fn end_sessions(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    ops::end_sessions(&state, &caller, user_id(&id)?).await?;
+    accounts::end_sessions::<User>(&state, &caller, user_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -49,7 +49,7 @@ pub struct NewClientApplication {
     #[serde(default = "default_ttl")]
     pub access_token_ttl: u32,
     /// Enabled (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub enabled: bool,
     /// How its ID tokens are signed: `RS256` (the default every OpenID Connect library
     /// assumes), `ES256`, or `EdDSA` where the deployment's signing algorithm is EdDSA.
@@ -61,14 +61,14 @@ pub struct NewClientApplication {
     pub backchannel_logout_uri: Option<String>,
     /// Whether the application needs `sid` in logout tokens (default true; Tessera always
     /// sends it).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub backchannel_logout_session_required: bool,
     /// The page loaded in an iframe by the signed-out page (OpenID Connect Front-Channel
     /// Logout 1.0): the scheme, host and port of one of the redirect URLs; no fragment.
     #[serde(default)]
     pub frontchannel_logout_uri: Option<String>,
     /// Whether `iss` and `sid` are added to the front-channel URI (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub frontchannel_logout_session_required: bool,
 }
 
@@ -78,10 +78,6 @@ const fn default_id_token_alg() -> SigningAlg {
 
 const fn default_ttl() -> u32 {
     DEFAULT_ACCESS_TOKEN_TTL
-}
-
-const fn yes() -> bool {
-    true
 }
 
 /// What a developer needs to call Tessera with this client.

@@ -43,10 +43,10 @@ pub struct NewIdentityProvider {
     pub match_attribute: MatchAttribute,
     /// When matching on email, require `email_verified: true` in the provider's token (default
     /// true). Unsafe to switch off unless the provider verifies every address it asserts.
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub require_email_verified: bool,
     /// Enabled (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub enabled: bool,
 }
 
@@ -56,10 +56,6 @@ const fn users() -> Realm {
 
 fn email() -> String {
     "email".to_owned()
-}
-
-const fn yes() -> bool {
-    true
 }
 
 /// A page of identity providers.

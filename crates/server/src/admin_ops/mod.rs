@@ -4,7 +4,7 @@
 //! The admin API's JSON handlers (`admin_api/`) and the console are adapters over these
 //! functions: they parse a request, call one, and render its answer, so every rule lives here.
 
-mod accounts;
+pub mod accounts;
 pub mod assign;
 pub mod catalog;
 pub mod clients;
@@ -214,6 +214,11 @@ impl From<LoadError> for OpError {
             }
         }
     }
+}
+
+/// The default of the request bodies' flags that are on unless said otherwise (`enabled`, …).
+const fn yes() -> bool {
+    true
 }
 
 /// "a" or "an" before `word`.

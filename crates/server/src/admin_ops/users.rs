@@ -1,18 +1,12 @@
 //! Users: agents of the partition's users realm.
 
-use async_trait::async_trait;
 use serde::Deserialize;
-use tessera_domain::audit::{Action, ActorKind, AuditEvent, ObjectType};
-use tessera_domain::page::{Page, PageRequest};
+use tessera_domain::audit::ActorKind;
 use tessera_domain::standard_claims::StandardClaims;
-use tessera_domain::store::{Store, StoreResult, UserRecord};
-use tessera_domain::user::{User, UserChanges, check_password};
-use tessera_domain::validation::FieldErrors;
-use tessera_domain::{PartitionId, Realm};
-use time::OffsetDateTime;
+use tessera_domain::user::{User, UserChanges};
 
-use super::accounts::{self, Account, hash_password};
-use super::{OpError, PartitionAdmin, Resource};
+use super::accounts::{self, account};
+use super::{OpError, PartitionAdmin};
 use crate::state::AppState;
 
 /// The body of `POST users`.
@@ -34,7 +28,7 @@ pub struct NewUser {
     #[serde(default)]
     pub partition_admin: bool,
     /// Enabled (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub enabled: bool,
     /// The optional OpenID Connect standard claims.
     #[serde(flatten)]
@@ -43,38 +37,6 @@ pub struct NewUser {
 
 fn service() -> String {
     tessera_domain::department::DEFAULT_DEPARTMENT.to_owned()
-}
-
-const fn yes() -> bool {
-    true
-}
-
-/// A page of users.
-///
-/// # Errors
-/// Storage failures.
-pub async fn list(
-    state: &AppState,
-    admin: &PartitionAdmin,
-    page: PageRequest,
-) -> Result<Page<User>, OpError> {
-    state
-        .store
-        .list_users(&admin.partition, page)
-        .await
-        .map_err(OpError::of(Resource::User))
-}
-
-/// One user of the partition.
-///
-/// # Errors
-/// [`OpError::NotFound`] when the partition has no such user.
-pub async fn get(
-    state: &AppState,
-    admin: &PartitionAdmin,
-    id: uuid::Uuid,
-) -> Result<User, OpError> {
-    accounts::get(state, admin, id).await
 }
 
 /// Creates a user.
@@ -101,32 +63,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let mut e = user.validate().err().unwrap_or_default();
-    check_password(&mut e, "password", &new.password);
-    e.into_result()?;
-    let password_hash = hash_password(state, new.password).await?;
-    let audit = admin.event(
-        state,
-        Action::UserCreate,
-        ObjectType::User,
-        user.id.to_string(),
-        Some(format!(
-            "username={:?} partition_admin={}",
-            user.username, user.partition_admin
-        )),
-    );
-    state
-        .store
-        .create_user(
-            &UserRecord {
-                user: user.clone(),
-                password_hash,
-            },
-            &audit,
-        )
-        .await
-        .map_err(OpError::of(Resource::User))?;
-    Ok(user)
+    accounts::create(state, admin, user, new.password).await
 }
 
 /// Changes a user (a new password is hashed; it is never returned). A new password or
@@ -142,18 +79,6 @@ pub async fn update(
     id: uuid::Uuid,
     changes: UserChanges,
 ) -> Result<User, OpError> {
-    if acting_on_self(admin, id) {
-        if changes.enabled == Some(false) {
-            return Err(OpError::OwnAccount(
-                "you cannot disable your own account; another Partition Administrator can",
-            ));
-        }
-        if changes.partition_admin == Some(false) {
-            return Err(OpError::OwnAccount(
-                "you cannot withdraw your own Partition Administrator role; another Partition Administrator can",
-            ));
-        }
-    }
     accounts::update(state, admin, id, changes).await
 }
 
@@ -179,73 +104,62 @@ pub async fn delete(
     admin: &PartitionAdmin,
     id: uuid::Uuid,
 ) -> Result<(), OpError> {
+    accounts::delete::<User>(state, admin, id).await
+}
+
+/// An administrator may not lock themselves out: disable their own account or withdraw their
+/// own administrator role (another Partition Administrator can).
+fn refuse_own_lockout(
+    admin: &PartitionAdmin,
+    id: uuid::Uuid,
+    changes: &UserChanges,
+) -> Result<(), OpError> {
+    if acting_on_self(admin, id) {
+        if changes.enabled == Some(false) {
+            return Err(OpError::OwnAccount(
+                "you cannot disable your own account; another Partition Administrator can",
+            ));
+        }
+        if changes.partition_admin == Some(false) {
+            return Err(OpError::OwnAccount(
+                "you cannot withdraw your own Partition Administrator role; another Partition Administrator can",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An administrator may not delete their own account (another Partition Administrator can).
+fn refuse_own_deletion(admin: &PartitionAdmin, id: uuid::Uuid) -> Result<(), OpError> {
     if acting_on_self(admin, id) {
         return Err(OpError::OwnAccount(
             "you cannot delete your own account; another Partition Administrator can",
         ));
     }
-    accounts::delete::<User>(state, admin, id).await
+    Ok(())
 }
 
-/// Signs the user out everywhere: ends every live browser session and revokes the grants made
-/// in them, and tells the applications that took part (OpenID Connect Back-Channel Logout 1.0).
-/// A user with no live session is not an error.
-///
-/// # Errors
-/// Unknown user, storage failures.
-pub async fn end_sessions(
-    state: &AppState,
-    admin: &PartitionAdmin,
-    id: uuid::Uuid,
-) -> Result<(), OpError> {
-    accounts::end_sessions::<User>(state, admin, id).await
-}
+account!(
+    User,
+    UserChanges,
+    Users,
+    actions: (UserCreate, UserUpdate, UserDelete, UserSessionsEnd),
+    store: (list_users, create_user, UserRecord { user }, get_user, update_user, delete_user),
+    detail: |u| Some(format!(
+        "username={:?} partition_admin={}",
+        u.username, u.partition_admin
+    )),
+    {
+        fn refuse_update(
+            admin: &PartitionAdmin,
+            id: uuid::Uuid,
+            changes: &UserChanges,
+        ) -> Result<(), OpError> {
+            refuse_own_lockout(admin, id, changes)
+        }
 
-#[async_trait]
-impl Account for User {
-    type Changes = UserChanges;
-    const REALM: Realm = Realm::Users;
-    const RESOURCE: Resource = Resource::User;
-    const OBJECT: ObjectType = ObjectType::User;
-    const UPDATE: Action = Action::UserUpdate;
-    const DELETE: Action = Action::UserDelete;
-    const SESSIONS_END: Action = Action::UserSessionsEnd;
-
-    fn id(&self) -> uuid::Uuid {
-        self.id
-    }
-
-    fn new_password(changes: &UserChanges) -> Option<String> {
-        changes.password.clone()
-    }
-
-    fn apply_changes(
-        &mut self,
-        changes: UserChanges,
-        now: OffsetDateTime,
-    ) -> Result<(), FieldErrors> {
-        self.apply(changes, now)
-    }
-
-    async fn load(store: &dyn Store, p: &PartitionId, id: uuid::Uuid) -> StoreResult<Option<Self>> {
-        store.get_user(p, id).await
-    }
-
-    async fn save(
-        &self,
-        store: &dyn Store,
-        password_hash: Option<&str>,
-        audit: &AuditEvent,
-    ) -> StoreResult<Vec<uuid::Uuid>> {
-        store.update_user(self, password_hash, audit).await
-    }
-
-    async fn remove(
-        store: &dyn Store,
-        p: &PartitionId,
-        id: uuid::Uuid,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        store.delete_user(p, id, audit).await
-    }
-}
+        fn refuse_delete(admin: &PartitionAdmin, id: uuid::Uuid) -> Result<(), OpError> {
+            refuse_own_deletion(admin, id)
+        }
+    },
+);

@@ -1,28 +1,21 @@
 //! `POST {api_url}/core/authmgr/v4/oauth2/v2.0/onbehalfof/token?user_type=user|customer&tenantId={partition}`:
 //! the on-behalf-of grant at the address the platform's SDKs use.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use tessera_domain::{PartitionId, Realm};
 
 use super::query::{self, UserTypes};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::realm_post::RealmPost;
 use crate::oauth::token;
-use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 
 /// Reads `user_type` and `tenantId` from the query, then serves the password (on-behalf-of) grant.
-pub(super) async fn post(
-    State(state): State<AppState>,
-    uri: Uri,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match target(&uri) {
+pub(super) async fn post(State(state): State<AppState>, post: RealmPost<Uri>) -> Response {
+    match target(&post.at) {
         Ok((partition, realm)) => {
             let target = token::Target {
                 partition,
@@ -30,7 +23,7 @@ pub(super) async fn post(
                 ctx: None,
                 endpoint: token::Endpoint::OnBehalfOf,
             };
-            token::respond(&state, target, meta, &headers, &body).await
+            token::respond(&state, target, post.meta, &post.headers, &post.body).await
         }
         Err(e) => e.into_response(),
     }

@@ -53,6 +53,10 @@ pub fn reference() -> String {
             "clients.max_secrets",
             "Unexpired secrets a client application may hold at once.",
         ),
+        (
+            "clients.token_requests_per_minute",
+            "Token requests a client application may make per UTC minute (counted after it authenticates), across all instances; past it 429 with Retry-After and X-RateLimit-*. 0: no limit.",
+        ),
         ("passwords.memory_kib", "Argon2id memory cost, KiB."),
         ("passwords.iterations", "Argon2id iterations."),
         ("passwords.parallelism", "Argon2id lanes."),
@@ -79,11 +83,11 @@ pub fn reference() -> String {
         ),
         (
             "anonymous.requests_per_minute",
-            "Anonymous-customer tokens a minute per source address (the endpoint needs no credentials).",
+            "Anonymous-customer tokens a minute per source address (the endpoint needs no credentials); also the most per UTC minute across all instances (or burst, if larger), past which 429 with Retry-After and X-RateLimit-*.",
         ),
         (
             "anonymous.burst",
-            "Anonymous-customer burst allowance per source address.",
+            "Anonymous-customer burst allowance per source address, per instance (refills at requests_per_minute).",
         ),
         (
             "proxy.trusted_proxies",

@@ -166,9 +166,10 @@ impl MetricsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnonymousConfig {
-    /// Sustained requests a minute per address.
+    /// Sustained requests a minute per address; also the most per UTC minute across all
+    /// instances (or `burst`, when larger).
     pub requests_per_minute: u32,
-    /// Burst allowance per address.
+    /// Burst allowance per address (per instance).
     pub burst: u32,
 }
 
@@ -226,12 +227,16 @@ impl Default for TokenConfig {
 pub struct ClientConfig {
     /// Unexpired secrets a client may hold at once.
     pub max_secrets: u32,
+    /// Token requests a client may make per UTC minute, across all instances (0: no limit).
+    /// Generous by default: it stops a runaway client, not ordinary traffic.
+    pub token_requests_per_minute: u32,
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
         Self {
             max_secrets: tessera_domain::secret::DEFAULT_MAX_SECRETS,
+            token_requests_per_minute: 6000,
         }
     }
 }

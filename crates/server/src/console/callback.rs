@@ -146,18 +146,23 @@ pub(crate) async fn callback(
         actor_id: Some(user.id.to_string()),
         source_ip: meta.source_ip,
     };
+    // The sign-in's audit event, refused or done.
+    let signed_in = |outcome, detail: Option<String>| {
+        audit.event(
+            &state,
+            Action::ConsoleSignIn,
+            ObjectType::User,
+            Some(user.id.to_string()),
+            outcome,
+            detail,
+        )
+    };
     if !(user.enabled && user.partition_admin) {
-        state
-            .audit
-            .record(audit.event(
-                &state,
-                Action::ConsoleSignIn,
-                ObjectType::User,
-                Some(user.id.to_string()),
-                Outcome::Failure,
-                Some("not a Partition Administrator".into()),
-            ))
-            .await;
+        let event = signed_in(
+            Outcome::Failure,
+            Some("not a Partition Administrator".into()),
+        );
+        state.audit.record(event).await;
         let mut resp = pages::not_an_administrator(&p);
         if let Some(c) = clear {
             resp.headers_mut().append(header::SET_COOKIE, c);
@@ -168,17 +173,7 @@ pub(crate) async fn callback(
         Ok(c) => c,
         Err(e) => return pages::unavailable(&e),
     };
-    state
-        .audit
-        .record(audit.event(
-            &state,
-            Action::ConsoleSignIn,
-            ObjectType::User,
-            Some(user.id.to_string()),
-            Outcome::Success,
-            None,
-        ))
-        .await;
+    state.audit.record(signed_in(Outcome::Success, None)).await;
     // A page rather than a redirect: when the sign-in began on another site's link the whole
     // redirect chain counts as cross-site, and the new `SameSite=Strict` cookie would not be sent
     // on a redirect; the page's own navigation is same-site.

@@ -194,27 +194,57 @@ pub(crate) async fn search_clients(
     Ok(clients::search(state, &admin(who), q, offset, limit).await?)
 }
 
-/// Every client application of the partition, in creation order (the store's pages followed
-/// to the end): the choice of application on an operation's Security Details page.
+/// One page of a name search over the client applications, as a list shows it: the page
+/// asked for (a page past the end shows the last one), which page that is and how many there
+/// are.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientPage {
+    /// The applications on the page, in creation order.
+    pub items: Vec<ClientApplication>,
+    /// Every match, on every page.
+    pub total: usize,
+    /// The page shown, from 1.
+    pub page: usize,
+    /// How many pages there are (at least 1).
+    pub pages: usize,
+}
+
+/// Page `asked` (from 1; missing or malformed is 1) of `per_page` client applications whose name
+/// contains `q`: the Client Application list and the Security Details page's choice of
+/// application. The store searches and pages, so one or two page reads serve a partition with
+/// any number of applications.
 ///
 /// # Errors
 /// Storage failures.
-pub(crate) async fn all_clients(
+pub(crate) async fn client_page(
     state: &AppState,
     who: &ConsoleUser,
-) -> Result<Vec<ClientApplication>, ApiError> {
-    let mut out = Vec::new();
-    loop {
-        let offset = u32::try_from(out.len()).unwrap_or(u32::MAX);
-        let page = clients::search(state, &admin(who), "", offset, MAX_LIMIT).await?;
-        let done = page.items.is_empty()
-            || out.len() + page.items.len() as usize
-                >= usize::try_from(page.total).unwrap_or(usize::MAX);
-        out.extend(page.items);
-        if done {
-            return Ok(out);
-        }
-    }
+    q: &str,
+    asked: Option<&str>,
+    per_page: u32,
+) -> Result<ClientPage, ApiError> {
+    let asked = asked
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let per_page = per_page.max(1);
+    let offset = |n: u32| (n - 1).saturating_mul(per_page);
+    let mut found = search_clients(state, who, q, offset(asked), per_page).await?;
+    let total = usize::try_from(found.total).unwrap_or(usize::MAX);
+    let pages = total.div_ceil(per_page as usize).max(1);
+    let last = u32::try_from(pages).unwrap_or(u32::MAX);
+    let page = if asked > last {
+        found = search_clients(state, who, q, offset(last), per_page).await?;
+        pages
+    } else {
+        usize::try_from(asked).unwrap_or(1)
+    };
+    Ok(ClientPage {
+        items: found.items,
+        total,
+        page,
+        pages,
+    })
 }
 
 /// Changes a client application's settings, only if it is still at `revision` (the one the

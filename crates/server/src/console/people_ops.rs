@@ -2,15 +2,16 @@
 //! operations (the same functions the admin API's handlers call; see [`super::ops`]). Lists are
 //! followed to their end: the pages search and page them in memory, as the client list does.
 
-use tessera_domain::customer::{Customer, CustomerChanges};
+use tessera_domain::customer::Customer;
 use tessera_domain::department::Department;
 use tessera_domain::identity_provider::{IdentityProvider, IdentityProviderChanges};
 use tessera_domain::page::{Page, PageRequest};
-use tessera_domain::user::{User, UserChanges};
+use tessera_domain::user::User;
 
 use super::ops::{admin, page};
 use super::session::ConsoleUser;
 use crate::admin_api::error::ApiError;
+use crate::admin_ops::accounts::{self, Account};
 use crate::admin_ops::customers::{self, NewCustomer};
 use crate::admin_ops::identity_providers::{self, NewIdentityProvider};
 use crate::admin_ops::users::{self, NewUser};
@@ -41,13 +42,16 @@ where
     }
 }
 
-/// Every user of the partition, in creation order.
+/// Every account of one kind (users or customers) in the partition, in creation order.
 ///
 /// # Errors
 /// As the admin API's list.
-pub(crate) async fn all_users(state: &AppState, who: &ConsoleUser) -> Result<Vec<User>, ApiError> {
+pub(crate) async fn all_accounts<A: Account>(
+    state: &AppState,
+    who: &ConsoleUser,
+) -> Result<Vec<A>, ApiError> {
     let a: PartitionAdmin = admin(who);
-    all(|p| users::list(state, &a, p)).await
+    all(|p| accounts::list::<A>(state, &a, p)).await
 }
 
 /// Adds a user.
@@ -62,63 +66,6 @@ pub(crate) async fn create_user(
     Ok(users::create(state, &admin(who), new).await?)
 }
 
-/// One user by the id in the address.
-///
-/// # Errors
-/// Not found when it is not in the partition.
-pub(crate) async fn user(state: &AppState, who: &ConsoleUser, raw: &str) -> Result<User, ApiError> {
-    Ok(users::get(state, &admin(who), id(raw, Resource::User)?).await?)
-}
-
-/// Changes a user.
-///
-/// # Errors
-/// As the admin API's update (and the refusal to lock oneself out).
-pub(crate) async fn update_user(
-    state: &AppState,
-    who: &ConsoleUser,
-    raw: &str,
-    changes: UserChanges,
-) -> Result<User, ApiError> {
-    Ok(users::update(state, &admin(who), id(raw, Resource::User)?, changes).await?)
-}
-
-/// Deletes a user.
-///
-/// # Errors
-/// As the admin API's delete (and the refusal to delete oneself).
-pub(crate) async fn delete_user(
-    state: &AppState,
-    who: &ConsoleUser,
-    raw: &str,
-) -> Result<(), ApiError> {
-    Ok(users::delete(state, &admin(who), id(raw, Resource::User)?).await?)
-}
-
-/// Signs a user out everywhere.
-///
-/// # Errors
-/// As the admin API's `end-sessions`.
-pub(crate) async fn end_user_sessions(
-    state: &AppState,
-    who: &ConsoleUser,
-    raw: &str,
-) -> Result<(), ApiError> {
-    Ok(users::end_sessions(state, &admin(who), id(raw, Resource::User)?).await?)
-}
-
-/// Every customer of the partition, in creation order.
-///
-/// # Errors
-/// As the admin API's list.
-pub(crate) async fn all_customers(
-    state: &AppState,
-    who: &ConsoleUser,
-) -> Result<Vec<Customer>, ApiError> {
-    let a = admin(who);
-    all(|p| customers::list(state, &a, p)).await
-}
-
 /// Adds a customer.
 ///
 /// # Errors
@@ -131,53 +78,53 @@ pub(crate) async fn create_customer(
     Ok(customers::create(state, &admin(who), new).await?)
 }
 
-/// One customer by the id in the address.
+/// One account by the id in the address.
 ///
 /// # Errors
 /// Not found when it is not in the partition.
-pub(crate) async fn customer(
+pub(crate) async fn account<A: Account>(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
-) -> Result<Customer, ApiError> {
-    Ok(customers::get(state, &admin(who), id(raw, Resource::Customer)?).await?)
+) -> Result<A, ApiError> {
+    Ok(accounts::get::<A>(state, &admin(who), id(raw, A::RESOURCE)?).await?)
 }
 
-/// Changes a customer.
+/// Changes an account.
 ///
 /// # Errors
-/// As the admin API's update.
-pub(crate) async fn update_customer(
+/// As the admin API's update (and the refusal to lock oneself out).
+pub(crate) async fn update_account<A: Account>(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
-    changes: CustomerChanges,
-) -> Result<Customer, ApiError> {
-    Ok(customers::update(state, &admin(who), id(raw, Resource::Customer)?, changes).await?)
+    changes: A::Changes,
+) -> Result<A, ApiError> {
+    Ok(accounts::update::<A>(state, &admin(who), id(raw, A::RESOURCE)?, changes).await?)
 }
 
-/// Deletes a customer.
+/// Deletes an account.
 ///
 /// # Errors
-/// As the admin API's delete.
-pub(crate) async fn delete_customer(
+/// As the admin API's delete (and the refusal to delete oneself).
+pub(crate) async fn delete_account<A: Account>(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
 ) -> Result<(), ApiError> {
-    Ok(customers::delete(state, &admin(who), id(raw, Resource::Customer)?).await?)
+    Ok(accounts::delete::<A>(state, &admin(who), id(raw, A::RESOURCE)?).await?)
 }
 
-/// Signs a customer out everywhere.
+/// Signs an account out everywhere.
 ///
 /// # Errors
 /// As the admin API's `end-sessions`.
-pub(crate) async fn end_customer_sessions(
+pub(crate) async fn end_account_sessions<A: Account>(
     state: &AppState,
     who: &ConsoleUser,
     raw: &str,
 ) -> Result<(), ApiError> {
-    Ok(customers::end_sessions(state, &admin(who), id(raw, Resource::Customer)?).await?)
+    Ok(accounts::end_sessions::<A>(state, &admin(who), id(raw, A::RESOURCE)?).await?)
 }
 
 /// Every department of the partition, in creation order.

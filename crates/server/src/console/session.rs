@@ -118,6 +118,11 @@ impl FromRequestParts<AppState> for ConsoleUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Found once per request: a handler's `ConsoleUser` and its checked form
+        // (`pages::actions::Checked`) share one session read.
+        if let Some(who) = parts.extensions.get::<Self>() {
+            return Ok(who.clone());
+        }
         let partition = path_partition(parts, state).await?;
         let Ok(meta) = RequestMeta::from_request_parts(parts, state).await;
         let now = state.clock.now();
@@ -163,14 +168,16 @@ impl FromRequestParts<AppState> for ConsoleUser {
         {
             tracing::warn!(error = %e, "could not record console activity");
         }
-        Ok(Self {
+        let who = Self {
             csrf: super::csrf::token(state, &partition, &value),
             partition,
             user,
             session,
             cookie: value,
             source_ip: meta.source_ip,
-        })
+        };
+        parts.extensions.insert(who.clone());
+        Ok(who)
     }
 }
 

@@ -6,8 +6,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tessera_oauth_types::{ErrorCode, ErrorResponse};
 
+use crate::rate_window::Quota;
 use crate::state::LoadError;
 use tessera_domain::store::StoreError;
+use time::OffsetDateTime;
 
 /// An error to answer with RFC 6749 error JSON.
 #[derive(Debug)]
@@ -20,6 +22,9 @@ pub(crate) struct OAuthError {
     pub description: String,
     /// Whether to challenge with `WWW-Authenticate: Basic`.
     pub basic_challenge: bool,
+    /// A rate limit's refusal: its quota and when it was refused, for `Retry-After` and the
+    /// `X-RateLimit-*` headers (docs/operations.md#abuse-limits).
+    pub limited: Option<Box<(Quota, OffsetDateTime)>>,
 }
 
 impl OAuthError {
@@ -31,6 +36,7 @@ impl OAuthError {
             code,
             description: description.into(),
             basic_challenge: false,
+            limited: None,
         }
     }
 
@@ -48,6 +54,7 @@ impl OAuthError {
             code: ErrorCode::InvalidClient,
             description: description.into(),
             basic_challenge: used_basic,
+            limited: None,
         }
     }
 
@@ -59,6 +66,7 @@ impl OAuthError {
             code: ErrorCode::InvalidRequest,
             description: "no such issuer: the path must be /system/auth/{partition}-U or -C of an existing partition".into(),
             basic_challenge: false,
+            limited: None,
         }
     }
 
@@ -79,6 +87,24 @@ impl OAuthError {
             description: "the server hit an unexpected condition; the request can be retried"
                 .into(),
             basic_challenge: false,
+            limited: None,
+        }
+    }
+
+    /// A 429 from a rate limit: `temporarily_unavailable` (the code the anonymous endpoint has
+    /// always answered with) and the limit's headers.
+    #[must_use]
+    pub(crate) fn too_many_requests(
+        description: impl Into<String>,
+        quota: Quota,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: ErrorCode::TemporarilyUnavailable,
+            description: description.into(),
+            basic_challenge: false,
+            limited: Some(Box::new((quota, now))),
         }
     }
 
@@ -90,6 +116,7 @@ impl OAuthError {
             code: ErrorCode::TemporarilyUnavailable,
             description: "the database is unreachable; retry shortly".into(),
             basic_challenge: false,
+            limited: None,
         }
     }
 }
@@ -131,6 +158,9 @@ impl IntoResponse for OAuthError {
         // RFC 6749 §5.1/§5.2: token responses must not be cached.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some((quota, at)) = self.limited.as_deref() {
+            quota.refusal_headers(h, *at);
+        }
         if self.basic_challenge {
             h.insert(
                 header::WWW_AUTHENTICATE,

@@ -4,9 +4,7 @@
 //! partition's token, garbage — is `{"active": false}`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tessera_domain::client::Platform;
@@ -14,46 +12,33 @@ use tessera_domain::client::Platform;
 use super::access_check::active_access_token;
 use super::error::{OAuthError, no_store};
 use super::realm_issuer::RealmIssuer;
-use super::revocation::authenticated_form;
+use super::realm_post::RealmPost;
 use super::subject::Person;
-use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 use crate::urls;
 
 /// `POST {issuer}/oauth2/introspect`.
-pub(crate) async fn introspect(
-    State(state): State<AppState>,
-    issuer: RealmIssuer,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match respond(&state, issuer, meta, &headers, &body).await {
+pub(crate) async fn introspect(State(state): State<AppState>, post: RealmPost) -> Response {
+    match respond(&state, post).await {
         Ok(v) => no_store(Json(v).into_response()),
         Err(e) => e.into_response(),
     }
 }
 
-async fn respond(
-    state: &AppState,
-    issuer: RealmIssuer,
-    meta: RequestMeta,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Value, OAuthError> {
+async fn respond(state: &AppState, post: RealmPost) -> Result<Value, OAuthError> {
+    let form = post.client_form(state).await?;
     let RealmIssuer {
         ctx,
         partition,
         realm,
-    } = issuer;
-    let (params, auth, _) = authenticated_form(state, &partition, meta, headers, body).await?;
-    if auth.view.client.platform != Platform::Web {
+    } = form.issuer;
+    if form.auth.view.client.platform != Platform::Web {
         return Err(OAuthError::invalid_client(
             "introspection needs client authentication with a secret; a single-page application cannot introspect",
             false,
         ));
     }
-    let token = params.require("token")?;
+    let token = form.params.require("token")?;
     let inactive = json!({ "active": false });
     if token.len() > 16 * 1024 {
         return Ok(inactive);
@@ -76,7 +61,7 @@ async fn respond(
     let Some((rt, grant)) = state.store.find_refresh_token(&partition, &hash).await? else {
         return Ok(inactive);
     };
-    if grant.client_id != auth.view.client.client_id
+    if grant.client_id != form.auth.view.client.client_id
         || grant.realm != realm
         || !rt.is_live(&grant, now)
         || !Person::load(state, &partition, realm, grant.subject)

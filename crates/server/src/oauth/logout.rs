@@ -32,18 +32,13 @@ use super::id_token_hint;
 use super::realm_issuer::{IssuerRejection, RealmIssuer};
 use super::session_end::{self, Ending, Frame};
 use crate::audit::AuditContext;
-use crate::pages::{self, Html};
+use crate::pages::{self, Html, Refusal};
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 use crate::urls;
 
 fn page(status: StatusCode, message: &str) -> Response {
-    Html::new(
-        status,
-        "Sign-out request refused",
-        &pages::error("This sign-out request cannot be completed", message),
-    )
-    .into_response()
+    Refusal::SIGN_OUT.page(status, message)
 }
 
 /// `GET|POST {issuer}/oauth2/logout`.

@@ -14,6 +14,7 @@ pub(crate) mod issue;
 pub(crate) mod logout;
 pub(crate) mod logout_token;
 pub(crate) mod realm_issuer;
+pub(crate) mod realm_post;
 pub(crate) mod refusals;
 pub(crate) mod revocation;
 pub(crate) mod session_end;

@@ -3,68 +3,40 @@
 //! `jti`, inactive at introspection at once). Unknown tokens and tokens of other clients are
 //! answered 200 like successful ones (RFC 7009 §2.2), so the endpoint reveals nothing.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tessera_domain::PartitionId;
 use tessera_domain::audit::{Action, ObjectType, Outcome};
 
 use super::access_check::active_access_token;
-use super::client_auth::{self, Authenticated};
 use super::error::{OAuthError, no_store};
-use super::form::Params;
 use super::realm_issuer::RealmIssuer;
-use crate::audit::AuditContext;
-use crate::request_meta::RequestMeta;
+use super::realm_post::{ClientForm, RealmPost};
 use crate::state::AppState;
 
 /// Longest token value looked at.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// `POST {issuer}/oauth2/revoke`.
-pub(crate) async fn revoke(
-    State(state): State<AppState>,
-    issuer: RealmIssuer,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match respond(&state, issuer, meta, &headers, &body).await {
+pub(crate) async fn revoke(State(state): State<AppState>, post: RealmPost) -> Response {
+    match respond(&state, post).await {
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
 }
 
-/// Reads the form and the client, as revocation and introspection both need.
-pub(crate) async fn authenticated_form(
-    state: &AppState,
-    partition: &PartitionId,
-    meta: RequestMeta,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(Params, Authenticated, AuditContext), OAuthError> {
-    let params = Params::from_body(headers, body)?;
-    let mut audit = AuditContext::anonymous(partition, meta.source_ip);
-    let auth =
-        client_auth::authenticate_request(state, partition, headers, &params, &mut audit).await?;
-    Ok((params, auth, audit))
-}
-
-async fn respond(
-    state: &AppState,
-    issuer: RealmIssuer,
-    meta: RequestMeta,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), OAuthError> {
-    let RealmIssuer {
-        ctx,
-        partition,
-        realm,
-    } = issuer;
-    let (params, auth, audit) = authenticated_form(state, &partition, meta, headers, body).await?;
+async fn respond(state: &AppState, post: RealmPost) -> Result<(), OAuthError> {
+    let ClientForm {
+        issuer: RealmIssuer {
+            ctx,
+            partition,
+            realm,
+        },
+        params,
+        auth,
+        audit,
+    } = post.client_form(state).await?;
     let token = params.require("token")?;
     if token.len() > MAX_TOKEN_BYTES {
         return Ok(());

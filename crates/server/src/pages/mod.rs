@@ -237,6 +237,34 @@ pub(crate) fn error(title: &str, message: &str) -> String {
     render(&ErrorPage { title, message })
 }
 
+/// The words of a browser request's refusal page: its title and heading.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refusal {
+    /// The page's title.
+    pub(crate) title: &'static str,
+    /// Its heading, above the reason.
+    pub(crate) heading: &'static str,
+}
+
+impl Refusal {
+    /// A sign-in request (authorization, login) that cannot be answered with a redirect.
+    pub(crate) const SIGN_IN: Self = Self {
+        title: "Sign-in request refused",
+        heading: "This sign-in request cannot be completed",
+    };
+    /// A sign-out request (RP-initiated logout) that cannot be answered with a redirect.
+    pub(crate) const SIGN_OUT: Self = Self {
+        title: "Sign-out request refused",
+        heading: "This sign-out request cannot be completed",
+    };
+
+    /// The page refusing the request for `message`, with `status`.
+    #[must_use]
+    pub(crate) fn page(self, status: StatusCode, message: &str) -> Response {
+        Html::new(status, self.title, &error(self.heading, message)).into_response()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "auth/signed_out.html")]
 struct SignedOut<'a> {

@@ -29,6 +29,8 @@
 //! - `login_backoff`: parallel and cross-name guessing against the back-off; `client_address`:
 //!   budgets per client behind a trusted proxy, forged headers ignored otherwise;
 //!   `password_concurrency`: 503 with `Retry-After` when password hashing is at its limit;
+//!   `rate_limits`: 429 with `Retry-After` and `X-RateLimit-*` from the per-client token limit,
+//!   the anonymous-token limit and the login back-off;
 //!   `slow_clients`: slowloris, idle keep-alive, the connection cap, slow bodies, header floods.
 //! - `admin_api`: the admin REST API end to end, its problem JSON and its authorisation;
 //!   `token_standing`: the admin API honours revocation, disabled and deleted clients, withdrawn
@@ -38,7 +40,8 @@
 //!   by default), the RSA key family beside the default one, discovery, rotation and hints.
 //! - `console`: the Administration Console in headless Chromium with axe-core (sign-in, the
 //!   path to Client Application, Add with its messages, CSRF, sign-out, a non-administrator
-//!   refused) and its built-in client, which the admin API cannot change.
+//!   refused) and its built-in client, which the admin API cannot change; `console_picker`:
+//!   the Security Details page's choice of application, searched and paged, over plain HTTP.
 //! - `guard_e2e`: the sample Knowledge API protected by the guard, with server-issued tokens.
 //! - `http_errors`: errors no handler wrote (body limit, 404, 405) in each endpoint's format, and
 //!   the no-store headers; `metrics`: `/metrics` off by default, on its own listener, behind a
@@ -77,6 +80,7 @@ mod code_flow;
 mod code_flow_refusals;
 mod code_flow_support;
 mod console;
+mod console_picker;
 mod cookies;
 mod dev_server;
 mod doc_citations;
@@ -99,6 +103,7 @@ mod operation_assign;
 mod password_change;
 mod password_concurrency;
 mod people_ops;
+mod rate_limits;
 mod repeated_params;
 mod scale_out;
 mod slow_clients;

@@ -32,6 +32,7 @@ mod clients;
 mod console;
 mod grants;
 mod keys;
+mod limits;
 mod partitions;
 
 pub use accounts::{
@@ -64,6 +65,7 @@ pub use keys::{
     key_families_rotate_together, retired_keys_are_withdrawn_at_once,
     rotation_without_next_key_keeps_active, signing_key_rotation,
 };
+pub use limits::{login_backoff_counts_and_locks, rate_counters_add_up_per_window};
 pub use partitions::{cross_partition_isolation, partition_seed_round_trip};
 
 /// A suite function applied to a store: what a store crate's runner receives.
@@ -118,6 +120,8 @@ macro_rules! conformance_tests {
             console_sessions_round_trip,
             optimistic_updates_refuse_stale_versions,
             name_search_pages_and_counts,
+            rate_counters_add_up_per_window,
+            login_backoff_counts_and_locks,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

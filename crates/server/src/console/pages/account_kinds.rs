@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use tessera_domain::customer::{Customer, CustomerChanges};
 use tessera_domain::user::{User, UserChanges};
 
+use super::actions::csrf_field;
 use crate::admin_api::error::ApiError;
+use crate::admin_ops::accounts::Account;
 use crate::admin_ops::customers::NewCustomer;
 use crate::admin_ops::users::NewUser;
 use crate::console::people_ops as ops;
@@ -62,6 +64,8 @@ pub(crate) struct AccountForm {
     pub version: String,
 }
 
+csrf_field!(AccountForm);
+
 impl AccountForm {
     /// The form showing `row` (no password).
     #[must_use]
@@ -100,9 +104,10 @@ fn version(t: time::OffsetDateTime) -> String {
     t.unix_timestamp_nanos().to_string()
 }
 
-/// A kind of account the console manages.
+/// A kind of account the console manages: the admin operations' [`Account`] (which reads,
+/// changes, deletes and signs out either kind the same way) plus the pages' words and form.
 #[async_trait]
-pub(crate) trait AccountKind: Sized + Send + Sync + 'static {
+pub(crate) trait AccountKind: Account + 'static {
     /// The address segment (`users`).
     const SEGMENT: &'static str;
     /// The list's title (`Users`).
@@ -116,31 +121,49 @@ pub(crate) trait AccountKind: Sized + Send + Sync + 'static {
 
     /// The account as the pages show it.
     fn row(&self) -> AccountRow;
-    /// Every account of the partition.
-    async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<Self>, ApiError>;
-    /// One account.
-    async fn get(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Self, ApiError>;
+    /// The change set of what the form changed in `current`.
+    fn changes(current: &Self, f: &AccountForm) -> Self::Changes;
+    /// The change set that enables or disables the account.
+    fn enabling(enabled: bool) -> Self::Changes;
     /// Adds one from the form.
     async fn create(state: &AppState, who: &ConsoleUser, f: &AccountForm)
     -> Result<Self, ApiError>;
+
+    /// Every account of the partition.
+    async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<Self>, ApiError> {
+        ops::all_accounts(state, who).await
+    }
+    /// One account.
+    async fn get(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Self, ApiError> {
+        ops::account(state, who, id).await
+    }
     /// Applies what the form changed.
     async fn update(
         state: &AppState,
         who: &ConsoleUser,
         current: &Self,
         f: &AccountForm,
-    ) -> Result<Self, ApiError>;
+    ) -> Result<Self, ApiError> {
+        let id = current.id().to_string();
+        ops::update_account(state, who, &id, Self::changes(current, f)).await
+    }
     /// Enables or disables it.
     async fn set_enabled(
         state: &AppState,
         who: &ConsoleUser,
         id: &str,
         enabled: bool,
-    ) -> Result<Self, ApiError>;
+    ) -> Result<Self, ApiError> {
+        ops::update_account(state, who, id, Self::enabling(enabled)).await
+    }
     /// Deletes it.
-    async fn delete(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError>;
+    async fn delete(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
+        ops::delete_account::<Self>(state, who, id).await
+    }
     /// Signs it out everywhere.
-    async fn end_sessions(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError>;
+    async fn end_sessions(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
+        ops::end_account_sessions::<Self>(state, who, id).await
+    }
 }
 
 #[async_trait]
@@ -164,12 +187,23 @@ impl AccountKind for User {
         }
     }
 
-    async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<Self>, ApiError> {
-        ops::all_users(state, who).await
+    fn changes(current: &Self, f: &AccountForm) -> UserChanges {
+        UserChanges {
+            username: changed(&current.username, &f.username),
+            email: changed(&current.email, &f.email),
+            display_name: changed(&current.display_name, &f.display_name),
+            department: changed(&current.department, &f.department),
+            password: f.new_password(),
+            partition_admin: (current.partition_admin != f.admin()).then_some(f.admin()),
+            ..UserChanges::default()
+        }
     }
 
-    async fn get(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Self, ApiError> {
-        ops::user(state, who, id).await
+    fn enabling(enabled: bool) -> UserChanges {
+        UserChanges {
+            enabled: Some(enabled),
+            ..UserChanges::default()
+        }
     }
 
     async fn create(
@@ -188,45 +222,6 @@ impl AccountKind for User {
             claims: tessera_domain::standard_claims::StandardClaims::default(),
         };
         ops::create_user(state, who, new).await
-    }
-
-    async fn update(
-        state: &AppState,
-        who: &ConsoleUser,
-        current: &Self,
-        f: &AccountForm,
-    ) -> Result<Self, ApiError> {
-        let changes = UserChanges {
-            username: changed(&current.username, &f.username),
-            email: changed(&current.email, &f.email),
-            display_name: changed(&current.display_name, &f.display_name),
-            department: changed(&current.department, &f.department),
-            password: f.new_password(),
-            partition_admin: (current.partition_admin != f.admin()).then_some(f.admin()),
-            ..UserChanges::default()
-        };
-        ops::update_user(state, who, &current.id.to_string(), changes).await
-    }
-
-    async fn set_enabled(
-        state: &AppState,
-        who: &ConsoleUser,
-        id: &str,
-        enabled: bool,
-    ) -> Result<Self, ApiError> {
-        let changes = UserChanges {
-            enabled: Some(enabled),
-            ..UserChanges::default()
-        };
-        ops::update_user(state, who, id, changes).await
-    }
-
-    async fn delete(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
-        ops::delete_user(state, who, id).await
-    }
-
-    async fn end_sessions(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
-        ops::end_user_sessions(state, who, id).await
     }
 }
 
@@ -249,12 +244,20 @@ impl AccountKind for Customer {
         }
     }
 
-    async fn all(state: &AppState, who: &ConsoleUser) -> Result<Vec<Self>, ApiError> {
-        ops::all_customers(state, who).await
+    fn changes(current: &Self, f: &AccountForm) -> CustomerChanges {
+        CustomerChanges {
+            email: changed(&current.email, &f.email),
+            display_name: changed(&current.display_name, &f.display_name),
+            password: f.new_password(),
+            ..CustomerChanges::default()
+        }
     }
 
-    async fn get(state: &AppState, who: &ConsoleUser, id: &str) -> Result<Self, ApiError> {
-        ops::customer(state, who, id).await
+    fn enabling(enabled: bool) -> CustomerChanges {
+        CustomerChanges {
+            enabled: Some(enabled),
+            ..CustomerChanges::default()
+        }
     }
 
     async fn create(
@@ -270,41 +273,5 @@ impl AccountKind for Customer {
             claims: tessera_domain::standard_claims::StandardClaims::default(),
         };
         ops::create_customer(state, who, new).await
-    }
-
-    async fn update(
-        state: &AppState,
-        who: &ConsoleUser,
-        current: &Self,
-        f: &AccountForm,
-    ) -> Result<Self, ApiError> {
-        let changes = CustomerChanges {
-            email: changed(&current.email, &f.email),
-            display_name: changed(&current.display_name, &f.display_name),
-            password: f.new_password(),
-            ..CustomerChanges::default()
-        };
-        ops::update_customer(state, who, &current.id.to_string(), changes).await
-    }
-
-    async fn set_enabled(
-        state: &AppState,
-        who: &ConsoleUser,
-        id: &str,
-        enabled: bool,
-    ) -> Result<Self, ApiError> {
-        let changes = CustomerChanges {
-            enabled: Some(enabled),
-            ..CustomerChanges::default()
-        };
-        ops::update_customer(state, who, id, changes).await
-    }
-
-    async fn delete(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
-        ops::delete_customer(state, who, id).await
-    }
-
-    async fn end_sessions(state: &AppState, who: &ConsoleUser, id: &str) -> Result<(), ApiError> {
-        ops::end_customer_sessions(state, who, id).await
     }
 }

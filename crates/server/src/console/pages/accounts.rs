@@ -4,16 +4,17 @@
 //! rule (validation, uniqueness, the refusal to lock oneself out) is the admin operations'.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::account_kinds::{AccountForm, AccountKind, AccountRow};
+use super::actions::{self, Checked, CsrfForm, csrf_field};
 use super::fields::Messages;
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::console::view;
 use crate::state::AppState;
 
@@ -45,26 +46,45 @@ fn kind<K: AccountKind>(who: &ConsoleUser) -> Kind {
     }
 }
 
-/// An admin operation's failure as a page, with a way back to the list.
-pub(crate) fn error_page(who: &ConsoleUser, e: ApiError, back: Link) -> Response {
-    let status = match &e {
+/// The status of the page showing a failed admin operation.
+pub(crate) const fn failure_status(e: &ApiError) -> StatusCode {
+    match e {
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::Unavailable | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ApiError::Conflict(_) => StatusCode::CONFLICT,
         _ => StatusCode::BAD_REQUEST,
-    };
-    let text = match &e {
-        ApiError::Internal => "Something went wrong; the server's log says what.".to_owned(),
-        other => other.to_string(),
-    };
+    }
+}
+
+/// The page showing a failed admin operation (`text`, with `status`), with a way back.
+pub(crate) fn failure_page(
+    who: &ConsoleUser,
+    status: StatusCode,
+    text: &str,
+    back: Option<Link>,
+) -> Response {
     view::message(
         status,
         super::layout(who, "Not done"),
         "That could not be done",
-        &text,
-        Some(back),
+        text,
+        back,
     )
+}
+
+/// What the page says about a failed admin operation: its message, except for an internal
+/// failure, whose details only the server's log has.
+pub(crate) fn failure_text(e: &ApiError) -> String {
+    match e {
+        ApiError::Internal => "Something went wrong; the server's log says what.".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// An admin operation's failure as a page, with a way back to the list.
+pub(crate) fn error_page(who: &ConsoleUser, e: ApiError, back: Link) -> Response {
+    failure_page(who, failure_status(&e), &failure_text(&e), Some(back))
 }
 
 /// The layout of a page under a Partition section (Users, Departments, …): the breadcrumbs
@@ -295,16 +315,37 @@ fn form_errors(e: ApiError) -> Result<(StatusCode, Messages), ApiError> {
     }
 }
 
+/// A refused Add or edit of `account`: the form again as typed, with the messages and nothing
+/// saved (a password is never sent back to the browser), or the failure page.
+async fn refused<K: AccountKind>(
+    state: &AppState,
+    who: &ConsoleUser,
+    e: ApiError,
+    account: Option<AccountRow>,
+    mut form: AccountForm,
+) -> Response {
+    match form_errors(e) {
+        Ok((status, errors)) => {
+            form.password.clear();
+            let shown = Shown {
+                account,
+                f: form,
+                errors,
+                notice: None,
+            };
+            form_page::<K>(state, who, status, shown).await
+        }
+        Err(e) => failed::<K>(who, e),
+    }
+}
+
 /// `POST …/users`: adds the account and opens its page, or shows the form again with the
 /// messages and nothing saved.
 pub(crate) async fn create<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
-    Form(mut form): Form<AccountForm>,
+    Checked(form): Checked<AccountForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     match K::create(&state, &who, &form).await {
         Ok(a) => Redirect::to(&format!(
             "{}/{}?done=created",
@@ -312,20 +353,7 @@ pub(crate) async fn create<K: AccountKind>(
             a.row().id
         ))
         .into_response(),
-        Err(e) => match form_errors(e) {
-            Ok((status, errors)) => {
-                // A password is never sent back to the browser.
-                form.password.clear();
-                let shown = Shown {
-                    account: None,
-                    f: form,
-                    errors,
-                    notice: None,
-                };
-                form_page::<K>(&state, &who, status, shown).await
-            }
-            Err(e) => failed::<K>(&who, e),
-        },
+        Err(e) => refused::<K>(&state, &who, e, None, form).await,
     }
 }
 
@@ -373,11 +401,8 @@ pub(crate) async fn update<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(mut form): Form<AccountForm>,
+    Checked(form): Checked<AccountForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let current = match K::get(&state, &who, &id).await {
         Ok(a) => a,
         Err(e) => return failed::<K>(&who, e),
@@ -397,27 +422,53 @@ pub(crate) async fn update<K: AccountKind>(
     }
     match K::update(&state, &who, &current, &form).await {
         Ok(_) => Redirect::to(&format!("{}/{id}?done=saved", kind::<K>(&who).base)).into_response(),
-        Err(e) => match form_errors(e) {
-            Ok((status, errors)) => {
-                form.password.clear();
-                let shown = Shown {
-                    account: Some(row),
-                    f: form,
-                    errors,
-                    notice: None,
-                };
-                form_page::<K>(&state, &who, status, shown).await
-            }
-            Err(e) => failed::<K>(&who, e),
-        },
+        Err(e) => refused::<K>(&state, &who, e, Some(row), form).await,
     }
 }
 
-/// A form that only carries the CSRF token (and, for the status, the new state).
+/// The status form: the CSRF token and the new state.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ActionForm {
     csrf: Option<String>,
     enabled: Option<String>,
+}
+
+csrf_field!(ActionForm);
+
+/// A button on an account's page (or its confirmation page).
+#[derive(Debug, Clone, Copy)]
+enum Button {
+    /// **Enable** (`true`) or **Disable**.
+    Status(bool),
+    /// **Sign out everywhere**.
+    SignOut,
+    /// **Delete**, confirmed.
+    Delete,
+}
+
+/// Does what `button` says to the account `id`, then shows the account's page (the list after
+/// a deletion) saying what was done.
+async fn press<K: AccountKind>(
+    state: &AppState,
+    who: &ConsoleUser,
+    id: &str,
+    button: Button,
+) -> Response {
+    let base = kind::<K>(who).base;
+    let then = match button {
+        Button::Status(true) => format!("{base}/{id}?done=enabled"),
+        Button::Status(false) => format!("{base}/{id}?done=disabled"),
+        Button::SignOut => format!("{base}/{id}?done=signed-out"),
+        Button::Delete => format!("{base}?done=deleted"),
+    };
+    let act = async move {
+        match button {
+            Button::Status(enabled) => K::set_enabled(state, who, id, enabled).await.map(drop),
+            Button::SignOut => K::end_sessions(state, who, id).await,
+            Button::Delete => K::delete(state, who, id).await,
+        }
+    };
+    actions::act(act, |()| then, |e| failed::<K>(who, e)).await
 }
 
 /// `POST …/users/{id}/status`: **Disable** or **Enable**.
@@ -425,21 +476,10 @@ pub(crate) async fn status<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Checked(form): Checked<ActionForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
-    let enabled = form.enabled.as_deref() == Some("true");
-    match K::set_enabled(&state, &who, &id, enabled).await {
-        Ok(_) => Redirect::to(&format!(
-            "{}/{id}?done={}",
-            kind::<K>(&who).base,
-            if enabled { "enabled" } else { "disabled" }
-        ))
-        .into_response(),
-        Err(e) => failed::<K>(&who, e),
-    }
+    let button = Button::Status(form.enabled.as_deref() == Some("true"));
+    press::<K>(&state, &who, &id, button).await
 }
 
 /// `POST …/users/{id}/sign-out`: **Sign out everywhere**.
@@ -447,17 +487,9 @@ pub(crate) async fn sign_out<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
-    match K::end_sessions(&state, &who, &id).await {
-        Ok(()) => {
-            Redirect::to(&format!("{}/{id}?done=signed-out", kind::<K>(&who).base)).into_response()
-        }
-        Err(e) => failed::<K>(&who, e),
-    }
+    press::<K>(&state, &who, &id, Button::SignOut).await
 }
 
 #[derive(Template)]
@@ -475,21 +507,15 @@ pub(crate) async fn confirm_delete<K: AccountKind>(
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
 ) -> Response {
-    let a = match K::get(&state, &who, &id).await {
-        Ok(a) => a.row(),
-        Err(e) => return failed::<K>(&who, e),
+    let show = |a: K| {
+        let a = a.row();
+        let me = K::AGENT && is_me(&who, &a.id);
+        let title = format!("Delete {}", K::NOUN);
+        let l = section_layout(&who, &title, K::TITLE, &kind::<K>(&who).base, Some(&title));
+        let k = kind::<K>(&who);
+        page(StatusCode::OK, &ConfirmDelete { l, k, a, me })
     };
-    let me = K::AGENT && is_me(&who, &a.id);
-    let title = format!("Delete {}", K::NOUN);
-    page(
-        StatusCode::OK,
-        &ConfirmDelete {
-            l: section_layout(&who, &title, K::TITLE, &kind::<K>(&who).base, Some(&title)),
-            k: kind::<K>(&who),
-            a,
-            me,
-        },
-    )
+    actions::confirm(K::get(&state, &who, &id), show, |e| failed::<K>(&who, e)).await
 }
 
 /// `POST …/users/{id}/delete`: deletes the account.
@@ -497,15 +523,9 @@ pub(crate) async fn delete<K: AccountKind>(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
-    match K::delete(&state, &who, &id).await {
-        Ok(()) => Redirect::to(&format!("{}?done=deleted", kind::<K>(&who).base)).into_response(),
-        Err(e) => failed::<K>(&who, e),
-    }
+    press::<K>(&state, &who, &id, Button::Delete).await
 }
 
 /// Whether the account with id `id` is the signed-in administrator's own.

@@ -12,10 +12,12 @@ use axum::response::Response;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use tessera_domain::api::{Api, Operation};
-use tessera_domain::client::Platform;
 use tessera_domain::permission::{DEFAULT_SCOPE, Hub};
+use tessera_domain::validation::FieldErrors;
 use tessera_oauth_types::SecurityScheme;
 
+use super::accounts::{failure_page, failure_status, failure_text};
+use super::clients::platform_label;
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::assign::Assigned;
@@ -58,32 +60,24 @@ pub(crate) fn flow_type(flow: &str) -> &'static str {
     }
 }
 
-/// A failed admin operation as a page, with a way back to `back`.
+/// A failed admin operation as a page, with a way back to `back` (a refused document's or
+/// assignment's field messages are all listed).
 pub(super) fn failed(who: &ConsoleUser, e: ApiError, back: Link) -> Response {
-    let status = match &e {
-        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-        ApiError::Unavailable | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-        ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        ApiError::Conflict(_) => StatusCode::CONFLICT,
-        _ => StatusCode::BAD_REQUEST,
-    };
     let text = match &e {
-        ApiError::Internal => "Something went wrong; the server's log says what.".to_owned(),
-        ApiError::Validation(errors) => errors
-            .0
-            .iter()
-            .map(|f| f.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
+        ApiError::Validation(errors) => field_messages(errors),
+        other => failure_text(other),
     };
-    crate::console::view::message(
-        status,
-        super::layout(who, "Not done"),
-        "That could not be done",
-        &text,
-        Some(back),
-    )
+    failure_page(who, failure_status(&e), &text, Some(back))
+}
+
+/// Every field message of a refusal, in one line.
+fn field_messages(errors: &FieldErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|f| f.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The link back to the catalog.
@@ -284,14 +278,42 @@ pub(super) struct Details {
     pub(super) tabs: Vec<Tab>,
     pub(super) chosen: Option<SchemeView>,
     pub(super) clients: Vec<ClientChoice>,
+    pub(super) picker: Picker,
     pub(super) done: Option<Done>,
     pub(super) error: Option<String>,
 }
 
-/// The Security Details query: the chosen scheme.
+/// Applications offered on one page of the choice: the partition may have any number, so the
+/// page shows one searched page of them, never all.
+pub(crate) const CHOICES_PER_PAGE: u32 = 25;
+
+/// The search and paging around the choice of application (plain links and a GET form, so it
+/// works without script).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Picker {
+    /// The Security Details page the search form asks again.
+    pub href: String,
+    /// The name search, as typed.
+    pub q: String,
+    /// The page shown, from 1.
+    pub page: usize,
+    /// How many pages the search has.
+    pub pages: usize,
+    /// Every application matching the search (the built-in console included).
+    pub total: usize,
+    /// The previous page of the search, if any.
+    pub prev_href: Option<String>,
+    /// The next page of the search, if any.
+    pub next_href: Option<String>,
+}
+
+/// The Security Details query: the chosen scheme, and the search and page of the choice of
+/// application.
 #[derive(Debug, Deserialize)]
 pub(crate) struct DetailsQuery {
     scheme: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
 }
 
 /// The details of `op`'s requirement under `scheme` in this partition.
@@ -327,6 +349,10 @@ pub(crate) fn scheme_view(
 struct Outcome {
     status: StatusCode,
     scheme: Option<SecurityScheme>,
+    /// The search of the choice of application, trimmed.
+    q: String,
+    /// The page of the choice of application, as asked.
+    page: Option<String>,
     client: Option<String>,
     done: Option<Done>,
     error: Option<String>,
@@ -351,9 +377,9 @@ async fn render_details(
     else {
         return failed(who, ApiError::NotFound("operation"), to_catalog(who));
     };
-    let (prefix, clients) = match (
+    let (prefix, found) = match (
         ops::apis::permission_prefix(state, who).await,
-        ops::all_clients(state, who).await,
+        ops::client_page(state, who, &o.q, o.page.as_deref(), CHOICES_PER_PAGE).await,
     ) {
         (Ok(p), Ok(c)) => (p, c),
         (Err(e), _) | (_, Err(e)) => return failed(who, e, to_catalog(who)),
@@ -374,17 +400,27 @@ async fn render_details(
         .collect();
     let meta = schemes(&state.config, &who.partition);
     let chosen = chosen_scheme.and_then(|s| scheme_view(&op, s, &meta, &prefix));
-    let clients = clients
+    let q_url: String = form_urlencoded::byte_serialize(o.q.as_bytes()).collect();
+    let scheme_q = chosen_scheme.map_or("", |s| s.as_str());
+    let to_page = |n: usize| format!("{href}?scheme={scheme_q}&q={q_url}&page={n}#assign-heading");
+    let picker = Picker {
+        href: href.clone(),
+        q: o.q,
+        page: found.page,
+        pages: found.pages,
+        total: found.total,
+        prev_href: (found.page > 1).then(|| to_page(found.page - 1)),
+        next_href: (found.page < found.pages).then(|| to_page(found.page + 1)),
+    };
+    let clients = found
+        .items
         .into_iter()
         .filter(|c| !c.is_builtin())
         .map(|c| ClientChoice {
             selected: o.client.as_deref() == Some(c.client_id.to_string().as_str()),
             id: c.client_id.to_string(),
             name: c.name,
-            platform: match c.platform {
-                Platform::Web => "Web Application",
-                Platform::Spa => "Single Page Application (SPA)",
-            },
+            platform: platform_label(c.platform),
         })
         .collect();
     let l = apis_layout(who, "Security Details", &[&api.name, &op.operation_id]);
@@ -399,6 +435,7 @@ async fn render_details(
             tabs,
             chosen,
             clients,
+            picker,
             done: o.done,
             error: o.error,
         },
@@ -415,6 +452,8 @@ pub(crate) async fn details(
     let o = Outcome {
         status: StatusCode::OK,
         scheme: q.scheme.as_deref().and_then(SecurityScheme::parse),
+        q: q.q.unwrap_or_default().trim().to_owned(),
+        page: q.page,
         client: None,
         done: None,
         error: None,
@@ -433,11 +472,15 @@ pub(crate) async fn assign(
     let mut csrf = None;
     let mut scheme_raw = String::new();
     let mut client = String::new();
+    let mut q = String::new();
+    let mut page_no = None;
     for (k, v) in form_urlencoded::parse(&body) {
         match k.as_ref() {
             "csrf" => csrf = Some(v.into_owned()),
             "scheme" => scheme_raw = v.into_owned(),
             "client_id" => client = v.into_owned(),
+            "q" => q = v.trim().to_owned(),
+            "page" => page_no = Some(v.into_owned()),
             _ => {}
         }
     }
@@ -448,6 +491,8 @@ pub(crate) async fn assign(
     let refused = |status, error: String| Outcome {
         status,
         scheme,
+        q: q.clone(),
+        page: page_no.clone(),
         client: Some(client.clone()),
         done: None,
         error: Some(error),
@@ -470,6 +515,8 @@ pub(crate) async fn assign(
                 Outcome {
                     status: StatusCode::OK,
                     scheme,
+                    q: q.clone(),
+                    page: page_no.clone(),
                     client: Some(client.clone()),
                     done: Some(Done {
                         client_name: name,
@@ -487,15 +534,9 @@ pub(crate) async fn assign(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "There is no such client application in this partition.".into(),
             ),
-            Err(ApiError::Validation(errors)) => refused(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors
-                    .0
-                    .iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Err(ApiError::Validation(errors)) => {
+                refused(StatusCode::UNPROCESSABLE_ENTITY, field_messages(&errors))
+            }
             Err(ApiError::Conflict(text)) => refused(StatusCode::CONFLICT, text),
             Err(e) => return failed(&who, e, to_catalog(&who)),
         },

@@ -3,17 +3,18 @@
 //! the current values shown) instead of overwritten. The rule is the admin operation's
 //! (`admin_ops::clients::update` with an expected revision, the admin API's `If-Match`).
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tessera_domain::client::{ClientApplication, ClientChanges};
 use tessera_oauth_types::FieldError;
 
+use super::actions::Checked;
 use super::clients::{ClientForm, EditOf, FormValues, NewForm, api_error, request};
 use super::page;
 use crate::admin_api::error::ApiError;
 use crate::console::ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// The edit form of `c` showing `values`, with `fields`' messages, carrying `revision`: the
@@ -101,11 +102,8 @@ pub(crate) async fn save(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(f): Form<ClientForm>,
+    Checked(f): Checked<ClientForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, f.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let current = match ops::client(&state, &who, &id).await {
         Ok(c) => c,
         Err(e) => return api_error(&who, e),

@@ -5,18 +5,19 @@
 //! revoked with it — are the admin operations'.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
-use tessera_domain::client::Platform;
+use tessera_domain::client::{ClientApplication, Platform};
 
+use super::actions::{self, Checked, CsrfForm, csrf_field};
 use super::clients::{api_error, platform_label};
 use super::{Layout, page};
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::OpError;
 use crate::console::ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// The enable / disable form.
@@ -28,37 +29,40 @@ pub(crate) struct EnabledForm {
     enabled: String,
 }
 
+csrf_field!(EnabledForm);
+
 /// `POST /admin/{partition}/client-applications/{client_id}/enabled`: sets the state the
 /// button named and returns to the application's page, which says what changed.
 pub(crate) async fn set_enabled(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(f): Form<EnabledForm>,
+    Checked(f): Checked<EnabledForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, f.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let enabled = match f.enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => {
-            return api_error(
-                &who,
-                ApiError::BadRequest("choose Enable or Disable on the application's page".into()),
-            );
-        }
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::BadRequest(
+            "choose Enable or Disable on the application's page".into(),
+        )),
     };
-    match ops::set_client_enabled(&state, &who, &id, enabled).await {
-        Ok(c) => Redirect::to(&format!(
-            "/admin/{}/client-applications/{}?{}=1",
-            who.partition,
-            c.client_id,
-            if enabled { "enabled" } else { "disabled" }
-        ))
-        .into_response(),
-        Err(e) => api_error(&who, e),
-    }
+    actions::act(
+        async {
+            let enabled = enabled?;
+            let c = ops::set_client_enabled(&state, &who, &id, enabled).await?;
+            Ok::<_, ApiError>((c, enabled))
+        },
+        |(c, enabled)| {
+            format!(
+                "/admin/{}/client-applications/{}?{}=1",
+                who.partition,
+                c.client_id,
+                if enabled { "enabled" } else { "disabled" }
+            )
+        },
+        |e| api_error(&who, e),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -79,36 +83,30 @@ pub(crate) async fn confirm(
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
 ) -> Response {
-    let c = match ops::client(&state, &who, &id).await {
-        Ok(c) if c.is_builtin() => return api_error(&who, OpError::BuiltIn.into()),
-        Ok(c) => c,
-        Err(e) => return api_error(&who, e),
-    };
-    let secrets = if c.platform == Platform::Web {
-        match ops::secrets(&state, &who, &id).await {
-            Ok(s) => s.len(),
-            Err(e) => return api_error(&who, e),
+    let load = async {
+        let c = ops::client(&state, &who, &id).await?;
+        if c.is_builtin() {
+            return Err(OpError::BuiltIn.into());
         }
-    } else {
-        0
+        let secrets = match c.platform {
+            Platform::Web => ops::secrets(&state, &who, &id).await?.len(),
+            Platform::Spa => 0,
+        };
+        Ok::<_, ApiError>((c, secrets))
     };
-    page(
-        StatusCode::OK,
-        &ConfirmDelete {
-            l: super::layout(&who, &format!("Delete {}", c.name)).path(3, Some(&c.name)),
+    let show = |(c, secrets): (ClientApplication, usize)| {
+        let l = super::layout(&who, &format!("Delete {}", c.name)).path(3, Some(&c.name));
+        let confirm = ConfirmDelete {
+            l,
             client_id: c.client_id.to_string(),
             platform: platform_label(c.platform),
             secrets,
             permissions: c.permissions.len(),
             name: c.name,
-        },
-    )
-}
-
-/// The delete form: only the CSRF field.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeleteForm {
-    csrf: Option<String>,
+        };
+        page(StatusCode::OK, &confirm)
+    };
+    actions::confirm(load, show, |e| api_error(&who, e)).await
 }
 
 /// `POST /admin/{partition}/client-applications/{client_id}/delete`: deletes the application
@@ -117,24 +115,22 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(f): Form<DeleteForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, f.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
-    let c = match ops::client(&state, &who, &id).await {
-        Ok(c) => c,
-        Err(e) => return api_error(&who, e),
-    };
-    match ops::delete_client(&state, &who, &id).await {
-        Ok(()) => {
-            let name: String = form_urlencoded::byte_serialize(c.name.as_bytes()).collect();
-            Redirect::to(&format!(
+    actions::act(
+        async {
+            let c = ops::client(&state, &who, &id).await?;
+            ops::delete_client(&state, &who, &id).await?;
+            Ok::<_, ApiError>(c.name)
+        },
+        |name| {
+            let name: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+            format!(
                 "/admin/{}/client-applications?deleted={name}",
                 who.partition
-            ))
-            .into_response()
-        }
-        Err(e) => api_error(&who, e),
-    }
+            )
+        },
+        |e| api_error(&who, e),
+    )
+    .await
 }

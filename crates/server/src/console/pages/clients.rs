@@ -3,18 +3,20 @@
 //! form fields into the admin API's request and its answers into pages.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tessera_domain::client::{ClientApplication, DEFAULT_ACCESS_TOKEN_TTL, Platform};
 use tessera_oauth_types::FieldError;
 
+use super::accounts::{failure_page, failure_status, failure_text};
+use super::actions::{Checked, csrf_field};
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::clients::NewClientApplication;
 use crate::console::ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// Rows on one page of the list.
@@ -22,27 +24,14 @@ pub(crate) const PER_PAGE: usize = 25;
 
 /// An admin operation's failure as a page (field errors are shown by the form instead).
 pub(crate) fn api_error(who: &ConsoleUser, e: ApiError) -> Response {
-    let status = match &e {
-        ApiError::NotFound(_) => return crate::console::view::not_found(),
-        ApiError::Unavailable | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-        ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        ApiError::Conflict(_) => StatusCode::CONFLICT,
-        _ => StatusCode::BAD_REQUEST,
+    if let ApiError::NotFound(_) = e {
+        return crate::console::view::not_found();
+    }
+    let back = Link {
+        label: "Back to the client applications".into(),
+        href: format!("/admin/{}/client-applications", who.partition),
     };
-    let text = match &e {
-        ApiError::Internal => "Something went wrong; the server's log says what.".to_owned(),
-        other => other.to_string(),
-    };
-    crate::console::view::message(
-        status,
-        super::layout(who, "Not done"),
-        "That could not be done",
-        &text,
-        Some(Link {
-            label: "Back to the client applications".into(),
-            href: format!("/admin/{}/client-applications", who.partition),
-        }),
-    )
+    failure_page(who, failure_status(&e), &failure_text(&e), Some(back))
 }
 
 /// One row of the list.
@@ -100,28 +89,10 @@ pub(crate) async fn list(
     Query(query): Query<ListQuery>,
 ) -> Response {
     let q = query.q.unwrap_or_default().trim().to_owned();
-    let asked = query
-        .page
-        .and_then(|p| p.parse::<u32>().ok())
-        .unwrap_or(1)
-        .max(1);
     let per_page = u32::try_from(PER_PAGE).unwrap_or(25);
-    let offset = |n: u32| (n - 1).saturating_mul(per_page);
-    let mut found = match ops::search_clients(&state, &who, &q, offset(asked), per_page).await {
+    let found = match ops::client_page(&state, &who, &q, query.page.as_deref(), per_page).await {
         Ok(f) => f,
         Err(e) => return api_error(&who, e),
-    };
-    let total = usize::try_from(found.total).unwrap_or(usize::MAX);
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let last = u32::try_from(pages).unwrap_or(u32::MAX);
-    let page_no = if asked > last {
-        found = match ops::search_clients(&state, &who, &q, offset(last), per_page).await {
-            Ok(f) => f,
-            Err(e) => return api_error(&who, e),
-        };
-        pages
-    } else {
-        usize::try_from(asked).unwrap_or(1)
     };
     let rows = found
         .items
@@ -141,9 +112,9 @@ pub(crate) async fn list(
             q_url: form_urlencoded::byte_serialize(q.as_bytes()).collect(),
             q,
             rows,
-            total,
-            page: page_no,
-            pages,
+            total: found.total,
+            page: found.page,
+            pages: found.pages,
             deleted: query.deleted.map(|d| d.chars().take(100).collect()),
         },
     )
@@ -179,6 +150,8 @@ pub(crate) struct ClientForm {
     /// Edit only: the revision the form was loaded at.
     pub revision: Option<String>,
 }
+
+csrf_field!(ClientForm);
 
 /// What the form shows in its fields.
 #[derive(Debug, Clone)]
@@ -457,11 +430,8 @@ pub(super) fn request(f: &ClientForm) -> Result<NewClientApplication, Vec<FieldE
 pub(crate) async fn create(
     State(state): State<AppState>,
     who: ConsoleUser,
-    Form(form): Form<ClientForm>,
+    Checked(form): Checked<ClientForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let values = FormValues::from(&form);
     let body = match request(&form) {
         Ok(b) => b,

@@ -6,18 +6,20 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tessera_domain::user::User;
 
 use super::accounts::{error_page, section_layout};
+use super::actions::{Checked, CsrfForm, csrf_field};
 use super::fields::Messages;
 use super::secrets::when;
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
 use crate::console::people_ops as ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// A department as the list shows it.
@@ -81,7 +83,7 @@ async fn render(state: &AppState, who: &ConsoleUser, extra: Extra) -> Response {
         Ok(d) => d,
         Err(e) => return failed(who, e),
     };
-    let users = match ops::all_users(state, who).await {
+    let users = match ops::all_accounts::<User>(state, who).await {
         Ok(u) => u,
         Err(e) => return failed(who, e),
     };
@@ -157,11 +159,8 @@ pub(crate) struct AddForm {
 pub(crate) async fn add(
     State(state): State<AppState>,
     who: ConsoleUser,
-    Form(form): Form<AddForm>,
+    Checked(form): Checked<AddForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let name = form.name.trim().to_owned();
     match ops::create_department(&state, &who, name.clone()).await {
         Ok(d) => {
@@ -190,23 +189,14 @@ pub(crate) async fn add(
     }
 }
 
-/// The delete form.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeleteForm {
-    csrf: Option<String>,
-}
-
 /// `POST /admin/{partition}/departments/{name}/delete`: removes a department no user belongs
 /// to; one in use is refused and the list says why.
 pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, name)): Path<(String, String)>,
-    Form(form): Form<DeleteForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     match ops::delete_department(&state, &who, &name).await {
         Ok(()) => {
             let n: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
@@ -286,17 +276,16 @@ pub(crate) struct RenameForm {
     name: String,
 }
 
+csrf_field!(AddForm, RenameForm);
+
 /// `POST /admin/{partition}/departments/{name}/rename`: renames it (its users move with it),
 /// or shows the form again with the message and nothing changed.
 pub(crate) async fn rename(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, name)): Path<(String, String)>,
-    Form(form): Form<RenameForm>,
+    Checked(form): Checked<RenameForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     match ops::rename_department(&state, &who, &name, form.name.trim().to_owned()).await {
         Ok(d) => {
             let n: String = form_urlencoded::byte_serialize(d.name.as_bytes()).collect();

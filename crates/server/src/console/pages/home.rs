@@ -92,73 +92,86 @@ pub(super) struct Menu {
     pub(super) items: Vec<Item>,
 }
 
+/// The entries of the Partition menu: label, address under `/admin/{partition}/`, what is there.
+const PARTITION_AREAS: &[(&str, &str, &str)] = &[
+    (
+        "Integration",
+        "integration",
+        "Client applications: registration, secrets, permissions and metadata.",
+    ),
+    (
+        "Users",
+        "users",
+        "The agents who sign in at the users realm, and its Partition Administrators.",
+    ),
+    (
+        "Customers",
+        "customers",
+        "The end customers who sign in at the customers realm.",
+    ),
+    (
+        "Departments",
+        "departments",
+        "The departments users belong to.",
+    ),
+    (
+        "Identity providers",
+        "identity-providers",
+        "External sign-in providers whose tokens can be exchanged, with a test of their keys.",
+    ),
+    (
+        "Signing Keys",
+        "signing-keys",
+        "The keys each realm signs its tokens with: rotate, withdraw.",
+    ),
+    (
+        "Audit Log",
+        "audit-log",
+        "Every change and every token issued or refused, newest first.",
+    ),
+];
+
+/// The entries of the Integration menu (as [`PARTITION_AREAS`]).
+const INTEGRATION_AREAS: &[(&str, &str, &str)] = &[
+    (
+        "Client Application",
+        "client-applications",
+        "The applications that sign people in or call the APIs of this partition.",
+    ),
+    (
+        "APIs",
+        "apis",
+        "The API catalog: each operation's security details, assigned to an application in one step; OpenAPI import.",
+    ),
+];
+
+/// A menu page: `areas` as links into the signed-in partition.
+fn menu(who: &ConsoleUser, l: Layout, areas: &[(&'static str, &str, &'static str)]) -> Response {
+    let items = areas
+        .iter()
+        .map(|&(label, path, text)| Item {
+            label,
+            href: format!("/admin/{}/{path}", who.partition),
+            text,
+        })
+        .collect();
+    page(StatusCode::OK, &Menu { l, items })
+}
+
 /// `GET /admin/{partition}/partition`: the partition's areas.
 pub(crate) async fn partition(who: ConsoleUser) -> Response {
-    let p = who.partition.to_string();
-    page(
-        StatusCode::OK,
-        &Menu {
-            l: super::layout(&who, "Partition").path(1, None),
-            items: vec![
-                Item {
-                    label: "Integration",
-                    href: format!("/admin/{p}/integration"),
-                    text: "Client applications: registration, secrets, permissions and metadata.",
-                },
-                Item {
-                    label: "Users",
-                    href: format!("/admin/{p}/users"),
-                    text: "The agents who sign in at the users realm, and its Partition Administrators.",
-                },
-                Item {
-                    label: "Customers",
-                    href: format!("/admin/{p}/customers"),
-                    text: "The end customers who sign in at the customers realm.",
-                },
-                Item {
-                    label: "Departments",
-                    href: format!("/admin/{p}/departments"),
-                    text: "The departments users belong to.",
-                },
-                Item {
-                    label: "Identity providers",
-                    href: format!("/admin/{p}/identity-providers"),
-                    text: "External sign-in providers whose tokens can be exchanged, with a test of their keys.",
-                },
-                Item {
-                    label: "Signing Keys",
-                    href: format!("/admin/{p}/signing-keys"),
-                    text: "The keys each realm signs its tokens with: rotate, withdraw.",
-                },
-                Item {
-                    label: "Audit Log",
-                    href: format!("/admin/{p}/audit-log"),
-                    text: "Every change and every token issued or refused, newest first.",
-                },
-            ],
-        },
+    menu(
+        &who,
+        super::layout(&who, "Partition").path(1, None),
+        PARTITION_AREAS,
     )
 }
 
 /// `GET /admin/{partition}/integration`.
 pub(crate) async fn integration(who: ConsoleUser) -> Response {
-    let p = who.partition.to_string();
-    page(
-        StatusCode::OK,
-        &Menu {
-            l: super::layout(&who, "Integration").path(2, None),
-            items: vec![
-                Item {
-                    label: "Client Application",
-                    href: format!("/admin/{p}/client-applications"),
-                    text: "The applications that sign people in or call the APIs of this partition.",
-                },
-                Item {
-                    label: "APIs",
-                    href: format!("/admin/{p}/apis"),
-                    text: "The API catalog: each operation's security details, assigned to an application in one step; OpenAPI import.",
-                },
-            ],
-        },
+    menu(
+        &who,
+        super::layout(&who, "Integration").path(2, None),
+        INTEGRATION_AREAS,
     )
 }

@@ -4,19 +4,20 @@
 //! what it found; every rule is the admin operations'.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tessera_domain::identity_provider::{IdentityProvider, MAX_IDENTITY_PROVIDERS};
 
 use super::accounts::{error_page, section_layout};
+use super::actions::{self, Checked, CsrfForm};
 use super::fields::Messages;
 use super::idp_form::{self, IdpForm, label, version};
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
 use crate::console::people_ops as ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::jwt::external::{KeyCheck, KeyOrigin};
 use crate::state::AppState;
 
@@ -153,6 +154,36 @@ struct Shown {
     check: Option<KeyCheck>,
 }
 
+impl Shown {
+    /// The page of `idp` (its form filled in from it, no message), or the Add form.
+    fn of(status: StatusCode, idp: Option<IdentityProvider>) -> Self {
+        Self {
+            status,
+            f: idp.as_ref().map(IdpForm::of).unwrap_or_default(),
+            idp,
+            errors: Messages::default(),
+            notice: None,
+            check: None,
+        }
+    }
+}
+
+/// A refused Add or edit of `idp`: the form again as typed, with the messages and nothing
+/// saved, or the failure page.
+fn refused(who: &ConsoleUser, e: ApiError, idp: Option<IdentityProvider>, f: IdpForm) -> Response {
+    match form_errors(e) {
+        Ok((status, errors)) => form_page(
+            who,
+            Shown {
+                f,
+                errors,
+                ..Shown::of(status, idp)
+            },
+        ),
+        Err(e) => failed(who, e),
+    }
+}
+
 fn form_page(who: &ConsoleUser, shown: Shown) -> Response {
     let title = shown
         .idp
@@ -176,17 +207,7 @@ fn form_page(who: &ConsoleUser, shown: Shown) -> Response {
 
 /// `GET …/identity-providers/new`: the Add form.
 pub(crate) async fn new(who: ConsoleUser) -> Response {
-    form_page(
-        &who,
-        Shown {
-            status: StatusCode::OK,
-            idp: None,
-            f: IdpForm::default(),
-            errors: Messages::default(),
-            notice: None,
-            check: None,
-        },
-    )
+    form_page(&who, Shown::of(StatusCode::OK, None))
 }
 
 /// Field errors as they are; a duplicate name or the limit above the form.
@@ -210,11 +231,8 @@ fn form_errors(e: ApiError) -> Result<(StatusCode, Messages), ApiError> {
 pub(crate) async fn create(
     State(state): State<AppState>,
     who: ConsoleUser,
-    Form(form): Form<IdpForm>,
+    Checked(form): Checked<IdpForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let result = match idp_form::new_provider(&form) {
         Ok(new) => ops::create_identity_provider(&state, &who, new).await,
         Err(fields) => Err(ApiError::Validation(
@@ -223,20 +241,7 @@ pub(crate) async fn create(
     };
     match result {
         Ok(i) => Redirect::to(&format!("{}/{}?done=created", base(&who), i.id)).into_response(),
-        Err(e) => match form_errors(e) {
-            Ok((status, errors)) => form_page(
-                &who,
-                Shown {
-                    status,
-                    idp: None,
-                    f: form,
-                    errors,
-                    notice: None,
-                    check: None,
-                },
-            ),
-            Err(e) => failed(&who, e),
-        },
+        Err(e) => refused(&who, e, None, form),
     }
 }
 
@@ -265,12 +270,8 @@ pub(crate) async fn detail(
     form_page(
         &who,
         Shown {
-            status: StatusCode::OK,
-            f: IdpForm::of(&idp),
-            idp: Some(idp),
-            errors: Messages::default(),
             notice,
-            check: None,
+            ..Shown::of(StatusCode::OK, Some(idp))
         },
     )
 }
@@ -281,11 +282,8 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<IdpForm>,
+    Checked(form): Checked<IdpForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let current = match ops::identity_provider(&state, &who, &id).await {
         Ok(i) => i,
         Err(e) => return failed(&who, e),
@@ -294,15 +292,11 @@ pub(crate) async fn update(
         return form_page(
             &who,
             Shown {
-                status: StatusCode::CONFLICT,
-                f: IdpForm::of(&current),
-                idp: Some(current),
                 errors: Messages::one(
                     "form",
                     "the registration was changed by someone else after you opened this page, so nothing was saved; the form now shows the current values",
                 ),
-                notice: None,
-                check: None,
+                ..Shown::of(StatusCode::CONFLICT, Some(current))
             },
         );
     }
@@ -314,27 +308,8 @@ pub(crate) async fn update(
     };
     match result {
         Ok(_) => Redirect::to(&format!("{}/{id}?done=saved", base(&who))).into_response(),
-        Err(e) => match form_errors(e) {
-            Ok((status, errors)) => form_page(
-                &who,
-                Shown {
-                    status,
-                    idp: Some(current),
-                    f: form,
-                    errors,
-                    notice: None,
-                    check: None,
-                },
-            ),
-            Err(e) => failed(&who, e),
-        },
+        Err(e) => refused(&who, e, Some(current), form),
     }
-}
-
-/// A form that only carries the CSRF token.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ActionForm {
-    csrf: Option<String>,
 }
 
 /// `POST …/identity-providers/{id}/test`: **Test this provider** — fetches its keys now and
@@ -343,11 +318,8 @@ pub(crate) async fn test(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let idp = match ops::identity_provider(&state, &who, &id).await {
         Ok(i) => i,
         Err(e) => return failed(&who, e),
@@ -359,12 +331,8 @@ pub(crate) async fn test(
     form_page(
         &who,
         Shown {
-            status: StatusCode::OK,
-            f: IdpForm::of(&idp),
-            idp: Some(idp),
-            errors: Messages::default(),
-            notice: None,
             check: Some(check),
+            ..Shown::of(StatusCode::OK, Some(idp))
         },
     )
 }
@@ -383,20 +351,14 @@ pub(crate) async fn confirm_delete(
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
 ) -> Response {
-    let idp = match ops::identity_provider(&state, &who, &id).await {
-        Ok(i) => i,
-        Err(e) => return failed(&who, e),
+    let show = |idp| {
+        let base = base(&who);
+        let title = "Delete identity provider";
+        let l = section_layout(&who, title, TITLE, &base, Some(title));
+        page(StatusCode::OK, &ConfirmDelete { l, base, idp })
     };
-    let base = base(&who);
-    let title = "Delete identity provider";
-    page(
-        StatusCode::OK,
-        &ConfirmDelete {
-            l: section_layout(&who, title, TITLE, &base, Some(title)),
-            base,
-            idp,
-        },
-    )
+    let load = ops::identity_provider(&state, &who, &id);
+    actions::confirm(load, show, |e| failed(&who, e)).await
 }
 
 /// `POST …/identity-providers/{id}/delete`.
@@ -404,13 +366,12 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
-    match ops::delete_identity_provider(&state, &who, &id).await {
-        Ok(()) => Redirect::to(&format!("{}?done=deleted", base(&who))).into_response(),
-        Err(e) => failed(&who, e),
-    }
+    actions::act(
+        ops::delete_identity_provider(&state, &who, &id),
+        |()| format!("{}?done=deleted", base(&who)),
+        |e| failed(&who, e),
+    )
+    .await
 }

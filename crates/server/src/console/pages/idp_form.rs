@@ -9,6 +9,7 @@ use tessera_domain::identity_provider::{
 };
 use tessera_oauth_types::FieldError;
 
+use super::actions::csrf_field;
 use crate::admin_ops::identity_providers::NewIdentityProvider;
 
 /// The form's fields as typed (also what is shown again after an error).
@@ -48,6 +49,8 @@ pub(crate) struct IdpForm {
     #[serde(default)]
     pub version: String,
 }
+
+csrf_field!(IdpForm);
 
 impl Default for IdpForm {
     fn default() -> Self {

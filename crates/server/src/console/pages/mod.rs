@@ -3,6 +3,7 @@
 
 pub(crate) mod account_kinds;
 pub(crate) mod accounts;
+pub(crate) mod actions;
 pub(crate) mod api_import;
 pub(crate) mod apis;
 pub(crate) mod audit_log;

@@ -3,17 +3,18 @@
 //! unexpired secrets and every other rule are the admin API's.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::actions::{Checked, CsrfForm, csrf_field};
 use super::{Layout, page};
 use crate::admin_api::error::ApiError;
 use crate::admin_ops::secrets::{CreatedSecret, NewSecret};
 use crate::console::ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// A secret as the table shows it.
@@ -130,16 +131,15 @@ pub(crate) struct AddForm {
     expires_in_days: String,
 }
 
+csrf_field!(AddForm);
+
 /// `POST .../secrets`: adds a secret and shows its value, this once.
 pub(crate) async fn add(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<AddForm>,
+    Checked(form): Checked<AddForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let expires_in_days = match form.expires_in_days.as_str() {
         "never" => Some(None),
         "" => None,
@@ -187,22 +187,13 @@ pub(crate) async fn add(
     }
 }
 
-/// The delete form.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeleteForm {
-    csrf: Option<String>,
-}
-
 /// `POST .../secrets/{secret_id}/delete`.
 pub(crate) async fn delete(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, id, secret_id)): Path<(String, String, String)>,
-    Form(form): Form<DeleteForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, form.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     match ops::delete_secret(&state, &who, &id, &secret_id).await {
         Ok(()) => Redirect::to(&format!(
             "/admin/{}/client-applications/{id}/secrets",

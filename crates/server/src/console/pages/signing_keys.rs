@@ -4,19 +4,20 @@
 //! API's `signing-keys`.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tessera_domain::Realm;
 use tessera_domain::signing_key::{KeyState, SigningKey};
 
+use super::actions::{Checked, CsrfForm, csrf_field};
 use super::apis::{failed, segment};
 use super::secrets::when;
 use super::{Layout, Link, page};
 use crate::admin_api::error::ApiError;
 use crate::console::ops;
-use crate::console::session::{ConsoleUser, csrf_refused};
+use crate::console::session::ConsoleUser;
 use crate::state::AppState;
 
 /// One key's row.
@@ -160,11 +161,8 @@ pub(crate) struct RotateForm {
 pub(crate) async fn rotate(
     State(state): State<AppState>,
     who: ConsoleUser,
-    Form(f): Form<RotateForm>,
+    Checked(f): Checked<RotateForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, f.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     let Some(realm) = f.realm.as_deref().and_then(Realm::parse) else {
         return failed(
             &who,
@@ -246,22 +244,15 @@ pub(crate) async fn confirm(
     )
 }
 
-/// The Withdraw form.
-#[derive(Debug, Deserialize)]
-pub(crate) struct WithdrawForm {
-    csrf: Option<String>,
-}
+csrf_field!(RotateForm);
 
 /// `POST /admin/{partition}/signing-keys/{kid}/withdraw`.
 pub(crate) async fn withdraw(
     State(state): State<AppState>,
     who: ConsoleUser,
     Path((_, kid)): Path<(String, String)>,
-    Form(f): Form<WithdrawForm>,
+    Checked(_): Checked<CsrfForm>,
 ) -> Response {
-    if !who.csrf_ok(&state, f.csrf.as_deref()) {
-        return csrf_refused(&who.partition);
-    }
     match ops::keys::withdraw(&state, &who, &kid).await {
         Ok(keys) => render(
             &who,

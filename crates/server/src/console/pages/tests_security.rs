@@ -12,7 +12,7 @@ use tessera_domain::{Realm, page::Page};
 use tessera_oauth_types::SecurityScheme;
 
 use super::api_import::{ImportForm, ImportPage, Problem, report};
-use super::apis::{Catalog, ClientChoice, Details, Done, Tab, hubs, scheme_view, segment};
+use super::apis::{Catalog, ClientChoice, Details, Done, Picker, Tab, hubs, scheme_view, segment};
 use super::audit_log::{AuditQuery, FieldMessage, Log, filter, rows};
 use super::signing_keys::{Confirm, Keys, realms};
 use crate::admin_ops::assign::Assigned;
@@ -157,6 +157,15 @@ fn security_details_switch_schemes_and_show_urls_and_full_scopes() {
             platform: "Web Application",
             selected: true,
         }],
+        picker: Picker {
+            href: "/admin/acme/apis/a/operations/b".into(),
+            q: EVIL.into(),
+            page: 2,
+            pages: 3,
+            total: 60,
+            prev_href: Some("/x?page=1".into()),
+            next_href: Some("/x?page=3".into()),
+        },
         done: Some(Done {
             client_name: EVIL.into(),
             permissions_href: "/admin/acme/client-applications/42/permissions".into(),
@@ -196,6 +205,19 @@ fn security_details_switch_schemes_and_show_urls_and_full_scopes() {
     assert!(html.contains("<option value=\"42\" selected>"));
     assert!(html.contains("role=\"status\"") && html.contains("role=\"alert\""));
     assert!(html.contains("Already assigned: <code>core.usermgr.read</code>"));
+    // The choice of application is searched and paged with a GET form and links (no script),
+    // and an assignment keeps the search and page it was made from.
+    assert!(html.contains(
+        "<form method=\"get\" action=\"/admin/acme/apis/a/operations/b#assign-heading\""
+    ));
+    assert!(html.contains(&format!(
+        "id=\"assign-q\" name=\"q\" type=\"search\" value=\"{ESCAPED}\""
+    )));
+    assert!(html.contains(&format!("name=\"q\" value=\"{ESCAPED}\"")));
+    assert!(html.contains("name=\"page\" value=\"2\""));
+    assert!(html.contains("<a href=\"/x?page=1\" rel=\"prev\">Previous</a>"));
+    assert!(html.contains("<a href=\"/x?page=3\" rel=\"next\">Next</a>"));
+    assert!(html.contains("Page 2 of 3 (60 applications matching"));
 }
 
 #[test]

@@ -12,9 +12,6 @@
 
 pub(crate) mod request;
 
-use std::time::Instant;
-
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,13 +29,14 @@ use super::browser::{self, Cookie, FormPage};
 use super::error::OAuthError;
 use super::form::Params;
 use super::realm_issuer::{IssuerRejection, RealmIssuer};
+use super::realm_post::RealmPost;
 use super::refusals;
 use super::subject::Person;
 use crate::audit::AuditContext;
 use crate::crypto::password::PasswordError;
 use crate::crypto::rng::random_token;
 use crate::login_backoff::{Account, account_key, address_key};
-use crate::pages::{self, Html, LoginView};
+use crate::pages::{self, LoginView, Refusal};
 use crate::request_meta::RequestMeta;
 use crate::state::AppState;
 use crate::urls;
@@ -64,35 +62,27 @@ pub(crate) async fn get(
 }
 
 /// `POST {issuer}/oauth2/authorize` (form-encoded, OIDC Core §3.1.2.1).
-pub(crate) async fn post(
-    State(state): State<AppState>,
-    issuer: Result<RealmIssuer, IssuerRejection>,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params = match Params::from_body(&headers, &body) {
+pub(crate) async fn post(State(state): State<AppState>, post: FormPost) -> Response {
+    let params = match Params::from_body(&post.headers, &post.body) {
         Ok(p) => p,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
     };
-    let issuer = match issuer {
+    let issuer = match post.at {
         Ok(i) => i,
         Err(e) => return e.page(error_page),
     };
     // The login page carries the request on as it came; a form the parser took is UTF-8.
-    let Ok(raw) = std::str::from_utf8(&body) else {
+    let Ok(raw) = std::str::from_utf8(&post.body) else {
         return error_page(StatusCode::BAD_REQUEST, "the form body is not valid UTF-8");
     };
-    authorize(&state, issuer, &meta, &headers, &params, raw).await
+    authorize(&state, issuer, &post.meta, &post.headers, &params, raw).await
 }
 
+/// A browser's form POST: an unknown issuer is answered with a page, not JSON.
+type FormPost = RealmPost<Result<RealmIssuer, IssuerRejection>>;
+
 fn error_page(status: StatusCode, message: &str) -> Response {
-    Html::new(
-        status,
-        "Sign-in request refused",
-        &pages::error("This sign-in request cannot be completed", message),
-    )
-    .into_response()
+    Refusal::SIGN_IN.page(status, message)
 }
 
 /// An authorization request (`raw`, parsed into `params`) at `issuer`.
@@ -317,22 +307,16 @@ async fn issue_code(
 }
 
 /// `POST {issuer}/oauth2/login`: the login form.
-pub(crate) async fn login(
-    State(state): State<AppState>,
-    issuer: Result<RealmIssuer, IssuerRejection>,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn login(State(state): State<AppState>, post: FormPost) -> Response {
     let RealmIssuer {
         ctx,
         partition,
         realm,
-    } = match issuer {
+    } = match post.at {
         Ok(i) => i,
         Err(e) => return e.page(error_page),
     };
-    let form = match Params::from_body(&headers, &body) {
+    let form = match Params::from_body(&post.headers, &post.body) {
         Ok(f) => f,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.description),
     };
@@ -350,14 +334,14 @@ pub(crate) async fn login(
         state: &state,
         partition: &partition,
         realm,
-        headers: &headers,
+        headers: &post.headers,
         req: &req,
         raw: &raw,
     };
     let again = |error: &str, status: StatusCode| page.render(&login, Some(error), status);
     if !browser::csrf_ok(
         &state,
-        &headers,
+        &post.headers,
         &partition,
         realm,
         "login",
@@ -384,31 +368,40 @@ pub(crate) async fn login(
         None => Account::Unknown(&login),
     };
     // Counted before the password is checked, so parallel guesses cannot outrun the count.
-    let attempt = match state.login_backoff.reserve(
-        account_key(&partition, realm, &whose),
-        meta.ip.map(address_key),
-        Instant::now(),
-    ) {
+    let now = state.clock.now();
+    let attempt = match state
+        .login_backoff
+        .reserve(
+            account_key(&partition, realm, &whose),
+            post.meta.ip.map(address_key),
+            now,
+        )
+        .await
+    {
         Ok(a) => a,
-        Err(wait) => {
-            let secs = wait.as_secs().max(1);
-            return retry_after(
-                again(
-                    &format!(
-                        "Too many failed sign-in attempts. Wait {secs} seconds and try again."
-                    ),
-                    StatusCode::TOO_MANY_REQUESTS,
-                ),
-                secs,
+        Err(locked) => {
+            // The headers say when the lock ends; the "limit" is the free attempts of the key
+            // that is locked (docs/operations.md#abuse-limits).
+            let quota = crate::rate_window::Quota {
+                limit: locked.free,
+                remaining: 0,
+                reset: locked.until,
+            };
+            let secs = quota.retry_after(now);
+            let mut resp = again(
+                &format!("Too many failed sign-in attempts. Wait {secs} seconds and try again."),
+                StatusCode::TOO_MANY_REQUESTS,
             );
+            quota.refusal_headers(resp.headers_mut(), now);
+            return resp;
         }
     };
-    let mut audit = AuditContext::anonymous(&partition, meta.source_ip.clone());
+    let mut audit = AuditContext::anonymous(&partition, post.meta.source_ip.clone());
     let (person, hash) = found.unzip();
     let right = match state.passwords.verify(password, hash.as_deref()).await {
         Ok(right) => right,
         Err(PasswordError::Busy(busy)) => {
-            state.login_backoff.unchecked(attempt);
+            state.login_backoff.unchecked(attempt).await;
             return retry_after(
                 again(
                     "Too many sign-ins are being checked at this moment. Please try again in a few seconds.",
@@ -438,7 +431,7 @@ pub(crate) async fn login(
         return again(message, StatusCode::UNAUTHORIZED);
     };
     // The password was right (even if the account turns out to be disabled).
-    state.login_backoff.succeeded(attempt);
+    state.login_backoff.succeeded(attempt).await;
     audit.actor_kind = ActorKind::User;
     audit.actor_id = Some(person.id().to_string());
     if !person.enabled() {
@@ -481,7 +474,7 @@ pub(crate) async fn login(
         // A new session on every sign-in (no fixation); the browser's previous one ends, and
         // its applications are told as at logout (back-channel; no page shows frames here).
         if let Some((old, _)) =
-            browser::current_session(&state, &partition, realm, &headers).await?
+            browser::current_session(&state, &partition, realm, &post.headers).await?
         {
             super::session_end::end(
                 &state,
@@ -492,7 +485,10 @@ pub(crate) async fn login(
             .await?;
         }
         state.store.create_session(&session).await?;
-        issue_code(&state, &partition, realm, &req, &session, &person, &meta).await
+        issue_code(
+            &state, &partition, realm, &req, &session, &person, &post.meta,
+        )
+        .await
     }
     .await;
     match result {

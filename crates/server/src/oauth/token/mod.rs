@@ -13,7 +13,6 @@ mod token_exchange;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -24,26 +23,20 @@ use tessera_oauth_types::{ErrorCode, grant_type};
 use self::request::GrantRequest;
 use super::error::{OAuthError, no_store};
 use super::form::Params;
-use super::realm_issuer::RealmIssuer;
+use super::realm_post::RealmPost;
 use crate::audit::AuditContext;
 use crate::request_meta::RequestMeta;
 use crate::state::{AppState, PartitionContext};
 
 /// `POST {issuer}/oauth2/token`.
-pub(crate) async fn post(
-    State(state): State<AppState>,
-    issuer: RealmIssuer,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn post(State(state): State<AppState>, post: RealmPost) -> Response {
     let target = Target {
-        partition: issuer.partition,
-        realm: issuer.realm,
-        ctx: Some(issuer.ctx),
+        partition: post.at.partition,
+        realm: post.at.realm,
+        ctx: Some(post.at.ctx),
         endpoint: Endpoint::Realm,
     };
-    respond(&state, target, meta, &headers, &body).await
+    respond(&state, target, post.meta, &post.headers, &post.body).await
 }
 
 /// The issuer a token request is for, and the address that received it.
@@ -53,7 +46,7 @@ pub(crate) struct Target {
     pub(crate) partition: PartitionId,
     /// The realm.
     pub(crate) realm: Realm,
-    /// The partition's context when the path's issuer segment already loaded it ([`RealmIssuer`]);
+    /// The partition's context when the path's issuer segment already loaded it ([`RealmIssuer`](super::realm_issuer::RealmIssuer));
     /// `None` at the compatibility addresses, which name the partition in their query: it is
     /// loaded once the form has been read, so a malformed form is refused first there.
     pub(crate) ctx: Option<Arc<PartitionContext>>,
@@ -87,6 +80,7 @@ pub(crate) async fn respond(
         endpoint,
     } = target;
     let mut audit = AuditContext::anonymous(&partition, meta.source_ip);
+    let quota = std::sync::OnceLock::new();
     let grant =
         Params::from_body(headers, body).map(|p| (p.get("grant_type").map(str::to_owned), p));
     let result = async {
@@ -121,6 +115,7 @@ pub(crate) async fn respond(
             headers,
             params: &params,
             audit: &mut audit,
+            quota: &quota,
         };
         let outcome = match grant.as_str() {
             grant_type::CLIENT_CREDENTIALS if endpoint == Endpoint::Anonymous => {
@@ -142,37 +137,40 @@ pub(crate) async fn respond(
         Ok::<_, OAuthError>((grant, outcome?))
     }
     .await;
+    // The request's audit event: a token issued, or refused.
+    let event = |action, outcome, detail| {
+        audit.event(
+            state,
+            action,
+            ObjectType::AccessToken,
+            audit.actor_id.clone(),
+            outcome,
+            Some(detail),
+        )
+    };
     match result {
         Ok((grant, token)) => {
             metrics::counter!("tessera_tokens_issued_total", "grant" => grant_label(&grant))
                 .increment(1);
-            let event = audit.event(
-                state,
-                Action::TokenIssue,
-                ObjectType::AccessToken,
-                audit.actor_id.clone(),
-                Outcome::Success,
-                Some(format!("grant={grant} scope={}", token.scope)),
-            );
-            state.audit.record(event).await;
+            let detail = format!("grant={grant} scope={}", token.scope);
+            let issued = event(Action::TokenIssue, Outcome::Success, detail);
+            state.audit.record(issued).await;
             let mut resp = no_store(Json(token).into_response());
             resp.headers_mut()
                 .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            // The client's allowance, as the modelled platform reports it on every answer.
+            if let Some(q) = quota.get() {
+                q.headers(resp.headers_mut());
+            }
             resp
         }
         Err(e) => {
             metrics::counter!("tessera_token_errors_total", "error" => e.code.as_str())
                 .increment(1);
             if e.status.is_client_error() {
-                let event = audit.event(
-                    state,
-                    Action::TokenRefuse,
-                    ObjectType::AccessToken,
-                    audit.actor_id.clone(),
-                    Outcome::Failure,
-                    Some(format!("{}: {}", e.code, e.description)),
-                );
-                state.audit.record(event).await;
+                let detail = format!("{}: {}", e.code, e.description);
+                let refused = event(Action::TokenRefuse, Outcome::Failure, detail);
+                state.audit.record(refused).await;
             }
             e.into_response()
         }

@@ -3,6 +3,7 @@
 //! with. Handlers take this one value instead of its seven parts.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use axum::http::HeaderMap;
 use tessera_domain::flow::Flow;
@@ -14,6 +15,7 @@ use crate::oauth::client_auth::{self, Authenticated};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::issue::Issuer;
+use crate::rate_window::Quota;
 use crate::state::{AppState, PartitionContext};
 
 /// A token request, parsed, for a known partition.
@@ -33,6 +35,9 @@ pub(crate) struct GrantRequest<'a> {
     pub(crate) params: &'a Params,
     /// Who is acting, for the audit event the endpoint records; authentication fills it in.
     pub(crate) audit: &'a mut AuditContext,
+    /// The client's rate-limit quota once it is counted, for the `X-RateLimit-*` headers of
+    /// the answer.
+    pub(crate) quota: &'a OnceLock<Quota>,
 }
 
 impl GrantRequest<'_> {
@@ -40,15 +45,43 @@ impl GrantRequest<'_> {
     ///
     /// # Errors
     /// `invalid_client` (401) and the other refusals of client authentication.
+    /// Then counts the request against the client's limit of token requests a minute
+    /// (`clients.token_requests_per_minute`), across every instance: counted after
+    /// authentication, so nobody can spend another client's allowance by naming it.
     pub(crate) async fn authenticate(&mut self) -> Result<Authenticated, OAuthError> {
-        client_auth::authenticate_request(
+        let auth = client_auth::authenticate_request(
             self.state,
             self.partition,
             self.headers,
             self.params,
             self.audit,
         )
-        .await
+        .await?;
+        let limit = self.state.config.clients.token_requests_per_minute;
+        if limit > 0 {
+            let now = self.state.clock.now();
+            let key = format!(
+                "c|{}|{}",
+                self.partition.as_str(),
+                auth.view.client.client_id
+            );
+            match self.state.rate_counters.check(&key, limit, now) {
+                Ok(quota) => {
+                    let _ = self.quota.set(quota);
+                }
+                Err(quota) => {
+                    return Err(OAuthError::too_many_requests(
+                        format!(
+                            "this client has made {limit} token requests this minute, its limit; retry in {} s",
+                            quota.retry_after(now)
+                        ),
+                        quota,
+                        now,
+                    ));
+                }
+            }
+        }
+        Ok(auth)
     }
 
     /// The issuer that received the request, which signs its tokens.

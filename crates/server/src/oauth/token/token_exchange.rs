@@ -71,6 +71,7 @@ pub(super) async fn handle(mut req: GrantRequest<'_>) -> Result<TokenResponse, O
                 code: ErrorCode::TemporarilyUnavailable,
                 description: KEYS_UNAVAILABLE.to_owned(),
                 basic_challenge: false,
+                limited: None,
             });
         }
         Err(e) => return Err(OAuthError::new(ErrorCode::InvalidGrant, e.to_string())),

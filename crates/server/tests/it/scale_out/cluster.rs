@@ -119,6 +119,8 @@ pub struct Cluster {
     pub automation_secret: String,
     pub http: reqwest::Client,
     dir: tempfile::TempDir,
+    /// Extra environment of every instance.
+    env: Vec<(String, String)>,
     _db: Option<Database>,
 }
 
@@ -135,46 +137,100 @@ impl Cluster {
         Some(Self::start_on(&url, n, Some(db)).await)
     }
 
+    /// [`Self::start`] with extra environment variables for every instance (configuration,
+    /// e.g. `TESSERA_CLIENTS__TOKEN_REQUESTS_PER_MINUTE`).
+    pub async fn start_with_env(n: usize, env: &[(&str, &str)]) -> Option<Self> {
+        let base = postgres_url()?;
+        let (url, name) = fresh_pg_database(&base).await;
+        let db = Database {
+            admin_url: base,
+            name,
+        };
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let ports = (0..n).map(|_| free_port()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        Some(Self::start_in(dir, &url, ports, Some(db), None, env).await)
+    }
+
     /// `n` instances on the database at `url` (one the caller made and will remove).
     pub async fn start_on_url(url: &str, n: usize) -> Self {
         Self::start_on(url, n, None).await
     }
 
-    async fn start_on(url: &str, n: usize, db: Option<Database>) -> Self {
+    /// One instance on a SQLite database file in the cluster's directory: the single-instance
+    /// deployment (SQLite has one writer, so one process), started the same way.
+    pub async fn start_sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        Self::start_in(dir, &url, vec![free_port()], None, None, Vec::new()).await
+    }
+
+    /// `n` instances on an existing database at `url` (a restored backup) with the master key
+    /// file `master_key` (copied) and the automation client `tessera init` made for it; no
+    /// `init` runs. The first instance listens on `port`, the public URL's (the stopped
+    /// deployment's), so issuers — and the `iss` of tokens issued before — are unchanged.
+    /// `drop_with`: the PostgreSQL server's admin URL and the database's name, to drop it with
+    /// the cluster.
+    pub async fn start_restored(
+        url: &str,
+        master_key: &Path,
+        automation: (&str, &str),
+        port: u16,
+        drop_with: Option<(String, String)>,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(master_key, dir.path().join("master.key")).unwrap();
+        let db = drop_with.map(|(admin_url, name)| Database { admin_url, name });
+        Self::start_in(dir, url, vec![port], db, Some(automation), Vec::new()).await
+    }
+
+    async fn start_on(url: &str, n: usize, db: Option<Database>) -> Self {
+        let ports = (0..n).map(|_| free_port()).collect();
+        Self::start_in(
+            tempfile::tempdir().unwrap(),
+            url,
+            ports,
+            db,
+            None,
+            Vec::new(),
+        )
+        .await
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        url: &str,
+        ports: Vec<u16>,
+        db: Option<Database>,
+        existing: Option<(&str, &str)>,
+        env: Vec<(String, String)>,
+    ) -> Self {
         let key = dir.path().join("master.key");
-        write_master_key(&key);
-        let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        if !key.exists() {
+            write_master_key(&key);
+        }
+        let n = ports.len();
         let public_url = format!("http://127.0.0.1:{}", ports[0]);
-        let password = dir.path().join("admin-password");
-        std::fs::write(&password, ADMIN_PASSWORD).unwrap();
-        let out = tessera(dir.path(), url, &public_url)
-            .args(["init", "--json", "--partition", PARTITION])
-            .args(["--admin-username", "pa", "--admin-password-file"])
-            .arg(&password)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "tessera init failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (automation_id, automation_secret) = match existing {
+            Some((id, secret)) => (id.to_owned(), secret.to_owned()),
+            None => init(dir.path(), url, &public_url),
+        };
         let mut cluster = Self {
             instances: Vec::new(),
             public_url,
             database_url: url.to_owned(),
-            automation_id: created["automation_client_id"].as_str().unwrap().to_owned(),
-            automation_secret: created["automation_client_secret"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
+            automation_id,
+            automation_secret,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
             dir,
+            env,
             _db: db,
         };
         for (i, port) in ports.into_iter().enumerate() {
@@ -187,10 +243,22 @@ impl Cluster {
         cluster
     }
 
+    /// The master key file every instance reads.
+    pub fn master_key_file(&self) -> PathBuf {
+        self.dir.path().join("master.key")
+    }
+
+    /// `tessera` with this cluster's settings (database, master key, public URL), for the
+    /// commands a test runs beside the instances.
+    pub fn command(&self) -> Command {
+        tessera(self.dir.path(), &self.database_url, &self.public_url)
+    }
+
     fn spawn(&self, i: usize, port: u16) -> Instance {
         let log = self.dir.path().join(format!("instance-{i}.log"));
         let child = tessera(self.dir.path(), &self.database_url, &self.public_url)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(
                 std::fs::File::options()
@@ -242,6 +310,11 @@ impl Cluster {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The port instance `i` listens on (the first one's is the public URL's).
+    pub fn port(&self, i: usize) -> u16 {
+        self.instances[i].port
     }
 
     /// The process id of instance `i`.
@@ -404,6 +477,31 @@ fn tessera(dir: &Path, database_url: &str, public_url: &str) -> Command {
         .env("TESSERA_LOG", "info,sqlx=warn,tower_http=warn")
         .stdin(Stdio::null());
     cmd
+}
+
+/// `tessera init` of the partition on the database at `url`: (automation client id, secret).
+fn init(dir: &Path, url: &str, public_url: &str) -> (String, String) {
+    let password = dir.join("admin-password");
+    std::fs::write(&password, ADMIN_PASSWORD).unwrap();
+    let out = tessera(dir, url, public_url)
+        .args(["init", "--json", "--partition", PARTITION])
+        .args(["--admin-username", "pa", "--admin-password-file"])
+        .arg(&password)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tessera init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        created["automation_client_id"].as_str().unwrap().to_owned(),
+        created["automation_client_secret"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
 }
 
 /// 32 random bytes, base64url, mode 0600: the key every instance shares.

@@ -19,7 +19,7 @@ pub struct OwnPostgres {
 }
 
 /// The newest `/usr/lib/postgresql/<version>/bin` (Debian's layout), or `pg_ctl` on `PATH`.
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
