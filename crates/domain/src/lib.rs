@@ -26,6 +26,7 @@ pub mod clock;
 pub mod customer;
 pub mod department;
 pub mod flow;
+pub mod form;
 pub mod grant;
 pub mod identity_provider;
 pub mod ids;

@@ -100,6 +100,6 @@ pub use rejection::Rejection;
 pub use requirement::{DEFAULT_SCOPE, SecurityRequirement};
 pub use tessera_oauth_types::{AccessTokenClaims, Actor, JwkSet, SecurityScheme};
 pub use verify::{
-    ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS, MAX_TOKEN_BYTES, TESSERA_ALGORITHMS, TokenPolicy,
-    Types, VerifyError,
+    ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS, MAX_TOKEN_BYTES, NOT_SUBJECT_TOKEN_TYPES,
+    TESSERA_ALGORITHMS, TokenPolicy, Types, VerifyError,
 };

@@ -47,6 +47,30 @@ fn redirect_url_rules() {
     }
 }
 
+/// The URL parser silently drops tabs and newlines and trims spaces and control characters at
+/// either end, so these parsed as `https://app.example/cb`; registered as written, they could
+/// never match a client's redirect_uri. The first is the `redirect_url` fuzz target's finding
+/// (kept in `fuzz/corpus/redirect_url/`).
+#[test]
+fn redirect_urls_with_spaces_or_control_characters_are_refused() {
+    for bad in [
+        "\u{13}https:a",
+        " https://app.example/cb",
+        "https://app.example/cb ",
+        "https://app.exa\tmple/cb",
+        "https://app.example/c\nb",
+        "https://app.example/c b",
+        "https://app.example/cb\u{7f}",
+    ] {
+        assert_eq!(
+            check_redirect_url(bad),
+            Err("must not contain spaces or control characters".to_owned()),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(check_redirect_url("https://app.example/c%20b"), Ok(()));
+}
+
 #[test]
 fn spa_cannot_enable_obo_or_token_exchange() {
     let mut c = sample(Platform::Spa);

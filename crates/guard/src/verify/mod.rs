@@ -41,6 +41,11 @@ pub const ASYMMETRIC_ALGORITHMS: [Algorithm; 9] = [
 /// The `typ` of an access token (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
+/// Kinds of JWT an identity provider signs that are never a subject token, whatever their
+/// claims: a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.4) and a
+/// security event token (RFC 8417 §2.3) could otherwise carry an `aud` and `exp` that pass.
+pub const NOT_SUBJECT_TOKEN_TYPES: [&str; 2] = ["logout+jwt", "secevent+jwt"];
+
 /// Longest token a verifier will parse. Tokens are well under 2 KiB; the cap keeps base64 and
 /// JSON work on junk bounded.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -134,6 +139,25 @@ impl TokenPolicy {
         Self::tessera().types(Types::OneOf(vec![ACCESS_TOKEN_TYPE.to_owned()]))
     }
 
+    /// An external identity provider's token presented for token exchange (RFC 8693):
+    /// asymmetrically signed ([`ASYMMETRIC_ALGORITHMS`]), not one of the kinds of JWT a
+    /// provider signs that are never a subject token ([`NOT_SUBJECT_TOKEN_TYPES`]), for one of
+    /// `audiences`, 30 s leeway; a token without `kid` is verified by the provider's only key.
+    /// The server's token exchange verifies with it, and so does the `jwt_token_exchange` fuzz
+    /// target (docs/fuzzing.md), so both judge tokens by this one policy.
+    pub fn identity_provider_token(audiences: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self::new(&ASYMMETRIC_ALGORITHMS)
+            .types(Types::NoneOf(
+                NOT_SUBJECT_TOKEN_TYPES
+                    .iter()
+                    .map(|t| (*t).to_owned())
+                    .collect(),
+            ))
+            .leeway(Duration::from_secs(30))
+            .audiences(audiences)
+            .kid_optional_with_single_key(true)
+    }
+
     /// The `typ` rule.
     pub fn types(mut self, types: Types) -> Self {
         self.types = types;
@@ -209,6 +233,20 @@ mod tests {
         assert!(not_logout.accepts(None));
         assert!(not_logout.accepts(Some("JWT")));
         assert!(!not_logout.accepts(Some("Application/Logout+JWT")));
+    }
+
+    #[test]
+    fn identity_provider_tokens_are_asymmetric_typed_and_for_an_audience() {
+        let p = TokenPolicy::identity_provider_token(["api://tessera"]);
+        assert_eq!(p.algorithms(), ASYMMETRIC_ALGORITHMS);
+        assert_eq!(p.leeway_secs(), 30);
+        assert!(!p.accepts_expired());
+        assert!(p.kid_optional);
+        assert_eq!(p.audiences, Some(vec!["api://tessera".to_owned()]));
+        assert!(p.types.accepts(None));
+        assert!(p.types.accepts(Some("JWT")));
+        assert!(!p.types.accepts(Some("application/logout+jwt")));
+        assert!(!p.types.accepts(Some("SECEVENT+JWT")));
     }
 
     #[test]

@@ -21,14 +21,12 @@ use tessera_domain::address::OutboundPolicy;
 use tessera_domain::identity_provider::IdentityProvider;
 use tessera_guard::{
     ASYMMETRIC_ALGORITHMS, CacheSettings, HttpKeySource, KeyCache, KeySet, KeySource,
-    KeySourceError, TokenPolicy, Types, VerifyError,
+    KeySourceError, TokenPolicy, VerifyError,
 };
 use tessera_oauth_types::JwkSet;
 
 use crate::outbound;
 
-/// Clock skew tolerated on `exp`, `nbf` and `iat`.
-const LEEWAY: Duration = Duration::from_secs(30);
 /// When a provider's key set is fetched again: reused 10 minutes, an unknown `kid` refetches
 /// at most every 5 seconds, a fetch takes at most 5 seconds.
 const CACHE: CacheSettings = CacheSettings {
@@ -38,11 +36,6 @@ const CACHE: CacheSettings = CacheSettings {
 };
 /// Largest JWKS document accepted.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
-/// Kinds of JWT a provider signs that are never a subject token, whatever their claims: a
-/// back-channel logout token (OIDC Back-Channel Logout 1.0 §2.4) and a security event token
-/// (RFC 8417 §2.3) could otherwise carry an `aud` and `exp` that pass.
-const NOT_SUBJECT_TOKENS: [&str; 2] = ["logout+jwt", "secevent+jwt"];
-
 /// Providers tracked before the table is cleared (deleted providers and changed addresses leave
 /// entries behind; clearing only costs a refetch).
 const MAX_PROVIDERS: usize = 10_000;
@@ -150,13 +143,7 @@ impl ExternalKeys {
     /// security event token, for one of the registration's audiences, unexpired; a token
     /// without `kid` is verified by the provider's only key.
     pub(crate) fn policy(&self, idp: &IdentityProvider) -> TokenPolicy {
-        TokenPolicy::new(&ASYMMETRIC_ALGORITHMS)
-            .types(Types::NoneOf(
-                NOT_SUBJECT_TOKENS.iter().map(|t| (*t).to_owned()).collect(),
-            ))
-            .leeway(LEEWAY)
-            .audiences(idp.audiences.iter().cloned())
-            .kid_optional_with_single_key(true)
+        TokenPolicy::identity_provider_token(idp.audiences.iter().cloned())
             .clock(Arc::clone(&self.clock))
     }
 

@@ -3,12 +3,12 @@
 //!
 //! RFC 6749 §3.1/§3.2: parameters must not be repeated, and a parameter sent without a value is
 //! treated as omitted. Bytes that do not decode to UTF-8 are refused rather than silently
-//! replaced, so what we check is exactly what the client sent.
+//! replaced, so what we check is exactly what the client sent. The decoding itself is
+//! `tessera_domain::form::decode`, which the `token_form` fuzz target exercises.
 
 use std::collections::HashMap;
 
 use axum::http::{HeaderMap, Uri, header};
-use percent_encoding::percent_decode;
 
 use super::error::OAuthError;
 
@@ -40,23 +40,9 @@ impl Params {
     /// # Errors
     /// `invalid_request` for repeated parameters, bad percent-encoding or non-UTF-8 bytes.
     pub(crate) fn parse(body: &[u8]) -> Result<Self, OAuthError> {
-        let mut map = HashMap::new();
-        for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
-            let (k, v) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
-            let key = decode(k)?;
-            let value = decode(v)?;
-            if map.contains_key(&key) {
-                return Err(OAuthError::invalid_request(format!(
-                    "the {} parameter is repeated; send each parameter once",
-                    shorten(&key)
-                )));
-            }
-            map.insert(key, value);
-        }
-        Ok(Self(map))
+        tessera_domain::form::decode(body)
+            .map(Self)
+            .map_err(|e| OAuthError::invalid_request(e.to_string()))
     }
 
     /// Parses a request's query string (none counts as empty).
@@ -84,33 +70,6 @@ impl Params {
         }
         Self::parse(body)
     }
-}
-
-fn decode(raw: &[u8]) -> Result<String, OAuthError> {
-    let plus: Vec<u8> = raw
-        .iter()
-        .map(|b| if *b == b'+' { b' ' } else { *b })
-        .collect();
-    for (i, b) in plus.iter().enumerate() {
-        if *b == b'%' {
-            let ok = plus
-                .get(i + 1..i + 3)
-                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-            if !ok {
-                return Err(OAuthError::invalid_request(
-                    "the form body has a malformed percent-escape",
-                ));
-            }
-        }
-    }
-    percent_decode(&plus)
-        .decode_utf8()
-        .map(std::borrow::Cow::into_owned)
-        .map_err(|_| OAuthError::invalid_request("the form body is not valid UTF-8"))
-}
-
-fn shorten(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 #[cfg(test)]
