@@ -20,7 +20,7 @@ def columns(table):
     return [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] != "seq"]
 
 
-def copy(table, key, template_where, replace, count):
+def copy(table, template_where, replace, count):
     """INSERT … SELECT copying the template row `count` times, with `replace` (column → SQL over
     the counter `i`) for the columns that must differ."""
     cols = columns(table)
@@ -36,11 +36,11 @@ def copy(table, key, template_where, replace, count):
 with con:
     con.execute("PRAGMA busy_timeout = 30000")
     if clients:
-        copy("client_applications", "client_id",
+        copy("client_applications",
              f"partition_id = '{partition}' AND platform = 'web' ORDER BY seq DESC",
              {"client_id": "uuid4()", "name": "'grown app ' || i"}, clients)
     if users:
-        copy("users", "id", f"partition_id = '{partition}' ORDER BY seq",
+        copy("users", f"partition_id = '{partition}' ORDER BY seq",
              {"id": "uuid4()", "username": "'grown' || i", "username_key": "'grown' || i",
               "email": "'grown' || i || '@bench.test'", "email_key": "'grown' || i || '@bench.test'",
               "display_name": "'Grown User ' || i", "partition_admin": "0"}, users)
