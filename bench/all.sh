@@ -15,6 +15,7 @@
 #        BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 (server; a fresh database is made
 #        and dropped) BENCH_SKIP_PG=1  BENCH_SKIP_PEER=1  BENCH_SKIP_BUILD=1  BENCH_KEEP=1
 #        BENCH_BIN=path/to/tessera (default: $CARGO_TARGET_DIR or target/, release)
+#        BENCH_PERF=1 records the token path with perf into bench/results/perf-token.txt
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -160,8 +161,21 @@ measure() {
   local lua="${4:-$ROOT/bench/request.lua}" out="$WORK/wrk-$1-$2.txt"
   log "$1 / $2: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $3"
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" -s "$lua" "$3" >/dev/null 2>&1 || true
+  local perf_pid=""
+  if [ "${BENCH_PERF:-}" = "1" ] && [ "$1/$2" = "client_credentials/tessera" ] && command -v perf >/dev/null 2>&1; then
+    # The token path's profile (Debian: linux-perf), over the measured run.
+    perf record -q -F 499 -g -p "$TPID" -o "$WORK/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 5s --latency -s "$lua" "$3" >"$out" 2>&1 \
     || { cat "$out" >&2; die "wrk failed ($1 / $2)"; }
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid" || true
+    mkdir -p "$ROOT/bench/results"
+    perf report -i "$WORK/perf.data" --no-children --stdio --percent-limit 1 --sort dso,symbol -g none \
+      >"$ROOT/bench/results/perf-token.txt" 2>/dev/null || true
+    log "token path profile in bench/results/perf-token.txt"
+  fi
   python3 - "$out" "$1" "$2" "${5:-}" >>"$RESULTS" <<'PY'
 import json, sys
 line = next(l for l in open(sys.argv[1]) if l.startswith("BENCH_JSON "))
@@ -272,6 +286,9 @@ stop "$TPID"
 # --- PostgreSQL -------------------------------------------------------------------------------
 if [ "${BENCH_SKIP_PG:-}" != "1" ] && command -v psql >/dev/null 2>&1 && psql "$PG_SERVER/postgres" -qAtc 'select 1' >/dev/null 2>&1; then
   PG_DB="tessera_bench_$$"
+  # Instances sharing a PostgreSQL database share one master key (the server insists).
+  head -c32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$WORK/master.key"
+  export TESSERA_MASTER_KEY_FILE="$WORK/master.key"
   psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
   GPORT="$(free_port $((TPORT + 2)))"
   log "Tessera on PostgreSQL ($PG_SERVER/$PG_DB) at port $GPORT"
