@@ -218,6 +218,11 @@ pub trait ClientRepository {
         p: &PartitionId,
         page: PageRequest,
     ) -> StoreResult<Page<ClientApplication>>;
+    /// The redirect URLs of the partition's enabled single-page applications, one list per
+    /// client: the browser origins the server's CORS rules allow (docs/product.md#cors). One
+    /// query that reads two columns, because the server reloads it with its partition view
+    /// twice a second and a partition may hold 100,000 clients (docs/performance.md).
+    async fn enabled_spa_redirect_urls(&self, p: &PartitionId) -> StoreResult<Vec<Vec<String>>>;
     /// Replaces a client's fields (not its permissions or secrets).
     async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()>;
     /// Deletes a client with its secrets and permission assignments.

@@ -214,44 +214,40 @@ impl AppState {
             );
         }
         let spa_origins = self.spa_origins(id).await?;
+        let mut documents = HashMap::new();
+        for (realm, keys) in &realms {
+            let docs = crate::oauth::discovery::RealmDocuments::new(
+                &self.config.public_url,
+                &catalog,
+                keys,
+                id,
+                *realm,
+            )
+            .map_err(|e| StoreError::Internal(Box::new(e)))?;
+            documents.insert(*realm, docs);
+        }
         Ok(Some(Arc::new(PartitionContext {
             partition,
             prefix,
             catalog,
             realms,
             spa_origins,
+            documents,
         })))
     }
 
     /// The origins of the partition's SPA clients' redirect URLs: the browsers allowed to call
     /// the token, userinfo and revocation endpoints cross-origin (docs/product.md#cors).
     async fn spa_origins(&self, id: &PartitionId) -> Result<HashSet<String>, StoreError> {
-        let mut out = HashSet::new();
-        let mut page = tessera_domain::page::PageRequest {
-            limit: tessera_domain::page::MAX_LIMIT,
-            after: None,
-        };
-        loop {
-            let got = self.store.list_clients(id, page).await?;
-            for c in got
-                .items
-                .iter()
-                .filter(|c| c.platform == tessera_domain::client::Platform::Spa && c.enabled)
-            {
-                for u in &c.redirect_urls {
-                    if let Ok(url) = url::Url::parse(u) {
-                        out.insert(url.origin().ascii_serialization());
-                    }
-                }
-            }
-            match got.next_cursor {
-                Some(c) => {
-                    page = tessera_domain::page::PageRequest::parse(Some(page.limit), Some(&c))
-                        .map_err(|e| StoreError::Internal(Box::new(e)))?;
-                }
-                None => return Ok(out),
-            }
-        }
+        // One narrow query, not a walk over every client: this runs with each reload of the
+        // partition view (twice a second), whatever the number of clients.
+        let lists = self.store.enabled_spa_redirect_urls(id).await?;
+        Ok(lists
+            .iter()
+            .flatten()
+            .filter_map(|u| url::Url::parse(u).ok())
+            .map(|url| url.origin().ascii_serialization())
+            .collect())
     }
 
     fn decrypt_key(&self, k: &SigningKey) -> Result<JwsKey, CryptoError> {
@@ -329,6 +325,8 @@ pub(crate) struct PartitionContext {
     pub realms: HashMap<Realm, RealmKeys>,
     /// Browser origins allowed to call the token, userinfo and revocation endpoints.
     pub spa_origins: HashSet<String>,
+    /// Each realm's discovery document and key set, serialised once per load.
+    pub documents: HashMap<Realm, crate::oauth::discovery::RealmDocuments>,
 }
 
 /// A realm's signing key and published key set.

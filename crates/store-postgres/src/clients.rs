@@ -263,6 +263,17 @@ impl ClientRepository for DbStore {
         Ok(Page::from_rows(rows, page))
     }
 
+    async fn enabled_spa_redirect_urls(&self, p: &PartitionId) -> StoreResult<Vec<Vec<String>>> {
+        let rows = sqlx::query(
+            "SELECT redirect_urls FROM client_applications WHERE partition_id = $1 AND platform = 'spa' AND enabled",
+        )
+        .bind(p.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|r| strings(r, "redirect_urls")).collect()
+    }
+
     async fn update_client(&self, c: &ClientApplication, audit: &AuditEvent) -> StoreResult<()> {
         update(self, c, None, audit).await
     }

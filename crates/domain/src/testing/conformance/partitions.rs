@@ -113,6 +113,29 @@ pub async fn partition_seed_round_trip(store: &dyn Store) {
         "list_clients",
     );
     assert_eq!(clients.items, seed.clients);
+    // The SPA's redirect URLs only (the Web client's are not browser origins), and nothing for
+    // another partition.
+    let spa: Vec<Vec<String>> = seed
+        .clients
+        .iter()
+        .filter(|c| c.platform == crate::client::Platform::Spa && c.enabled)
+        .map(|c| c.redirect_urls.clone())
+        .collect();
+    assert!(!spa.is_empty(), "the seed has an enabled SPA");
+    assert_eq!(
+        ok(
+            store.enabled_spa_redirect_urls(&p).await,
+            "enabled_spa_redirect_urls"
+        ),
+        spa
+    );
+    assert_eq!(
+        ok(
+            store.enabled_spa_redirect_urls(&pid("nobody")).await,
+            "enabled_spa_redirect_urls of an unknown partition"
+        ),
+        Vec::<Vec<String>>::new()
+    );
 
     let s = &seed.secrets[0];
     assert_eq!(
