@@ -1,7 +1,7 @@
 //! Shared application state and the cached views the hot path reads.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tessera_domain::api::Catalog;
 use tessera_domain::client::ClientApplication;
@@ -214,18 +214,7 @@ impl AppState {
             );
         }
         let spa_origins = self.spa_origins(id).await?;
-        let mut documents = HashMap::new();
-        for (realm, keys) in &realms {
-            let docs = crate::oauth::discovery::RealmDocuments::new(
-                &self.config.public_url,
-                &catalog,
-                keys,
-                id,
-                *realm,
-            )
-            .map_err(|e| StoreError::Internal(Box::new(e)))?;
-            documents.insert(*realm, docs);
-        }
+        let documents = realms.keys().map(|r| (*r, OnceLock::new())).collect();
         Ok(Some(Arc::new(PartitionContext {
             partition,
             prefix,
@@ -325,8 +314,20 @@ pub(crate) struct PartitionContext {
     pub realms: HashMap<Realm, RealmKeys>,
     /// Browser origins allowed to call the token, userinfo and revocation endpoints.
     pub spa_origins: HashSet<String>,
-    /// Each realm's discovery document and key set, serialised once per load.
-    pub documents: HashMap<Realm, crate::oauth::discovery::RealmDocuments>,
+    /// Each realm's discovery document and key set, serialised by the first request that needs
+    /// them after each load (`oauth/discovery.rs`): the context is rebuilt whenever the catalog,
+    /// the keys or the configuration can have changed, so the bytes are never stale, and no
+    /// request re-serialises them (docs/performance.md).
+    pub documents: HashMap<Realm, OnceLock<RealmDocuments>>,
+}
+
+/// A realm's two public documents, as served.
+#[derive(Debug, Clone)]
+pub(crate) struct RealmDocuments {
+    /// `/.well-known/openid-configuration` (and the RFC 8414 address).
+    pub discovery: axum::body::Bytes,
+    /// `/oauth2/keys`.
+    pub jwks: axum::body::Bytes,
 }
 
 /// A realm's signing key and published key set.

@@ -2,6 +2,7 @@
 //! server implements, so clients never try a feature that is not there.
 
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_domain::api::Catalog;
@@ -12,39 +13,39 @@ use tessera_oauth_types::discovery::ProviderMetadata;
 
 use super::error::OAuthError;
 use super::realm_issuer::RealmIssuer;
-use crate::state::RealmKeys;
+use crate::state::{AppState, RealmDocuments, RealmKeys};
 use crate::urls;
 
-/// A realm's two public documents, serialised once when the partition's context is loaded
-/// (`AppState::partition`), which is whenever its catalog, keys or the configuration can have
-/// changed: a request only clones the bytes. Serialising the discovery document per request cost
-/// half the throughput of the endpoint (issue 12: 64,000/s against 130,000/s for the JWKS).
-#[derive(Debug, Clone)]
-pub(crate) struct RealmDocuments {
-    /// `/.well-known/openid-configuration` (and the RFC 8414 address).
-    pub discovery: Bytes,
-    /// `/oauth2/keys`.
-    pub jwks: Bytes,
-}
-
-impl RealmDocuments {
-    /// Serialises the realm's metadata and key set.
-    ///
-    /// # Errors
-    /// When serialisation fails (it does not for these plain documents).
-    pub(crate) fn new(
-        public_url: &str,
-        catalog: &Catalog,
-        keys: &RealmKeys,
-        partition: &PartitionId,
-        realm: Realm,
-    ) -> Result<Self, serde_json::Error> {
-        let meta = metadata(public_url, catalog, Some(keys), partition, realm);
-        Ok(Self {
-            discovery: Bytes::from(serde_json::to_vec(&meta)?),
-            jwks: Bytes::from(serde_json::to_vec(&*keys.jwks)?),
-        })
+/// The realm's two public documents: serialised by the first request after the partition's
+/// context was loaded (`AppState::partition`), which happens whenever its catalog, keys or the
+/// configuration can have changed; every later request only clones the bytes. Serialising the
+/// discovery document per request cost half the endpoint's throughput (docs/performance.md).
+fn documents<'c>(
+    public_url: &str,
+    issuer: &'c RealmIssuer,
+) -> Result<&'c RealmDocuments, OAuthError> {
+    let (Some(keys), Some(slot)) = (
+        issuer.ctx.realms.get(&issuer.realm),
+        issuer.ctx.documents.get(&issuer.realm),
+    ) else {
+        return Err(OAuthError::unknown_issuer());
+    };
+    if let Some(built) = slot.get() {
+        return Ok(built);
     }
+    let meta = metadata(
+        public_url,
+        &issuer.ctx.catalog,
+        Some(keys),
+        &issuer.partition,
+        issuer.realm,
+    );
+    let built = RealmDocuments {
+        discovery: Bytes::from(serde_json::to_vec(&meta).map_err(|e| OAuthError::internal(&e))?),
+        jwks: Bytes::from(serde_json::to_vec(&*keys.jwks).map_err(|e| OAuthError::internal(&e))?),
+    };
+    // Two first requests at once both build; either result is the same bytes.
+    Ok(slot.get_or_init(|| built))
 }
 
 /// The metadata document of a realm whose keys are `keys`.
@@ -182,17 +183,20 @@ fn public_json(body: Bytes) -> Response {
 }
 
 /// `GET {issuer}/.well-known/openid-configuration`.
-pub(crate) async fn openid_configuration(issuer: RealmIssuer) -> Response {
-    match issuer.ctx.documents.get(&issuer.realm) {
-        Some(d) => public_json(d.discovery.clone()),
-        None => OAuthError::unknown_issuer().into_response(),
+pub(crate) async fn openid_configuration(
+    State(state): State<AppState>,
+    issuer: RealmIssuer,
+) -> Response {
+    match documents(&state.config.public_url, &issuer) {
+        Ok(d) => public_json(d.discovery.clone()),
+        Err(e) => e.into_response(),
     }
 }
 
 /// `GET {issuer}/oauth2/keys`.
-pub(crate) async fn jwks(issuer: RealmIssuer) -> Response {
-    match issuer.ctx.documents.get(&issuer.realm) {
-        Some(d) => public_json(d.jwks.clone()),
-        None => OAuthError::unknown_issuer().into_response(),
+pub(crate) async fn jwks(State(state): State<AppState>, issuer: RealmIssuer) -> Response {
+    match documents(&state.config.public_url, &issuer) {
+        Ok(d) => public_json(d.jwks.clone()),
+        Err(e) => e.into_response(),
     }
 }
