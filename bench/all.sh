@@ -164,7 +164,12 @@ client() {
 measure() {
   local lua="${4:-$ROOT/bench/request.lua}" out="$WORK/wrk-$1-$2.txt"
   log "$1 / $2: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $3"
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" -s "$lua" "$3" >/dev/null 2>&1 || true
+  # No warm-up for refresh rotation: it would spend the collected refresh tokens, and the
+  # measured run presenting them again is token reuse, which revokes each whole sign-in
+  # (RFC 9700 §4.14.2) — every request after that is an error, not a rotation.
+  if [ "$1" != refresh_rotation ]; then
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" -s "$lua" "$3" >/dev/null 2>&1 || true
+  fi
   local perf_pid=""
   if [ "${BENCH_PERF:-}" = "1" ] && [ "$1/$2" = "client_credentials/tessera" ] && command -v perf >/dev/null 2>&1; then
     # The token path's profile (Debian: linux-perf), over the measured run.
