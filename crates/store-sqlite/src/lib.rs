@@ -46,7 +46,9 @@
 //!   how an error is classified (SQLite result codes and constraint messages, PostgreSQL
 //!   SQLSTATEs and constraint names).
 
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -56,6 +58,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 use tessera_domain::store::{Store, StoreResult};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 mod audit;
 mod catalog;
@@ -130,6 +133,8 @@ async fn in_memory_pool(options: SqliteConnectOptions) -> Result<SqlitePool, sql
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// This process's turn at the database's one writer (see [`WriteTx`]).
+    writer: Arc<Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -147,9 +152,7 @@ impl SqliteStore {
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?;
         if url.contains(":memory:") || url.contains("mode=memory") {
-            return Ok(Self {
-                pool: in_memory_pool(options).await?,
-            });
+            return Ok(Self::from_pool(in_memory_pool(options).await?));
         }
         Self::connect_with(options).await
     }
@@ -166,13 +169,16 @@ impl SqliteStore {
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(settings(options))
             .await?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// Wraps an existing pool (its connections must have `foreign_keys` on).
     #[must_use]
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            writer: Arc::default(),
+        }
     }
 
     /// The underlying pool, for callers that need raw access (tests, maintenance commands).
@@ -216,17 +222,61 @@ impl SqliteStore {
         self.pool.acquire().await.map_err(error::db)
     }
 
-    /// Starts a write transaction holding the database's write lock from the start.
-    async fn write(&self) -> StoreResult<Transaction<'static, Db>> {
-        self.pool
+    /// Starts a write transaction holding the database's write lock from the start, after
+    /// this process's earlier writers have finished (see [`WriteTx`]).
+    async fn write(&self) -> StoreResult<WriteTx> {
+        let turn = Arc::clone(&self.writer).lock_owned().await;
+        let tx = self
+            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(error::db)
+            .map_err(error::db)?;
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// Starts a read transaction: in WAL mode its statements share one snapshot.
     async fn read(&self) -> StoreResult<Transaction<'static, Db>> {
         self.pool.begin().await.map_err(error::db)
+    }
+}
+
+/// A write transaction that holds this process's turn at the database's one writer.
+///
+/// SQLite lets one connection write at a time; another one's `BEGIN IMMEDIATE` fails with
+/// `SQLITE_BUSY` and its busy handler sleeps and retries, with sleeps growing to 100 ms. Under
+/// concurrent writes (refresh-token rotations, code redemptions) that turned a queue into
+/// sleeping: p99 latencies of half a second and a few hundred rotations a second
+/// (docs/performance.md). Writers of this process therefore wait their turn on a fair async
+/// mutex first, and the busy handler is left for other processes (`tessera` commands run
+/// beside the server). Dereferences to the connection, like the `Transaction` it wraps.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Db>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    /// Commits the transaction, then gives the writer's turn to the next.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Rolls the transaction back, then gives the writer's turn to the next.
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.tx
     }
 }
 
