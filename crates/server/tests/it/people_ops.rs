@@ -294,7 +294,14 @@ async fn departments_are_renamed_with_their_users() {
     assert_eq!(st, 200, "{renamed}");
     assert_eq!(renamed["name"], "Field Sales");
     // The same department: its creation time (stored to the microsecond) is kept.
-    let created = |v: &serde_json::Value| v["created_at"].as_str().unwrap()[..26].to_owned();
+    // RFC 3339 drops trailing zeros of the fraction ("…34.48041Z" is 480,410 µs), so the
+    // fraction is padded to microseconds before the two are compared.
+    let created = |v: &serde_json::Value| {
+        let at = v["created_at"].as_str().unwrap().trim_end_matches('Z');
+        let (seconds, fraction) = at.split_once('.').unwrap_or((at, ""));
+        let fraction = &fraction[..fraction.len().min(6)];
+        format!("{seconds}.{fraction:0<6}")
+    };
     assert_eq!(created(&renamed), created(&d), "{renamed} {d}");
     let (_, moved) = s
         .admin_json(
