@@ -55,7 +55,8 @@
 //!   server (tokens, codes, refresh races, admin changes within 1 s) and ride out a database
 //!   outage.
 //! - `cli`: the `tessera` binary's commands and their output; `module_graph`: the server's
-//!   modules have no dependency cycle; `doc_citations`: every test the documents cite exists.
+//!   modules have no dependency cycle; `file_sizes`: no source file over 600 lines;
+//!   `doc_citations`: every test the documents cite exists.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -84,6 +85,7 @@ mod console_picker;
 mod cookies;
 mod dev_server;
 mod doc_citations;
+mod file_sizes;
 mod guard_e2e;
 mod http_errors;
 mod id_token_alg;
