@@ -15,7 +15,8 @@
 #        BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 (server; a fresh database is made
 #        and dropped) BENCH_SKIP_PG=1  BENCH_SKIP_PEER=1  BENCH_SKIP_BUILD=1  BENCH_KEEP=1
 #        BENCH_BIN=path/to/tessera (default: $CARGO_TARGET_DIR or target/, release)
-#        BENCH_PERF=1 records the token path with perf into bench/results/perf-token.txt
+#        BENCH_PERF=1 records the token path with perf into bench/results/perf-client_credentials.txt;
+#        BENCH_PERF=MEASURE (e.g. refresh_rotation) records that measure instead
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,12 +32,10 @@ PG_SERVER="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 PARTITION=bench
 PERMISSION=app.knowledge.portalmgr.read
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-for tool in wrk curl python3 openssl sqlite3; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (Debian: apt-get install -y wrk curl python3 openssl sqlite3)"
-done
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if r is not None else "")' "$1" "$2"; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+for tool in wrk curl python3 openssl sqlite3; do need "$tool"; done
+[ -z "${BENCH_PERF:-}" ] || need perf linux-perf
 
 # --- build -------------------------------------------------------------------------------------
 BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/tessera}"
@@ -74,20 +73,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p=$1
-  while port_in_use "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
 
 # --- machine conditions and the limit ------------------------------------------------------------
 NPROC="$(nproc)"
 CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "openssl speed ecdsap256 (one core)"
-SIGNS="$(openssl speed -seconds 2 ecdsap256 2>/dev/null | awk '/ecdsa \(nistp256\)/ {print $(NF-1)}')"
-[ -n "$SIGNS" ] || die "openssl speed printed no ecdsap256 figure"
+SPEED="$(openssl speed -seconds 2 ecdsap256 2>/dev/null | grep 'ecdsa (nistp256)' || true)"
+SIGNS="$(awk '{print $(NF-1)}' <<<"$SPEED")"
+VERIFIES="$(awk '{print $NF}' <<<"$SPEED")"
+[ -n "$SIGNS" ] && [ -n "$VERIFIES" ] || die "openssl speed printed no ecdsap256 figures"
 
 # --- Tessera on SQLite ---------------------------------------------------------------------------
 # init_db NAME DB_URL PUBLIC_URL: `tessera init`, leaving $WORK/NAME-init.json.
@@ -167,12 +162,14 @@ measure() {
   # No warm-up for refresh rotation: it would spend the collected refresh tokens, and the
   # measured run presenting them again is token reuse, which revokes each whole sign-in
   # (RFC 9700 §4.14.2) — every request after that is an error, not a rotation.
-  if [ "$1" != refresh_rotation ]; then
+  if [ "${1#refresh_rotation}" = "$1" ]; then
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$WARMUP" -s "$lua" "$3" >/dev/null 2>&1 || true
   fi
   local perf_pid=""
-  if [ "${BENCH_PERF:-}" = "1" ] && [ "$1/$2" = "client_credentials/tessera" ] && command -v perf >/dev/null 2>&1; then
-    # The token path's profile (Debian: linux-perf), over the measured run.
+  local profiled="${BENCH_PERF:-}"
+  [ "$profiled" = "1" ] && profiled=client_credentials
+  if [ -n "$profiled" ] && [ "$1/$2" = "$profiled/tessera" ] && command -v perf >/dev/null 2>&1; then
+    # That measure's profile (Debian: linux-perf), over the measured run.
     perf record -q -F 499 -g -p "$TPID" -o "$WORK/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
     perf_pid=$!
   fi
@@ -182,8 +179,10 @@ measure() {
     wait "$perf_pid" || true
     mkdir -p "$ROOT/bench/results"
     perf report -i "$WORK/perf.data" --no-children --stdio --percent-limit 1 --sort dso,symbol -g none \
-      >"$ROOT/bench/results/perf-token.txt" 2>/dev/null || true
-    log "token path profile in bench/results/perf-token.txt"
+      >"$ROOT/bench/results/perf-$1.txt" 2>/dev/null || true
+    perf report -i "$WORK/perf.data" --children --stdio --percent-limit 2 --sort symbol -g none \
+      >"$ROOT/bench/results/perf-$1-children.txt" 2>/dev/null || true
+    log "$1 profile in bench/results/perf-$1.txt (self) and perf-$1-children.txt (inclusive)"
   fi
   python3 - "$out" "$1" "$2" "${5:-}" >>"$RESULTS" <<'PY'
 import json, sys
@@ -309,7 +308,13 @@ if [ "${BENCH_SKIP_PG:-}" != "1" ] && command -v psql >/dev/null 2>&1 && psql "$
   BENCH_BASIC="$(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)"
   export BENCH_BASIC
   [ -n "$PPID_" ] && kill -STOP "$PPID_"
-  measure client_credentials_pg tessera "$ISSUER/oauth2/token" "" "PostgreSQL $(psql "$PG_SERVER/postgres" -qAtc 'show server_version' | cut -d' ' -f1)"
+  PG_VERSION="PostgreSQL $(psql "$PG_SERVER/postgres" -qAtc 'show server_version' | cut -d' ' -f1)"
+  measure client_credentials_pg tessera "$ISSUER/oauth2/token" "" "$PG_VERSION"
+  export AC_ISSUER="$ISSUER" AC_CLIENT_ID="$CLIENT_ID" AC_SECRET="$CLIENT_SECRET" AC_PASSWORD="$(cat "$WORK/pg-password")"
+  log "collecting $((CONNECTIONS + 16)) refresh tokens on PostgreSQL"
+  AC_WORKERS=2 python3 "$ROOT/bench/authcode.py" tokens $((CONNECTIONS + 16)) "$WORK/refresh-tokens-pg.txt"
+  export BENCH_TOKENS_FILE="$WORK/refresh-tokens-pg.txt"
+  measure refresh_rotation_pg tessera "$ISSUER/oauth2/token" "$ROOT/bench/refresh.lua" "$PG_VERSION"
   [ -n "$PPID_" ] && kill -CONT "$PPID_"
   stop "$GPID"
 fi
@@ -318,7 +323,7 @@ fi
 LOAD_AT_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$ROOT/bench/results"
 GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- crates 2>/dev/null || echo '+dirty')"
-export NPROC CPU_MODEL LOAD_AT_START LOAD_AT_END SIGNS RSS_IDLE_KB RSS_MAX_KB GIT_REV DURATION CONNECTIONS THREADS \
+export NPROC CPU_MODEL LOAD_AT_START LOAD_AT_END SIGNS VERIFIES RSS_IDLE_KB RSS_MAX_KB GIT_REV DURATION CONNECTIONS THREADS \
   PEER_VERSION="${PEER_VERSION:-}"
 python3 - "$RESULTS" "$ROOT/bench/results/all.json" <<'PY'
 import json, os, sys
@@ -327,11 +332,13 @@ rows = {}
 for line in open(sys.argv[1]):
     m, who, rps, p50, p99, bad, note = line.rstrip("\n").split("|")
     rows.setdefault(m, {})[who] = {"rps": float(rps), "p50": p50, "p99": p99, "errors": int(bad or 0), "note": note}
-n = int(e["NPROC"]); signs = float(e["SIGNS"])
+n = int(e["NPROC"]); signs = float(e["SIGNS"]); verifies = float(e["VERIFIES"])
 jwks = rows.get("jwks", {}).get("tessera", {}).get("rps", 0)
 # A token costs one ES256 signature (1/signs of one core) plus one HTTP round trip (the JWKS
 # run's cost per response, all cores): the machine's limit for tokens.
 limit = 1 / (1 / (n * signs) + 1 / jwks) if jwks else 0
+# Introspecting a JWT costs one ES256 verification (slower than signing) and the round trip.
+limit_introspection = 1 / (1 / (n * verifies) + 1 / jwks) if jwks else 0
 targets = {"jwks": 110000, "discovery": 110000, "client_credentials": 50000, "introspection": 40000,
            "refresh_rotation": 10000, "authorization_code_flow": 1500}
 print()
@@ -339,6 +346,7 @@ print(f"Tessera beside oidc-provider {e['PEER_VERSION'] or '(not run)'} — {e['
 print(f"  machine : {n} CPUs, {e['CPU_MODEL']}; load avg {e['LOAD_AT_START']} at start, {e['LOAD_AT_END']} at end")
 print(f"  load    : wrk -t{e['THREADS']} -c{e['CONNECTIONS']} -d{e['DURATION']} on the same machine; the idle server SIGSTOPped")
 print(f"  limit   : openssl speed ecdsap256 {signs:,.0f} signs/s/core, JWKS {jwks:,.0f}/s -> {limit:,.0f} tokens/s")
+print(f"            openssl speed ecdsap256 {verifies:,.0f} verifies/s/core -> {limit_introspection:,.0f} introspections/s")
 print()
 print(f"  {'measure':<26} {'Tessera/s':>10} {'p99 ms':>7} {'peer/s':>9} {'ratio':>6} {'% limit':>8} {'target':>8}  note")
 out = []
@@ -347,7 +355,9 @@ for m, who in rows.items():
     if t is None:
         continue
     ratio = f"{t['rps'] / p['rps']:.2f}" if p and p["rps"] else ""
-    pct = f"{100 * t['rps'] / limit:.0f}%" if m.startswith("client_credentials") and limit else ""
+    pct = (f"{100 * t['rps'] / limit:.0f}%" if m.startswith("client_credentials") and limit
+           else f"{100 * t['rps'] / limit_introspection:.0f}%" if m == "introspection" and limit_introspection
+           else "")
     target = f"{targets[m]:,}" if m in targets else ""
     note = t["note"] + (f" [{t['errors']} errors]" if t["errors"] else "")
     if m == "startup_ms":
@@ -361,8 +371,12 @@ if cc and grown:
     print(f"  growth: {100 * grown['rps'] / cc['rps']:.0f}% of the small database's token rate (target >= 90%)")
 if cc and pg:
     print(f"  PostgreSQL: {100 * pg['rps'] / cc['rps']:.0f}% of SQLite's token rate (target >= 60%)")
+rr, rr_pg = (rows.get(k, {}).get("tessera") for k in ("refresh_rotation", "refresh_rotation_pg"))
+if rr and rr_pg:
+    print(f"  PostgreSQL: {100 * rr_pg['rps'] / rr['rps']:.0f}% of SQLite's refresh rotation rate")
 print(f"  RSS: idle {int(e['RSS_IDLE_KB'] or 0) / 1024:.1f} MB, max under load {int(e['RSS_MAX_KB'] or 0) / 1024:.1f} MB (targets 20 / 50 MB)")
 json.dump({"git_rev": e["GIT_REV"], "limit_tokens_per_s": round(limit), "openssl_signs_per_s": signs,
+           "limit_introspections_per_s": round(limit_introspection), "openssl_verifies_per_s": verifies,
            "loadavg": [e["LOAD_AT_START"], e["LOAD_AT_END"]], "rows": out,
            "rss_idle_mb": int(e["RSS_IDLE_KB"] or 0) / 1024, "rss_max_mb": int(e["RSS_MAX_KB"] or 0) / 1024},
           open(sys.argv[2], "w"), indent=2)

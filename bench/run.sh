@@ -42,34 +42,12 @@ TARGET_RPS=10000
 TARGET_P99_MS=10
 TARGET_RSS_MB=60
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "need root (or sudo) to run: $*"
-  fi
-}
-
-# Installs a Debian package, refreshing the package lists only when the first try fails.
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || die "$1 is missing and there is no apt-get; install it by hand"
-  log "installing $1 (apt-get)"
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null; then
-    as_root apt-get update -q >/dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null
-  fi
-}
-
-command -v wrk >/dev/null 2>&1 || apt_install wrk
-command -v curl >/dev/null 2>&1 || apt_install curl
-command -v python3 >/dev/null 2>&1 || apt_install python3
-
-# json FILE EXPR: evaluates a Python expression over the parsed JSON document `d`.
-json() {
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if r is not None else "")' "$1" "$2"
-}
+need wrk
+need curl
+need python3
 
 # --- machine conditions, before we add any load of our own -------------------------------------
 NPROC="$(nproc)"
@@ -111,12 +89,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for _ in $(seq 1 50); do
-  port_in_use "$PORT" || break
-  PORT=$((PORT + 1))
-done
-port_in_use "$PORT" && die "no free port found near ${BENCH_PORT:-18080}"
+PORT="$(free_port "$PORT")"
 
 PUBLIC_URL="http://127.0.0.1:$PORT"
 DB_URL="sqlite://$WORK/bench.db"
