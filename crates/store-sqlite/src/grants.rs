@@ -263,25 +263,8 @@ impl GrantRepository for DbStore {
         new: &RefreshToken,
         access: &IssuedAccessToken,
     ) -> StoreResult<Rotation> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE refresh_tokens SET used_at = $1 \
-             WHERE partition_id = $2 AND hash = $3 AND used_at IS NULL",
-        )
-        .bind(ts(now))
-        .bind(p.as_str())
-        .bind(old_hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            // Dropping the transaction rolls it back: nothing was written.
-            return Ok(Rotation::AlreadyUsed);
-        }
-        insert_refresh_token(&mut tx, new).await?;
-        insert_access_token(&mut tx, access).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Rotation::Rotated)
+        // Committed together with the rotations waiting beside it (`rotations.rs`).
+        self.rotate_in_batch(p, old_hash, now, new, access).await
     }
 
     /// Keeps the first revocation time. An unknown grant id is not an error: the id comes

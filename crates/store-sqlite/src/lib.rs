@@ -37,6 +37,11 @@
 //!   PostgreSQL's `WITH … UPDATE … RETURNING` join is not used); a client's permissions are
 //!   gathered with `json_group_array` (PostgreSQL: `ARRAY(…)`); the permission list is ordered
 //!   bytewise, SQLite's default collation and PostgreSQL's `COLLATE "C"`.
+//! - **Group commit** (`rotations.rs`, SQLite only): refresh-token rotations queue for the one
+//!   writer, and whoever gets the turn commits all that wait as one transaction of three
+//!   multi-row statements (`UPDATE … FROM (VALUES …) RETURNING`, two `INSERT`s).
+//!   PostgreSQL runs rotations side by side, each locking only its own token's row, so
+//!   `rotate_refresh_token` there is the one-rotation transaction.
 //! - **Outages** (`breaker.rs`, PostgreSQL only): every statement gets its connection through
 //!   `conn()` and every transaction through `write()`/`read()` in both crates; in the PostgreSQL
 //!   crate these fail at once while a breaker knows the database server is down, instead of
@@ -74,6 +79,7 @@ mod identity_providers;
 mod keys;
 mod limits;
 mod partitions;
+mod rotations;
 mod sessions;
 mod standard_claims;
 mod users;
@@ -135,6 +141,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// This process's turn at the database's one writer (see [`WriteTx`]).
     writer: Arc<Mutex<()>>,
+    /// Refresh-token rotations waiting to be committed together (`rotations.rs`).
+    rotations: Arc<rotations::Queue>,
 }
 
 impl SqliteStore {
@@ -178,6 +186,7 @@ impl SqliteStore {
         Self {
             pool,
             writer: Arc::default(),
+            rotations: Arc::default(),
         }
     }
 
@@ -225,7 +234,12 @@ impl SqliteStore {
     /// Starts a write transaction holding the database's write lock from the start, after
     /// this process's earlier writers have finished (see [`WriteTx`]).
     async fn write(&self) -> StoreResult<WriteTx> {
-        let turn = Arc::clone(&self.writer).lock_owned().await;
+        self.write_with(Arc::clone(&self.writer).lock_owned().await)
+            .await
+    }
+
+    /// Starts a write transaction in a writer's turn already taken.
+    async fn write_with(&self, turn: OwnedMutexGuard<()>) -> StoreResult<WriteTx> {
         let tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")

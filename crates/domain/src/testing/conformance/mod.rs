@@ -34,6 +34,7 @@ mod grants;
 mod keys;
 mod limits;
 mod partitions;
+mod rotations;
 
 pub use accounts::{
     departments_guard_their_users, departments_rename_with_their_users, pagination_follows_cursors,
@@ -67,6 +68,7 @@ pub use keys::{
 };
 pub use limits::{login_backoff_counts_and_locks, rate_counters_add_up_per_window};
 pub use partitions::{cross_partition_isolation, partition_seed_round_trip};
+pub use rotations::many_rotations_at_once_each_rotate_once;
 
 /// A suite function applied to a store: what a store crate's runner receives.
 pub type SuiteFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
@@ -111,6 +113,7 @@ macro_rules! conformance_tests {
             account_changes_report_the_sessions_they_end,
             concurrent_redemptions_have_one_winner,
             refresh_tokens_rotate_once,
+            many_rotations_at_once_each_rotate_once,
             revoking_a_grant_revokes_its_access_tokens,
             access_tokens_are_revoked_by_jti,
             claims_requests_are_kept_with_the_grant,
