@@ -7,12 +7,6 @@
 
 mod cli;
 
-/// mimalloc instead of glibc's allocator: the request paths allocate and free many small
-/// buffers per request, and mimalloc's per-thread free lists make that cheaper
-/// (docs/performance.md, "What each change bought").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::Parser as _;
 
 use cli::args::{Cli, Command, ConfigCommand, KeysCommand, PartitionCommand};
