@@ -83,6 +83,9 @@ SPEED="$(openssl speed -seconds 2 ecdsap256 2>/dev/null | grep 'ecdsa (nistp256)
 SIGNS="$(awk '{print $(NF-1)}' <<<"$SPEED")"
 VERIFIES="$(awk '{print $NF}' <<<"$SPEED")"
 [ -n "$SIGNS" ] && [ -n "$VERIFIES" ] || die "openssl speed printed no ecdsap256 figures"
+log "openssl speed rsa2048 (one core)"
+RSA_SIGNS="$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $(NF-1)}')"
+[ -n "$RSA_SIGNS" ] || die "openssl speed printed no rsa2048 figure"
 
 # --- Tessera on SQLite ---------------------------------------------------------------------------
 # init_db NAME DB_URL PUBLIC_URL: `tessera init`, leaving $WORK/NAME-init.json.
@@ -323,7 +326,7 @@ fi
 LOAD_AT_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$ROOT/bench/results"
 GIT_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- crates 2>/dev/null || echo '+dirty')"
-export NPROC CPU_MODEL LOAD_AT_START LOAD_AT_END SIGNS VERIFIES RSS_IDLE_KB RSS_MAX_KB GIT_REV DURATION CONNECTIONS THREADS \
+export NPROC CPU_MODEL LOAD_AT_START LOAD_AT_END SIGNS VERIFIES RSA_SIGNS RSS_IDLE_KB RSS_MAX_KB GIT_REV DURATION CONNECTIONS THREADS \
   PEER_VERSION="${PEER_VERSION:-}"
 python3 - "$RESULTS" "$ROOT/bench/results/all.json" <<'PY'
 import json, os, sys
@@ -332,13 +335,16 @@ rows = {}
 for line in open(sys.argv[1]):
     m, who, rps, p50, p99, bad, note = line.rstrip("\n").split("|")
     rows.setdefault(m, {})[who] = {"rps": float(rps), "p50": p50, "p99": p99, "errors": int(bad or 0), "note": note}
-n = int(e["NPROC"]); signs = float(e["SIGNS"]); verifies = float(e["VERIFIES"])
+n = int(e["NPROC"]); signs = float(e["SIGNS"]); verifies = float(e["VERIFIES"]); rsa_signs = float(e["RSA_SIGNS"])
 jwks = rows.get("jwks", {}).get("tessera", {}).get("rps", 0)
 # A token costs one ES256 signature (1/signs of one core) plus one HTTP round trip (the JWKS
 # run's cost per response, all cores): the machine's limit for tokens.
 limit = 1 / (1 / (n * signs) + 1 / jwks) if jwks else 0
 # Introspecting a JWT costs one ES256 verification (slower than signing) and the round trip.
 limit_introspection = 1 / (1 / (n * verifies) + 1 / jwks) if jwks else 0
+# A refresh (scope openid) returns a new ES256 access token and a new ID token, signed RS256:
+# the OpenID Connect default a client gets unless it registers another algorithm.
+limit_refresh = 1 / (1 / (n * signs) + 1 / (n * rsa_signs) + 1 / jwks) if jwks else 0
 targets = {"jwks": 110000, "discovery": 110000, "client_credentials": 50000, "introspection": 40000,
            "refresh_rotation": 10000, "authorization_code_flow": 1500}
 print()
@@ -347,6 +353,7 @@ print(f"  machine : {n} CPUs, {e['CPU_MODEL']}; load avg {e['LOAD_AT_START']} at
 print(f"  load    : wrk -t{e['THREADS']} -c{e['CONNECTIONS']} -d{e['DURATION']} on the same machine; the idle server SIGSTOPped")
 print(f"  limit   : openssl speed ecdsap256 {signs:,.0f} signs/s/core, JWKS {jwks:,.0f}/s -> {limit:,.0f} tokens/s")
 print(f"            openssl speed ecdsap256 {verifies:,.0f} verifies/s/core -> {limit_introspection:,.0f} introspections/s")
+print(f"            openssl speed rsa2048 {rsa_signs:,.0f} signs/s/core -> {limit_refresh:,.0f} refresh rotations/s (ES256 + RS256 ID token)")
 print()
 print(f"  {'measure':<26} {'Tessera/s':>10} {'p99 ms':>7} {'peer/s':>9} {'ratio':>6} {'% limit':>8} {'target':>8}  note")
 out = []
@@ -357,6 +364,7 @@ for m, who in rows.items():
     ratio = f"{t['rps'] / p['rps']:.2f}" if p and p["rps"] else ""
     pct = (f"{100 * t['rps'] / limit:.0f}%" if m.startswith("client_credentials") and limit
            else f"{100 * t['rps'] / limit_introspection:.0f}%" if m == "introspection" and limit_introspection
+           else f"{100 * t['rps'] / limit_refresh:.0f}%" if m.startswith("refresh_rotation") and limit_refresh
            else "")
     target = f"{targets[m]:,}" if m in targets else ""
     note = t["note"] + (f" [{t['errors']} errors]" if t["errors"] else "")
@@ -377,6 +385,7 @@ if rr and rr_pg:
 print(f"  RSS: idle {int(e['RSS_IDLE_KB'] or 0) / 1024:.1f} MB, max under load {int(e['RSS_MAX_KB'] or 0) / 1024:.1f} MB (targets 20 / 50 MB)")
 json.dump({"git_rev": e["GIT_REV"], "limit_tokens_per_s": round(limit), "openssl_signs_per_s": signs,
            "limit_introspections_per_s": round(limit_introspection), "openssl_verifies_per_s": verifies,
+           "limit_refresh_rotations_per_s": round(limit_refresh), "openssl_rsa2048_signs_per_s": rsa_signs,
            "loadavg": [e["LOAD_AT_START"], e["LOAD_AT_END"]], "rows": out,
            "rss_idle_mb": int(e["RSS_IDLE_KB"] or 0) / 1024, "rss_max_mb": int(e["RSS_MAX_KB"] or 0) / 1024},
           open(sys.argv[2], "w"), indent=2)
