@@ -20,7 +20,9 @@
 //! The batch runs in a task of its own, so that a request dropped while it runs (its client hung
 //! up) cannot abandon the rotations of the others in the batch. A rotation whose requester has
 //! already gone when its batch starts is left out: nothing is written for it, so its client can
-//! present the same refresh token again.
+//! present the same refresh token again. One whose requester goes while its batch runs is
+//! committed, and its client never sees the new token — as when a client hangs up after any
+//! commit; presenting the old token again is then reuse (RFC 9700 §4.14.2).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -116,7 +118,7 @@ impl SqliteStore {
     /// Commits `batch` in one transaction under `turn` and answers every waiter in it.
     async fn commit_batch(&self, turn: OwnedMutexGuard<()>, batch: Vec<Pending>) {
         let mut seen = HashSet::new();
-        let mut todo = Vec::with_capacity(batch.len());
+        let (mut todo, mut repeats) = (Vec::with_capacity(batch.len()), Vec::new());
         for p in batch {
             if p.done.is_closed() {
                 continue;
@@ -124,8 +126,11 @@ impl SqliteStore {
             if seen.insert((p.partition.clone(), p.old_hash.clone())) {
                 todo.push(p);
             } else {
-                // The same token twice in one batch: the first presentation rotates it.
-                let _ = p.done.send(Ok(Rotation::AlreadyUsed));
+                // The same token twice in one batch: the first presentation rotates it. The
+                // others hear so only once that is committed: were they told `AlreadyUsed` and
+                // the transaction then failed, their grant would be revoked as a replay of a
+                // rotation that never happened.
+                repeats.push(p);
             }
         }
         if todo.is_empty() {
@@ -142,12 +147,15 @@ impl SqliteStore {
                     };
                     let _ = p.done.send(Ok(outcome));
                 }
+                for p in repeats {
+                    let _ = p.done.send(Ok(Rotation::AlreadyUsed));
+                }
             }
             Err(e) => {
                 // Every waiter gets the failure; a database out of reach stays "unavailable".
                 let message = e.to_string();
                 let unavailable = matches!(e, StoreError::Unavailable(_));
-                for p in todo {
+                for p in todo.into_iter().chain(repeats) {
                     let copy = message.clone().into();
                     let _ = p.done.send(Err(if unavailable {
                         StoreError::Unavailable(copy)
@@ -159,25 +167,43 @@ impl SqliteStore {
         }
     }
 
-    /// The batch's three statements; returns the (partition, old hash) pairs it rotated.
+    /// The batch's three statements; returns the (partition, old hash) pairs it rotated. On a
+    /// failure the transaction is rolled back before the writer's turn passes on, so the next
+    /// writer's `BEGIN IMMEDIATE` does not find it still open.
     async fn write_batch(
         &self,
         turn: OwnedMutexGuard<()>,
         todo: &[Pending],
     ) -> StoreResult<HashSet<(PartitionId, Vec<u8>)>> {
         let mut tx = self.write_with(turn).await?;
-        let rotated = mark_used(&mut tx, todo).await?;
-        let fresh: Vec<&Pending> = todo
-            .iter()
-            .filter(|p| rotated.contains(&(p.partition.clone(), p.old_hash.clone())))
-            .collect();
-        if !fresh.is_empty() {
-            insert_refresh_tokens(&mut tx, &fresh).await?;
-            insert_access_tokens(&mut tx, &fresh).await?;
+        match statements(&mut tx, todo).await {
+            Ok(rotated) => {
+                tx.commit().await.map_err(db)?;
+                Ok(rotated)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
         }
-        tx.commit().await.map_err(db)?;
-        Ok(rotated)
     }
+}
+
+/// Marks the old tokens used and stores the new tokens of those it marked.
+async fn statements(
+    conn: &mut DbConnection,
+    todo: &[Pending],
+) -> StoreResult<HashSet<(PartitionId, Vec<u8>)>> {
+    let rotated = mark_used(conn, todo).await?;
+    let fresh: Vec<&Pending> = todo
+        .iter()
+        .filter(|p| rotated.contains(&(p.partition.clone(), p.old_hash.clone())))
+        .collect();
+    if !fresh.is_empty() {
+        insert_refresh_tokens(conn, &fresh).await?;
+        insert_access_tokens(conn, &fresh).await?;
+    }
+    Ok(rotated)
 }
 
 /// Marks the batch's old tokens used where they are still unused; returns those it marked. A
