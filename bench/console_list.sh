@@ -24,9 +24,10 @@ REQUESTS="${BENCH_REQUESTS:-200}"
 OHA_SECS="${BENCH_OHA_SECS:-10}"
 PORT="${BENCH_PORT:-18090}"
 PARTITION=bench
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+need curl
+need python3
 
 PROFILE="${BENCH_PROFILE:-release}"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE/tessera"
@@ -55,8 +56,7 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-while port_in_use "$PORT"; do PORT=$((PORT + 1)); done
+PORT="$(free_port "$PORT")"
 PUBLIC_URL="http://127.0.0.1:$PORT"
 DB_URL="${BENCH_DATABASE_URL:-sqlite://$WORK/bench.db}"
 KEY_ARGS=()
