@@ -39,13 +39,7 @@ for tool in wrk curl python3 openssl sqlite3; do need "$tool"; done
 
 # --- build -------------------------------------------------------------------------------------
 BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/tessera}"
-if [ "${BENCH_SKIP_BUILD:-}" = "1" ] && [ -x "$BIN" ]; then
-  log "using existing $BIN (BENCH_SKIP_BUILD=1)"
-else
-  log "building the release binary"
-  cargo build --release -p tessera-server
-fi
-[ -x "$BIN" ] || die "$BIN was not built"
+build_unless_skipped "$BIN"
 
 WORK="$(mktemp -d -t tessera-bench-all.XXXXXX)"
 RESULTS="$WORK/results.txt"   # measure|who|requests/s|p50 ms|p99 ms|non-2xx + socket errors|note

@@ -31,14 +31,8 @@ need python3
 
 PROFILE="${BENCH_PROFILE:-release}"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE/tessera"
-if [ "${BENCH_SKIP_BUILD:-}" = "1" ] && [ -x "$BIN" ]; then
-  log "using existing $BIN"
-elif [ "$PROFILE" = release ]; then
-  log "building the release binary"
-  cargo build --release -p tessera-server
-else
-  cargo build -p tessera-server
-fi
+# Cargo's dev profile builds into target/debug.
+build_unless_skipped "$BIN" "$([ "$PROFILE" = debug ] && echo dev || echo "$PROFILE")"
 
 WORK="$(mktemp -d -t tessera-console-bench.XXXXXX)"
 SERVER_PID=""

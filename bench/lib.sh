@@ -38,3 +38,16 @@ free_port() {
   while port_in_use "$p"; do p=$((p + 1)); done
   echo "$p"
 }
+
+# build_unless_skipped BIN [PROFILE]: builds the tessera binary (cargo profile PROFILE, release
+# by default) unless BENCH_SKIP_BUILD=1 and BIN exists, then checks that BIN is there.
+build_unless_skipped() {
+  local bin=$1 profile=${2:-release}
+  if [ "${BENCH_SKIP_BUILD:-}" = "1" ] && [ -x "$bin" ]; then
+    log "using existing $bin (BENCH_SKIP_BUILD=1)"
+  else
+    log "building the $profile binary (cargo build --profile $profile -p tessera-server)"
+    cargo build --profile "$profile" -p tessera-server
+  fi
+  [ -x "$bin" ] || die "$bin was not built"
+}

@@ -43,12 +43,5 @@ function response(status, hdrs, body)
   end
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests":%d,"duration_us":%d,"errors_connect":%d,"errors_read":%d,' ..
-    '"errors_write":%d,"errors_status":%d,"errors_timeout":%d,' ..
-    '"latency_p50_us":%d,"latency_p99_us":%d}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
+-- done(): the shared report, from the directory this script was loaded from.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")

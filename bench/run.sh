@@ -59,13 +59,7 @@ KERNEL="$(uname -r)"
 
 # --- build ----------------------------------------------------------------------------------
 BIN="$ROOT/target/release/tessera"
-if [ "${BENCH_SKIP_BUILD:-}" = "1" ] && [ -x "$BIN" ]; then
-  log "using existing $BIN (BENCH_SKIP_BUILD=1)"
-else
-  log "building the release binary (cargo build --release -p tessera-server)"
-  cargo build --release -p tessera-server
-fi
-[ -x "$BIN" ] || die "$BIN was not built"
+build_unless_skipped "$BIN"
 
 # --- fresh database and a free port ---------------------------------------------------------------
 WORK="$(mktemp -d -t tessera-bench.XXXXXX)"
